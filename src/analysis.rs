@@ -1,0 +1,150 @@
+//! Analysing a project: read, parse and check every file on a pool of worker threads with
+//! large stacks, so no input (a 100k-term expression, a 20k-call chain) can overflow a stack
+//! and abort the process. Bad files become per-file errors; the rest is analysed.
+
+use crate::checklist::{self, Entry};
+use crate::hunk::{HunkId, hunk_id};
+use crate::parse::parse_module;
+use crate::project::{Discovery, discover};
+use crate::rules::{self, Finding};
+use crate::source::SourceFile;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Files above this size are reported, not parsed: nobody hand-writes them.
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
+const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub enum FileError {
+    Unreadable(String),
+    NotUtf8 { offset: usize },
+    TooLarge { bytes: u64 },
+    Syntax { line: usize, column: usize, message: String },
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unreadable(why) => write!(f, "cannot read: {why}"),
+            Self::NotUtf8 { offset } => write!(f, "not UTF-8 (invalid byte at offset {offset}); save it as UTF-8 to port it"),
+            Self::TooLarge { bytes } => write!(f, "too large to analyse ({bytes} bytes, limit {MAX_FILE_BYTES})"),
+            Self::Syntax { line, column, message } => write!(f, "syntax error at {line}:{column}: {message}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FileAnalysis {
+    pub rel: PathBuf,
+    /// `None` when the file could not be read as text.
+    pub source: Option<SourceFile>,
+    pub error: Option<FileError>,
+    pub findings: Vec<Finding>,
+    /// The hunk each finding proposes (`None` for findings without edits).
+    pub hunks: Vec<Option<HunkId>>,
+    pub checklist: Vec<Entry>,
+}
+
+impl FileAnalysis {
+    pub fn location(&self, offset: usize) -> (usize, usize) {
+        match &self.source {
+            Some(source) => source.lines.line_col(&source.text, offset),
+            None => (1, 1),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ProjectAnalysis {
+    pub root: PathBuf,
+    pub files: Vec<FileAnalysis>,
+    pub walk_errors: Vec<(PathBuf, String)>,
+    pub single_file: bool,
+}
+
+impl ProjectAnalysis {
+    pub fn checklist(&self) -> Vec<Entry> {
+        let per_file: Vec<Vec<Entry>> = self.files.iter().map(|f| f.checklist.clone()).collect();
+        checklist::merge(&per_file)
+    }
+}
+
+fn pool() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_BYTES)
+        .thread_name(|i| format!("portui-analysis-{i}"))
+        .build()
+        .expect("the analysis thread pool starts")
+}
+
+/// Analyse every Python file under `path`, reporting progress through `on_file`.
+pub fn analyse_path(path: &Path, on_file: impl Fn() + Sync) -> std::io::Result<ProjectAnalysis> {
+    let Discovery { root, files, errors, single_file } = discover(path)?;
+    let analysed = pool().install(|| {
+        files
+            .par_iter()
+            .map(|rel| {
+                let analysis = analyse_file(rel, read(&root.join(rel)));
+                on_file();
+                analysis
+            })
+            .collect()
+    });
+    Ok(ProjectAnalysis { root, files: analysed, walk_errors: errors, single_file })
+}
+
+/// Analyse text already in memory (the session's re-analysis of a saved file uses this).
+pub fn analyse_text(rel: &Path, text: String) -> FileAnalysis {
+    pool().install(|| analyse_file(rel, Ok(text)))
+}
+
+fn read(path: &Path) -> Result<String, FileError> {
+    let metadata = std::fs::metadata(path).map_err(|e| FileError::Unreadable(e.to_string()))?;
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(FileError::TooLarge { bytes: metadata.len() });
+    }
+    let bytes = std::fs::read(path).map_err(|e| FileError::Unreadable(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| FileError::NotUtf8 { offset: e.utf8_error().valid_up_to() })
+}
+
+fn analyse_file(rel: &Path, text: Result<String, FileError>) -> FileAnalysis {
+    let mut analysis = FileAnalysis {
+        rel: rel.to_path_buf(),
+        source: None,
+        error: None,
+        findings: Vec::new(),
+        hunks: Vec::new(),
+        checklist: Vec::new(),
+    };
+    let text = match text {
+        Ok(text) => text,
+        Err(error) => {
+            analysis.error = Some(error);
+            return analysis;
+        }
+    };
+    let source = SourceFile::new(rel, text);
+    match parse_module(&source.text) {
+        Ok(module) => {
+            analysis.findings = rules::check(&source.text, &module);
+            drop(module); // dropped here, on the large stack, like it was built
+        }
+        Err(error) => {
+            let (line, column) = source.lines.line_col(&source.text, error.offset);
+            analysis.error = Some(FileError::Syntax { line, column, message: error.message });
+        }
+    }
+    analysis.hunks = analysis
+        .findings
+        .iter()
+        .map(|f| (!f.edits.is_empty()).then(|| hunk_id(&source.text, f)))
+        .collect();
+    let rel_display = rel.display().to_string();
+    analysis.checklist = checklist::for_file(&source.text, &analysis.findings, |finding| {
+        let (line, _) = source.lines.line_col(&source.text, finding.range.start);
+        format!("{rel_display}:{line}")
+    });
+    analysis.source = Some(source);
+    analysis
+}

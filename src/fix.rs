@@ -1,0 +1,279 @@
+//! Edits are the truth: every rewrite is a list of byte-range replacements on the ORIGINAL
+//! text. A replacement may splice original sub-ranges back in (`Piece::Source`, a "hole"), so
+//! a rule that reorders arguments (`x.masked_fill(m, v)` → `mx.where(m, v, x)`) keeps the
+//! edits other rules made inside `m`, `v` and `x`: nested fixes stay independently
+//! acceptable, and no rule ever regenerates code from the AST.
+
+use serde::Serialize;
+use std::ops::Range;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Semantics preserved; fine to accept in bulk (`apply --safe-only`).
+    Safe,
+    /// Usually right, but a person should look (reordered arguments, a guessed type).
+    Review,
+    /// No automatic rewrite: the finding says what to do.
+    Manual,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Safe => "safe",
+            Self::Review => "review",
+            Self::Manual => "manual",
+        }
+    }
+}
+
+/// Part of a replacement: literal text, or an original range rendered with the accepted
+/// edits inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Piece {
+    Text(String),
+    Source(Range<usize>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub pieces: Vec<Piece>,
+}
+
+impl Edit {
+    pub fn replace(range: Range<usize>, text: impl Into<String>) -> Self {
+        Self {
+            range,
+            pieces: vec![Piece::Text(text.into())],
+        }
+    }
+
+    pub fn insert(at: usize, text: impl Into<String>) -> Self {
+        Self::replace(at..at, text)
+    }
+
+    pub fn delete(range: Range<usize>) -> Self {
+        Self::replace(range, "")
+    }
+
+    /// A replacement built from pieces; adjacent texts are merged so equal edits compare equal.
+    pub fn template(range: Range<usize>, pieces: Vec<Piece>) -> Self {
+        let mut merged: Vec<Piece> = Vec::with_capacity(pieces.len());
+        for piece in pieces {
+            match (merged.last_mut(), piece) {
+                (Some(Piece::Text(last)), Piece::Text(next)) => last.push_str(&next),
+                (_, Piece::Text(next)) if next.is_empty() => {}
+                (_, piece) => merged.push(piece),
+            }
+        }
+        Self {
+            range,
+            pieces: merged,
+        }
+    }
+
+    fn holes(&self) -> impl Iterator<Item = &Range<usize>> {
+        self.pieces.iter().filter_map(|piece| match piece {
+            Piece::Source(range) => Some(range),
+            Piece::Text(_) => None,
+        })
+    }
+
+    /// Whether `inner` lies inside one of this edit's holes (and so composes with it).
+    fn hosts(&self, inner: &Range<usize>) -> bool {
+        self.holes()
+            .any(|hole| hole.start <= inner.start && inner.end <= hole.end)
+    }
+
+    fn compatible(&self, other: &Edit) -> bool {
+        let disjoint = self.range.end <= other.range.start || other.range.end <= self.range.start;
+        let same_insertion_point = self.range.is_empty()
+            && other.range.is_empty()
+            && self.range.start == other.range.start;
+        (disjoint && !same_insertion_point) || self.hosts(&other.range) || other.hosts(&self.range)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Fix {
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+}
+
+impl Fix {
+    pub fn new(applicability: Applicability, edits: Vec<Edit>) -> Self {
+        Self {
+            edits,
+            applicability,
+        }
+    }
+
+    pub fn safe(edits: Vec<Edit>) -> Self {
+        Self::new(Applicability::Safe, edits)
+    }
+
+    pub fn review(edits: Vec<Edit>) -> Self {
+        Self::new(Applicability::Review, edits)
+    }
+
+    /// The byte range the fix touches, first edit start to last edit end.
+    pub fn span(&self) -> Range<usize> {
+        let start = self.edits.iter().map(|e| e.range.start).min().unwrap_or(0);
+        let end = self.edits.iter().map(|e| e.range.end).max().unwrap_or(0);
+        start..end
+    }
+
+    fn compatible_with(&self, accepted: &[&Edit]) -> bool {
+        self.edits
+            .iter()
+            .all(|edit| accepted.iter().all(|other| edit.compatible(other)))
+            && self
+                .edits
+                .iter()
+                .enumerate()
+                .all(|(i, a)| self.edits[i + 1..].iter().all(|b| a.compatible(b)))
+    }
+}
+
+/// Pick the fixes that can be applied together. Deterministic: fixes are considered in the
+/// order given (callers sort by position, then rule order); a fix that conflicts with an
+/// earlier one is returned in the second list so the conflict can be reported.
+pub fn select_compatible<'a>(fixes: impl IntoIterator<Item = &'a Fix>) -> (Vec<usize>, Vec<usize>) {
+    let mut accepted_edits: Vec<&Edit> = Vec::new();
+    let (mut kept, mut conflicting) = (Vec::new(), Vec::new());
+    for (index, fix) in fixes.into_iter().enumerate() {
+        if fix.compatible_with(&accepted_edits) {
+            accepted_edits.extend(fix.edits.iter());
+            kept.push(index);
+        } else {
+            conflicting.push(index);
+        }
+    }
+    (kept, conflicting)
+}
+
+/// Apply mutually compatible edits to `text`. Edits nested in a hole are rendered inside it.
+pub fn apply_edits(text: &str, edits: &[&Edit]) -> String {
+    let mut sorted: Vec<&Edit> = edits.to_vec();
+    // By start; at one start, insertions first (unless a hole there hosts them, see
+    // `render`), then outer edits before the edits nested in them.
+    sorted.sort_by_key(|edit| (edit.range.start, !edit.range.is_empty(), std::cmp::Reverse(edit.range.end)));
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut rendered = vec![false; sorted.len()];
+    render(text, 0..text.len(), &sorted, &mut rendered, &mut out);
+    out
+}
+
+fn render(text: &str, within: Range<usize>, edits: &[&Edit], rendered: &mut [bool], out: &mut String) {
+    let first = edits.partition_point(|edit| edit.range.start < within.start);
+    let mut cursor = within.start;
+    for index in first..edits.len() {
+        let edit = edits[index];
+        if edit.range.start > within.end {
+            break;
+        }
+        let hosted_by_later = edit.range.is_empty()
+            && edits[index + 1..]
+                .iter()
+                .enumerate()
+                .take_while(|(_, later)| later.range.start == edit.range.start)
+                .any(|(i, later)| !rendered[index + 1 + i] && !later.range.is_empty() && later.hosts(&edit.range));
+        if rendered[index] || edit.range.end > within.end || edit.range.start < cursor || hosted_by_later {
+            continue; // done already, outside this window, or belongs inside another edit's hole
+        }
+        rendered[index] = true;
+        out.push_str(&text[cursor..edit.range.start]);
+        for piece in &edit.pieces {
+            match piece {
+                Piece::Text(literal) => out.push_str(literal),
+                Piece::Source(hole) => render(text, hole.clone(), edits, rendered, out),
+            }
+        }
+        cursor = edit.range.end;
+    }
+    out.push_str(&text[cursor..within.end]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(range: Range<usize>) -> Piece {
+        Piece::Source(range)
+    }
+    fn txt(s: &str) -> Piece {
+        Piece::Text(s.into())
+    }
+
+    #[test]
+    fn nested_edit_is_rendered_inside_its_host_hole() {
+        // x.masked_fill(m, v) with `m` renamed inside the reordering edit.
+        let text = "x.masked_fill(m, v)";
+        let outer = Edit::template(
+            0..19,
+            vec![txt("mx.where("), src(14..15), txt(", "), src(17..18), txt(", "), src(0..1), txt(")")],
+        );
+        let inner = Edit::replace(14..15, "mask");
+        assert_eq!(apply_edits(text, &[&outer, &inner]), "mx.where(mask, v, x)");
+        assert_eq!(apply_edits(text, &[&outer]), "mx.where(m, v, x)");
+        assert_eq!(apply_edits(text, &[&inner]), "x.masked_fill(mask, v)");
+    }
+
+    #[test]
+    fn overlapping_fixes_conflict_deterministically() {
+        let a = Fix::safe(vec![Edit::replace(0..5, "a")]);
+        let b = Fix::safe(vec![Edit::replace(3..8, "b")]);
+        let c = Fix::safe(vec![Edit::replace(8..9, "c")]);
+        let (kept, conflicting) = select_compatible([&a, &b, &c]);
+        assert_eq!(kept, vec![0, 2]);
+        assert_eq!(conflicting, vec![1]);
+    }
+
+    #[test]
+    fn untouched_text_is_byte_identical() {
+        let text = "a  =  1 # keep\nb = 2\n";
+        let edit = Edit::replace(15..16, "c");
+        assert_eq!(apply_edits(text, &[&edit]), "a  =  1 # keep\nc = 2\n");
+    }
+
+    #[test]
+    fn insertions_and_deletions_compose() {
+        let text = "f(a, b)";
+        let edits = [Edit::insert(2, "("), Edit::insert(6, ",)"), Edit::delete(0..1)];
+        let refs: Vec<&Edit> = edits.iter().collect();
+        assert_eq!(apply_edits(text, &refs), "((a, b,))");
+    }
+
+    #[test]
+    fn insertion_before_a_replacement_at_the_same_offset() {
+        let text = "import torch\nx = 1\n";
+        let edits = [Edit::delete(0..13), Edit::insert(0, "import mlx.core as mx\n")];
+        let refs: Vec<&Edit> = edits.iter().collect();
+        assert_eq!(apply_edits(text, &refs), "import mlx.core as mx\nx = 1\n");
+    }
+
+    #[test]
+    fn insertion_hosted_by_a_hole_at_the_host_start() {
+        let text = "x";
+        let host = Edit::template(0..1, vec![txt("f("), src(0..1), txt(")")]);
+        let inner = Edit::insert(0, "-");
+        assert_eq!(apply_edits(text, &[&host, &inner]), "f(-x)");
+    }
+
+    #[test]
+    fn doubly_nested_holes() {
+        let text = "f(g(h))";
+        let outer = Edit::template(0..7, vec![txt("F["), src(2..6), txt("]")]);
+        let middle = Edit::template(2..6, vec![txt("G["), src(4..5), txt("]")]);
+        let inner = Edit::replace(4..5, "H");
+        assert_eq!(apply_edits(text, &[&inner, &outer, &middle]), "F[G[H]]");
+        let (kept, _) = select_compatible([
+            &Fix::safe(vec![outer]),
+            &Fix::safe(vec![middle]),
+            &Fix::safe(vec![inner]),
+        ]);
+        assert_eq!(kept, vec![0, 1, 2]);
+    }
+}

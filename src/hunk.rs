@@ -1,0 +1,81 @@
+//! Hunks: the units a person accepts or rejects. One hunk per finding that carries edits;
+//! its id hashes the rule, the original text it touches, its replacement and the lines
+//! around it, so the id survives re-analysis when that part of the file did not change.
+
+use crate::fix::apply_edits;
+use crate::rules::Finding;
+use serde::Serialize;
+use similar::TextDiff;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct HunkId(pub u64);
+
+impl std::fmt::Display for HunkId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+/// FNV-1a: stable across runs, platforms and compiler versions (unlike `DefaultHasher`).
+pub fn fnv1a(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0xff)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// The id of the hunk a finding proposes.
+pub fn hunk_id(text: &str, finding: &Finding) -> HunkId {
+    let span = finding_span(finding);
+    let context_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let context_end = text[span.end..].find('\n').map_or(text.len(), |n| span.end + n);
+    let refs: Vec<_> = finding.edits.iter().collect();
+    let local = &text[context_start..context_end];
+    let shifted: Vec<crate::fix::Edit> = refs
+        .iter()
+        .map(|edit| shift(edit, context_start))
+        .collect();
+    let shifted_refs: Vec<_> = shifted.iter().collect();
+    let replacement = apply_edits(local, &shifted_refs);
+    HunkId(fnv1a(&[finding.rule, local, &replacement]))
+}
+
+fn shift(edit: &crate::fix::Edit, by: usize) -> crate::fix::Edit {
+    use crate::fix::Piece;
+    crate::fix::Edit {
+        range: edit.range.start - by..edit.range.end - by,
+        pieces: edit
+            .pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Text(t) => Piece::Text(t.clone()),
+                Piece::Source(r) => Piece::Source(r.start - by..r.end - by),
+            })
+            .collect(),
+    }
+}
+
+/// The byte span a finding's edits cover (its own range when it has none).
+pub fn finding_span(finding: &Finding) -> std::ops::Range<usize> {
+    let start = finding.edits.iter().map(|e| e.range.start).min().unwrap_or(finding.range.start);
+    let end = finding.edits.iter().map(|e| e.range.end).max().unwrap_or(finding.range.end);
+    start.min(finding.range.start)..end.max(finding.range.end)
+}
+
+/// A unified diff of two texts with the given path labels (display only: edits are the truth).
+pub fn unified_diff(old: &str, new: &str, old_label: &str, new_label: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .diff_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(old_label, new_label)
+        .to_string()
+}

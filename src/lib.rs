@@ -1,0 +1,20 @@
+//! portui: port a PyTorch project to Apple's MLX.
+//!
+//! The engine (everything up to `port`) is pure: text in, data out. The CLI, the writer and
+//! the session are shells around it.
+
+pub mod analysis;
+pub mod checklist;
+pub mod decisions;
+pub mod fix;
+pub mod hunk;
+pub mod parse;
+pub mod port;
+pub mod project;
+pub mod report;
+pub mod rules;
+pub mod semantic;
+pub mod source;
+pub mod tensors;
+pub mod weights;
+pub mod write;

@@ -1,0 +1,176 @@
+use clap::{Parser, Subcommand, ValueEnum};
+use portui::analysis::{ProjectAnalysis, analyse_path};
+use portui::write::{Selection, Target};
+use portui::{decisions, report, rules, write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Port a PyTorch project to Apple's MLX.
+#[derive(Parser)]
+#[command(name = "portui", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Report findings, the porting checklist and the conversion rate.
+    /// Exits 0 when nothing is open, 1 when something is, 2 on usage or I/O errors.
+    Check {
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print a unified diff of every proposed rewrite (nothing when nothing is proposed).
+    Diff { path: PathBuf },
+    /// Write the port to a mirrored tree (default: the sibling `<name>_mlx`).
+    Apply {
+        path: PathBuf,
+        /// Output directory of the mirrored tree.
+        #[arg(long, conflicts_with = "in_place")]
+        out: Option<PathBuf>,
+        /// Apply every proposed hunk.
+        #[arg(long, conflicts_with = "safe_only")]
+        accept_all: bool,
+        /// Apply only hunks whose applicability is `safe`.
+        #[arg(long)]
+        safe_only: bool,
+        /// Rewrite the project itself (refuses if any file changed since analysis; keeps
+        /// backups under `.portui-backup/`).
+        #[arg(long)]
+        in_place: bool,
+    },
+    /// List the rules.
+    Rules {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print a rule's documentation: what, why, example, fix safety.
+    Explain { rule: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("portui: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Check { path, format } => {
+            let analysis = analyse(&path)?;
+            match format {
+                Format::Text => print!("{}", report::check_text(&analysis)),
+                Format::Json => print!("{}", report::check_json(&analysis)),
+            }
+            Ok(ExitCode::from(u8::from(report::anything_open(&analysis))))
+        }
+        Command::Diff { path } => {
+            let analysis = analyse(&path)?;
+            print!("{}", report::diff(&analysis)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Apply { path, out, accept_all, safe_only, in_place } => {
+            let selection = if accept_all {
+                Selection::AcceptAll
+            } else if safe_only {
+                Selection::SafeOnly
+            } else {
+                match decisions::load(&path)? {
+                    Some(saved) => Selection::Saved(saved),
+                    None => {
+                        return Err(format!(
+                            "no saved review decisions for {}; review them in `portui {}`, or pass --accept-all or --safe-only",
+                            path.display(),
+                            path.display()
+                        ));
+                    }
+                }
+            };
+            let target = if in_place {
+                Target::InPlace
+            } else {
+                Target::Tree(out.unwrap_or_else(|| portui::project::default_output(&path)))
+            };
+            let analysis = analyse(&path)?;
+            let report = write::apply(&analysis, &selection, &target)?;
+            print_apply(&report);
+            Ok(if report.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Rules { format } => {
+            print_rules(format);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { rule } => match rules::documentation(&rule) {
+            Some(doc) => {
+                println!("{doc}");
+                Ok(ExitCode::SUCCESS)
+            }
+            None => Err(format!("no rule named `{rule}`; `portui rules` lists them")),
+        },
+    }
+}
+
+fn analyse(path: &Path) -> Result<ProjectAnalysis, String> {
+    let progress = indicatif::ProgressBar::new_spinner();
+    progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    progress.set_message("analysing");
+    let analysis = analyse_path(path, || progress.inc(1)).map_err(|e| format!("{}: {e}", path.display()))?;
+    progress.finish_and_clear();
+    Ok(analysis)
+}
+
+fn print_apply(report: &write::ApplyReport) {
+    println!(
+        "wrote {} file(s) to {} ({} hunk(s) applied, {} other file(s) copied)",
+        report.written.len(),
+        report.out.display(),
+        report.hunks_applied,
+        report.copied
+    );
+    if report.wrote_shims {
+        println!("wrote {}/{}.py (helpers the port uses)", report.out.display(), portui::port::SHIMS_MODULE);
+    }
+    if report.wrote_weights {
+        println!("wrote {}/{} (torch → MLX parameter names)", report.out.display(), write::WEIGHTS_FILE);
+    }
+    for (_, conflict) in &report.conflicts {
+        println!("left out: {conflict}");
+    }
+    for (path, why) in &report.refused {
+        println!("not written: {}: {why}", path.display());
+    }
+}
+
+fn print_rules(format: Format) {
+    match format {
+        Format::Text => {
+            for rule in rules::RULES {
+                let meta = rule.meta();
+                println!("{:<20} {:<8} {:<20} {}", meta.id, meta.step, meta.checklist, meta.summary);
+            }
+        }
+        Format::Json => {
+            let list: Vec<serde_json::Value> = rules::RULES
+                .iter()
+                .map(|rule| {
+                    let meta = rule.meta();
+                    serde_json::json!({"id": meta.id, "step": meta.step, "checklist": meta.checklist, "summary": meta.summary})
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list).expect("rules serialise"));
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The parser boundary. `ruff_python_parser` has an unstable API (pinned `=0.0.10`), so the
+//! parser is called from here only; the rest of portui sees its AST through the re-exports
+//! below and gets errors as portui's own `SyntaxError`.
+
+pub use ruff_python_ast as ast;
+pub use ruff_python_ast::visitor;
+pub use ruff_text_size::{Ranged, TextRange, TextSize};
+
+/// A file that does not parse: where and why, in the parser's words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// Parse a whole module. Errors are reported, never panicked on: the parser recovers and we
+/// report its first error.
+pub fn parse_module(text: &str) -> Result<ast::ModModule, SyntaxError> {
+    ruff_python_parser::parse_module(text)
+        .map(|parsed| parsed.into_syntax())
+        .map_err(|error| SyntaxError {
+            offset: error.location.start().to_usize(),
+            message: error.error.to_string(),
+        })
+}
+
+/// Byte range of any node, as the `usize` range the edit engine works with.
+pub fn span(node: &impl Ranged) -> std::ops::Range<usize> {
+    let range = node.range();
+    range.start().to_usize()..range.end().to_usize()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_first_syntax_error_with_offset() {
+        let error = parse_module("x = (1,\n").unwrap_err();
+        assert!(error.offset > 0);
+        assert!(!error.message.is_empty());
+    }
+
+    #[test]
+    fn parses_modern_syntax() {
+        assert!(parse_module("x = f\"{a!r:>{w}}\"\nmatch x:\n    case 1: pass\n").is_ok());
+    }
+}

@@ -1,0 +1,374 @@
+//! From decisions to ported text: apply the accepted edits on the original text, re-parse,
+//! make the imports exactly what the result needs, re-parse again. Code that does not parse
+//! is never returned, so it can never be written.
+
+use crate::fix::{Edit, Piece, apply_edits, select_compatible};
+use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::visitor::{self, Visitor};
+use crate::parse::{parse_module, span};
+use crate::rules::Finding;
+use crate::semantic::{Semantic, is_torch};
+use std::collections::{BTreeSet, HashSet};
+use std::ops::Range;
+
+/// Module name of the shims a port may use; written once beside the ported files.
+pub const SHIMS_MODULE: &str = "portui_shims";
+pub const SHIMS_SOURCE: &str = include_str!("port/portui_shims.py");
+
+/// The imports each MLX-side name needs, in the order they are written.
+const MLX_IMPORTS: &[(&str, &str)] = &[
+    ("math", "import math"),
+    ("np", "import numpy as np"),
+    ("mx", "import mlx.core as mx"),
+    ("nn", "import mlx.nn as nn"),
+    ("optim", "import mlx.optimizers as optim"),
+    ("tree_flatten", "from mlx.utils import tree_flatten"),
+    ("tree_unflatten", "from mlx.utils import tree_unflatten"),
+    ("tree_map", "from mlx.utils import tree_map"),
+    (SHIMS_MODULE, "import portui_shims"),
+];
+
+#[derive(Debug)]
+pub struct Ported {
+    pub text: String,
+    /// Indices (into the findings given) whose edits were applied.
+    pub applied: Vec<usize>,
+    /// Accepted findings left out because they overlap an earlier one.
+    pub conflicts: Vec<usize>,
+    pub uses_shims: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortError {
+    pub message: String,
+}
+
+/// Apply the accepted findings (`accept(i)` for finding `i`) to `original`.
+pub fn port(original: &str, findings: &[Finding], accept: impl Fn(usize) -> bool) -> Result<Ported, PortError> {
+    let candidates: Vec<usize> = (0..findings.len())
+        .filter(|&i| accept(i) && !findings[i].edits.is_empty())
+        .collect();
+    let fixes: Vec<crate::fix::Fix> = candidates
+        .iter()
+        .map(|&i| crate::fix::Fix::new(findings[i].applicability, findings[i].edits.clone()))
+        .collect();
+    let (kept, conflicting) = select_compatible(&fixes);
+    let applied: Vec<usize> = kept.iter().map(|&k| candidates[k]).collect();
+    let conflicts: Vec<usize> = conflicting.iter().map(|&k| candidates[k]).collect();
+    let edits: Vec<&Edit> = applied.iter().flat_map(|&i| findings[i].edits.iter()).collect();
+    if edits.is_empty() {
+        return Ok(Ported { text: original.to_string(), applied, conflicts, uses_shims: false });
+    }
+    let edited = apply_edits(original, &edits);
+    let still_torch = torch_names_still_used(original, &edits);
+    parse_module(&edited).map_err(|e| {
+        let line_number = edited[..e.offset.min(edited.len())].matches('\n').count() + 1;
+        let line = edited.lines().nth(line_number - 1).unwrap_or("").trim();
+        PortError {
+            message: format!(
+                "the accepted edits produce code that does not parse ({} at port line {line_number}: `{line}`); nothing was written",
+                e.message
+            ),
+        }
+    })?;
+    let text = normalise_imports(&edited, &still_torch)?;
+    let uses_shims = text.contains(SHIMS_MODULE);
+    Ok(Ported { text, applied, conflicts, uses_shims })
+}
+
+/// Local names bound to torch that still have uses not replaced by an accepted edit.
+fn torch_names_still_used(original: &str, edits: &[&Edit]) -> HashSet<String> {
+    let Ok(module) = parse_module(original) else { return HashSet::new() };
+    let semantic = Semantic::build(&module);
+    let mut names = NameLoads::default();
+    for stmt in &module.body {
+        names.visit_stmt(stmt);
+    }
+    let replaced = |range: &Range<usize>| {
+        edits.iter().any(|edit| {
+            edit.range.start <= range.start
+                && range.end <= edit.range.end
+                && !edit.pieces.iter().any(|p| matches!(p, Piece::Source(h) if h.start <= range.start && range.end <= h.end))
+        })
+    };
+    names
+        .loads
+        .into_iter()
+        .filter(|(name, range)| {
+            semantic.qualified_binding(name).is_some_and(is_torch) && !replaced(range)
+        })
+        .map(|(name, _)| name)
+        .collect()
+}
+
+#[derive(Default)]
+struct NameLoads {
+    loads: Vec<(String, Range<usize>)>,
+}
+
+impl<'a> Visitor<'a> for NameLoads {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if !matches!(stmt, Stmt::Import(_) | Stmt::ImportFrom(_)) {
+            visitor::walk_stmt(self, stmt);
+        }
+    }
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Name(name) = expr {
+            self.loads.push((name.id.to_string(), span(name)));
+        }
+        visitor::walk_expr(self, expr);
+    }
+}
+
+/// Drop torch imports nothing uses any more and add the MLX imports the code now needs.
+fn normalise_imports(text: &str, still_torch: &HashSet<String>) -> Result<String, PortError> {
+    let module = parse_module(text).map_err(|e| PortError { message: e.message })?;
+    let mut names = NameLoads::default();
+    for stmt in &module.body {
+        names.visit_stmt(stmt);
+    }
+    let used: HashSet<&str> = names.loads.iter().map(|(n, _)| n.as_str()).collect();
+    let mut imports = ImportStatements::default();
+    for stmt in &module.body {
+        imports.visit_stmt(stmt);
+    }
+    widen_lines(text, &mut imports);
+    let mlx_needed: BTreeSet<&str> = MLX_IMPORTS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| used.contains(name))
+        .collect();
+    let mut bound: HashSet<String> = HashSet::new();
+    let mut edits = Vec::new();
+    let mut anchor: Option<usize> = None;
+    for import in &imports.found {
+        let keep: Vec<&Binding> = import
+            .bindings
+            .iter()
+            .filter(|b| {
+                !is_torch(&b.qualified) || (still_torch.contains(&b.local) && !mlx_needed.contains(b.local.as_str()))
+            })
+            .collect();
+        if keep.len() == import.bindings.len() {
+            bound.extend(keep.iter().map(|b| b.local.clone()));
+            continue;
+        }
+        bound.extend(keep.iter().map(|b| b.local.clone()));
+        if import.top_level && anchor.is_none() {
+            anchor = Some(import.lines.start);
+        }
+        let whole_lines = import.lines != import.range;
+        let (indent, newline) = if whole_lines {
+            (&text[import.lines.start..import.range.start], "\n")
+        } else {
+            ("", "")
+        };
+        let statement = if !keep.is_empty() {
+            import.render(&keep)
+        } else if import.sole_in_block || !whole_lines {
+            "pass".to_string()
+        } else {
+            String::new()
+        };
+        let replacement = if statement.is_empty() { String::new() } else { format!("{indent}{statement}{newline}") };
+        edits.push(Edit::replace(import.lines.clone(), replacement));
+    }
+    let missing: Vec<&str> = MLX_IMPORTS
+        .iter()
+        .filter(|(name, _)| mlx_needed.contains(name) && !bound.contains(*name))
+        .map(|(_, line)| *line)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let missing = merge_from_imports(missing);
+    if !missing.is_empty() {
+        let at = anchor.unwrap_or_else(|| default_import_position(text, &module));
+        edits.push(Edit::insert(at, missing.iter().map(|l| format!("{l}\n")).collect::<String>()));
+    }
+    let refs: Vec<&Edit> = edits.iter().collect();
+    let result = apply_edits(text, &refs);
+    parse_module(&result).map_err(|e| PortError {
+        message: format!("rewriting the imports produced code that does not parse ({})", e.message),
+    })?;
+    Ok(result)
+}
+
+/// `from mlx.utils import a` + `from mlx.utils import b` → one line, in MLX_IMPORTS order.
+fn merge_from_imports(lines: Vec<&str>) -> Vec<String> {
+    let order = |line: &str| MLX_IMPORTS.iter().position(|(_, l)| *l == line).unwrap_or(usize::MAX);
+    let mut sorted = lines;
+    sorted.sort_by_key(|l| order(l));
+    let utils: Vec<&str> = sorted
+        .iter()
+        .filter_map(|l| l.strip_prefix("from mlx.utils import "))
+        .collect();
+    let mut out: Vec<String> = sorted
+        .iter()
+        .filter(|l| !l.starts_with("from mlx.utils import "))
+        .map(|l| l.to_string())
+        .collect();
+    if !utils.is_empty() {
+        let position = out.iter().position(|l| l == "import portui_shims").unwrap_or(out.len());
+        out.insert(position, format!("from mlx.utils import {}", utils.join(", ")));
+    }
+    out
+}
+
+/// After the module docstring and `__future__` imports, else at the top.
+fn default_import_position(text: &str, module: &ast::ModModule) -> usize {
+    let mut position = 0;
+    for (index, stmt) in module.body.iter().enumerate() {
+        let is_docstring = index == 0
+            && matches!(stmt, Stmt::Expr(e) if matches!(e.value.as_ref(), Expr::StringLiteral(_)));
+        let is_future = matches!(stmt, Stmt::ImportFrom(i) if i.module.as_ref().is_some_and(|m| m.as_str() == "__future__"));
+        if is_docstring || is_future {
+            let end = span(stmt).end;
+            position = text[end..].find('\n').map_or(text.len(), |n| end + n + 1);
+        } else {
+            break;
+        }
+    }
+    position
+}
+
+struct Binding {
+    local: String,
+    qualified: String,
+    /// Source text of the alias (`torch.nn as nn`, `functional as F`).
+    written: String,
+}
+
+struct ImportStatement {
+    range: Range<usize>,
+    lines: Range<usize>,
+    /// `from X import` prefix, or `None` for `import ...`.
+    from: Option<String>,
+    bindings: Vec<Binding>,
+    top_level: bool,
+    sole_in_block: bool,
+}
+
+impl ImportStatement {
+    fn render(&self, keep: &[&Binding]) -> String {
+        let names: Vec<&str> = keep.iter().map(|b| b.written.as_str()).collect();
+        match &self.from {
+            Some(module) => format!("from {module} import {}", names.join(", ")),
+            None => format!("import {}", names.join(", ")),
+        }
+    }
+}
+
+#[derive(Default)]
+struct ImportStatements {
+    found: Vec<ImportStatement>,
+    depth: usize,
+    /// Start offsets of imports that are the only statement of their block.
+    sole: HashSet<usize>,
+}
+
+impl<'a> Visitor<'a> for ImportStatements {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Import(import) => {
+                let bindings = import
+                    .names
+                    .iter()
+                    .map(|alias| {
+                        let full = alias.name.as_str();
+                        let (local, qualified) = match &alias.asname {
+                            Some(asname) => (asname.to_string(), full.to_string()),
+                            None => {
+                                let root = full.split('.').next().unwrap_or(full).to_string();
+                                (root.clone(), root)
+                            }
+                        };
+                        let written = match &alias.asname {
+                            Some(asname) => format!("{full} as {asname}"),
+                            None => full.to_string(),
+                        };
+                        Binding { local, qualified, written }
+                    })
+                    .collect();
+                self.push(stmt, None, bindings);
+            }
+            Stmt::ImportFrom(import) if import.level == 0 && import.module.is_some() => {
+                let module = import.module.as_ref().map(|m| m.to_string()).unwrap_or_default();
+                let bindings = import
+                    .names
+                    .iter()
+                    .map(|alias| {
+                        let local = alias.asname.as_ref().unwrap_or(&alias.name).to_string();
+                        let written = match &alias.asname {
+                            Some(asname) => format!("{} as {asname}", alias.name),
+                            None => alias.name.to_string(),
+                        };
+                        Binding { local, qualified: format!("{module}.{}", alias.name), written }
+                    })
+                    .collect();
+                self.push(stmt, Some(module), bindings);
+            }
+            _ => {
+                for block in blocks(stmt) {
+                    if let [only @ (Stmt::Import(_) | Stmt::ImportFrom(_))] = block {
+                        self.sole.insert(span(only).start);
+                    }
+                }
+                self.depth += 1;
+                visitor::walk_stmt(self, stmt);
+                self.depth -= 1;
+            }
+        }
+    }
+    fn visit_expr(&mut self, _: &'a Expr) {}
+}
+
+impl ImportStatements {
+    fn push(&mut self, stmt: &Stmt, from: Option<String>, bindings: Vec<Binding>) {
+        let range = span(stmt);
+        self.found.push(ImportStatement {
+            lines: range.clone(), // widened to whole lines by `widen_lines`
+            range,
+            from,
+            bindings,
+            top_level: self.depth == 0,
+            sole_in_block: false,
+        });
+    }
+}
+
+/// Whole lines of each import, so removing one leaves no blank line behind; an import that
+/// shares its line with another statement keeps just its own range.
+fn widen_lines(text: &str, imports: &mut ImportStatements) {
+    for import in &mut imports.found {
+        import.sole_in_block = imports.sole.contains(&import.range.start);
+        let start = text[..import.range.start].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[import.range.end..].find('\n').map_or(text.len(), |n| import.range.end + n + 1);
+        let before = &text[start..import.range.start];
+        let after = text[import.range.end..end].trim();
+        if before.trim().is_empty() && (after.is_empty() || after.starts_with('#')) {
+            import.lines = start..end;
+        }
+    }
+}
+
+fn blocks(stmt: &Stmt) -> Vec<&[Stmt]> {
+    match stmt {
+        Stmt::FunctionDef(f) => vec![&f.body],
+        Stmt::ClassDef(c) => vec![&c.body],
+        Stmt::For(f) => vec![&f.body, &f.orelse],
+        Stmt::While(w) => vec![&w.body, &w.orelse],
+        Stmt::If(i) => std::iter::once(i.body.as_slice())
+            .chain(i.elif_else_clauses.iter().map(|c| c.body.as_slice()))
+            .collect(),
+        Stmt::With(w) => vec![&w.body],
+        Stmt::Try(t) => {
+            let mut v: Vec<&[Stmt]> = vec![&t.body, &t.orelse, &t.finalbody];
+            v.extend(t.handlers.iter().map(|h| {
+                let ast::ExceptHandler::ExceptHandler(h) = h;
+                h.body.as_slice()
+            }));
+            v
+        }
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,88 @@
+//! Finding a project's Python files and where its port goes.
+
+use std::path::{Path, PathBuf};
+
+/// Written into every output tree so a later walk of the project skips it.
+pub const OUTPUT_MARKER: &str = ".portui-output";
+
+/// Directories that never hold the user's own source.
+const SKIPPED_DIRS: &[&str] = &[
+    "__pycache__", "venv", ".venv", "env", ".env", "build", "dist", "site-packages",
+    "node_modules", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
+];
+
+#[derive(Debug)]
+pub struct Discovery {
+    pub root: PathBuf,
+    /// Python files, relative to `root`, sorted.
+    pub files: Vec<PathBuf>,
+    /// Paths the walk could not enter or read, with why.
+    pub errors: Vec<(PathBuf, String)>,
+    /// The project is one `.py` file (its `root` is the file's directory).
+    pub single_file: bool,
+}
+
+/// Walk `path` (a directory or one `.py` file), `.gitignore` aware.
+pub fn discover(path: &Path) -> std::io::Result<Discovery> {
+    let metadata = std::fs::metadata(path)?;
+    if metadata.is_file() {
+        let root = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let name = PathBuf::from(path.file_name().unwrap_or_default());
+        return Ok(Discovery { root, files: vec![name], errors: Vec::new(), single_file: true });
+    }
+    let root = path.to_path_buf();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let walker = ignore::WalkBuilder::new(&root)
+        .hidden(true)
+        .git_ignore(true)
+        .git_global(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !is_dir || entry.depth() == 0 || !skipped_dir(entry.path())
+        })
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let is_file = entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+                if is_file && entry.path().extension().is_some_and(|e| e == "py") {
+                    let rel = entry.path().strip_prefix(&root).unwrap_or(entry.path());
+                    files.push(rel.to_path_buf());
+                }
+            }
+            Err(error) => {
+                let path = error_path(&error).unwrap_or_else(|| root.clone());
+                errors.push((path, error.to_string()));
+            }
+        }
+    }
+    files.sort();
+    Ok(Discovery { root, files, errors, single_file: false })
+}
+
+fn error_path(error: &ignore::Error) -> Option<PathBuf> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+fn skipped_dir(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    SKIPPED_DIRS.contains(&name)
+        || path.join("pyvenv.cfg").exists()
+        || path.join(OUTPUT_MARKER).exists()
+}
+
+/// The default output tree: the sibling `<name>_mlx` of the project directory.
+pub fn default_output(project: &Path) -> PathBuf {
+    let absolute = std::path::absolute(project).unwrap_or_else(|_| project.to_path_buf());
+    let name = absolute.file_name().map_or_else(|| "project".into(), |n| n.to_string_lossy().into_owned());
+    let name = name.strip_suffix(".py").unwrap_or(&name).to_string();
+    absolute.parent().unwrap_or(Path::new(".")).join(format!("{name}_mlx"))
+}

@@ -1,0 +1,198 @@
+//! What `check` and `diff` print. The JSON shape is a public contract: fields are only added.
+
+use crate::analysis::ProjectAnalysis;
+use crate::checklist::{Entry, Status};
+use crate::fix::Applicability;
+use crate::hunk::unified_diff;
+use crate::port::{SHIMS_MODULE, SHIMS_SOURCE};
+use crate::write::{Selection, ported_text};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Rate {
+    pub converted: usize,
+    pub torch_uses: usize,
+}
+
+impl Rate {
+    pub fn of(analysis: &ProjectAnalysis) -> Self {
+        let counted = analysis
+            .files
+            .iter()
+            .flat_map(|f| &f.findings)
+            .filter(|f| f.rule != "torch-import");
+        let (mut converted, mut torch_uses) = (0, 0);
+        for finding in counted {
+            torch_uses += 1;
+            if finding.applicability != Applicability::Manual {
+                converted += 1;
+            }
+        }
+        Self { converted, torch_uses }
+    }
+
+    pub fn ratio(&self) -> f64 {
+        if self.torch_uses == 0 { 1.0 } else { self.converted as f64 / self.torch_uses as f64 }
+    }
+}
+
+/// Whether anything is left to do: open findings, open checklist items or unreadable files.
+pub fn anything_open(analysis: &ProjectAnalysis) -> bool {
+    analysis.files.iter().any(|f| !f.findings.is_empty() || f.error.is_some())
+        || !analysis.walk_errors.is_empty()
+        || analysis.checklist().iter().any(|e| e.status == Status::Open)
+}
+
+pub fn check_text(analysis: &ProjectAnalysis) -> String {
+    let mut out = String::new();
+    for file in &analysis.files {
+        for finding in &file.findings {
+            let (line, column) = file.location(finding.range.start);
+            out.push_str(&format!(
+                "{}:{line}:{column}: {} [{}] {}\n",
+                file.rel.display(),
+                finding.rule,
+                finding.applicability.as_str(),
+                finding.message
+            ));
+        }
+    }
+    let errors: Vec<String> = parse_errors(analysis)
+        .into_iter()
+        .map(|e| format!("  {}: {}\n", e.path, e.message))
+        .collect();
+    if !errors.is_empty() {
+        out.push_str(&format!("\nfiles that could not be analysed ({}):\n{}", errors.len(), errors.concat()));
+    }
+    out.push_str("\nchecklist (project):\n");
+    for entry in analysis.checklist() {
+        out.push_str(&checklist_line(&entry));
+    }
+    let rate = Rate::of(analysis);
+    let manual = rate.torch_uses - rate.converted;
+    out.push_str(&format!(
+        "\n{} files, {} findings; conversion rate {:.1}% ({} of {} torch API uses have a rewrite, {} need manual work)\n",
+        analysis.files.len(),
+        analysis.files.iter().map(|f| f.findings.len()).sum::<usize>(),
+        rate.ratio() * 100.0,
+        rate.converted,
+        rate.torch_uses,
+        manual
+    ));
+    out
+}
+
+fn checklist_line(entry: &Entry) -> String {
+    let status = match entry.status {
+        Status::Open => format!("open {}", entry.open),
+        other => other.as_str().to_string(),
+    };
+    format!("  [{status:>7}] {}\n", entry.title)
+}
+
+#[derive(Serialize)]
+struct ParseError {
+    path: String,
+    line: Option<usize>,
+    column: Option<usize>,
+    message: String,
+}
+
+fn parse_errors(analysis: &ProjectAnalysis) -> Vec<ParseError> {
+    let mut errors: Vec<ParseError> = analysis
+        .files
+        .iter()
+        .filter_map(|file| {
+            let error = file.error.as_ref()?;
+            let (line, column) = match error {
+                crate::analysis::FileError::Syntax { line, column, .. } => (Some(*line), Some(*column)),
+                _ => (None, None),
+            };
+            Some(ParseError { path: file.rel.display().to_string(), line, column, message: error.to_string() })
+        })
+        .collect();
+    errors.extend(analysis.walk_errors.iter().map(|(path, why)| ParseError {
+        path: path.display().to_string(),
+        line: None,
+        column: None,
+        message: why.clone(),
+    }));
+    errors
+}
+
+pub fn check_json(analysis: &ProjectAnalysis) -> String {
+    #[derive(Serialize)]
+    struct FindingJson<'a> {
+        rule: &'a str,
+        path: String,
+        line: usize,
+        column: usize,
+        message: &'a str,
+        applicability: Applicability,
+        checklist: &'a str,
+        hunk: Option<String>,
+    }
+    let findings: Vec<FindingJson> = analysis
+        .files
+        .iter()
+        .flat_map(|file| {
+            file.findings.iter().enumerate().map(move |(i, finding)| {
+                let (line, column) = file.location(finding.range.start);
+                FindingJson {
+                    rule: finding.rule,
+                    path: file.rel.display().to_string(),
+                    line,
+                    column,
+                    message: &finding.message,
+                    applicability: finding.applicability,
+                    checklist: finding.checklist,
+                    hunk: file.hunks[i].map(|h| h.to_string()),
+                }
+            })
+        })
+        .collect();
+    let files: Vec<serde_json::Value> = analysis
+        .files
+        .iter()
+        .map(|file| {
+            serde_json::json!({
+                "path": file.rel.display().to_string(),
+                "findings": file.findings.len(),
+                "hunks": file.hunks.iter().flatten().count(),
+                "error": file.error.as_ref().map(|e| e.to_string()),
+            })
+        })
+        .collect();
+    let rate = Rate::of(analysis);
+    let value = serde_json::json!({
+        "files": files,
+        "findings": findings,
+        "checklist": analysis.checklist(),
+        "parse_errors": parse_errors(analysis),
+        "conversion_rate": rate.ratio(),
+        "torch_uses": rate.torch_uses,
+        "converted": rate.converted,
+    });
+    serde_json::to_string_pretty(&value).expect("report serialises") + "\n"
+}
+
+/// A unified diff (paths relative to the project) of everything proposed.
+pub fn diff(analysis: &ProjectAnalysis) -> Result<String, String> {
+    let mut out = String::new();
+    let mut shims = false;
+    for file in &analysis.files {
+        let Some(source) = &file.source else { continue };
+        if file.error.is_some() {
+            continue;
+        }
+        let (text, _, _, uses_shims) = ported_text(file, &Selection::AcceptAll)
+            .map_err(|why| format!("{}: {why}", file.rel.display()))?;
+        shims |= uses_shims;
+        let rel = file.rel.display();
+        out.push_str(&unified_diff(&source.text, &text, &format!("a/{rel}"), &format!("b/{rel}")));
+    }
+    if shims {
+        out.push_str(&unified_diff("", SHIMS_SOURCE, "/dev/null", &format!("b/{SHIMS_MODULE}.py")));
+    }
+    Ok(out)
+}

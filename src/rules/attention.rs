@@ -1,0 +1,101 @@
+//! attention: `F.scaled_dot_product_attention` → `mx.fast.scaled_dot_product_attention`
+//! with torch's scale and mask.
+//!
+//! Why: the MLX kernel requires `scale` (torch defaults to `1/sqrt(head_dim)`), takes
+//! `mask=` (boolean: True keeps, or additive), and has no dropout. Its `mask="causal"` aligns
+//! the causal diagonal bottom-right while torch's `is_causal=True` aligns it top-left: they
+//! agree only when query and key lengths are equal (mlx-traps #15), so the port uses
+//! `"causal"` exactly then and an explicit `mx.tril` mask otherwise (a kv cache).
+//!
+//! Example: `F.scaled_dot_product_attention(q, k, v, is_causal=True)` →
+//! `mx.fast.scaled_dot_product_attention(q, k, v, scale=1.0 / math.sqrt(q.shape[-1]),
+//! mask="causal" if q.shape[-2] == k.shape[-2] else mx.tril(...))`.
+//!
+//! Fix safety: review. A non-zero `dropout_p` is dropped: attention dropout is not applied
+//! in training (the finding says so); eval-mode numbers are unchanged.
+
+use super::context::{argument, hole, keyword, text};
+use super::{Context, Findings, Rule, RuleMeta};
+use crate::fix::{Edit, Piece};
+use crate::parse::ast::{self, Expr};
+use crate::parse::span;
+
+pub struct Attention;
+pub static RULE: Attention = Attention;
+
+impl Rule for Attention {
+    fn meta(&self) -> RuleMeta {
+        RuleMeta { id: "attention", step: "2", checklist: "fused-attention", summary: "F.scaled_dot_product_attention → mx.fast with scale and mask" }
+    }
+
+    fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        let Expr::Call(call) = expr else { return };
+        if cx.torch_name(&call.func).as_deref() != Some("torch.nn.functional.scaled_dot_product_attention") {
+            return;
+        }
+        let range = span(call);
+        let (Some(q), Some(k), Some(v)) = (argument(call, 0, "query"), argument(call, 1, "key"), argument(call, 2, "value")) else {
+            out.manual(range, "scaled_dot_product_attention with unusual arguments: port by hand");
+            return;
+        };
+        let mask = argument(call, 3, "attn_mask").filter(|m| !matches!(m, Expr::NoneLiteral(_)));
+        let causal = argument(call, 5, "is_causal");
+        let causal = match causal {
+            None => false,
+            Some(Expr::BooleanLiteral(b)) => b.value,
+            Some(_) => {
+                out.manual(range, "is_causal=<expression>: choose the mask by hand (mask=\"causal\" for equal query/key lengths)");
+                return;
+            }
+        };
+        if mask.is_some() && causal {
+            out.manual(range, "both attn_mask and is_causal: combine them into one mask by hand");
+            return;
+        }
+        if keyword(call, "enable_gqa").is_some() || call.arguments.args.len() > 4 {
+            out.manual(range, "scaled_dot_product_attention with positional dropout/causal arguments or enable_gqa: port by hand (MLX handles grouped kv heads natively)");
+            return;
+        }
+        let simple = |e: &Expr| matches!(e, Expr::Name(_));
+        let scale: Vec<Piece> = match keyword(call, "scale").map(|s| &s.value) {
+            Some(s) if !matches!(s, Expr::NoneLiteral(_)) => vec![hole(s)],
+            _ if simple(q) => vec![text(format!("{}.shape[-1] ** -0.5", cx.src(q)))],
+            _ => {
+                out.manual(range, "pass scale=1/sqrt(head_dim) explicitly (MLX requires it)");
+                return;
+            }
+        };
+        let mut pieces = vec![text("mx.fast.scaled_dot_product_attention("), hole(q), text(", "), hole(k), text(", "), hole(v), text(", scale=")];
+        pieces.extend(scale);
+        if causal {
+            if !(simple(q) && simple(k)) {
+                out.manual(range, "is_causal=True: pass mask=\"causal\" when query and key lengths are equal, else an explicit mx.tril mask");
+                return;
+            }
+            let (qs, ks) = (cx.src(q), cx.src(k));
+            pieces.push(text(format!(
+                ", mask=\"causal\" if {qs}.shape[-2] == {ks}.shape[-2] else mx.tril(mx.ones(({qs}.shape[-2], {ks}.shape[-2]), dtype=mx.bool_))"
+            )));
+        } else if let Some(mask) = mask {
+            pieces.extend([text(", mask="), hole(mask)]);
+        }
+        pieces.push(text(")"));
+        let mut message = String::from("mx.fast.scaled_dot_product_attention needs an explicit scale; torch's top-left causal mask kept");
+        if dropout_active(call) {
+            message.push_str("; MLX's kernel has no dropout: attention dropout is NOT applied in training");
+        }
+        out.review(range.clone(), message, vec![Edit::template(range, pieces)]);
+    }
+}
+
+fn dropout_active(call: &ast::ExprCall) -> bool {
+    match keyword(call, "dropout_p").map(|k| &k.value) {
+        None => false,
+        Some(Expr::NumberLiteral(number)) => match &number.value {
+            ast::Number::Float(f) => *f != 0.0,
+            ast::Number::Int(i) => i.as_i64() != Some(0),
+            ast::Number::Complex { .. } => true,
+        },
+        Some(_) => true,
+    }
+}

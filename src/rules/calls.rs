@@ -1,0 +1,83 @@
+//! Building blocks for call rewrites, shared by the rules: minimal edits that rename a
+//! callee or a keyword, drop a keyword, pack shape varargs into a tuple, or turn a method
+//! call into a function call with the receiver spliced in as a hole.
+
+use super::context::{hole, text};
+use crate::fix::{Edit, Piece};
+use crate::parse::ast::{self, Expr};
+use crate::parse::span;
+use std::ops::Range;
+
+/// Keyword renames that hold for every torch tensor function and method.
+pub const COMMON_KEYWORDS: &[(&str, &str)] = &[("dim", "axis"), ("keepdim", "keepdims")];
+
+/// Keywords that only mean something to torch's memory/device model; MLX has none.
+pub const DEVICE_KEYWORDS: &[&str] = &["device", "pin_memory", "layout", "non_blocking", "memory_format"];
+
+/// Range covering the argument list's contents (first argument to last), if any.
+pub fn arguments_inner(call: &ast::ExprCall) -> Option<Range<usize>> {
+    let mut ranges = call.arguments.iter_source_order().map(|a| match a {
+        ast::ArgOrKeyword::Arg(e) => span(e),
+        ast::ArgOrKeyword::Keyword(k) => span(k),
+    });
+    let first = ranges.next()?;
+    let last = ranges.last().unwrap_or_else(|| first.clone());
+    Some(first.start..last.end)
+}
+
+pub fn rename_callee(call: &ast::ExprCall, to: &str) -> Edit {
+    Edit::replace(span(call.func.as_ref()), to)
+}
+
+/// `receiver.method(args)` → `function(receiver, args)`.
+pub fn method_to_function(call: &ast::ExprCall, receiver: &Expr, function: &str) -> Edit {
+    let mut pieces = vec![text(format!("{function}(")), hole(receiver)];
+    if let Some(inner) = arguments_inner(call) {
+        pieces.push(text(", "));
+        pieces.push(Piece::Source(inner));
+    }
+    pieces.push(text(")"));
+    Edit::template(span(call), pieces)
+}
+
+/// Keyword edits every tensor call needs: `dim`→`axis`, `keepdim`→`keepdims`, device
+/// keywords dropped. `extra` adds rule-specific renames.
+pub fn keyword_edits(source: &str, call: &ast::ExprCall, extra: &[(&str, &str)]) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    for keyword in &call.arguments.keywords {
+        let Some(name) = &keyword.arg else { continue };
+        let name = name.as_str();
+        if let Some((_, to)) = extra.iter().chain(COMMON_KEYWORDS).find(|(from, _)| *from == name) {
+            if let Some(arg) = &keyword.arg {
+                edits.push(Edit::replace(span(arg), *to));
+            }
+        } else if DEVICE_KEYWORDS.contains(&name) {
+            edits.push(super::context::remove_keyword(source, call, keyword));
+        }
+    }
+    edits
+}
+
+/// `f(2, 3)` → `f((2, 3))` when a shape is given as varargs (torch allows both forms; MLX
+/// takes one shape argument). Returns no edit when the shape is already one argument.
+pub fn pack_shape_varargs(call: &ast::ExprCall, from: usize) -> Vec<Edit> {
+    let shape: Vec<&Expr> = call.arguments.args.iter().skip(from).collect();
+    match shape.as_slice() {
+        [] | [_] => Vec::new(),
+        [first, .., last] => vec![Edit::insert(span(*first).start, "("), Edit::insert(span(*last).end, ")")],
+    }
+}
+
+/// The receiver and method name of `receiver.method(...)`.
+pub fn method_call(call: &ast::ExprCall) -> Option<(&Expr, &str)> {
+    match call.func.as_ref() {
+        Expr::Attribute(attribute) => Some((attribute.value.as_ref(), attribute.attr.as_str())),
+        _ => None,
+    }
+}
+
+/// Positional arguments are all plain (no `*args`), so positions can be trusted.
+pub fn plain_positional(call: &ast::ExprCall) -> bool {
+    !call.arguments.args.iter().any(|a| matches!(a, Expr::Starred(_)))
+        && !call.arguments.keywords.iter().any(|k| k.arg.is_none())
+}

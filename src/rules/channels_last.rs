@@ -1,0 +1,286 @@
+//! channels-last: in modules with convolutions, pooling or 2-D norms, every op that names an
+//! axis of a feature map is rewritten for MLX's channels-last layout.
+//!
+//! Why: torch activations are NCHW (NCL for 1-D); MLX's are NHWC (NLC). Once the layers are
+//! ported, index 1 is no longer the channel axis: `x.size(1)` reads the height,
+//! `torch.cat(..., dim=1)` joins along the wrong axis, `F.pad`'s flat tuple (last axis
+//! first) pads the wrong axes, `F.avg_pool2d(x, x.size()[3])` pools over channels and returns
+//! an empty array, and `x.view(N, -1)` flattens in another order so the next Linear sees
+//! permuted features (mlx-traps #19-22). The model's callers must now pass NHWC input
+//! (`x.transpose(0, 2, 3, 1)`); the weight map records it.
+//!
+//! Example: `out.size()[3]` → `out.shape[2]`; `F.pad(out, (0, 1, 0, 1))` →
+//! `mx.pad(out, [(0, 0), (0, 1), (0, 1), (0, 0)])`; `F.avg_pool2d(out, out.size()[3])` →
+//! `mx.mean(out, axis=(1, 2), keepdims=True)`; `out.view(out.size(0), -1)` →
+//! `out.transpose(0, 3, 1, 2).reshape(out.shape[0], -1)`.
+//!
+//! Fix safety: review. Which tensors are feature maps is inferred (arrays in a
+//! channels-last module's methods until they are flattened): check each rewrite.
+
+use super::calls::method_call;
+use super::context::{hole, int_literal, keyword, text};
+use super::{Context, Findings, Rule, RuleMeta};
+use crate::fix::Edit;
+use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::span;
+use crate::parse::visitor::{self, Visitor};
+use crate::tensors::Certainty;
+
+pub struct ChannelsLast;
+pub static RULE: ChannelsLast = ChannelsLast;
+
+impl Rule for ChannelsLast {
+    fn meta(&self) -> RuleMeta {
+        RuleMeta { id: "channels-last", step: "1", checklist: "channels-last", summary: "axis-naming ops on feature maps → channels-last" }
+    }
+
+    fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        let Some(rank) = feature_rank(cx) else { return };
+        match expr {
+            // x.shape[i] / x.size()[i]
+            Expr::Subscript(subscript) => {
+                let Some(index) = int_literal(&subscript.slice) else { return };
+                let base = match subscript.value.as_ref() {
+                    Expr::Attribute(a) if a.attr.as_str() == "shape" => a.value.as_ref(),
+                    Expr::Call(c) if method_call(c).is_some_and(|(_, m)| m == "size") && c.arguments.is_empty() => method_call(c).expect("checked").0,
+                    _ => return,
+                };
+                if !channel_sensitive(cx, base) {
+                    return;
+                }
+                let Some(new) = remap(index, rank) else { return };
+                if new != index {
+                    out.review(span(expr), format!("axis {index} of an {} feature map is axis {new} channels-last", layout_name(rank).0), vec![Edit::replace(span(subscript.slice.as_ref()), new.to_string())]);
+                }
+            }
+            Expr::Call(call) => self.call(cx, call, rank, out),
+            _ => {}
+        }
+    }
+
+    fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
+        let Stmt::FunctionDef(function) = stmt else { return };
+        if function.name.as_str() != "forward" || cx.function.is_some() {
+            return;
+        }
+        let Some(rank) = feature_rank(cx) else { return };
+        let (torch, mlx) = layout_name(rank);
+        let Some(class) = cx.class else { return };
+        let permutation = if rank == 4 { "x.transpose(0, 2, 3, 1)" } else if rank == 3 { "x.transpose(0, 2, 1)" } else { "x.transpose(0, 2, 3, 4, 1)" };
+        let finding = out.manual(span(&function.name), format!("{}'s input is now {mlx}, not {torch}: callers pass {permutation} (recorded in portui-weights.json)", class.name));
+        finding.weights.push(crate::weights::WeightNote::Input { class: class.name.to_string(), index: 0, layout: mlx.to_string() });
+    }
+}
+
+impl ChannelsLast {
+    fn call(&self, cx: &Context, call: &ast::ExprCall, rank: usize, out: &mut Findings) {
+        let range = span(call);
+        if let Some((receiver, method)) = method_call(call) {
+            match method {
+                "size" if call.arguments.args.len() == 1 && channel_sensitive(cx, receiver) => {
+                    let Some(index) = int_literal(&call.arguments.args[0]) else { return };
+                    let Some(new) = remap(index, rank) else { return };
+                    out.review(range.clone(), format!("size({index}) of a feature map → shape[{new}] channels-last"), vec![Edit::template(range, vec![hole(receiver), text(format!(".shape[{new}]"))])]);
+                }
+                "view" | "reshape" | "flatten" if channel_sensitive(cx, receiver) && flattens(call, method) => {
+                    let order = if rank == 4 { "(0, 3, 1, 2)" } else if rank == 3 { "(0, 2, 1)" } else { "(0, 4, 1, 2, 3)" };
+                    out.review(range, format!("flattening a channels-last feature map: transpose back to channels-first order first so the next layer sees torch's feature order"), vec![Edit::insert(span(receiver).end, format!(".transpose{order}"))]);
+                }
+                _ => {}
+            }
+            if method != "size" {
+                self.dim_keyword(cx, call, receiver, rank, out);
+            }
+            return;
+        }
+        let Some(q) = cx.torch_name(&call.func) else { return };
+        match q.as_str() {
+            "torch.nn.functional.avg_pool2d" | "torch.nn.functional.adaptive_avg_pool2d" | "torch.nn.functional.max_pool2d" if is_global_pool(cx, call) => {
+                let x = call.arguments.args.first().expect("checked by is_global_pool");
+                let op = if q.ends_with("max_pool2d") { "mx.max" } else { "mx.mean" };
+                out.review(range.clone(), format!("global pooling over H and W: {op}(x, axis=(1, 2), keepdims=True) (channels-last; index 3 is channels now)"), vec![Edit::template(range, vec![text(format!("{op}(")), hole(x), text(", axis=(1, 2), keepdims=True)")])]);
+            }
+            "torch.flatten" => {
+                if let Some(x) = call.arguments.args.first()
+                    && channel_sensitive(cx, x)
+                {
+                    out.manual(range, "torch.flatten of a channels-last feature map: use x.transpose(0, 3, 1, 2).reshape(x.shape[0], -1) to keep torch's feature order");
+                }
+            }
+            _ => {
+                if let Some(first) = call.arguments.args.first() {
+                    let first = match first {
+                        Expr::List(l) => l.elts.first(),
+                        Expr::Tuple(t) => t.elts.first(),
+                        other => Some(other),
+                    };
+                    if let Some(first) = first {
+                        self.dim_keyword(cx, call, first, rank, out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `dim=1` on an op over feature maps → the channels-last axis.
+    fn dim_keyword(&self, cx: &Context, call: &ast::ExprCall, data: &Expr, rank: usize, out: &mut Findings) {
+        if !channel_sensitive(cx, data) {
+            return;
+        }
+        let Some(k) = keyword(call, "dim") else { return };
+        let Some(index) = int_literal(&k.value) else { return };
+        let Some(new) = remap(index, rank) else { return };
+        if new != index {
+            out.review(span(&k.value), format!("dim={index} of a feature map is axis {new} channels-last"), vec![Edit::replace(span(&k.value), new.to_string())]);
+        }
+    }
+}
+
+/// Rank of this module's feature maps when it is channels-last and we are in a method.
+fn feature_rank(cx: &Context) -> Option<usize> {
+    let info = cx.class_info()?;
+    if !info.channels_last || cx.function.is_none() {
+        return None;
+    }
+    let ranks: Vec<usize> = info
+        .layers
+        .values()
+        .filter_map(|q| {
+            let q = q.strip_prefix("torch.nn.")?;
+            if q.ends_with("1d") { Some(3) } else if q.ends_with("2d") || q == "GroupNorm" { Some(4) } else if q.ends_with("3d") { Some(5) } else { None }
+        })
+        .collect();
+    let first = *ranks.first()?;
+    ranks.iter().all(|&r| r == first).then_some(first)
+}
+
+fn layout_name(rank: usize) -> (&'static str, &'static str) {
+    match rank {
+        3 => ("NCL", "NLC"),
+        5 => ("NCDHW", "NDHWC"),
+        _ => ("NCHW", "NHWC"),
+    }
+}
+
+/// Channels-first axis → channels-last axis, keeping the sign convention of the input.
+fn remap(index: i64, rank: usize) -> Option<i64> {
+    let rank_i = rank as i64;
+    let positive = if index < 0 { index + rank_i } else { index };
+    if !(0..rank_i).contains(&positive) {
+        return None;
+    }
+    let mapped = match positive {
+        0 => 0,
+        1 => rank_i - 1,
+        p => p - 1,
+    };
+    Some(if index < 0 { mapped - rank_i } else { mapped })
+}
+
+fn flattens(call: &ast::ExprCall, method: &str) -> bool {
+    let args = &call.arguments.args;
+    match method {
+        "flatten" => args.first().and_then(int_literal) == Some(1),
+        _ => args.len() == 2 && int_literal(&args[1]) == Some(-1),
+    }
+}
+
+/// `x` holds a channels-last feature map here: a tensor in a channels-last module's method,
+/// used before any statement that flattens it.
+pub fn channel_sensitive(cx: &Context, expr: &Expr) -> bool {
+    if feature_rank(cx).is_none() || cx.tensor(expr) != Certainty::Tensor {
+        return false;
+    }
+    let Expr::Name(name) = expr else { return matches!(expr, Expr::Call(_)) };
+    let Some((function, _)) = &cx.function else { return false };
+    let flattened_at = first_flatten(function, name.id.as_str());
+    flattened_at.is_none_or(|at| span(expr).start <= at)
+}
+
+/// Offset of the first `name = <name>.view(N, -1)`-style statement in a function.
+fn first_flatten(function: &ast::StmtFunctionDef, name: &str) -> Option<usize> {
+    struct Finder<'n> {
+        name: &'n str,
+        at: Option<usize>,
+    }
+    impl<'a> Visitor<'a> for Finder<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if self.at.is_none()
+                && let Stmt::Assign(assign) = stmt
+                && let Expr::Call(call) = assign.value.as_ref()
+                && let Some((_, method)) = method_call(call)
+                && matches!(method, "view" | "reshape" | "flatten")
+                && flattens(call, method)
+                && assign.targets.iter().any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == self.name))
+            {
+                self.at = Some(span(stmt).end);
+            }
+            visitor::walk_stmt(self, stmt);
+        }
+    }
+    let mut finder = Finder { name, at: None };
+    function.body.iter().for_each(|s| finder.visit_stmt(s));
+    finder.at
+}
+
+/// `F.avg_pool2d(x, x.size()[3])`, `F.avg_pool2d(x, x.shape[2])`,
+/// `F.adaptive_avg_pool2d(x, 1)`: a pool over the whole (square) spatial extent.
+pub fn is_global_pool(cx: &Context, call: &ast::ExprCall) -> bool {
+    let Some(x) = call.arguments.args.first() else { return false };
+    if feature_rank(cx) != Some(4) || call.arguments.args.len() != 2 || !call.arguments.keywords.is_empty() {
+        return false;
+    }
+    let kernel = &call.arguments.args[1];
+    let adaptive = cx.torch_name(&call.func).is_some_and(|q| q.ends_with("adaptive_avg_pool2d"));
+    if adaptive {
+        return int_literal(kernel) == Some(1) || matches!(kernel, Expr::Tuple(t) if t.elts.iter().all(|e| int_literal(e) == Some(1)));
+    }
+    let Expr::Subscript(subscript) = kernel else { return false };
+    let Some(index) = int_literal(&subscript.slice) else { return false };
+    let base = match subscript.value.as_ref() {
+        Expr::Attribute(a) if a.attr.as_str() == "shape" => a.value.as_ref(),
+        Expr::Call(c) if method_call(c).is_some_and(|(_, m)| m == "size") => method_call(c).expect("checked").0,
+        _ => return false,
+    };
+    matches!(index, 2 | 3 | -1 | -2) && cx.src(base) == cx.src(x)
+}
+
+/// `F.pad(x, (l, r, t, b, ...))`: torch's flat tuple runs from the LAST axis backwards;
+/// `mx.pad` takes one (before, after) pair per axis in axis order.
+pub fn pad(cx: &Context, call: &ast::ExprCall, out: &mut Findings) {
+    let range = span(call);
+    let (Some(x), Some(pad)) = (call.arguments.args.first(), super::context::argument(call, 1, "pad")) else { return };
+    let elements: Vec<&Expr> = match pad {
+        Expr::Tuple(t) => t.elts.iter().collect(),
+        Expr::List(l) => l.elts.iter().collect(),
+        _ => {
+            out.manual(range, "F.pad with a computed tuple: build mx.pad's per-axis pairs (torch's tuple runs from the last axis backwards)");
+            return;
+        }
+    };
+    if elements.len() % 2 != 0 || keyword(call, "mode").is_some_and(|k| !matches!(&k.value, Expr::StringLiteral(s) if s.value.to_str() == "constant")) {
+        out.manual(range, "F.pad with a non-constant mode: MLX pads with a constant or edge values only");
+        return;
+    }
+    let pairs: Vec<String> = elements.chunks(2).map(|p| format!("({}, {})", cx.src(p[0]), cx.src(p[1]))).collect();
+    let padded_axes = pairs.len();
+    let value = keyword(call, "value").or_else(|| None).map(|k| format!(", constant_values={}", cx.src(&k.value))).unwrap_or_default();
+    let value = if value.is_empty() { call.arguments.args.get(3).map(|v| format!(", constant_values={}", cx.src(v))).unwrap_or_default() } else { value };
+    let replacement_pairs = match feature_rank(cx) {
+        Some(rank) if channel_sensitive(cx, x) => {
+            // channels-first axes (0, 1=C, 2.., rank-1) padded from the last; map each to NHWC.
+            let mut per_axis = vec!["(0, 0)".to_string(); rank];
+            for (i, pair) in pairs.iter().enumerate() {
+                let Some(axis) = remap(rank as i64 - 1 - i as i64, rank) else { return };
+                per_axis[axis as usize] = pair.clone();
+            }
+            format!("[{}]", per_axis.join(", "))
+        }
+        _ => {
+            let reversed: Vec<String> = pairs.iter().rev().cloned().collect();
+            format!("[(0, 0)] * ({}.ndim - {padded_axes}) + [{}]", cx.src(x), reversed.join(", "))
+        }
+    };
+    let edit = Edit::template(range.clone(), vec![text("mx.pad("), hole(x), text(format!(", {replacement_pairs}{value})"))]);
+    out.review(range, "F.pad's tuple runs from the last axis backwards; mx.pad takes (before, after) per axis in order (channels-last where the input is a feature map)", vec![edit]);
+}

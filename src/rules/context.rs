@@ -1,0 +1,205 @@
+//! What a rule sees at a node: the text, the resolved names, the enclosing class and
+//! function, the statement stack, and helpers to build minimal edits.
+
+use crate::fix::{Edit, Piece};
+use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::{Ranged, span};
+use crate::semantic::{ClassInfo, Semantic, self_attribute};
+use crate::tensors::{Certainty, FunctionTensors, Judge};
+use std::ops::Range;
+
+pub struct Context<'a> {
+    pub text: &'a str,
+    pub semantic: &'a Semantic,
+    pub class: Option<&'a ast::StmtClassDef>,
+    pub function: Option<(&'a ast::StmtFunctionDef, FunctionTensors)>,
+    /// Tensors bound at module level, seen where no function encloses the node.
+    pub module_tensors: FunctionTensors,
+    pub module: &'a ast::ModModule,
+    /// Enclosing statements, innermost last.
+    pub stmt_stack: Vec<&'a Stmt>,
+    /// Enclosing expressions of the node being checked, innermost last.
+    pub expr_stack: Vec<&'a Expr>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(text: &'a str, semantic: &'a Semantic, module: &'a ast::ModModule) -> Self {
+        Self {
+            text,
+            semantic,
+            module_tensors: FunctionTensors::infer_module(&module.body, semantic),
+            module,
+            class: None,
+            function: None,
+            stmt_stack: Vec::new(),
+            expr_stack: Vec::new(),
+        }
+    }
+
+    pub fn class_info(&self) -> Option<&'a ClassInfo> {
+        self.class
+            .and_then(|class| self.semantic.classes.get(class.name.id.as_str()))
+    }
+
+    /// Inside a method (or nested function) of an `nn.Module` subclass.
+    pub fn in_module(&self) -> bool {
+        self.class_info().is_some_and(|c| c.is_module)
+    }
+
+    pub fn function_name(&self) -> Option<&str> {
+        self.function.as_ref().map(|(f, _)| f.name.as_str())
+    }
+
+    pub fn tensor(&self, expr: &Expr) -> Certainty {
+        let names = self.function.as_ref().map_or(&self.module_tensors.names, |(_, t)| &t.names);
+        Judge {
+            semantic: self.semantic,
+            class: self.class_info(),
+            names,
+        }
+        .certainty(expr)
+    }
+
+    pub fn torch_name(&self, expr: &Expr) -> Option<String> {
+        self.semantic.torch_name(expr)
+    }
+
+    pub fn src(&self, node: &impl Ranged) -> &'a str {
+        &self.text[span(node)]
+    }
+
+    /// The expression directly containing the node being checked.
+    pub fn parent_expr(&self) -> Option<&'a Expr> {
+        self.expr_stack.last().copied()
+    }
+
+    /// The innermost statement being visited.
+    pub fn stmt(&self) -> Option<&'a Stmt> {
+        self.stmt_stack.last().copied()
+    }
+
+    /// Whether `self.<attr>` is a layer of the given qualified type in the current class.
+    pub fn layer_type(&self, expr: &Expr) -> Option<&'a str> {
+        let attr = self_attribute(expr)?;
+        self.class_info()?.layers.get(attr).map(String::as_str)
+    }
+
+    /// Range of a whole line-based statement including its indentation and newline, for
+    /// deleting it; `None` when the statement shares its line with others.
+    pub fn statement_lines(&self, stmt: &Stmt) -> Option<Range<usize>> {
+        let range = span(stmt);
+        let line_start = self.text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+        if !self.text[line_start..range.start].trim().is_empty() {
+            return None;
+        }
+        let rest = &self.text[range.end..];
+        let newline = rest.find('\n');
+        let tail = &rest[..newline.unwrap_or(rest.len())];
+        let tail_trimmed = tail.trim_start();
+        if !(tail_trimmed.is_empty() || tail_trimmed.starts_with('#')) {
+            return None;
+        }
+        let end = newline.map_or(self.text.len(), |n| range.end + n + 1);
+        Some(line_start..end)
+    }
+
+    /// Indentation of the line a node starts on.
+    pub fn indent_of(&self, node: &impl Ranged) -> &'a str {
+        let start = span(node).start;
+        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line = &self.text[line_start..];
+        &line[..line.len() - line.trim_start().len()]
+    }
+
+    /// An edit that removes a statement: its lines when it has its own lines, replaced by
+    /// `pass` when it is the only statement of its block.
+    pub fn delete_statement(&self, stmt: &Stmt, sole_in_block: bool) -> Option<Edit> {
+        if sole_in_block {
+            return Some(Edit::replace(span(stmt), "pass"));
+        }
+        self.statement_lines(stmt).map(Edit::delete)
+    }
+
+    /// Whether `stmt` is the only statement of the block that holds it.
+    pub fn is_sole_statement(&self, stmt: &Stmt) -> bool {
+        let parent = self.stmt_stack.iter().rev().find(|s| !std::ptr::eq(**s, stmt));
+        let Some(parent) = parent else { return false };
+        let blocks: Vec<&[Stmt]> = match parent {
+            Stmt::FunctionDef(f) => vec![&f.body],
+            Stmt::ClassDef(c) => vec![&c.body],
+            Stmt::For(f) => vec![&f.body, &f.orelse],
+            Stmt::While(w) => vec![&w.body, &w.orelse],
+            Stmt::If(i) => {
+                let mut v: Vec<&[Stmt]> = vec![&i.body];
+                v.extend(i.elif_else_clauses.iter().map(|c| c.body.as_slice()));
+                v
+            }
+            Stmt::With(w) => vec![&w.body],
+            Stmt::Try(t) => vec![&t.body, &t.orelse, &t.finalbody],
+            _ => vec![],
+        };
+        blocks
+            .iter()
+            .any(|block| block.len() == 1 && std::ptr::eq(&block[0], stmt))
+    }
+}
+
+/// Shorthands for building templates.
+pub fn text(s: impl Into<String>) -> Piece {
+    Piece::Text(s.into())
+}
+
+pub fn hole(node: &impl Ranged) -> Piece {
+    Piece::Source(span(node))
+}
+
+/// Integer literal value, including negative literals.
+pub fn int_literal(expr: &Expr) -> Option<i64> {
+    match expr {
+        Expr::NumberLiteral(number) => match &number.value {
+            ast::Number::Int(int) => int.as_i64(),
+            _ => None,
+        },
+        Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::USub => int_literal(&unary.operand).map(|v| -v),
+        _ => None,
+    }
+}
+
+pub fn keyword<'e>(call: &'e ast::ExprCall, name: &str) -> Option<&'e ast::Keyword> {
+    call.arguments
+        .keywords
+        .iter()
+        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
+}
+
+/// Argument by position or keyword.
+pub fn argument<'e>(call: &'e ast::ExprCall, position: usize, name: &str) -> Option<&'e Expr> {
+    keyword(call, name)
+        .map(|k| &k.value)
+        .or_else(|| call.arguments.args.get(position))
+}
+
+/// Edit removing one keyword argument together with its separating comma.
+pub fn remove_keyword(text: &str, call: &ast::ExprCall, keyword: &ast::Keyword) -> Edit {
+    let args = &call.arguments;
+    let all: Vec<Range<usize>> = args
+        .iter_source_order()
+        .map(|a| match a {
+            ast::ArgOrKeyword::Arg(e) => span(e),
+            ast::ArgOrKeyword::Keyword(k) => span(k),
+        })
+        .collect();
+    let own = span(keyword);
+    let index = all.iter().position(|r| *r == own).unwrap_or(0);
+    let range = if index > 0 {
+        all[index - 1].end..own.end
+    } else if let Some(next) = all.get(1) {
+        own.start..next.start
+    } else {
+        // Only argument: remove it, keep any trailing comma-free parentheses intact.
+        let close = span(args).end - 1;
+        let end = text[own.end..close].find(',').map_or(own.end, |c| own.end + c + 1);
+        own.start..end
+    };
+    Edit::delete(range)
+}

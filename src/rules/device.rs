@@ -1,0 +1,238 @@
+//! device: remove device management: `.cuda()`, `.cpu()`, `.to(device)`, `.to("mps")`,
+//! `device=` keywords, `torch.device(...)`, `x.device` reads, `torch.cuda.is_available()`
+//! and `with torch.cuda.device(...)`.
+//!
+//! Why: MLX has unified memory; arrays are visible to CPU and GPU alike and there is no
+//! device to move to. `.to(dtype)` is a cast and becomes `.astype(dtype)`.
+//!
+//! Example: `x = x.to(device)` → (statement removed); `model.cuda()` → (removed);
+//! `y.cpu().numpy()` → `y.numpy()` (then the numpy rule); `t.to(torch.float16)` →
+//! `t.astype(mx.float16)`; `device = idx.device` → (removed, when `device` is only used for
+//! placement).
+//!
+//! Fix safety: safe for calls and keywords; review when a `device` variable is deleted
+//! (portui checks that all of its uses are placement) or `.to(x)` is guessed to be a device.
+
+use super::calls::method_call;
+use super::context::{hole, keyword, text};
+use super::{Context, Findings, Rule, RuleMeta};
+use crate::fix::Edit;
+use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::span;
+use crate::parse::visitor::{self, Visitor};
+
+pub struct Device;
+pub static RULE: Device = Device;
+
+impl Rule for Device {
+    fn meta(&self) -> RuleMeta {
+        RuleMeta { id: "device", step: "2", checklist: "device-removed", summary: "remove .cuda()/.cpu()/.to(device)/device= (unified memory)" }
+    }
+
+    fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
+        match stmt {
+            // `model.cuda()`, `model.to(device)`, `x = x.to(device)`: the whole statement goes.
+            Stmt::Expr(s) if is_placement_chain(cx, &s.value) => {
+                if let Some(edit) = cx.delete_statement(stmt, cx.is_sole_statement(stmt)) {
+                    out.safe(span(stmt), "device placement: not needed with unified memory", vec![edit]);
+                }
+            }
+            Stmt::Assign(assign) if assign.targets.len() == 1 => {
+                let target = &assign.targets[0];
+                let same = |e: &Expr| cx.src(e) == cx.src(target);
+                let value = assign.value.as_ref();
+                if is_placement_chain(cx, value) && placement_receiver(cx, value).is_some_and(same) {
+                    if let Some(edit) = cx.delete_statement(stmt, cx.is_sole_statement(stmt)) {
+                        out.safe(span(stmt), "moving to a device: not needed with unified memory", vec![edit]);
+                    }
+                } else if let Expr::Name(name) = target
+                    && is_device_value(cx, value)
+                {
+                    let name = name.id.as_str();
+                    if only_placement_uses(cx, name) {
+                        if let Some(edit) = cx.delete_statement(stmt, cx.is_sole_statement(stmt)) {
+                            out.review(span(stmt), format!("`{name}` only places tensors on a device: removed with its uses"), vec![edit]);
+                        }
+                    } else {
+                        out.manual(span(stmt), format!("`{name}` holds a device and is used for more than placement: remove those uses by hand"));
+                    }
+                }
+            }
+            Stmt::With(with) => {
+                for item in &with.items {
+                    if cx.torch_name(call_func(&item.context_expr)).is_some_and(|q| q.starts_with("torch.cuda.device")) {
+                        out.manual(span(&item.context_expr), "`with torch.cuda.device(...)`: remove the with-statement and dedent its body");
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        let Expr::Call(call) = expr else {
+            if let Expr::Attribute(attribute) = expr
+                && attribute.attr.as_str() == "is_cuda"
+            {
+                out.safe(span(expr), "MLX has no CUDA placement", vec![Edit::replace(span(expr), "False")]);
+            }
+            return;
+        };
+        let range = span(call);
+        if let Some(q) = cx.torch_name(&call.func) {
+            let in_device_choice = matches!(cx.stmt(), Some(Stmt::Assign(a)) if is_device_value(cx, &a.value));
+            if in_device_choice {
+                return; // the whole `device = ...` statement is handled as one
+            }
+            if q == "torch.cuda.is_available" || q == "torch.backends.mps.is_available" {
+                out.review(range.clone(), format!("{q}(): MLX needs no device check (its GPU is used when present)"), vec![Edit::replace(range, "False")]);
+            } else if q == "torch.device" {
+                out.manual(range, "torch.device: MLX has no devices to place arrays on; remove the variable and its uses");
+            } else if q.starts_with("torch.cuda.") && !q.starts_with("torch.cuda.amp") && !q.starts_with("torch.cuda.device") {
+                out.manual(range, format!("{q}: CUDA-specific; MLX has no equivalent (use mx.metal / mx.get_peak_memory for memory stats)"));
+            }
+            return;
+        }
+        // Remove `device=` keywords on any call (torch creation ops mostly).
+        if let Some(k) = keyword(call, "device")
+            && cx.torch_name(&call.func).is_none()
+            && method_call(call).is_some_and(|(_, m)| matches!(m, "new_zeros" | "new_ones" | "new_full" | "new_empty" | "new_tensor"))
+        {
+            out.safe(span(k), "device= keyword: MLX has unified memory", vec![super::context::remove_keyword(cx.text, call, k)]);
+        }
+        let Some((receiver, method)) = method_call(call) else { return };
+        match method {
+            "cuda" | "cpu" | "mps" if call.arguments.keywords.iter().all(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "non_blocking")) => {
+                if !is_statement_expr(cx, expr) {
+                    out.safe(range.clone(), format!(".{method}(): not needed with unified memory"), vec![Edit::delete(span(receiver).end..range.end)]);
+                }
+            }
+            "to" => self.to_call(cx, call, receiver, expr, out),
+            _ => {}
+        }
+    }
+}
+
+impl Device {
+    fn to_call(&self, cx: &Context, call: &ast::ExprCall, receiver: &Expr, expr: &Expr, out: &mut Findings) {
+        let range = span(call);
+        let dtype = keyword(call, "dtype").map(|k| &k.value).or_else(|| call.arguments.args.iter().find(|a| is_dtype(cx, a)));
+        let has_device = call.arguments.args.iter().any(|a| is_device_value(cx, a) || looks_like_device(cx, a)) || keyword(call, "device").is_some();
+        match (dtype, has_device) {
+            (Some(dtype), _) => {
+                let edit = Edit::template(range.clone(), vec![hole(receiver), text(".astype("), hole(dtype), text(")")]);
+                out.safe(range, ".to(dtype) is a cast: astype (device part dropped)", vec![edit]);
+            }
+            (None, true) => {
+                if !is_statement_expr(cx, expr) {
+                    out.safe(range.clone(), ".to(device): not needed with unified memory", vec![Edit::delete(span(receiver).end..range.end)]);
+                }
+            }
+            (None, false) if call.arguments.args.len() == 1 && call.arguments.keywords.is_empty() => {
+                out.manual(range, ".to(x): cannot tell whether x is a device or a dtype; remove it for a device, use .astype(x) for a dtype");
+            }
+            _ => {}
+        }
+    }
+}
+
+fn call_func(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Call(call) => call.func.as_ref(),
+        other => other,
+    }
+}
+
+fn is_statement_expr(cx: &Context, expr: &Expr) -> bool {
+    matches!(cx.stmt(), Some(Stmt::Expr(s)) if span(s.value.as_ref()) == span(expr))
+        || matches!(cx.stmt(), Some(Stmt::Assign(a)) if span(a.value.as_ref()) == span(expr) && a.targets.len() == 1 && placement_receiver(cx, expr).is_some_and(|r| cx.src(r) == cx.src(&a.targets[0])))
+}
+
+fn is_dtype(cx: &Context, expr: &Expr) -> bool {
+    cx.torch_name(expr).is_some_and(|q| super::dtypes::mlx_dtype(&q).is_some() || q == "torch.float64" || q == "torch.double")
+        || matches!(expr, Expr::Attribute(a) if a.attr.as_str() == "dtype")
+}
+
+/// A device expression: `"cuda"`, `torch.device(...)`, `x.device`, a conditional of those.
+fn is_device_value(cx: &Context, expr: &Expr) -> bool {
+    match expr {
+        Expr::StringLiteral(s) => {
+            let v = s.value.to_str();
+            ["cuda", "cpu", "mps"].iter().any(|d| v == *d || v.starts_with(&format!("{d}:")))
+        }
+        Expr::Call(call) => cx.torch_name(&call.func).as_deref() == Some("torch.device"),
+        Expr::Attribute(a) => a.attr.as_str() == "device" && cx.torch_name(expr).is_none(),
+        Expr::If(i) => is_device_value(cx, &i.body) && is_device_value(cx, &i.orelse),
+        _ => false,
+    }
+}
+
+/// A name conventionally holding a device (`device`, `dev`, `self.device`).
+fn looks_like_device(_cx: &Context, expr: &Expr) -> bool {
+    let name = match expr {
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return false,
+    };
+    matches!(name, "device" | "dev" | "_device")
+}
+
+/// `x.cuda()`, `x.to(device)`, `x.cpu()` (possibly chained) with no dtype involved.
+fn is_placement_chain(cx: &Context, expr: &Expr) -> bool {
+    let Expr::Call(call) = expr else { return false };
+    let Some((_, method)) = method_call(call) else { return false };
+    match method {
+        "cuda" | "cpu" | "mps" => true,
+        "to" => {
+            let has_dtype = keyword(call, "dtype").is_some() || call.arguments.args.iter().any(|a| is_dtype(cx, a));
+            !has_dtype && (call.arguments.args.iter().any(|a| is_device_value(cx, a) || looks_like_device(cx, a)) || keyword(call, "device").is_some())
+        }
+        _ => false,
+    }
+}
+
+/// The object being placed: `model` in `model.to(device).cuda()`.
+fn placement_receiver<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
+    let Expr::Call(call) = expr else { return None };
+    let (receiver, _) = method_call(call)?;
+    if is_placement_chain(cx, receiver) { placement_receiver(cx, receiver) } else { Some(receiver) }
+}
+
+/// Every use of `name` in the current function (or module) is a placement argument.
+fn only_placement_uses(cx: &Context, name: &str) -> bool {
+    struct Uses<'n> {
+        name: &'n str,
+        placement: usize,
+        total: usize,
+    }
+    impl<'a> Visitor<'a> for Uses<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                let is_placement_method = matches!(call.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "to");
+                for arg in call.arguments.args.iter() {
+                    if matches!(arg, Expr::Name(n) if n.id.as_str() == self.name) && is_placement_method {
+                        self.placement += 1;
+                    }
+                }
+                for k in &call.arguments.keywords {
+                    if k.arg.as_ref().is_some_and(|a| a.as_str() == "device") && matches!(&k.value, Expr::Name(n) if n.id.as_str() == self.name) {
+                        self.placement += 1;
+                    }
+                }
+            }
+            if let Expr::Name(n) = expr
+                && n.id.as_str() == self.name
+                && n.ctx == ast::ExprContext::Load
+            {
+                self.total += 1;
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut uses = Uses { name, placement: 0, total: 0 };
+    match &cx.function {
+        Some((function, _)) => function.body.iter().for_each(|s| uses.visit_stmt(s)),
+        None => cx.module.body.iter().for_each(|s| uses.visit_stmt(s)),
+    }
+    uses.total == uses.placement
+}

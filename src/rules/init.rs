@@ -1,0 +1,140 @@
+//! init: `nn.init.*_` in-place initialisers → MLX initialisers assigned back;
+//! `self.apply(fn)` → `self.apply_to_modules(...)`.
+//!
+//! Why: MLX initialisers return a NEW array (float32 unless given a dtype) and change
+//! nothing in place, so the result must be assigned back to the module; rebinding a loop
+//! variable does nothing (mlx-traps #10). `kaiming_*` defaults to gain √2 in torch (for
+//! relu/leaky_relu with a=0) but MLX's `he_*` to 1 (#11). MLX `Module.apply` maps arrays,
+//! not submodules; `apply_to_modules` visits modules (#9).
+//!
+//! Example: `torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)` →
+//! `module.weight = nn.init.normal(mean=0.0, std=0.02, dtype=module.weight.dtype)(module.weight)`;
+//! in `for pn, p in self.named_parameters(): ... normal_(p, ...)` →
+//! `self.update(tree_unflatten([(pn, nn.init.normal(...)(p))]))`;
+//! `self.apply(self._init_weights)` → `self.apply_to_modules(lambda _, m: self._init_weights(m))`.
+//!
+//! Fix safety: safe for attribute targets; review for the loop form and kaiming's gain;
+//! manual for initialisers without an MLX counterpart (orthogonal, trunc_normal_, sparse).
+
+use super::calls::method_call;
+use super::context::{argument, hole, keyword, text};
+use super::{Context, Findings, Rule, RuleMeta};
+use crate::fix::{Edit, Piece};
+use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::span;
+
+pub struct Init;
+pub static RULE: Init = Init;
+
+impl Rule for Init {
+    fn meta(&self) -> RuleMeta {
+        RuleMeta { id: "init", step: "1", checklist: "torch-semantics", summary: "nn.init.*_ → initialiser assigned back; apply → apply_to_modules" }
+    }
+
+    fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
+        let Stmt::Expr(statement) = stmt else { return };
+        let Expr::Call(call) = statement.value.as_ref() else { return };
+        let range = span(stmt);
+        // self.apply(fn)
+        if let Some((receiver, "apply")) = method_call(call)
+            && cx.in_module()
+            && matches!(receiver, Expr::Name(n) if n.id.as_str() == "self")
+            && let [function] = &call.arguments.args[..]
+        {
+            let edit = Edit::template(span(call), vec![hole(receiver), text(".apply_to_modules(lambda _, m: "), hole(function), text("(m))")]);
+            out.safe(range, "MLX apply maps arrays; apply_to_modules visits submodules like torch's apply", vec![edit]);
+            return;
+        }
+        let Some(q) = cx.torch_name(&call.func) else { return };
+        let Some(name) = q.strip_prefix("torch.nn.init.") else { return };
+        let Some(target) = argument(call, 0, "tensor") else { return };
+        let rest = call.arguments.iter_source_order().skip(1).map(|a| match a {
+            ast::ArgOrKeyword::Arg(e) => span(e),
+            ast::ArgOrKeyword::Keyword(k) => span(k),
+        });
+        let rest: Vec<_> = rest.collect();
+        let rest_piece = rest.first().map(|first| Piece::Source(first.start..rest.last().expect("non-empty").end));
+        let t = cx.src(target);
+        let initialiser: Vec<Piece> = match name {
+            "normal_" | "uniform_" => {
+                let (function, renames): (&str, &[(&str, &str)]) = if name == "normal_" { ("normal", &[]) } else { ("uniform", &[("a", "low"), ("b", "high")]) };
+                let mut p = vec![text(format!("nn.init.{function}("))];
+                if let Some(r) = &rest_piece {
+                    p.push(r.clone());
+                    p.push(text(", "));
+                }
+                p.push(text(format!("dtype={t}.dtype)(")));
+                p.push(hole(target));
+                p.push(text(")"));
+                if !renames.is_empty() && (keyword(call, "a").is_some() || keyword(call, "b").is_some()) {
+                    out.manual(range, "uniform_(a=, b=): use nn.init.uniform(low, high)");
+                    return;
+                }
+                p
+            }
+            "zeros_" => vec![text("mx.zeros_like("), hole(target), text(")")],
+            "ones_" => vec![text("mx.ones_like(")
+                , hole(target), text(")")],
+            "constant_" => {
+                let Some(value) = argument(call, 1, "val") else { return };
+                vec![text(format!("mx.full({t}.shape, ")), hole(value), text(format!(", dtype={t}.dtype)"))]
+            }
+            "xavier_uniform_" | "xavier_normal_" => {
+                let function = if name == "xavier_uniform_" { "glorot_uniform" } else { "glorot_normal" };
+                let mut p = vec![text(format!("nn.init.{function}(dtype={t}.dtype)(")), hole(target)];
+                if let Some(gain) = argument(call, 1, "gain") {
+                    p.extend([text(", gain="), hole(gain)]);
+                }
+                p.push(text(")"));
+                p
+            }
+            "kaiming_normal_" | "kaiming_uniform_" => {
+                let function = if name == "kaiming_normal_" { "he_normal" } else { "he_uniform" };
+                let nonlinearity = keyword(call, "nonlinearity").map(|k| cx.src(&k.value).trim_matches(['"', '\'']).to_string());
+                let a_zero = argument(call, 1, "a").is_none_or(|a| cx.src(a) == "0");
+                if !(a_zero && matches!(nonlinearity.as_deref(), None | Some("relu") | Some("leaky_relu"))) {
+                    out.manual(range, format!("{name} with a={}/nonlinearity={}: pass gain=torch.nn.init.calculate_gain(...) to nn.init.{function}", argument(call, 1, "a").map_or("0", |a| cx.src(a)), nonlinearity.unwrap_or_default()));
+                    return;
+                }
+                let mode = keyword(call, "mode").map_or("\"fan_in\"".to_string(), |k| cx.src(&k.value).to_string());
+                vec![text(format!("nn.init.{function}(dtype={t}.dtype)(")), hole(target), text(format!(", mode={mode}, gain=math.sqrt(2.0))"))]
+            }
+            _ => {
+                out.manual(range, format!("nn.init.{name}: no MLX initialiser with this meaning; compute the array with mx.random and assign it"));
+                return;
+            }
+        };
+        let assignable = matches!(target, Expr::Attribute(_) | Expr::Subscript(_));
+        if assignable {
+            let mut pieces = vec![hole(target), text(" = ")];
+            pieces.extend(initialiser);
+            out.fix(range, if name.starts_with("kaiming") { crate::fix::Applicability::Review } else { crate::fix::Applicability::Safe }, format!("nn.init.{name} → MLX initialiser assigned back (MLX initialisers return new arrays)"), vec![Edit::template(span(call), pieces)]);
+            return;
+        }
+        if let Expr::Name(variable) = target
+            && let Some((name_var, owner)) = named_parameters_loop(cx, variable.id.as_str())
+        {
+            let mut pieces = vec![text(format!("{owner}.update(tree_unflatten([({name_var}, "))];
+            pieces.extend(initialiser);
+            pieces.push(text(")]))"));
+            out.review(range, "initialising a parameter from a named_parameters loop: assign it back with update (rebinding the loop variable does nothing in MLX)", vec![Edit::template(span(call), pieces)]);
+            return;
+        }
+        out.manual(range, format!("nn.init.{name} on `{t}`: MLX initialisers return a new array: assign it back to the module attribute"));
+    }
+}
+
+/// The enclosing `for NAME, VAR in OWNER.named_parameters():` for loop variable `var`.
+fn named_parameters_loop<'a>(cx: &Context<'a>, var: &str) -> Option<(&'a str, &'a str)> {
+    cx.stmt_stack.iter().rev().find_map(|stmt| {
+        let Stmt::For(for_stmt) = stmt else { return None };
+        let Expr::Tuple(targets) = for_stmt.target.as_ref() else { return None };
+        let [Expr::Name(name), Expr::Name(value)] = &targets.elts[..] else { return None };
+        if value.id.as_str() != var {
+            return None;
+        }
+        let Expr::Call(call) = for_stmt.iter.as_ref() else { return None };
+        let (owner, method) = method_call(call)?;
+        (method == "named_parameters").then(|| (cx.src(name), cx.src(owner)))
+    })
+}

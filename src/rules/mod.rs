@@ -1,0 +1,185 @@
+//! The rule registry and the single AST walk that feeds every rule.
+//!
+//! Each rule lives in its own file, which starts with a `//!` comment in four parts (what,
+//! why, example, fix safety). That comment is compiled in and is what `portui explain` and
+//! the session's rule popup print, so the documentation cannot drift from the code.
+
+mod calls;
+mod context;
+pub use context::Context;
+
+use crate::fix::{Applicability, Edit};
+use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::visitor::{self, Visitor};
+use crate::semantic::Semantic;
+use crate::tensors::FunctionTensors;
+use crate::weights::WeightNote;
+use std::ops::Range;
+
+macro_rules! rules {
+    ($($module:ident),* $(,)?) => {
+        $(mod $module;)*
+        /// Every rule, in the order conflicts are resolved.
+        pub static RULES: &[&dyn Rule] = &[$(&$module::RULE),*];
+        /// The documentation comment of each rule's source file.
+        fn doc_source(id: &str) -> Option<&'static str> {
+            $(if $module::RULE.meta().id == id { return Some(include_str!(concat!(stringify!($module), ".rs"))); })*
+            None
+        }
+    };
+}
+
+rules! {
+    forward_call, layers, containers, nn_parameter, register_buffer, weight_tying, init, module_api,
+    device, no_grad, scalar_constants, tensor_ops, tensor_methods, transpose, split, shape_queries,
+    channels_last, masked_fill, dtypes, functional, attention, fused_norm, sampling, inplace,
+    serialization, float64, randomness, training_loop, distributed, compile, torch_import, unported,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    /// Step of the porting guide this rule implements.
+    pub step: &'static str,
+    pub checklist: &'static str,
+    pub summary: &'static str,
+}
+
+pub trait Rule: Sync {
+    fn meta(&self) -> RuleMeta;
+    fn check_stmt(&self, _cx: &Context, _stmt: &Stmt, _out: &mut Findings) {}
+    fn check_expr(&self, _cx: &Context, _expr: &Expr, _out: &mut Findings) {}
+}
+
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    RULES.iter().copied().find(|rule| rule.meta().id == id)
+}
+
+/// The four-part documentation of a rule: its file's leading `//!` lines.
+pub fn documentation(id: &str) -> Option<String> {
+    let source = doc_source(id)?;
+    let doc: Vec<&str> = source
+        .lines()
+        .take_while(|line| line.starts_with("//!"))
+        .map(|line| line.strip_prefix("//! ").unwrap_or(line.trim_start_matches("//!")))
+        .collect();
+    Some(doc.join("\n"))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub checklist: &'static str,
+    pub range: Range<usize>,
+    pub message: String,
+    pub applicability: Applicability,
+    /// Empty for `Manual` findings.
+    pub edits: Vec<Edit>,
+    /// How the rewrite changes parameter names (recorded in `portui-weights.json`).
+    pub weights: Vec<WeightNote>,
+}
+
+/// Collects a rule's findings with its id and checklist item filled in.
+pub struct Findings {
+    meta: RuleMeta,
+    pub list: Vec<Finding>,
+}
+
+impl Findings {
+    pub fn fix(&mut self, node: Range<usize>, applicability: Applicability, message: impl Into<String>, edits: Vec<Edit>) -> &mut Finding {
+        debug_assert!(applicability != Applicability::Manual && !edits.is_empty());
+        self.push(node, applicability, message.into(), edits)
+    }
+
+    pub fn safe(&mut self, node: Range<usize>, message: impl Into<String>, edits: Vec<Edit>) -> &mut Finding {
+        self.fix(node, Applicability::Safe, message, edits)
+    }
+
+    pub fn review(&mut self, node: Range<usize>, message: impl Into<String>, edits: Vec<Edit>) -> &mut Finding {
+        self.fix(node, Applicability::Review, message, edits)
+    }
+
+    pub fn manual(&mut self, node: Range<usize>, message: impl Into<String>) -> &mut Finding {
+        self.push(node, Applicability::Manual, message.into(), Vec::new())
+    }
+
+    fn push(&mut self, range: Range<usize>, applicability: Applicability, message: String, edits: Vec<Edit>) -> &mut Finding {
+        self.list.push(Finding {
+            rule: self.meta.id,
+            checklist: self.meta.checklist,
+            range,
+            message,
+            applicability,
+            edits,
+            weights: Vec::new(),
+        });
+        self.list.last_mut().expect("just pushed")
+    }
+}
+
+/// Run every rule over a parsed module; findings sorted by position, then rule order.
+pub fn check(text: &str, module: &ast::ModModule) -> Vec<Finding> {
+    let semantic = Semantic::build(module);
+    if !semantic.imports_torch() {
+        return Vec::new();
+    }
+    let mut walker = Walker {
+        cx: Context::new(text, &semantic, module),
+        outputs: RULES.iter().map(|rule| Findings { meta: rule.meta(), list: Vec::new() }).collect(),
+    };
+    for stmt in &module.body {
+        walker.visit_stmt(stmt);
+    }
+    let mut findings: Vec<Finding> = walker.outputs.into_iter().flat_map(|f| f.list).collect();
+    unported::claim_rest(&walker.cx, module, &mut findings);
+    let order = |id: &str| RULES.iter().position(|r| r.meta().id == id).unwrap_or(usize::MAX);
+    findings.sort_by(|a, b| {
+        (a.range.start, std::cmp::Reverse(a.range.end), order(a.rule))
+            .cmp(&(b.range.start, std::cmp::Reverse(b.range.end), order(b.rule)))
+    });
+    findings.dedup();
+    findings
+}
+
+struct Walker<'a> {
+    cx: Context<'a>,
+    outputs: Vec<Findings>,
+}
+
+impl<'a> Visitor<'a> for Walker<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        for (rule, out) in RULES.iter().zip(self.outputs.iter_mut()) {
+            self.cx.stmt_stack.push(stmt);
+            rule.check_stmt(&self.cx, stmt, out);
+            self.cx.stmt_stack.pop();
+        }
+        self.cx.stmt_stack.push(stmt);
+        match stmt {
+            Stmt::ClassDef(class) => {
+                let previous = self.cx.class.replace(class);
+                visitor::walk_stmt(self, stmt);
+                self.cx.class = previous;
+            }
+            Stmt::FunctionDef(function) => {
+                let tensors = FunctionTensors::infer(function, self.cx.semantic, self.cx.class_info());
+                let previous = std::mem::replace(&mut self.cx.function, Some((function, tensors)));
+                let class = self.cx.class.take();
+                // Methods see their class; functions nested in a method keep the method's class.
+                self.cx.class = class;
+                visitor::walk_stmt(self, stmt);
+                self.cx.function = previous;
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+        self.cx.stmt_stack.pop();
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        for (rule, out) in RULES.iter().zip(self.outputs.iter_mut()) {
+            rule.check_expr(&self.cx, expr, out);
+        }
+        self.cx.expr_stack.push(expr);
+        visitor::walk_expr(self, expr);
+        self.cx.expr_stack.pop();
+    }
+}

@@ -1,0 +1,132 @@
+//! module-api: torch `nn.Module` methods → MLX's: `named_parameters()` →
+//! `tree_flatten(parameters())`, parameter counts, `state_dict()`, `load_state_dict(d)`,
+//! `m.bias is not None`, `requires_grad_(False)`.
+//!
+//! Why: MLX `parameters()` returns a nested dict, not an iterator of tensors; its flattened
+//! names are torch's dotted names. A parameter count over `parameters()` must use
+//! `trainable_parameters()` so frozen buffers are not counted (mlx-traps #27). A Linear
+//! built with `bias=False` has no `bias` key at all in MLX, so `m.bias is not None` raises
+//! AttributeError; `"bias" in m` asks the right question (#12).
+//!
+//! Example: `for pn, p in self.named_parameters():` →
+//! `for pn, p in tree_flatten(self.parameters()):`;
+//! `sum(p.numel() for p in self.parameters())` →
+//! `sum(p.size for _, p in tree_flatten(self.trainable_parameters()))`;
+//! `module.bias is not None` → `"bias" in module`; `model.load_state_dict(sd)` →
+//! `model.load_weights(list(sd.items()))`.
+//!
+//! Fix safety: review: MLX's `parameters()` includes frozen arrays (buffers), torch's does not.
+
+use super::calls::method_call;
+use super::context::{hole, text};
+use super::{Context, Findings, Rule, RuleMeta};
+use crate::fix::Edit;
+use crate::parse::ast::{self, CmpOp, Expr, Stmt};
+use crate::parse::span;
+
+pub struct ModuleApi;
+pub static RULE: ModuleApi = ModuleApi;
+
+impl Rule for ModuleApi {
+    fn meta(&self) -> RuleMeta {
+        RuleMeta { id: "module-api", step: "1", checklist: "torch-semantics", summary: "named_parameters/state_dict/load_state_dict/bias checks → MLX" }
+    }
+
+    fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
+        if let Stmt::For(for_stmt) = stmt {
+            self.parameter_iteration(cx, &for_stmt.target, &for_stmt.iter, out);
+        }
+    }
+
+    fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        if !cx.semantic.imports_torch() {
+            return;
+        }
+        match expr {
+            Expr::Generator(g) => g.generators.iter().for_each(|c| self.parameter_iteration(cx, &c.target, &c.iter, out)),
+            Expr::ListComp(g) => g.generators.iter().for_each(|c| self.parameter_iteration(cx, &c.target, &c.iter, out)),
+            Expr::DictComp(g) => g.generators.iter().for_each(|c| self.parameter_iteration(cx, &c.target, &c.iter, out)),
+            Expr::SetComp(g) => g.generators.iter().for_each(|c| self.parameter_iteration(cx, &c.target, &c.iter, out)),
+            Expr::Compare(compare) => self.bias_check(cx, compare, out),
+            Expr::Call(call) => {
+                let Some((receiver, method)) = method_call(call) else { return };
+                if cx.torch_name(receiver).is_some() || !module_like(cx, receiver) {
+                    return;
+                }
+                let range = span(call);
+                match method {
+                    "state_dict" if call.arguments.is_empty() => {
+                        out.review(range.clone(), "state_dict() → dict(tree_flatten(parameters())): the same dotted names (frozen buffers included)", vec![Edit::template(range, vec![text("dict(tree_flatten("), hole(receiver), text(".parameters()))")])]);
+                    }
+                    "load_state_dict" => {
+                        let Some(state) = call.arguments.args.first() else { return };
+                        if let Expr::Call(inner) = state
+                            && cx.torch_name(&inner.func).as_deref() == Some("torch.load")
+                        {
+                            return; // the serialization rule turns this into load_weights(path)
+                        }
+                        out.review(range.clone(), "load_state_dict(d) → load_weights(list(d.items())) (values must be mx arrays, names as in the MLX model)", vec![Edit::template(range, vec![hole(receiver), text(".load_weights(list("), hole(state), text(".items()))")])]);
+                    }
+                    "requires_grad_" => {
+                        let frozen = call.arguments.args.first().is_some_and(|a| matches!(a, Expr::BooleanLiteral(b) if !b.value));
+                        let to = if frozen { "freeze" } else { "unfreeze" };
+                        let Expr::Attribute(attribute) = call.func.as_ref() else { return };
+                        out.review(range.clone(), format!("requires_grad_ → {to}() (module-level)"), vec![Edit::replace(span(&attribute.attr).start..range.end, format!("{to}()"))]);
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl ModuleApi {
+    /// `for p in m.parameters()` / `for n, p in m.named_parameters()`.
+    fn parameter_iteration(&self, cx: &Context, target: &Expr, iter: &Expr, out: &mut Findings) {
+        let Expr::Call(call) = iter else { return };
+        let Some((owner, method)) = method_call(call) else { return };
+        if !call.arguments.is_empty() || cx.torch_name(owner).is_some() || !module_like(cx, owner) {
+            return;
+        }
+        let range = span(call);
+        match method {
+            "named_parameters" => {
+                out.review(range.clone(), "named_parameters() → tree_flatten(parameters()): (name, array) pairs with the same dotted names", vec![Edit::template(range, vec![text("tree_flatten("), hole(owner), text(".parameters())")])]);
+            }
+            "parameters" => {
+                let edits = vec![
+                    Edit::template(span(target), vec![text("_, "), hole(target)]),
+                    Edit::template(range.clone(), vec![text("tree_flatten("), hole(owner), text(".trainable_parameters())")]),
+                ];
+                out.review(range, "iterating parameters() → tree_flatten(trainable_parameters()) (MLX's parameters() is a nested dict and includes frozen buffers)", edits);
+            }
+            _ => {}
+        }
+    }
+
+    fn bias_check(&self, cx: &Context, compare: &ast::ExprCompare, out: &mut Findings) {
+        let ([op], [Expr::NoneLiteral(_)]) = (&compare.ops[..], &compare.comparators[..]) else { return };
+        let Expr::Attribute(attribute) = compare.left.as_ref() else { return };
+        if !matches!(attribute.attr.as_str(), "bias" | "weight") || !cx.in_module() && cx.class.is_none() {
+            return;
+        }
+        let negation = match op {
+            CmpOp::IsNot => "",
+            CmpOp::Is => "not ",
+            _ => return,
+        };
+        let range = span(compare);
+        let edit = Edit::template(range.clone(), vec![text(format!("\"{}\" {negation}in ", attribute.attr)), hole(attribute.value.as_ref())]);
+        out.safe(range, format!("an MLX layer built without {0} has no `{0}` key: test membership", attribute.attr), vec![edit]);
+    }
+}
+
+/// Receivers that are (probably) modules: `self`, `model`, `module`, `m`, a layer attribute.
+fn module_like(cx: &Context, expr: &Expr) -> bool {
+    match expr {
+        Expr::Name(name) => matches!(name.id.as_str(), "self" | "model" | "module" | "m" | "net" | "raw_model") || cx.in_module() && name.id.as_str() == "self",
+        Expr::Attribute(_) => cx.layer_type(expr).is_some() || matches!(expr, Expr::Attribute(a) if a.attr.as_str() == "module"),
+        _ => false,
+    }
+}

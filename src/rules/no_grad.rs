@@ -1,0 +1,115 @@
+//! no-grad: `with torch.no_grad():`, `torch.inference_mode()`, `torch.enable_grad()`,
+//! `torch.set_grad_enabled(...)` and autocast contexts and decorators are removed.
+//!
+//! Why: MLX computes gradients only inside `mx.grad`/`nn.value_and_grad`, so there is nothing
+//! to switch off; autocast has no MLX counterpart (use explicit dtypes).
+//!
+//! Example: `@torch.no_grad()` above `def generate(...)` → (decorator removed);
+//! `with torch.no_grad():\n    y = model(x)` → `y = model(x)` (body dedented).
+//!
+//! Fix safety: safe for decorators and for `with` blocks whose body has no multi-line strings
+//! (dedenting would change them); otherwise manual. Autocast removal is review: the code now
+//! runs in the dtypes its arrays have.
+
+use super::{Context, Findings, Rule, RuleMeta};
+use crate::fix::Edit;
+use crate::parse::ast::{Expr, Stmt};
+use crate::parse::span;
+
+pub struct NoGrad;
+pub static RULE: NoGrad = NoGrad;
+
+const CONTEXTS: &[&str] = &[
+    "torch.no_grad", "torch.inference_mode", "torch.enable_grad", "torch.set_grad_enabled",
+    "torch.autocast", "torch.cuda.amp.autocast", "torch.amp.autocast", "torch.cpu.amp.autocast",
+];
+
+impl Rule for NoGrad {
+    fn meta(&self) -> RuleMeta {
+        RuleMeta { id: "no-grad", step: "2", checklist: "no-grad-removed", summary: "no_grad/inference_mode/autocast contexts removed" }
+    }
+
+    fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
+        match stmt {
+            Stmt::FunctionDef(function) => {
+                for decorator in &function.decorator_list {
+                    let Some(q) = self.context_name(cx, &decorator.expression) else { continue };
+                    let range = span(decorator);
+                    let line_start = cx.text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+                    let line_end = cx.text[range.end..].find('\n').map_or(cx.text.len(), |n| range.end + n + 1);
+                    out.safe(range, format!("@{q}: gradients are explicit in MLX"), vec![Edit::delete(line_start..line_end)]);
+                }
+            }
+            Stmt::With(with) => {
+                let removable: Vec<_> = with.items.iter().filter(|i| self.context_name(cx, &i.context_expr).is_some()).collect();
+                if removable.is_empty() {
+                    return;
+                }
+                let range = span(stmt);
+                let what = removable.iter().map(|i| cx.src(&i.context_expr)).collect::<Vec<_>>().join(", ");
+                if removable.len() < with.items.len() || removable.iter().any(|i| i.optional_vars.is_some()) {
+                    out.manual(range, format!("remove {what} from this with-statement (MLX computes gradients only where asked)"));
+                    return;
+                }
+                match dedent_edits(cx, stmt) {
+                    Some(edits) => {
+                        out.safe(span(&with.items[0]), format!("`with {what}`: not needed, body dedented"), edits);
+                    }
+                    None => {
+                        out.manual(range, format!("`with {what}`: remove it and dedent the body (portui does not dedent blocks with multi-line strings)"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl NoGrad {
+    fn context_name(&self, cx: &Context, expr: &Expr) -> Option<String> {
+        let func = match expr {
+            Expr::Call(call) => call.func.as_ref(),
+            other => other,
+        };
+        let q = cx.torch_name(func)?;
+        CONTEXTS.contains(&q.as_str()).then_some(q)
+    }
+}
+
+/// Delete the `with` header line and remove one indentation level from each body line.
+fn dedent_edits(cx: &Context, stmt: &Stmt) -> Option<Vec<Edit>> {
+    let Stmt::With(with) = stmt else { return None };
+    let text = cx.text;
+    let header_start = text[..span(stmt).start].rfind('\n').map_or(0, |i| i + 1);
+    let first = with.body.first()?;
+    let body_start = text[..span(first).start].rfind('\n').map_or(0, |i| i + 1);
+    if body_start <= header_start {
+        return None; // `with x: y` on one line
+    }
+    let outer = &text[header_start..span(stmt).start];
+    let inner = &text[body_start..span(first).start];
+    if !inner.starts_with(outer) || inner.len() <= outer.len() || inner.trim() != "" {
+        return None;
+    }
+    let cut = inner.len() - outer.len();
+    let body_end = span(stmt).end;
+    let body = &text[body_start..body_end];
+    if body.contains("\"\"\"") || body.contains("'''") || body.contains("\\\n") {
+        return None;
+    }
+    let mut edits = vec![Edit::delete(header_start..body_start)];
+    let mut offset = body_start;
+    for line in body.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if line.trim().is_empty() {
+            offset += line.len();
+            continue;
+        }
+        if indent < cut {
+            return None;
+        }
+        edits.push(Edit::delete(offset..offset + cut));
+        offset += line.len();
+    }
+    Some(edits)
+}

@@ -1,0 +1,202 @@
+//! tensor-methods: tensor methods → their MLX spelling (`view` → `reshape`, `permute` →
+//! `transpose`, `unsqueeze` → `mx.expand_dims`, `float()` → `astype(mx.float32)`,
+//! `contiguous()` removed, `repeat` → `mx.tile`, `dim`/`keepdim` keywords...).
+//!
+//! Why: `mx.array` has most methods, but some have other names, some live only as
+//! functions, and some mean something else: MLX's `repeat` interleaves (torch's `repeat`
+//! tiles), `permute` does not exist (`transpose` takes the full permutation), `clone` is a
+//! copy via `mx.array`, `detach` is `mx.stop_gradient`, and there is no `contiguous`.
+//!
+//! Example: `x.view(B, T, C)` → `x.reshape(B, T, C)`; `x.unsqueeze(1)` →
+//! `mx.expand_dims(x, 1)`; `y.float()` → `y.astype(mx.float32)`; `x.repeat(2, 1)` →
+//! `mx.tile(x, (2, 1))`.
+//!
+//! Fix safety: safe when the receiver is known to be a tensor; review when static analysis
+//! cannot tell (the finding says so), because a method of the same name on another object
+//! would be rewritten too. Names that are common on other objects (`split`, `sum`, `float`)
+//! are only rewritten on known tensors.
+
+use super::calls::{arguments_inner, keyword_edits, method_call, method_to_function, pack_shape_varargs, plain_positional};
+use super::context::{hole, int_literal, text};
+use super::{Context, Findings, Rule, RuleMeta};
+use crate::fix::{Applicability, Edit, Piece};
+use crate::parse::ast::Expr;
+use crate::parse::span;
+use crate::tensors::Certainty;
+
+pub struct TensorMethods;
+pub static RULE: TensorMethods = TensorMethods;
+
+enum Rewrite {
+    /// Same arguments, other method name.
+    Method(&'static str),
+    /// `x.m(args)` → `f(x, args)`.
+    Function(&'static str),
+    /// `x.m()` → `x.astype(<dtype>)`.
+    Cast(&'static str),
+    /// Remove `.m()` entirely.
+    Remove,
+    /// Only keyword renames (`dim` → `axis`, `keepdim` → `keepdims`).
+    Keywords,
+}
+
+/// (method, rewrite, torch-only name: rewritten even when the receiver type is unknown)
+const METHODS: &[(&str, Rewrite, bool)] = &[
+    ("view", Rewrite::Method("reshape"), true),
+    ("permute", Rewrite::Method("transpose"), true),
+    ("contiguous", Rewrite::Remove, true),
+    ("detach", Rewrite::Function("mx.stop_gradient"), true),
+    ("clone", Rewrite::Function("mx.array"), false),
+    ("unsqueeze", Rewrite::Function("mx.expand_dims"), true),
+    ("repeat_interleave", Rewrite::Function("mx.repeat"), true),
+    ("masked_select", Rewrite::Keywords, true),
+    ("float", Rewrite::Cast("mx.float32"), false),
+    ("half", Rewrite::Cast("mx.float16"), true),
+    ("bfloat16", Rewrite::Cast("mx.bfloat16"), true),
+    ("long", Rewrite::Cast("mx.int64"), false),
+    ("int", Rewrite::Cast("mx.int32"), false),
+    ("bool", Rewrite::Cast("mx.bool_"), false),
+    ("pow", Rewrite::Function("mx.power"), false),
+    ("softmax", Rewrite::Function("mx.softmax"), false),
+    ("clamp", Rewrite::Function("mx.clip"), true),
+    ("expand_as", Rewrite::Keywords, true),
+    ("sum", Rewrite::Keywords, false),
+    ("mean", Rewrite::Keywords, false),
+    ("prod", Rewrite::Keywords, false),
+    ("argmax", Rewrite::Keywords, false),
+    ("argmin", Rewrite::Keywords, false),
+    ("all", Rewrite::Keywords, false),
+    ("any", Rewrite::Keywords, false),
+    ("logsumexp", Rewrite::Keywords, false),
+    ("cumsum", Rewrite::Keywords, false),
+    ("squeeze", Rewrite::Keywords, false),
+    ("flatten", Rewrite::Keywords, false),
+];
+
+const KEYWORDS: &[(&str, &str)] = &[("start_dim", "start_axis"), ("end_dim", "end_axis"), ("min", "a_min"), ("max", "a_max")];
+
+impl Rule for TensorMethods {
+    fn meta(&self) -> RuleMeta {
+        RuleMeta { id: "tensor-methods", step: "2", checklist: "torch-semantics", summary: "tensor methods → MLX methods/functions" }
+    }
+
+    fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        let Expr::Call(call) = expr else { return };
+        let Some((receiver, method)) = method_call(call) else { return };
+        if cx.torch_name(receiver).is_some() || !plain_positional(call) {
+            return; // torch.<fn>(...) is tensor-ops' business
+        }
+        let certainty = cx.tensor(receiver);
+        let range = span(call);
+        let (applicability, caveat) = match certainty {
+            Certainty::Tensor => (Applicability::Safe, ""),
+            Certainty::Unknown => (Applicability::Review, " (receiver not known to be a tensor: check it is one)"),
+            Certainty::NotTensor => return,
+        };
+        match method {
+            "repeat" if certainty == Certainty::Tensor => {
+                let mut pieces = vec![text("mx.tile("), hole(receiver), text(", ")];
+                let args = &call.arguments.args;
+                match args.len() {
+                    0 => return,
+                    1 => pieces.push(hole(&args[0])),
+                    _ => {
+                        pieces.push(text("("));
+                        pieces.push(Piece::Source(arguments_inner(call).expect("has arguments")));
+                        pieces.push(text(")"));
+                    }
+                }
+                pieces.push(text(")"));
+                out.safe(range.clone(), "torch repeat tiles; MLX's repeat interleaves: mx.tile keeps the meaning", vec![Edit::template(range, pieces)]);
+                return;
+            }
+            "expand" if certainty != Certainty::NotTensor => {
+                if call.arguments.args.iter().any(|a| int_literal(a) == Some(-1)) {
+                    out.manual(range, "expand with -1 (keep this size): use mx.broadcast_to(x, shape) with the full target shape");
+                    return;
+                }
+                let mut edits = vec![Edit::template(range.clone(), {
+                    let mut p = vec![text("mx.broadcast_to("), hole(receiver), text(", ")];
+                    let args = &call.arguments.args;
+                    if args.len() == 1 {
+                        p.push(hole(&args[0]));
+                    } else if let Some(inner) = arguments_inner(call) {
+                        p.extend([text("("), Piece::Source(inner), text(")")]);
+                    }
+                    p.push(text(")"));
+                    p
+                })];
+                edits.extend(keyword_edits(cx.text, call, &[]));
+                out.fix(range, applicability, format!("expand → mx.broadcast_to{caveat}"), edits);
+                return;
+            }
+            "type_as" => {
+                if let Some(other) = call.arguments.args.first() {
+                    let edit = Edit::template(range.clone(), vec![hole(receiver), text(".astype("), hole(other), text(".dtype)")]);
+                    out.fix(range, applicability, format!("type_as(y) → astype(y.dtype){caveat}"), vec![edit]);
+                }
+                return;
+            }
+            "new_zeros" | "new_ones" | "new_empty" => {
+                let to = if method == "new_ones" { "mx.ones" } else { "mx.zeros" };
+                let Some(inner) = arguments_inner(call) else { return };
+                let shape = if call.arguments.args.len() > 1 {
+                    vec![text("("), Piece::Source(inner), text(")")]
+                } else {
+                    vec![Piece::Source(inner)]
+                };
+                let mut pieces = vec![text(format!("{to}("))];
+                pieces.extend(shape);
+                pieces.extend([text(", dtype="), hole(receiver), text(".dtype)")]);
+                out.fix(range.clone(), applicability, format!("{method} → {to} with the receiver's dtype{caveat}"), vec![Edit::template(range, pieces)]);
+                return;
+            }
+            _ => {}
+        }
+        let Some((_, rewrite, torch_only)) = METHODS.iter().find(|(name, _, _)| *name == method) else { return };
+        if !torch_only && certainty != Certainty::Tensor {
+            return;
+        }
+        let edits = match rewrite {
+            Rewrite::Method(to) => {
+                if method == "view" && call.arguments.args.len() == 1 && is_dtype(cx, &call.arguments.args[0]) {
+                    return; // view(dtype) is MLX's view too; the dtype rule renames the dtype
+                }
+                let Expr::Attribute(attribute) = call.func.as_ref() else { return };
+                let mut edits = vec![Edit::replace(span(&attribute.attr), *to)];
+                edits.extend(keyword_edits(cx.text, call, KEYWORDS));
+                edits
+            }
+            Rewrite::Function(function) => {
+                let mut edits = vec![method_to_function(call, receiver, function)];
+                edits.extend(keyword_edits(cx.text, call, KEYWORDS));
+                if method == "unsqueeze" || method == "softmax" {
+                    edits.extend(pack_shape_varargs(call, usize::MAX));
+                }
+                edits
+            }
+            Rewrite::Cast(dtype) => {
+                if !call.arguments.is_empty() {
+                    return;
+                }
+                let Expr::Attribute(attribute) = call.func.as_ref() else { return };
+                vec![Edit::replace(span(&attribute.attr).start..range.end, format!("astype({dtype})"))]
+            }
+            Rewrite::Remove => vec![Edit::delete(span(receiver).end..range.end)],
+            Rewrite::Keywords => {
+                let edits = keyword_edits(cx.text, call, KEYWORDS);
+                if edits.is_empty() {
+                    return;
+                }
+                edits
+            }
+        };
+        out.fix(range, applicability, format!("{method}() → MLX{caveat}"), edits);
+    }
+}
+
+fn is_dtype(cx: &Context, expr: &Expr) -> bool {
+    cx.torch_name(expr).is_some_and(|q| super::dtypes::mlx_dtype(&q).is_some())
+        || matches!(expr, Expr::Attribute(a) if a.attr.as_str() == "dtype")
+}
+

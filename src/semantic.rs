@@ -1,0 +1,326 @@
+//! What static analysis can know about a file before rules look at it: which local names are
+//! torch (imports and aliases resolved to qualified names), which classes are modules and
+//! which layers they own, and, per function, which names hold tensors.
+
+use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::visitor::{self, Visitor};
+use std::collections::{HashMap, HashSet};
+
+/// Qualified names of the layers whose MLX versions are channels-last.
+const CHANNEL_LAYERS: &[&str] = &[
+    "torch.nn.Conv1d",
+    "torch.nn.Conv2d",
+    "torch.nn.Conv3d",
+    "torch.nn.ConvTranspose1d",
+    "torch.nn.ConvTranspose2d",
+    "torch.nn.ConvTranspose3d",
+    "torch.nn.BatchNorm2d",
+    "torch.nn.BatchNorm3d",
+    "torch.nn.MaxPool2d",
+    "torch.nn.AvgPool2d",
+    "torch.nn.GroupNorm",
+    "torch.nn.InstanceNorm2d",
+];
+
+#[derive(Debug, Default)]
+pub struct ClassInfo {
+    pub is_module: bool,
+    /// `self.name = <qualified ctor>(...)` assignments in the class body.
+    pub layers: HashMap<String, String>,
+    /// Attributes holding arrays: buffers, parameters, tensors built in `__init__`.
+    pub arrays: HashSet<String>,
+    /// The class owns convolution/pooling/2-D norm layers: its activations are channels-last
+    /// once ported.
+    pub channels_last: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Semantic {
+    /// Local name → qualified name (`F` → `torch.nn.functional`).
+    bindings: HashMap<String, String>,
+    pub classes: HashMap<String, ClassInfo>,
+}
+
+impl Semantic {
+    pub fn build(module: &ast::ModModule) -> Self {
+        let mut semantic = Semantic::default();
+        let mut imports = ImportCollector {
+            bindings: &mut semantic.bindings,
+        };
+        for stmt in &module.body {
+            imports.visit_stmt(stmt);
+        }
+        for stmt in &module.body {
+            if let Stmt::ClassDef(class) = stmt {
+                let info = semantic.class_info(class);
+                semantic.classes.insert(class.name.id.to_string(), info);
+            }
+        }
+        // A class deriving from a module class of this file is a module too.
+        for _ in 0..3 {
+            for stmt in &module.body {
+                if let Stmt::ClassDef(class) = stmt {
+                    let derived = class.bases().iter().any(|base| {
+                        let Expr::Name(name) = base else { return false };
+                        semantic
+                            .classes
+                            .get(name.id.as_str())
+                            .is_some_and(|c| c.is_module)
+                    });
+                    if derived && let Some(info) = semantic.classes.get_mut(class.name.id.as_str()) {
+                        info.is_module = true;
+                    }
+                }
+            }
+        }
+        semantic
+    }
+
+    /// What an imported local name is bound to.
+    pub fn qualified_binding(&self, local: &str) -> Option<&str> {
+        self.bindings.get(local).map(String::as_str)
+    }
+
+    /// Whether any name in this file is bound to torch.
+    pub fn imports_torch(&self) -> bool {
+        self.bindings.values().any(|q| is_torch(q))
+    }
+
+    /// Fully qualified dotted name of a name/attribute chain, resolving import aliases.
+    /// `F.softmax` → `torch.nn.functional.softmax`. Unbound roots are returned as written.
+    pub fn qualified(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Name(name) => Some(
+                self.bindings
+                    .get(name.id.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| name.id.to_string()),
+            ),
+            Expr::Attribute(attribute) => {
+                let mut base = self.qualified(&attribute.value)?;
+                base.push('.');
+                base.push_str(attribute.attr.as_str());
+                Some(base)
+            }
+            _ => None,
+        }
+    }
+
+    /// The qualified name, only when it resolves into torch.
+    pub fn torch_name(&self, expr: &Expr) -> Option<String> {
+        let root = leftmost_name(expr)?;
+        if !self.bindings.get(root).is_some_and(|q| is_torch(q)) {
+            return None;
+        }
+        self.qualified(expr)
+    }
+
+    fn class_info(&self, class: &ast::StmtClassDef) -> ClassInfo {
+        let mut info = ClassInfo {
+            is_module: class.bases().iter().any(|base| {
+                self.qualified(base)
+                    .is_some_and(|q| q == "torch.nn.Module" || q == "torch.nn.modules.module.Module")
+            }),
+            ..ClassInfo::default()
+        };
+        let returns: HashMap<String, String> = class
+            .body
+            .iter()
+            .filter_map(|stmt| {
+                let Stmt::FunctionDef(function) = stmt else { return None };
+                let returned = function.body.iter().rev().find_map(|s| match s {
+                    Stmt::Return(r) => r.value.as_deref(),
+                    _ => None,
+                })?;
+                let Expr::Call(call) = returned else { return None };
+                Some((function.name.to_string(), self.torch_name(&call.func)?))
+            })
+            .collect();
+        let mut collector = SelfAssignments {
+            semantic: self,
+            info: &mut info,
+            returns: &returns,
+        };
+        for stmt in &class.body {
+            collector.visit_stmt(stmt);
+            if let Stmt::FunctionDef(function) = stmt
+                && function.name.as_str() == "forward"
+            {
+                collector.info.is_module = true;
+            }
+        }
+        info.channels_last = info
+            .layers
+            .values()
+            .any(|q| CHANNEL_LAYERS.contains(&q.as_str()));
+        info
+    }
+}
+
+pub fn is_torch(qualified: &str) -> bool {
+    qualified == "torch" || qualified.starts_with("torch.")
+}
+
+pub fn leftmost_name(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Name(name) => Some(name.id.as_str()),
+        Expr::Attribute(attribute) => leftmost_name(&attribute.value),
+        _ => None,
+    }
+}
+
+struct ImportCollector<'b> {
+    bindings: &'b mut HashMap<String, String>,
+}
+
+impl<'a> Visitor<'a> for ImportCollector<'_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Import(import) => {
+                for alias in &import.names {
+                    let full = alias.name.as_str();
+                    match &alias.asname {
+                        Some(asname) => {
+                            self.bindings.insert(asname.to_string(), full.to_string());
+                        }
+                        None => {
+                            let root = full.split('.').next().unwrap_or(full);
+                            self.bindings.insert(root.to_string(), root.to_string());
+                        }
+                    }
+                }
+            }
+            Stmt::ImportFrom(import) if import.level == 0 => {
+                let Some(module) = &import.module else { return };
+                for alias in &import.names {
+                    let local = alias.asname.as_ref().unwrap_or(&alias.name);
+                    self.bindings.insert(
+                        local.to_string(),
+                        format!("{}.{}", module.as_str(), alias.name.as_str()),
+                    );
+                }
+            }
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+    fn visit_expr(&mut self, _: &'a Expr) {}
+}
+
+struct SelfAssignments<'s, 'i> {
+    semantic: &'s Semantic,
+    info: &'i mut ClassInfo,
+    /// Methods of the class that return a torch constructor call (`_make_layer` → Sequential).
+    returns: &'s HashMap<String, String>,
+}
+
+impl<'a> Visitor<'a> for SelfAssignments<'_, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Assign(assign) => {
+                for target in &assign.targets {
+                    if let Some(attr) = self_attribute(target) {
+                        self.record(attr, &assign.value);
+                    }
+                }
+            }
+            Stmt::Expr(expr) => {
+                // self.register_buffer("name", ...) / self.register_parameter("name", ...)
+                if let Expr::Call(call) = expr.value.as_ref()
+                    && let Expr::Attribute(method) = call.func.as_ref()
+                    && matches!(method.attr.as_str(), "register_buffer" | "register_parameter")
+                    && let Some(Expr::StringLiteral(name)) = call.arguments.args.first()
+                {
+                    self.info.arrays.insert(name.value.to_str().to_string());
+                }
+            }
+            Stmt::ClassDef(_) => {}
+            _ => visitor::walk_stmt(self, stmt),
+        }
+    }
+    fn visit_expr(&mut self, _: &'a Expr) {}
+}
+
+impl SelfAssignments<'_, '_> {
+    fn record(&mut self, attr: &str, value: &Expr) {
+        if let Expr::Call(call) = value
+            && let Some(method) = self_attribute(&call.func)
+            && let Some(q) = self.returns.get(method)
+        {
+            self.info.layers.insert(attr.to_string(), q.clone());
+            return;
+        }
+        if let Expr::Call(call) = value
+            && let Some(q) = self.semantic.torch_name(&call.func)
+        {
+            if q.starts_with("torch.nn.") && q[9..].starts_with(char::is_uppercase) {
+                if q == "torch.nn.Parameter" {
+                    self.info.arrays.insert(attr.to_string());
+                } else {
+                    self.info.layers.insert(attr.to_string(), q);
+                }
+            } else {
+                self.info.arrays.insert(attr.to_string());
+            }
+        }
+    }
+}
+
+/// `self.name` → `name`.
+pub fn self_attribute(expr: &Expr) -> Option<&str> {
+    if let Expr::Attribute(attribute) = expr
+        && let Expr::Name(name) = attribute.value.as_ref()
+        && name.id.as_str() == "self"
+    {
+        return Some(attribute.attr.as_str());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_module;
+
+    fn semantic(src: &str) -> (ast::ModModule, Semantic) {
+        let module = parse_module(src).unwrap();
+        let semantic = Semantic::build(&module);
+        (module, semantic)
+    }
+
+    fn first_expr(module: &ast::ModModule) -> &Expr {
+        let Stmt::Expr(e) = module.body.last().unwrap() else { panic!() };
+        &e.value
+    }
+
+    #[test]
+    fn resolves_every_import_form() {
+        for (src, expected) in [
+            ("import torch as T\nT.nn.functional.relu", "torch.nn.functional.relu"),
+            ("from torch import nn\nnn.functional.relu", "torch.nn.functional.relu"),
+            ("from torch.nn import functional as F\nF.relu", "torch.nn.functional.relu"),
+            ("import torch.nn.functional as F\nF.relu", "torch.nn.functional.relu"),
+            ("import torch.nn\ntorch.nn.functional.relu", "torch.nn.functional.relu"),
+            ("from torch.nn.functional import relu\nrelu", "torch.nn.functional.relu"),
+        ] {
+            let (module, semantic) = semantic(src);
+            assert_eq!(semantic.torch_name(first_expr(&module)).as_deref(), Some(expected), "{src}");
+        }
+    }
+
+    #[test]
+    fn non_torch_names_are_not_torch() {
+        let (module, semantic) = semantic("import numpy as np\nnp.zeros");
+        assert_eq!(semantic.torch_name(first_expr(&module)), None);
+    }
+
+    #[test]
+    fn classes_know_their_layers_and_layout() {
+        let (_, semantic) = semantic(
+            "import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n        self.conv = nn.Conv2d(3, 8, 3)\n        self.register_buffer('mask', None)\n",
+        );
+        let net = &semantic.classes["Net"];
+        assert!(net.is_module && net.channels_last);
+        assert_eq!(net.layers["conv"], "torch.nn.Conv2d");
+        assert!(net.arrays.contains("mask"));
+    }
+}

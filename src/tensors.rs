@@ -1,0 +1,198 @@
+//! Telling tensors from other objects, as far as static analysis allows. Per function, names
+//! are tensors when assigned from torch calls, from module layers, from tensor methods or
+//! arithmetic on tensors; `forward`'s arguments are tensors. Everything else is `Unknown`,
+//! and rules that need certainty say so in their finding instead of guessing silently.
+
+use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::visitor::{self, Visitor};
+use crate::semantic::{ClassInfo, Semantic, self_attribute};
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Certainty {
+    Tensor,
+    NotTensor,
+    Unknown,
+}
+
+/// Methods of `torch.Tensor` that return something other than a tensor.
+const NON_TENSOR_METHODS: &[&str] = &[
+    "size", "dim", "numel", "item", "tolist", "numpy", "element_size", "nelement", "ndimension",
+    "is_contiguous", "data_ptr", "get_device", "stride", "__len__",
+];
+
+/// torch callables that do not return tensors.
+const NON_TENSOR_TORCH: &[&str] = &[
+    "torch.device", "torch.manual_seed", "torch.is_tensor", "torch.numel", "torch.no_grad",
+    "torch.inference_mode", "torch.set_grad_enabled", "torch.compile", "torch.save", "torch.load",
+    "torch.finfo", "torch.iinfo", "torch.Size", "torch.Generator", "torch.get_default_dtype",
+    "torch.set_default_dtype", "torch.set_float32_matmul_precision", "torch.topk",
+];
+
+pub struct FunctionTensors {
+    pub names: HashSet<String>,
+}
+
+impl FunctionTensors {
+    /// Tensors bound at module level (scripts build data and models there).
+    pub fn infer_module(body: &[Stmt], semantic: &Semantic) -> Self {
+        let mut assignments = Vec::new();
+        collect_assignments(body, &mut assignments);
+        Self { names: fixpoint(HashSet::new(), &assignments, semantic, None) }
+    }
+
+    pub fn infer(
+        function: &ast::StmtFunctionDef,
+        semantic: &Semantic,
+        class: Option<&ClassInfo>,
+    ) -> Self {
+        let mut names = HashSet::new();
+        if class.is_some_and(|c| c.is_module) && matches!(function.name.as_str(), "forward" | "__call__") {
+            for parameter in function.parameters.iter_non_variadic_params().skip(1) {
+                names.insert(parameter.parameter.name.to_string());
+            }
+        }
+        let mut assignments = Vec::new();
+        collect_assignments(&function.body, &mut assignments);
+        Self { names: fixpoint(names, &assignments, semantic, class) }
+    }
+}
+
+/// Flow-insensitive fixpoint: a few rounds cover chains of assignments.
+fn fixpoint(mut names: HashSet<String>, assignments: &[(Vec<&Expr>, &Expr)], semantic: &Semantic, class: Option<&ClassInfo>) -> HashSet<String> {
+    for _ in 0..4 {
+        let before = names.len();
+        for (targets, value) in assignments {
+            let judge = Judge { semantic, class, names: &names };
+            if judge.certainty(value) == Certainty::Tensor {
+                let mut bound = Vec::new();
+                for target in targets {
+                    bind_names(target, &mut bound);
+                }
+                names.extend(bound);
+            }
+        }
+        if names.len() == before {
+            break;
+        }
+    }
+    names
+}
+
+pub struct Judge<'a> {
+    pub semantic: &'a Semantic,
+    pub class: Option<&'a ClassInfo>,
+    pub names: &'a HashSet<String>,
+}
+
+impl Judge<'_> {
+    pub fn certainty(&self, expr: &Expr) -> Certainty {
+        use Certainty::*;
+        match expr {
+            Expr::Name(name) if self.names.contains(name.id.as_str()) => Tensor,
+            Expr::Name(_) => Unknown,
+            Expr::NumberLiteral(_)
+            | Expr::StringLiteral(_)
+            | Expr::FString(_)
+            | Expr::BooleanLiteral(_)
+            | Expr::NoneLiteral(_)
+            | Expr::List(_)
+            | Expr::Tuple(_)
+            | Expr::Dict(_)
+            | Expr::Compare(_) if !matches!(expr, Expr::Compare(_)) => NotTensor,
+            Expr::Compare(compare) => self.certainty(&compare.left),
+            Expr::Call(call) => {
+                if let Some(q) = self.semantic.torch_name(&call.func) {
+                    let is_class = q.rsplit('.').next().is_some_and(|last| last.starts_with(char::is_uppercase));
+                    if NON_TENSOR_TORCH.contains(&q.as_str()) || q.starts_with("torch.cuda.") || (is_class && q != "torch.Tensor") {
+                        return NotTensor;
+                    }
+                    return Tensor;
+                }
+                match call.func.as_ref() {
+                    // `self(x)` inside a module: the module's output.
+                    Expr::Name(name) if name.id.as_str() == "self" && self.class.is_some_and(|c| c.is_module) => Tensor,
+                    Expr::Attribute(method) => {
+                        if let Some(attr) = self_attribute(&call.func)
+                            && self.class.is_some_and(|c| c.layers.contains_key(attr))
+                        {
+                            return Tensor;
+                        }
+                        let receiver = self.certainty(&method.value);
+                        if receiver == Tensor {
+                            if NON_TENSOR_METHODS.contains(&method.attr.as_str()) { NotTensor } else { Tensor }
+                        } else {
+                            Unknown
+                        }
+                    }
+                    _ => Unknown,
+                }
+            }
+            Expr::Attribute(attribute) => {
+                if let Some(attr) = self_attribute(expr) {
+                    return if self.class.is_some_and(|c| c.arrays.contains(attr)) { Tensor } else { Unknown };
+                }
+                if self.semantic.torch_name(expr).is_some() {
+                    return NotTensor; // torch.float32, torch.inf ...
+                }
+                match (self.certainty(&attribute.value), attribute.attr.as_str()) {
+                    (Tensor, "T" | "mT" | "H" | "data" | "grad" | "real" | "imag") => Tensor,
+                    (Tensor, "weight" | "bias") => Tensor,
+                    (Tensor, _) => NotTensor,
+                    (_, "weight" | "bias") => Tensor,
+                    _ => Unknown,
+                }
+            }
+            Expr::Subscript(subscript) => match self.certainty(&subscript.value) {
+                Tensor => Tensor,
+                _ => Unknown,
+            },
+            Expr::BinOp(binop) => {
+                let (l, r) = (self.certainty(&binop.left), self.certainty(&binop.right));
+                if l == Tensor || r == Tensor { Tensor } else { Unknown }
+            }
+            Expr::UnaryOp(unary) => self.certainty(&unary.operand),
+            Expr::If(if_expr) => {
+                let (a, b) = (self.certainty(&if_expr.body), self.certainty(&if_expr.orelse));
+                if a == Tensor || b == Tensor { Tensor } else { Unknown }
+            }
+            _ => Unknown,
+        }
+    }
+}
+
+fn bind_names(target: &Expr, out: &mut Vec<String>) {
+    match target {
+        Expr::Name(name) => out.push(name.id.to_string()),
+        Expr::Tuple(tuple) => tuple.elts.iter().for_each(|e| bind_names(e, out)),
+        Expr::List(list) => list.elts.iter().for_each(|e| bind_names(e, out)),
+        Expr::Starred(starred) => bind_names(&starred.value, out),
+        _ => {}
+    }
+}
+
+fn collect_assignments<'a>(body: &'a [Stmt], out: &mut Vec<(Vec<&'a Expr>, &'a Expr)>) {
+    struct Collector<'a, 'o> {
+        out: &'o mut Vec<(Vec<&'a Expr>, &'a Expr)>,
+    }
+    impl<'a> Visitor<'a> for Collector<'a, '_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::Assign(assign) => self.out.push((assign.targets.iter().collect(), &assign.value)),
+                Stmt::AnnAssign(assign) => {
+                    if let Some(value) = &assign.value {
+                        self.out.push((vec![&assign.target], value));
+                    }
+                }
+                Stmt::AugAssign(assign) => self.out.push((vec![&assign.target], &assign.value)),
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                _ => visitor::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, _: &'a Expr) {}
+    }
+    let mut collector = Collector { out };
+    for stmt in body {
+        collector.visit_stmt(stmt);
+    }
+}

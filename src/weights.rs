@@ -1,0 +1,58 @@
+//! The weight-name mapping a port records (`portui-weights.json` in the output tree): which
+//! torch parameter name each MLX parameter has when a rewrite changed the tree (a container
+//! that nests its children, a tied weight with one owner, a buffer kept out of the tree, a
+//! channels-last input). Names are relative to instances of `class`; layout moves of
+//! convolution weights follow from the MLX module type, so loaders derive them at run time.
+
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum WeightNote {
+    /// Torch names starting with `torch` are MLX names starting with `mlx`.
+    Rename { class: String, torch: String, mlx: String },
+    /// `name` is the same tensor as `owner`; MLX stores only the owner.
+    Alias { class: String, name: String, owner: String },
+    /// A torch state-dict entry with no MLX parameter (a non-persistent or derived buffer).
+    Dropped { class: String, name: String, reason: String },
+    /// The model's input at `index` is now expected in `layout` (e.g. NHWC).
+    Input { class: String, index: usize, layout: String },
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct WeightMap {
+    pub version: u32,
+    pub renames: Vec<serde_json::Value>,
+    pub aliases: Vec<serde_json::Value>,
+    pub dropped: Vec<serde_json::Value>,
+    pub inputs: Vec<serde_json::Value>,
+}
+
+impl WeightMap {
+    pub fn from_notes<'a>(notes: impl IntoIterator<Item = &'a WeightNote>) -> Self {
+        let unique: BTreeSet<&WeightNote> = notes.into_iter().collect();
+        let mut map = WeightMap { version: 1, ..Self::default() };
+        for note in unique {
+            match note {
+                WeightNote::Rename { class, torch, mlx } => map
+                    .renames
+                    .push(serde_json::json!({"class": class, "torch": torch, "mlx": mlx})),
+                WeightNote::Alias { class, name, owner } => map
+                    .aliases
+                    .push(serde_json::json!({"class": class, "name": name, "owner": owner})),
+                WeightNote::Dropped { class, name, reason } => map
+                    .dropped
+                    .push(serde_json::json!({"class": class, "name": name, "reason": reason})),
+                WeightNote::Input { class, index, layout } => map
+                    .inputs
+                    .push(serde_json::json!({"class": class, "index": index, "layout": layout})),
+            }
+        }
+        map
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.renames.is_empty() && self.aliases.is_empty() && self.dropped.is_empty() && self.inputs.is_empty()
+    }
+}

@@ -1,0 +1,197 @@
+//! Writing a port. The torch original is never touched unless `--in-place` is asked for, and
+//! then only when every file is byte-identical to what was analysed (with backups). Every
+//! write is atomic (a temporary file renamed over the target), so a crash or a full disk
+//! leaves either the old file or the new one, never half of each.
+
+use crate::analysis::{FileAnalysis, ProjectAnalysis};
+use crate::decisions::{Decision, Decisions};
+use crate::fix::Applicability;
+use crate::port::{SHIMS_MODULE, SHIMS_SOURCE, port};
+use crate::project::OUTPUT_MARKER;
+use crate::weights::WeightMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const WEIGHTS_FILE: &str = "portui-weights.json";
+
+/// Which hunks to apply.
+pub enum Selection {
+    AcceptAll,
+    SafeOnly,
+    Saved(Decisions),
+}
+
+impl Selection {
+    pub fn accepts(&self, file: &FileAnalysis, index: usize) -> bool {
+        let finding = &file.findings[index];
+        match self {
+            Self::AcceptAll => true,
+            Self::SafeOnly => finding.applicability == Applicability::Safe,
+            Self::Saved(decisions) => file.hunks[index]
+                .is_some_and(|id| decisions.get(&file.rel, id) == Some(Decision::Accepted)),
+        }
+    }
+}
+
+pub enum Target {
+    Tree(PathBuf),
+    InPlace,
+}
+
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    pub out: PathBuf,
+    pub written: Vec<PathBuf>,
+    pub hunks_applied: usize,
+    pub copied: usize,
+    /// Files not written, with why (changed on disk, port does not parse).
+    pub refused: Vec<(PathBuf, String)>,
+    /// Accepted hunks left out because they overlap an earlier one.
+    pub conflicts: Vec<(PathBuf, String)>,
+    pub wrote_shims: bool,
+    pub wrote_weights: bool,
+}
+
+/// The port of one file: its new text, or why there is none.
+pub fn ported_text(file: &FileAnalysis, selection: &Selection) -> Result<(String, usize, Vec<String>, bool), String> {
+    let source = file.source.as_ref().ok_or("not analysed")?;
+    let ported = port(&source.text, &file.findings, |i| selection.accepts(file, i)).map_err(|e| e.message)?;
+    let conflicts = ported
+        .conflicts
+        .iter()
+        .map(|&i| {
+            let finding = &file.findings[i];
+            let (line, column) = file.location(finding.range.start);
+            format!("{}:{line}:{column}: {} overlaps an earlier accepted hunk and was left out", file.rel.display(), finding.rule)
+        })
+        .collect();
+    Ok((ported.text, ported.applied.len(), conflicts, ported.uses_shims))
+}
+
+pub fn apply(analysis: &ProjectAnalysis, selection: &Selection, target: &Target) -> Result<ApplyReport, String> {
+    let mut report = ApplyReport::default();
+    let mut ports = Vec::new();
+    let mut notes = Vec::new();
+    for file in &analysis.files {
+        let Some(source) = &file.source else { continue };
+        if file.error.is_some() {
+            continue;
+        }
+        match ported_text(file, selection) {
+            Ok((text, applied, conflicts, shims)) => {
+                report.hunks_applied += applied;
+                report.conflicts.extend(conflicts.into_iter().map(|c| (file.rel.clone(), c)));
+                report.wrote_shims |= shims;
+                notes.extend(
+                    file.findings
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| selection.accepts(file, *i))
+                        .flat_map(|(_, f)| f.weights.iter()),
+                );
+                ports.push((file, source, text));
+            }
+            Err(why) => report.refused.push((file.rel.clone(), why)),
+        }
+    }
+    let weights = WeightMap::from_notes(notes);
+    match target {
+        Target::InPlace => {
+            report.out = analysis.root.clone();
+            for (file, source, _) in &ports {
+                if !unchanged(&analysis.root.join(&file.rel), &source.text) {
+                    return Err(format!(
+                        "{} changed on disk since it was analysed; nothing was written (run again to port the new version)",
+                        file.rel.display()
+                    ));
+                }
+            }
+            let backup = analysis.root.join(".portui-backup").join(timestamp());
+            for (file, source, text) in &ports {
+                if *text == source.text {
+                    continue;
+                }
+                write_atomic(&backup.join(&file.rel), source.text.as_bytes())?;
+                write_atomic(&analysis.root.join(&file.rel), text.as_bytes())?;
+                report.written.push(file.rel.clone());
+            }
+            write_support_files(&analysis.root, &report, &weights)?;
+        }
+        Target::Tree(out) => {
+            report.out = out.clone();
+            std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create the output directory: {e}", out.display()))?;
+            write_atomic(&out.join(OUTPUT_MARKER), b"written by portui; portui skips this directory\n")?;
+            for (file, source, text) in &ports {
+                if !unchanged(&analysis.root.join(&file.rel), &source.text) {
+                    report.refused.push((file.rel.clone(), "changed on disk since it was analysed; run again".into()));
+                    continue;
+                }
+                write_atomic(&out.join(&file.rel), text.as_bytes())?;
+                report.written.push(file.rel.clone());
+            }
+            report.copied = copy_other_files(&analysis.root, out, analysis)?;
+            write_support_files(out, &report, &weights)?;
+        }
+    }
+    report.wrote_weights = !weights.is_empty();
+    Ok(report)
+}
+
+fn write_support_files(out: &Path, report: &ApplyReport, weights: &WeightMap) -> Result<(), String> {
+    if report.wrote_shims {
+        write_atomic(&out.join(format!("{SHIMS_MODULE}.py")), SHIMS_SOURCE.as_bytes())?;
+    }
+    if !weights.is_empty() {
+        let json = serde_json::to_string_pretty(weights).map_err(|e| e.to_string())?;
+        write_atomic(&out.join(WEIGHTS_FILE), format!("{json}\n").as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Copy every non-Python file the project walk sees (data, configs) into the output tree.
+fn copy_other_files(root: &Path, out: &Path, analysis: &ProjectAnalysis) -> Result<usize, String> {
+    if analysis.single_file {
+        return Ok(0);
+    }
+    let mut copied = 0;
+    let walker = ignore::WalkBuilder::new(root).hidden(true).require_git(false).build();
+    let out_absolute = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+    for entry in walker.flatten() {
+        let path = entry.path();
+        if !entry.file_type().is_some_and(|t| t.is_file()) || path.extension().is_some_and(|e| e == "py") {
+            continue;
+        }
+        if std::path::absolute(path).is_ok_and(|p| p.starts_with(&out_absolute)) {
+            continue;
+        }
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        if rel.components().any(|c| c.as_os_str() == "__pycache__") {
+            continue;
+        }
+        let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        write_atomic(&out.join(rel), &bytes)?;
+        copied += 1;
+    }
+    Ok(copied)
+}
+
+fn unchanged(path: &Path, analysed: &str) -> bool {
+    std::fs::read(path).is_ok_and(|bytes| bytes == analysed.as_bytes())
+}
+
+fn timestamp() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    seconds.to_string()
+}
+
+/// Write `bytes` to `path` atomically, creating parent directories.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    let mut file = atomic_write_file::AtomicWriteFile::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    file.write_all(bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    file.commit().map_err(|e| format!("{}: {e}", path.display()))
+}
