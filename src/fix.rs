@@ -137,6 +137,17 @@ impl Fix {
     }
 }
 
+/// Whether every edit of `fix` lies inside text that an accepted edit replaces (outside its
+/// holes): the accepted rewrite deliberately drops that text, so this is not a conflict
+/// worth reporting.
+pub fn subsumed(fix: &Fix, accepted: &[&Edit]) -> bool {
+    fix.edits.iter().all(|edit| {
+        accepted.iter().any(|outer| {
+            outer.range.start <= edit.range.start && edit.range.end <= outer.range.end && !outer.hosts(&edit.range) && outer.range != edit.range
+        })
+    })
+}
+
 /// Pick the fixes that can be applied together. Deterministic: fixes are considered in the
 /// order given (callers sort by position, then rule order); a fix that conflicts with an
 /// earlier one is returned in the second list so the conflict can be reported.

@@ -54,8 +54,12 @@ pub fn port(original: &str, findings: &[Finding], accept: impl Fn(usize) -> bool
         .collect();
     let (kept, conflicting) = select_compatible(&fixes);
     let applied: Vec<usize> = kept.iter().map(|&k| candidates[k]).collect();
-    let conflicts: Vec<usize> = conflicting.iter().map(|&k| candidates[k]).collect();
     let edits: Vec<&Edit> = applied.iter().flat_map(|&i| findings[i].edits.iter()).collect();
+    let conflicts: Vec<usize> = conflicting
+        .iter()
+        .filter(|&&k| !crate::fix::subsumed(&fixes[k], &edits))
+        .map(|&k| candidates[k])
+        .collect();
     if edits.is_empty() {
         return Ok(Ported { text: original.to_string(), applied, conflicts, uses_shims: false });
     }

@@ -45,7 +45,8 @@ impl Rule for ChannelsLast {
                     Expr::Call(c) if method_call(c).is_some_and(|(_, m)| m == "size") && c.arguments.is_empty() => method_call(c).expect("checked").0,
                     _ => return,
                 };
-                if !channel_sensitive(cx, base) {
+                let in_global_pool = matches!(cx.parent_expr(), Some(Expr::Call(parent)) if is_global_pool(cx, parent));
+                if !channel_sensitive(cx, base) || in_global_pool {
                     return;
                 }
                 let Some(new) = remap(index, rank) else { return };
@@ -63,7 +64,7 @@ impl Rule for ChannelsLast {
         if function.name.as_str() != "forward" || cx.function.is_some() {
             return;
         }
-        let Some(rank) = feature_rank(cx) else { return };
+        let Some(rank) = class_rank(cx) else { return };
         let (torch, mlx) = layout_name(rank);
         let Some(class) = cx.class else { return };
         let permutation = if rank == 4 { "x.transpose(0, 2, 3, 1)" } else if rank == 3 { "x.transpose(0, 2, 1)" } else { "x.transpose(0, 2, 3, 4, 1)" };
@@ -75,7 +76,7 @@ impl Rule for ChannelsLast {
 impl ChannelsLast {
     fn call(&self, cx: &Context, call: &ast::ExprCall, rank: usize, out: &mut Findings) {
         let range = span(call);
-        if let Some((receiver, method)) = method_call(call) {
+        if let Some((receiver, method)) = method_call(call).filter(|_| cx.torch_name(&call.func).is_none()) {
             match method {
                 "size" if call.arguments.args.len() == 1 && channel_sensitive(cx, receiver) => {
                     let Some(index) = int_literal(&call.arguments.args[0]) else { return };
@@ -138,8 +139,14 @@ impl ChannelsLast {
 
 /// Rank of this module's feature maps when it is channels-last and we are in a method.
 fn feature_rank(cx: &Context) -> Option<usize> {
+    cx.function.as_ref()?;
+    class_rank(cx)
+}
+
+/// Rank of the feature maps of the enclosing channels-last module class.
+fn class_rank(cx: &Context) -> Option<usize> {
     let info = cx.class_info()?;
-    if !info.channels_last || cx.function.is_none() {
+    if !info.channels_last {
         return None;
     }
     let ranks: Vec<usize> = info

@@ -5,7 +5,8 @@
 //! `torch.half`) have no MLX spelling and `torch.bool` is `mx.bool_`. float64 is handled by
 //! the float64 rule (MLX has no float64 on the GPU).
 //!
-//! Example: `torch.arange(0, t, dtype=torch.long)` → `... dtype=mx.int64`.
+//! Example: `torch.arange(0, t, dtype=torch.long)` → `... dtype=mx.int64`; `x: torch.Tensor` →
+//! `x: mx.array`.
 //!
 //! Fix safety: safe: the same type under MLX's name.
 
@@ -33,7 +34,7 @@ pub fn mlx_dtype(qualified: &str) -> Option<&'static str> {
 
 impl Rule for Dtypes {
     fn meta(&self) -> RuleMeta {
-        RuleMeta { id: "dtypes", step: "2", checklist: "torch-semantics", summary: "torch dtypes → mx dtypes" }
+        RuleMeta { id: "dtypes", step: "2", checklist: "torch-semantics", summary: "torch dtypes and torch.Tensor → mx dtypes and mx.array" }
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
@@ -41,7 +42,10 @@ impl Rule for Dtypes {
             return;
         }
         let Some(qualified) = cx.torch_name(expr) else { return };
-        if let Some(to) = mlx_dtype(&qualified) {
+        if qualified == "torch.Tensor" || qualified == "torch.FloatTensor" || qualified == "torch.LongTensor" {
+            let range = span(expr);
+            out.safe(range.clone(), format!("{qualified} (type) → mx.array"), vec![Edit::replace(range, "mx.array")]);
+        } else if let Some(to) = mlx_dtype(&qualified) {
             let range = span(expr);
             out.safe(range.clone(), format!("{qualified} → {to}"), vec![Edit::replace(range, to)]);
         }

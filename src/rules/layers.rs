@@ -85,6 +85,10 @@ impl Rule for Layers {
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        if matches!(expr, Expr::Attribute(_) | Expr::Name(_)) {
+            self.layer_reference(cx, expr, out);
+            return;
+        }
         let Expr::Call(call) = expr else { return };
         let Some(q) = cx.torch_name(&call.func) else { return };
         let Some(name) = q.strip_prefix("torch.nn.").or_else(|| q.strip_prefix("torch.nn.modules.")) else { return };
@@ -145,6 +149,21 @@ impl Rule for Layers {
         }
         let finding = if review { out.review(range, message, edits) } else { out.safe(range, message, edits) };
         finding.weights = notes;
+    }
+}
+
+impl Layers {
+    /// A layer class used as a value (`isinstance(m, nn.Conv2d)`), not called.
+    fn layer_reference(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        let called = matches!(cx.parent_expr(), Some(Expr::Call(call)) if span(call.func.as_ref()) == span(expr));
+        let in_chain = matches!(cx.parent_expr(), Some(Expr::Attribute(_)));
+        if called || in_chain {
+            return;
+        }
+        let Some(q) = cx.torch_name(expr) else { return };
+        let Some(name) = q.strip_prefix("torch.nn.") else { return };
+        let Some((_, to)) = SAME.iter().find(|(n, _)| *n == name) else { return };
+        out.safe(span(expr), format!("nn.{name} (the class) → nn.{to}"), vec![Edit::replace(span(expr), format!("nn.{to}"))]);
     }
 }
 

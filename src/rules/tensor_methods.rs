@@ -50,13 +50,13 @@ const METHODS: &[(&str, Rewrite, bool)] = &[
     ("unsqueeze", Rewrite::Function("mx.expand_dims"), true),
     ("repeat_interleave", Rewrite::Function("mx.repeat"), true),
     ("masked_select", Rewrite::Keywords, true),
-    ("float", Rewrite::Cast("mx.float32"), false),
+    ("float", Rewrite::Cast("mx.float32"), true),
     ("half", Rewrite::Cast("mx.float16"), true),
     ("bfloat16", Rewrite::Cast("mx.bfloat16"), true),
-    ("long", Rewrite::Cast("mx.int64"), false),
-    ("int", Rewrite::Cast("mx.int32"), false),
-    ("bool", Rewrite::Cast("mx.bool_"), false),
-    ("pow", Rewrite::Function("mx.power"), false),
+    ("long", Rewrite::Cast("mx.int64"), true),
+    ("int", Rewrite::Cast("mx.int32"), true),
+    ("bool", Rewrite::Cast("mx.bool_"), true),
+    ("pow", Rewrite::Function("mx.power"), true),
     ("softmax", Rewrite::Function("mx.softmax"), false),
     ("clamp", Rewrite::Function("mx.clip"), true),
     ("expand_as", Rewrite::Keywords, true),
@@ -154,7 +154,10 @@ impl Rule for TensorMethods {
             _ => {}
         }
         let Some((_, rewrite, torch_only)) = METHODS.iter().find(|(name, _, _)| *name == method) else { return };
-        if !torch_only && certainty != Certainty::Tensor {
+        // `dim=`/`keepdim=` are torch's spellings: such a call is a tensor call even when the
+        // receiver's type is unknown.
+        let torch_keywords = call.arguments.keywords.iter().any(|k| k.arg.as_ref().is_some_and(|a| matches!(a.as_str(), "dim" | "keepdim")));
+        if !torch_only && !torch_keywords && certainty != Certainty::Tensor {
             return;
         }
         let edits = match rewrite {
