@@ -18,18 +18,36 @@ const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub enum FileError {
     Unreadable(String),
-    NotUtf8 { offset: usize },
-    TooLarge { bytes: u64 },
-    Syntax { line: usize, column: usize, message: String },
+    NotUtf8 {
+        offset: usize,
+    },
+    TooLarge {
+        bytes: u64,
+    },
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 impl std::fmt::Display for FileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Unreadable(why) => write!(f, "cannot read: {why}"),
-            Self::NotUtf8 { offset } => write!(f, "not UTF-8 (invalid byte at offset {offset}); save it as UTF-8 to port it"),
-            Self::TooLarge { bytes } => write!(f, "too large to analyse ({bytes} bytes, limit {MAX_FILE_BYTES})"),
-            Self::Syntax { line, column, message } => write!(f, "syntax error at {line}:{column}: {message}"),
+            Self::NotUtf8 { offset } => write!(
+                f,
+                "not UTF-8 (invalid byte at offset {offset}); save it as UTF-8 to port it"
+            ),
+            Self::TooLarge { bytes } => write!(
+                f,
+                "too large to analyse ({bytes} bytes, limit {MAX_FILE_BYTES})"
+            ),
+            Self::Syntax {
+                line,
+                column,
+                message,
+            } => write!(f, "syntax error at {line}:{column}: {message}"),
         }
     }
 }
@@ -80,7 +98,12 @@ fn pool() -> rayon::ThreadPool {
 
 /// Analyse every Python file under `path`, reporting progress through `on_file`.
 pub fn analyse_path(path: &Path, on_file: impl Fn() + Sync) -> std::io::Result<ProjectAnalysis> {
-    let Discovery { root, files, errors, single_file } = discover(path)?;
+    let Discovery {
+        root,
+        files,
+        errors,
+        single_file,
+    } = discover(path)?;
     let analysed = pool().install(|| {
         files
             .par_iter()
@@ -91,7 +114,12 @@ pub fn analyse_path(path: &Path, on_file: impl Fn() + Sync) -> std::io::Result<P
             })
             .collect()
     });
-    Ok(ProjectAnalysis { root, files: analysed, walk_errors: errors, single_file })
+    Ok(ProjectAnalysis {
+        root,
+        files: analysed,
+        walk_errors: errors,
+        single_file,
+    })
 }
 
 /// Analyse text already in memory (the session's re-analysis of a saved file uses this).
@@ -102,10 +130,14 @@ pub fn analyse_text(rel: &Path, text: String) -> FileAnalysis {
 fn read(path: &Path) -> Result<String, FileError> {
     let metadata = std::fs::metadata(path).map_err(|e| FileError::Unreadable(e.to_string()))?;
     if metadata.len() > MAX_FILE_BYTES {
-        return Err(FileError::TooLarge { bytes: metadata.len() });
+        return Err(FileError::TooLarge {
+            bytes: metadata.len(),
+        });
     }
     let bytes = std::fs::read(path).map_err(|e| FileError::Unreadable(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| FileError::NotUtf8 { offset: e.utf8_error().valid_up_to() })
+    String::from_utf8(bytes).map_err(|e| FileError::NotUtf8 {
+        offset: e.utf8_error().valid_up_to(),
+    })
 }
 
 fn analyse_file(rel: &Path, text: Result<String, FileError>) -> FileAnalysis {
@@ -132,7 +164,11 @@ fn analyse_file(rel: &Path, text: Result<String, FileError>) -> FileAnalysis {
         }
         Err(error) => {
             let (line, column) = source.lines.line_col(&source.text, error.offset);
-            analysis.error = Some(FileError::Syntax { line, column, message: error.message });
+            analysis.error = Some(FileError::Syntax {
+                line,
+                column,
+                message: error.message,
+            });
         }
     }
     analysis.hunks = analysis

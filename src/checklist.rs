@@ -13,29 +13,110 @@ pub struct Item {
     done_markers: &'static [&'static str],
 }
 
-const fn item(id: &'static str, title: &'static str, done_markers: &'static [&'static str]) -> Item {
-    Item { id, title, done_markers }
+const fn item(
+    id: &'static str,
+    title: &'static str,
+    done_markers: &'static [&'static str],
+) -> Item {
+    Item {
+        id,
+        title,
+        done_markers,
+    }
 }
 
 pub const ITEMS: &[Item] = &[
-    item("forward-renamed", "All forward() methods renamed to __call__()", &["def __call__"]),
-    item("device-removed", "All .cuda(), .to(device), .cpu() removed", &[]),
-    item("backward-replaced", "All .backward() replaced with nn.value_and_grad", &["value_and_grad"]),
-    item("zero-grad-removed", "All optimizer.zero_grad() removed", &[]),
-    item("step-replaced", "All optimizer.step() replaced with optimizer.update(model, grads)", &[".update(model"]),
-    item("eval-at-boundaries", "mx.eval() added at iteration boundaries", &["mx.eval("]),
-    item("no-eval-in-step", "No mx.eval() inside step functions or compiled functions", &[]),
-    item("fused-attention", "Manual attention replaced with mx.fast.scaled_dot_product_attention", &["mx.fast.scaled_dot_product_attention"]),
-    item("fused-norms", "Manual norms replaced with mx.fast.rms_norm / mx.fast.layer_norm", &["mx.fast.rms_norm", "mx.fast.layer_norm", "nn.RMSNorm", "nn.LayerNorm"]),
-    item("fused-rope", "Manual RoPE replaced with mx.fast.rope", &["mx.fast.rope", "nn.RoPE"]),
-    item("scalar-constants", "Constants use Python scalars, not mx.array", &[]),
+    item(
+        "forward-renamed",
+        "All forward() methods renamed to __call__()",
+        &["def __call__"],
+    ),
+    item(
+        "device-removed",
+        "All .cuda(), .to(device), .cpu() removed",
+        &[],
+    ),
+    item(
+        "backward-replaced",
+        "All .backward() replaced with nn.value_and_grad",
+        &["value_and_grad"],
+    ),
+    item(
+        "zero-grad-removed",
+        "All optimizer.zero_grad() removed",
+        &[],
+    ),
+    item(
+        "step-replaced",
+        "All optimizer.step() replaced with optimizer.update(model, grads)",
+        &[".update(model"],
+    ),
+    item(
+        "eval-at-boundaries",
+        "mx.eval() added at iteration boundaries",
+        &["mx.eval("],
+    ),
+    item(
+        "no-eval-in-step",
+        "No mx.eval() inside step functions or compiled functions",
+        &[],
+    ),
+    item(
+        "fused-attention",
+        "Manual attention replaced with mx.fast.scaled_dot_product_attention",
+        &["mx.fast.scaled_dot_product_attention"],
+    ),
+    item(
+        "fused-norms",
+        "Manual norms replaced with mx.fast.rms_norm / mx.fast.layer_norm",
+        &[
+            "mx.fast.rms_norm",
+            "mx.fast.layer_norm",
+            "nn.RMSNorm",
+            "nn.LayerNorm",
+        ],
+    ),
+    item(
+        "fused-rope",
+        "Manual RoPE replaced with mx.fast.rope",
+        &["mx.fast.rope", "nn.RoPE"],
+    ),
+    item(
+        "scalar-constants",
+        "Constants use Python scalars, not mx.array",
+        &[],
+    ),
     item("no-float64", "No float64 usage", &[]),
-    item("no-grad-removed", "torch.no_grad() contexts removed (not needed)", &[]),
-    item("contiguous-removed", "contiguous() calls removed (not needed)", &[]),
-    item("containers-replaced", "ModuleList / ModuleDict replaced with plain Python lists/dicts", &[]),
-    item("safetensors", "Weight save/load uses safetensors format", &["safetensors", "load_weights", "save_weights"]),
-    item("torch-semantics", "Torch-only semantics translated (transpose, split, masked_fill, buffers, tying, init...)", &[]),
-    item("channels-last", "Channels-last layouts handled (conv weights, inputs, channel axes)", &["nn.Conv1d", "nn.Conv2d", "nn.Conv3d"]),
+    item(
+        "no-grad-removed",
+        "torch.no_grad() contexts removed (not needed)",
+        &[],
+    ),
+    item(
+        "contiguous-removed",
+        "contiguous() calls removed (not needed)",
+        &[],
+    ),
+    item(
+        "containers-replaced",
+        "ModuleList / ModuleDict replaced with plain Python lists/dicts",
+        &[],
+    ),
+    item(
+        "safetensors",
+        "Weight save/load uses safetensors format",
+        &["safetensors", "load_weights", "save_weights"],
+    ),
+    item(
+        "torch-semantics",
+        "Torch-only semantics translated (transpose, split, masked_fill, buffers, tying, init...)",
+        &[],
+    ),
+    item(
+        "channels-last",
+        "Channels-last layouts handled (conv weights, inputs, channel axes)",
+        &["nn.Conv1d", "nn.Conv2d", "nn.Conv3d"],
+    ),
     item("no-torch-import", "No torch import left", &["import mlx"]),
 ];
 
@@ -73,7 +154,11 @@ pub struct Entry {
 }
 
 /// Status of every item for one file.
-pub fn for_file(text: &str, findings: &[Finding], location: impl Fn(&Finding) -> String) -> Vec<Entry> {
+pub fn for_file(
+    text: &str,
+    findings: &[Finding],
+    location: impl Fn(&Finding) -> String,
+) -> Vec<Entry> {
     ITEMS
         .iter()
         .map(|item| {

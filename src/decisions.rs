@@ -21,7 +21,10 @@ pub struct Decisions {
 
 impl Decisions {
     pub fn get(&self, rel: &Path, hunk: HunkId) -> Option<Decision> {
-        self.files.get(&rel.to_string_lossy().into_owned())?.get(&hunk.to_string()).copied()
+        self.files
+            .get(&rel.to_string_lossy().into_owned())?
+            .get(&hunk.to_string())
+            .copied()
     }
 }
 
@@ -29,12 +32,17 @@ impl Decisions {
 pub fn store_path(project: &Path) -> Option<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "portui")?;
     let absolute = std::path::absolute(project).ok()?;
-    let key = format!("{:016x}", crate::hunk::fnv1a(&[&absolute.to_string_lossy()]));
+    let key = format!(
+        "{:016x}",
+        crate::hunk::fnv1a(&[&absolute.to_string_lossy()])
+    );
     Some(dirs.data_dir().join("projects").join(format!("{key}.json")))
 }
 
 pub fn load(project: &Path) -> Result<Option<Decisions>, String> {
-    let Some(path) = store_path(project) else { return Ok(None) };
+    let Some(path) = store_path(project) else {
+        return Ok(None);
+    };
     match std::fs::read_to_string(&path) {
         Ok(text) => serde_json::from_str(&text)
             .map(Some)

@@ -143,7 +143,10 @@ impl Fix {
 pub fn subsumed(fix: &Fix, accepted: &[&Edit]) -> bool {
     fix.edits.iter().all(|edit| {
         accepted.iter().any(|outer| {
-            outer.range.start <= edit.range.start && edit.range.end <= outer.range.end && !outer.hosts(&edit.range) && outer.range != edit.range
+            outer.range.start <= edit.range.start
+                && edit.range.end <= outer.range.end
+                && !outer.hosts(&edit.range)
+                && outer.range != edit.range
         })
     })
 }
@@ -170,14 +173,26 @@ pub fn apply_edits(text: &str, edits: &[&Edit]) -> String {
     let mut sorted: Vec<&Edit> = edits.to_vec();
     // By start; at one start, insertions first (unless a hole there hosts them, see
     // `render`), then outer edits before the edits nested in them.
-    sorted.sort_by_key(|edit| (edit.range.start, !edit.range.is_empty(), std::cmp::Reverse(edit.range.end)));
+    sorted.sort_by_key(|edit| {
+        (
+            edit.range.start,
+            !edit.range.is_empty(),
+            std::cmp::Reverse(edit.range.end),
+        )
+    });
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut rendered = vec![false; sorted.len()];
     render(text, 0..text.len(), &sorted, &mut rendered, &mut out);
     out
 }
 
-fn render(text: &str, within: Range<usize>, edits: &[&Edit], rendered: &mut [bool], out: &mut String) {
+fn render(
+    text: &str,
+    within: Range<usize>,
+    edits: &[&Edit],
+    rendered: &mut [bool],
+    out: &mut String,
+) {
     let first = edits.partition_point(|edit| edit.range.start < within.start);
     let mut cursor = within.start;
     for index in first..edits.len() {
@@ -190,8 +205,14 @@ fn render(text: &str, within: Range<usize>, edits: &[&Edit], rendered: &mut [boo
                 .iter()
                 .enumerate()
                 .take_while(|(_, later)| later.range.start == edit.range.start)
-                .any(|(i, later)| !rendered[index + 1 + i] && !later.range.is_empty() && later.hosts(&edit.range));
-        if rendered[index] || edit.range.end > within.end || edit.range.start < cursor || hosted_by_later {
+                .any(|(i, later)| {
+                    !rendered[index + 1 + i] && !later.range.is_empty() && later.hosts(&edit.range)
+                });
+        if rendered[index]
+            || edit.range.end > within.end
+            || edit.range.start < cursor
+            || hosted_by_later
+        {
             continue; // done already, outside this window, or belongs inside another edit's hole
         }
         rendered[index] = true;
@@ -224,7 +245,15 @@ mod tests {
         let text = "x.masked_fill(m, v)";
         let outer = Edit::template(
             0..19,
-            vec![txt("mx.where("), src(14..15), txt(", "), src(17..18), txt(", "), src(0..1), txt(")")],
+            vec![
+                txt("mx.where("),
+                src(14..15),
+                txt(", "),
+                src(17..18),
+                txt(", "),
+                src(0..1),
+                txt(")"),
+            ],
         );
         let inner = Edit::replace(14..15, "mask");
         assert_eq!(apply_edits(text, &[&outer, &inner]), "mx.where(mask, v, x)");
@@ -252,7 +281,11 @@ mod tests {
     #[test]
     fn insertions_and_deletions_compose() {
         let text = "f(a, b)";
-        let edits = [Edit::insert(2, "("), Edit::insert(6, ",)"), Edit::delete(0..1)];
+        let edits = [
+            Edit::insert(2, "("),
+            Edit::insert(6, ",)"),
+            Edit::delete(0..1),
+        ];
         let refs: Vec<&Edit> = edits.iter().collect();
         assert_eq!(apply_edits(text, &refs), "((a, b,))");
     }
@@ -260,7 +293,10 @@ mod tests {
     #[test]
     fn insertion_before_a_replacement_at_the_same_offset() {
         let text = "import torch\nx = 1\n";
-        let edits = [Edit::delete(0..13), Edit::insert(0, "import mlx.core as mx\n")];
+        let edits = [
+            Edit::delete(0..13),
+            Edit::insert(0, "import mlx.core as mx\n"),
+        ];
         let refs: Vec<&Edit> = edits.iter().collect();
         assert_eq!(apply_edits(text, &refs), "import mlx.core as mx\nx = 1\n");
     }

@@ -32,13 +32,13 @@ pub fn fnv1a(parts: &[&str]) -> u64 {
 pub fn hunk_id(text: &str, finding: &Finding) -> HunkId {
     let span = finding_span(finding);
     let context_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
-    let context_end = text[span.end..].find('\n').map_or(text.len(), |n| span.end + n);
+    let context_end = text[span.end..]
+        .find('\n')
+        .map_or(text.len(), |n| span.end + n);
     let refs: Vec<_> = finding.edits.iter().collect();
     let local = &text[context_start..context_end];
-    let shifted: Vec<crate::fix::Edit> = refs
-        .iter()
-        .map(|edit| shift(edit, context_start))
-        .collect();
+    let shifted: Vec<crate::fix::Edit> =
+        refs.iter().map(|edit| shift(edit, context_start)).collect();
     let shifted_refs: Vec<_> = shifted.iter().collect();
     let replacement = apply_edits(local, &shifted_refs);
     HunkId(fnv1a(&[finding.rule, local, &replacement]))
@@ -61,8 +61,18 @@ fn shift(edit: &crate::fix::Edit, by: usize) -> crate::fix::Edit {
 
 /// The byte span a finding's edits cover (its own range when it has none).
 pub fn finding_span(finding: &Finding) -> std::ops::Range<usize> {
-    let start = finding.edits.iter().map(|e| e.range.start).min().unwrap_or(finding.range.start);
-    let end = finding.edits.iter().map(|e| e.range.end).max().unwrap_or(finding.range.end);
+    let start = finding
+        .edits
+        .iter()
+        .map(|e| e.range.start)
+        .min()
+        .unwrap_or(finding.range.start);
+    let end = finding
+        .edits
+        .iter()
+        .map(|e| e.range.end)
+        .max()
+        .unwrap_or(finding.range.end);
     start.min(finding.range.start)..end.max(finding.range.end)
 }
 

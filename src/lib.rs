@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod checklist;
 pub mod decisions;
+pub mod demo;
 pub mod fix;
 pub mod hunk;
 pub mod parse;

@@ -2,8 +2,31 @@ use clap::{Parser, Subcommand, ValueEnum};
 use portui::analysis::{ProjectAnalysis, analyse_path};
 use portui::write::{Selection, Target};
 use portui::{decisions, report, rules, write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// `println!` through `emit`.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        emit(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Print to stdout; a closed pipe (`portui check . | head`) ends the program quietly.
+fn emit(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("portui: cannot write to stdout: {error}");
+        std::process::exit(2);
+    }
+}
 
 /// Port a PyTorch project to Apple's MLX.
 #[derive(Parser)]
@@ -48,6 +71,12 @@ enum Command {
     },
     /// Print a rule's documentation: what, why, example, fix safety.
     Explain { rule: String },
+    /// Write the bundled example project (GPT, CNN, LLaMA) to a new directory and check it.
+    Demo {
+        /// Parent directory for the example (default: portui's data directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -72,17 +101,23 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Check { path, format } => {
             let analysis = analyse(&path)?;
             match format {
-                Format::Text => print!("{}", report::check_text(&analysis)),
-                Format::Json => print!("{}", report::check_json(&analysis)),
+                Format::Text => emit(&report::check_text(&analysis)),
+                Format::Json => emit(&report::check_json(&analysis)),
             }
             Ok(ExitCode::from(u8::from(report::anything_open(&analysis))))
         }
         Command::Diff { path } => {
             let analysis = analyse(&path)?;
-            print!("{}", report::diff(&analysis)?);
+            emit(&report::diff(&analysis)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Apply { path, out, accept_all, safe_only, in_place } => {
+        Command::Apply {
+            path,
+            out,
+            accept_all,
+            safe_only,
+            in_place,
+        } => {
             let selection = if accept_all {
                 Selection::AcceptAll
             } else if safe_only {
@@ -107,15 +142,32 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let analysis = analyse(&path)?;
             let report = write::apply(&analysis, &selection, &target)?;
             print_apply(&report);
-            Ok(if report.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if report.refused.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Rules { format } => {
             print_rules(format);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Demo { dir } => {
+            let root =
+                portui::demo::materialise(&dir.unwrap_or_else(portui::demo::default_parent))?;
+            let analysis = analyse(&root)?;
+            emit(&report::check_text(&analysis));
+            outln!("\nthe example torch project is in {}", root.display());
+            outln!(
+                "next: portui diff {0}    # every proposed rewrite\n      portui apply {0} --accept-all    # writes {1}",
+                root.display(),
+                portui::project::default_output(&root).display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Explain { rule } => match rules::documentation(&rule) {
             Some(doc) => {
-                println!("{doc}");
+                outln!("{doc}");
                 Ok(ExitCode::SUCCESS)
             }
             None => Err(format!("no rule named `{rule}`; `portui rules` lists them")),
@@ -127,13 +179,14 @@ fn analyse(path: &Path) -> Result<ProjectAnalysis, String> {
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     progress.set_message("analysing");
-    let analysis = analyse_path(path, || progress.inc(1)).map_err(|e| format!("{}: {e}", path.display()))?;
+    let analysis =
+        analyse_path(path, || progress.inc(1)).map_err(|e| format!("{}: {e}", path.display()))?;
     progress.finish_and_clear();
     Ok(analysis)
 }
 
 fn print_apply(report: &write::ApplyReport) {
-    println!(
+    outln!(
         "wrote {} file(s) to {} ({} hunk(s) applied, {} other file(s) copied)",
         report.written.len(),
         report.out.display(),
@@ -141,16 +194,24 @@ fn print_apply(report: &write::ApplyReport) {
         report.copied
     );
     if report.wrote_shims {
-        println!("wrote {}/{}.py (helpers the port uses)", report.out.display(), portui::port::SHIMS_MODULE);
+        outln!(
+            "wrote {}/{}.py (helpers the port uses)",
+            report.out.display(),
+            portui::port::SHIMS_MODULE
+        );
     }
     if report.wrote_weights {
-        println!("wrote {}/{} (torch → MLX parameter names)", report.out.display(), write::WEIGHTS_FILE);
+        outln!(
+            "wrote {}/{} (torch → MLX parameter names)",
+            report.out.display(),
+            write::WEIGHTS_FILE
+        );
     }
     for (_, conflict) in &report.conflicts {
-        println!("left out: {conflict}");
+        outln!("left out: {conflict}");
     }
     for (path, why) in &report.refused {
-        println!("not written: {}: {why}", path.display());
+        outln!("not written: {}: {why}", path.display());
     }
 }
 
@@ -159,7 +220,13 @@ fn print_rules(format: Format) {
         Format::Text => {
             for rule in rules::RULES {
                 let meta = rule.meta();
-                println!("{:<20} {:<8} {:<20} {}", meta.id, meta.step, meta.checklist, meta.summary);
+                outln!(
+                    "{:<20} {:<8} {:<20} {}",
+                    meta.id,
+                    meta.step,
+                    meta.checklist,
+                    meta.summary
+                );
             }
         }
         Format::Json => {
@@ -170,7 +237,10 @@ fn print_rules(format: Format) {
                     serde_json::json!({"id": meta.id, "step": meta.step, "checklist": meta.checklist, "summary": meta.summary})
                 })
                 .collect();
-            println!("{}", serde_json::to_string_pretty(&list).expect("rules serialise"));
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&list).expect("rules serialise")
+            );
         }
     }
 }

@@ -44,7 +44,11 @@ pub struct PortError {
 }
 
 /// Apply the accepted findings (`accept(i)` for finding `i`) to `original`.
-pub fn port(original: &str, findings: &[Finding], accept: impl Fn(usize) -> bool) -> Result<Ported, PortError> {
+pub fn port(
+    original: &str,
+    findings: &[Finding],
+    accept: impl Fn(usize) -> bool,
+) -> Result<Ported, PortError> {
     let candidates: Vec<usize> = (0..findings.len())
         .filter(|&i| accept(i) && !findings[i].edits.is_empty())
         .collect();
@@ -54,14 +58,22 @@ pub fn port(original: &str, findings: &[Finding], accept: impl Fn(usize) -> bool
         .collect();
     let (kept, conflicting) = select_compatible(&fixes);
     let applied: Vec<usize> = kept.iter().map(|&k| candidates[k]).collect();
-    let edits: Vec<&Edit> = applied.iter().flat_map(|&i| findings[i].edits.iter()).collect();
+    let edits: Vec<&Edit> = applied
+        .iter()
+        .flat_map(|&i| findings[i].edits.iter())
+        .collect();
     let conflicts: Vec<usize> = conflicting
         .iter()
         .filter(|&&k| !crate::fix::subsumed(&fixes[k], &edits))
         .map(|&k| candidates[k])
         .collect();
     if edits.is_empty() {
-        return Ok(Ported { text: original.to_string(), applied, conflicts, uses_shims: false });
+        return Ok(Ported {
+            text: original.to_string(),
+            applied,
+            conflicts,
+            uses_shims: false,
+        });
     }
     let edited = apply_edits(original, &edits);
     let still_torch = torch_names_still_used(original, &edits);
@@ -77,12 +89,19 @@ pub fn port(original: &str, findings: &[Finding], accept: impl Fn(usize) -> bool
     })?;
     let text = normalise_imports(&edited, &still_torch)?;
     let uses_shims = text.contains(SHIMS_MODULE);
-    Ok(Ported { text, applied, conflicts, uses_shims })
+    Ok(Ported {
+        text,
+        applied,
+        conflicts,
+        uses_shims,
+    })
 }
 
 /// Local names bound to torch that still have uses not replaced by an accepted edit.
 fn torch_names_still_used(original: &str, edits: &[&Edit]) -> HashSet<String> {
-    let Ok(module) = parse_module(original) else { return HashSet::new() };
+    let Ok(module) = parse_module(original) else {
+        return HashSet::new();
+    };
     let semantic = Semantic::build(&module);
     let mut names = NameLoads::default();
     for stmt in &module.body {
@@ -150,7 +169,8 @@ fn normalise_imports(text: &str, still_torch: &HashSet<String>) -> Result<String
             .bindings
             .iter()
             .filter(|b| {
-                !is_torch(&b.qualified) || (still_torch.contains(&b.local) && !mlx_needed.contains(b.local.as_str()))
+                !is_torch(&b.qualified)
+                    || (still_torch.contains(&b.local) && !mlx_needed.contains(b.local.as_str()))
             })
             .collect();
         if keep.len() == import.bindings.len() {
@@ -174,7 +194,11 @@ fn normalise_imports(text: &str, still_torch: &HashSet<String>) -> Result<String
         } else {
             String::new()
         };
-        let replacement = if statement.is_empty() { String::new() } else { format!("{indent}{statement}{newline}") };
+        let replacement = if statement.is_empty() {
+            String::new()
+        } else {
+            format!("{indent}{statement}{newline}")
+        };
         edits.push(Edit::replace(import.lines.clone(), replacement));
     }
     let missing: Vec<&str> = MLX_IMPORTS
@@ -187,19 +211,30 @@ fn normalise_imports(text: &str, still_torch: &HashSet<String>) -> Result<String
     let missing = merge_from_imports(missing);
     if !missing.is_empty() {
         let at = anchor.unwrap_or_else(|| default_import_position(text, &module));
-        edits.push(Edit::insert(at, missing.iter().map(|l| format!("{l}\n")).collect::<String>()));
+        edits.push(Edit::insert(
+            at,
+            missing.iter().map(|l| format!("{l}\n")).collect::<String>(),
+        ));
     }
     let refs: Vec<&Edit> = edits.iter().collect();
     let result = apply_edits(text, &refs);
     parse_module(&result).map_err(|e| PortError {
-        message: format!("rewriting the imports produced code that does not parse ({})", e.message),
+        message: format!(
+            "rewriting the imports produced code that does not parse ({})",
+            e.message
+        ),
     })?;
     Ok(result)
 }
 
 /// `from mlx.utils import a` + `from mlx.utils import b` → one line, in MLX_IMPORTS order.
 fn merge_from_imports(lines: Vec<&str>) -> Vec<String> {
-    let order = |line: &str| MLX_IMPORTS.iter().position(|(_, l)| *l == line).unwrap_or(usize::MAX);
+    let order = |line: &str| {
+        MLX_IMPORTS
+            .iter()
+            .position(|(_, l)| *l == line)
+            .unwrap_or(usize::MAX)
+    };
     let mut sorted = lines;
     sorted.sort_by_key(|l| order(l));
     let utils: Vec<&str> = sorted
@@ -212,8 +247,14 @@ fn merge_from_imports(lines: Vec<&str>) -> Vec<String> {
         .map(|l| l.to_string())
         .collect();
     if !utils.is_empty() {
-        let position = out.iter().position(|l| l == "import portui_shims").unwrap_or(out.len());
-        out.insert(position, format!("from mlx.utils import {}", utils.join(", ")));
+        let position = out
+            .iter()
+            .position(|l| l == "import portui_shims")
+            .unwrap_or(out.len());
+        out.insert(
+            position,
+            format!("from mlx.utils import {}", utils.join(", ")),
+        );
     }
     out
 }
@@ -290,13 +331,21 @@ impl<'a> Visitor<'a> for ImportStatements {
                             Some(asname) => format!("{full} as {asname}"),
                             None => full.to_string(),
                         };
-                        Binding { local, qualified, written }
+                        Binding {
+                            local,
+                            qualified,
+                            written,
+                        }
                     })
                     .collect();
                 self.push(stmt, None, bindings);
             }
             Stmt::ImportFrom(import) if import.level == 0 && import.module.is_some() => {
-                let module = import.module.as_ref().map(|m| m.to_string()).unwrap_or_default();
+                let module = import
+                    .module
+                    .as_ref()
+                    .map(|m| m.to_string())
+                    .unwrap_or_default();
                 let bindings = import
                     .names
                     .iter()
@@ -306,7 +355,11 @@ impl<'a> Visitor<'a> for ImportStatements {
                             Some(asname) => format!("{} as {asname}", alias.name),
                             None => alias.name.to_string(),
                         };
-                        Binding { local, qualified: format!("{module}.{}", alias.name), written }
+                        Binding {
+                            local,
+                            qualified: format!("{module}.{}", alias.name),
+                            written,
+                        }
                     })
                     .collect();
                 self.push(stmt, Some(module), bindings);
@@ -346,7 +399,9 @@ fn widen_lines(text: &str, imports: &mut ImportStatements) {
     for import in &mut imports.found {
         import.sole_in_block = imports.sole.contains(&import.range.start);
         let start = text[..import.range.start].rfind('\n').map_or(0, |i| i + 1);
-        let end = text[import.range.end..].find('\n').map_or(text.len(), |n| import.range.end + n + 1);
+        let end = text[import.range.end..]
+            .find('\n')
+            .map_or(text.len(), |n| import.range.end + n + 1);
         let before = &text[start..import.range.start];
         let after = text[import.range.end..end].trim();
         if before.trim().is_empty() && (after.is_empty() || after.starts_with('#')) {

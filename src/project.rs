@@ -7,8 +7,21 @@ pub const OUTPUT_MARKER: &str = ".portui-output";
 
 /// Directories that never hold the user's own source.
 const SKIPPED_DIRS: &[&str] = &[
-    "__pycache__", "venv", ".venv", "env", ".env", "build", "dist", "site-packages",
-    "node_modules", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
+    "__pycache__",
+    "venv",
+    ".venv",
+    "env",
+    ".env",
+    "build",
+    "dist",
+    "site-packages",
+    "node_modules",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".eggs",
 ];
 
 #[derive(Debug)]
@@ -26,9 +39,16 @@ pub struct Discovery {
 pub fn discover(path: &Path) -> std::io::Result<Discovery> {
     let metadata = std::fs::metadata(path)?;
     if metadata.is_file() {
-        let root = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let root = path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let name = PathBuf::from(path.file_name().unwrap_or_default());
-        return Ok(Discovery { root, files: vec![name], errors: Vec::new(), single_file: true });
+        return Ok(Discovery {
+            root,
+            files: vec![name],
+            errors: Vec::new(),
+            single_file: true,
+        });
     }
     let root = path.to_path_buf();
     let mut files = Vec::new();
@@ -47,7 +67,9 @@ pub fn discover(path: &Path) -> std::io::Result<Discovery> {
     for entry in walker {
         match entry {
             Ok(entry) => {
-                let is_file = entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+                let is_file = entry
+                    .file_type()
+                    .is_some_and(|t| t.is_file() || t.is_symlink());
                 if is_file && entry.path().extension().is_some_and(|e| e == "py") {
                     let rel = entry.path().strip_prefix(&root).unwrap_or(entry.path());
                     files.push(rel.to_path_buf());
@@ -60,13 +82,20 @@ pub fn discover(path: &Path) -> std::io::Result<Discovery> {
         }
     }
     files.sort();
-    Ok(Discovery { root, files, errors, single_file: false })
+    Ok(Discovery {
+        root,
+        files,
+        errors,
+        single_file: false,
+    })
 }
 
 fn error_path(error: &ignore::Error) -> Option<PathBuf> {
     match error {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
         ignore::Error::Loop { child, .. } => Some(child.clone()),
         _ => None,
     }
@@ -82,7 +111,12 @@ fn skipped_dir(path: &Path) -> bool {
 /// The default output tree: the sibling `<name>_mlx` of the project directory.
 pub fn default_output(project: &Path) -> PathBuf {
     let absolute = std::path::absolute(project).unwrap_or_else(|_| project.to_path_buf());
-    let name = absolute.file_name().map_or_else(|| "project".into(), |n| n.to_string_lossy().into_owned());
+    let name = absolute
+        .file_name()
+        .map_or_else(|| "project".into(), |n| n.to_string_lossy().into_owned());
     let name = name.strip_suffix(".py").unwrap_or(&name).to_string();
-    absolute.parent().unwrap_or(Path::new(".")).join(format!("{name}_mlx"))
+    absolute
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(format!("{name}_mlx"))
 }

@@ -28,19 +28,32 @@ impl Rate {
                 converted += 1;
             }
         }
-        Self { converted, torch_uses }
+        Self {
+            converted,
+            torch_uses,
+        }
     }
 
     pub fn ratio(&self) -> f64 {
-        if self.torch_uses == 0 { 1.0 } else { self.converted as f64 / self.torch_uses as f64 }
+        if self.torch_uses == 0 {
+            1.0
+        } else {
+            self.converted as f64 / self.torch_uses as f64
+        }
     }
 }
 
 /// Whether anything is left to do: open findings, open checklist items or unreadable files.
 pub fn anything_open(analysis: &ProjectAnalysis) -> bool {
-    analysis.files.iter().any(|f| !f.findings.is_empty() || f.error.is_some())
+    analysis
+        .files
+        .iter()
+        .any(|f| !f.findings.is_empty() || f.error.is_some())
         || !analysis.walk_errors.is_empty()
-        || analysis.checklist().iter().any(|e| e.status == Status::Open)
+        || analysis
+            .checklist()
+            .iter()
+            .any(|e| e.status == Status::Open)
 }
 
 pub fn check_text(analysis: &ProjectAnalysis) -> String {
@@ -62,7 +75,11 @@ pub fn check_text(analysis: &ProjectAnalysis) -> String {
         .map(|e| format!("  {}: {}\n", e.path, e.message))
         .collect();
     if !errors.is_empty() {
-        out.push_str(&format!("\nfiles that could not be analysed ({}):\n{}", errors.len(), errors.concat()));
+        out.push_str(&format!(
+            "\nfiles that could not be analysed ({}):\n{}",
+            errors.len(),
+            errors.concat()
+        ));
     }
     out.push_str("\nchecklist (project):\n");
     for entry in analysis.checklist() {
@@ -105,10 +122,17 @@ fn parse_errors(analysis: &ProjectAnalysis) -> Vec<ParseError> {
         .filter_map(|file| {
             let error = file.error.as_ref()?;
             let (line, column) = match error {
-                crate::analysis::FileError::Syntax { line, column, .. } => (Some(*line), Some(*column)),
+                crate::analysis::FileError::Syntax { line, column, .. } => {
+                    (Some(*line), Some(*column))
+                }
                 _ => (None, None),
             };
-            Some(ParseError { path: file.rel.display().to_string(), line, column, message: error.to_string() })
+            Some(ParseError {
+                path: file.rel.display().to_string(),
+                line,
+                column,
+                message: error.to_string(),
+            })
         })
         .collect();
     errors.extend(analysis.walk_errors.iter().map(|(path, why)| ParseError {
@@ -189,10 +213,20 @@ pub fn diff(analysis: &ProjectAnalysis) -> Result<String, String> {
             .map_err(|why| format!("{}: {why}", file.rel.display()))?;
         shims |= uses_shims;
         let rel = file.rel.display();
-        out.push_str(&unified_diff(&source.text, &text, &format!("a/{rel}"), &format!("b/{rel}")));
+        out.push_str(&unified_diff(
+            &source.text,
+            &text,
+            &format!("a/{rel}"),
+            &format!("b/{rel}"),
+        ));
     }
     if shims {
-        out.push_str(&unified_diff("", SHIMS_SOURCE, "/dev/null", &format!("b/{SHIMS_MODULE}.py")));
+        out.push_str(&unified_diff(
+            "",
+            SHIMS_SOURCE,
+            "/dev/null",
+            &format!("b/{SHIMS_MODULE}.py"),
+        ));
     }
     Ok(out)
 }

@@ -67,7 +67,8 @@ impl Semantic {
                             .get(name.id.as_str())
                             .is_some_and(|c| c.is_module)
                     });
-                    if derived && let Some(info) = semantic.classes.get_mut(class.name.id.as_str()) {
+                    if derived && let Some(info) = semantic.classes.get_mut(class.name.id.as_str())
+                    {
                         info.is_module = true;
                     }
                 }
@@ -118,8 +119,9 @@ impl Semantic {
     fn class_info(&self, class: &ast::StmtClassDef) -> ClassInfo {
         let mut info = ClassInfo {
             is_module: class.bases().iter().any(|base| {
-                self.qualified(base)
-                    .is_some_and(|q| q == "torch.nn.Module" || q == "torch.nn.modules.module.Module")
+                self.qualified(base).is_some_and(|q| {
+                    q == "torch.nn.Module" || q == "torch.nn.modules.module.Module"
+                })
             }),
             ..ClassInfo::default()
         };
@@ -127,12 +129,16 @@ impl Semantic {
             .body
             .iter()
             .filter_map(|stmt| {
-                let Stmt::FunctionDef(function) = stmt else { return None };
+                let Stmt::FunctionDef(function) = stmt else {
+                    return None;
+                };
                 let returned = function.body.iter().rev().find_map(|s| match s {
                     Stmt::Return(r) => r.value.as_deref(),
                     _ => None,
                 })?;
-                let Expr::Call(call) = returned else { return None };
+                let Expr::Call(call) = returned else {
+                    return None;
+                };
                 Some((function.name.to_string(), self.torch_name(&call.func)?))
             })
             .collect();
@@ -227,7 +233,10 @@ impl<'a> Visitor<'a> for SelfAssignments<'_, '_> {
                 // self.register_buffer("name", ...) / self.register_parameter("name", ...)
                 if let Expr::Call(call) = expr.value.as_ref()
                     && let Expr::Attribute(method) = call.func.as_ref()
-                    && matches!(method.attr.as_str(), "register_buffer" | "register_parameter")
+                    && matches!(
+                        method.attr.as_str(),
+                        "register_buffer" | "register_parameter"
+                    )
                     && let Some(Expr::StringLiteral(name)) = call.arguments.args.first()
                 {
                     self.info.arrays.insert(name.value.to_str().to_string());
@@ -288,22 +297,46 @@ mod tests {
     }
 
     fn first_expr(module: &ast::ModModule) -> &Expr {
-        let Stmt::Expr(e) = module.body.last().unwrap() else { panic!() };
+        let Stmt::Expr(e) = module.body.last().unwrap() else {
+            panic!()
+        };
         &e.value
     }
 
     #[test]
     fn resolves_every_import_form() {
         for (src, expected) in [
-            ("import torch as T\nT.nn.functional.relu", "torch.nn.functional.relu"),
-            ("from torch import nn\nnn.functional.relu", "torch.nn.functional.relu"),
-            ("from torch.nn import functional as F\nF.relu", "torch.nn.functional.relu"),
-            ("import torch.nn.functional as F\nF.relu", "torch.nn.functional.relu"),
-            ("import torch.nn\ntorch.nn.functional.relu", "torch.nn.functional.relu"),
-            ("from torch.nn.functional import relu\nrelu", "torch.nn.functional.relu"),
+            (
+                "import torch as T\nT.nn.functional.relu",
+                "torch.nn.functional.relu",
+            ),
+            (
+                "from torch import nn\nnn.functional.relu",
+                "torch.nn.functional.relu",
+            ),
+            (
+                "from torch.nn import functional as F\nF.relu",
+                "torch.nn.functional.relu",
+            ),
+            (
+                "import torch.nn.functional as F\nF.relu",
+                "torch.nn.functional.relu",
+            ),
+            (
+                "import torch.nn\ntorch.nn.functional.relu",
+                "torch.nn.functional.relu",
+            ),
+            (
+                "from torch.nn.functional import relu\nrelu",
+                "torch.nn.functional.relu",
+            ),
         ] {
             let (module, semantic) = semantic(src);
-            assert_eq!(semantic.torch_name(first_expr(&module)).as_deref(), Some(expected), "{src}");
+            assert_eq!(
+                semantic.torch_name(first_expr(&module)).as_deref(),
+                Some(expected),
+                "{src}"
+            );
         }
     }
 

@@ -17,16 +17,42 @@ pub enum Certainty {
 
 /// Methods of `torch.Tensor` that return something other than a tensor.
 const NON_TENSOR_METHODS: &[&str] = &[
-    "size", "dim", "numel", "item", "tolist", "numpy", "element_size", "nelement", "ndimension",
-    "is_contiguous", "data_ptr", "get_device", "stride", "__len__",
+    "size",
+    "dim",
+    "numel",
+    "item",
+    "tolist",
+    "numpy",
+    "element_size",
+    "nelement",
+    "ndimension",
+    "is_contiguous",
+    "data_ptr",
+    "get_device",
+    "stride",
+    "__len__",
 ];
 
 /// torch callables that do not return tensors.
 const NON_TENSOR_TORCH: &[&str] = &[
-    "torch.device", "torch.manual_seed", "torch.is_tensor", "torch.numel", "torch.no_grad",
-    "torch.inference_mode", "torch.set_grad_enabled", "torch.compile", "torch.save", "torch.load",
-    "torch.finfo", "torch.iinfo", "torch.Size", "torch.Generator", "torch.get_default_dtype",
-    "torch.set_default_dtype", "torch.set_float32_matmul_precision", "torch.topk",
+    "torch.device",
+    "torch.manual_seed",
+    "torch.is_tensor",
+    "torch.numel",
+    "torch.no_grad",
+    "torch.inference_mode",
+    "torch.set_grad_enabled",
+    "torch.compile",
+    "torch.save",
+    "torch.load",
+    "torch.finfo",
+    "torch.iinfo",
+    "torch.Size",
+    "torch.Generator",
+    "torch.get_default_dtype",
+    "torch.set_default_dtype",
+    "torch.set_float32_matmul_precision",
+    "torch.topk",
 ];
 
 pub struct FunctionTensors {
@@ -38,7 +64,9 @@ impl FunctionTensors {
     pub fn infer_module(body: &[Stmt], semantic: &Semantic) -> Self {
         let mut assignments = Vec::new();
         collect_assignments(body, &mut assignments);
-        Self { names: fixpoint(HashSet::new(), &assignments, semantic, None) }
+        Self {
+            names: fixpoint(HashSet::new(), &assignments, semantic, None),
+        }
     }
 
     pub fn infer(
@@ -47,23 +75,36 @@ impl FunctionTensors {
         class: Option<&ClassInfo>,
     ) -> Self {
         let mut names = HashSet::new();
-        if class.is_some_and(|c| c.is_module) && matches!(function.name.as_str(), "forward" | "__call__") {
+        if class.is_some_and(|c| c.is_module)
+            && matches!(function.name.as_str(), "forward" | "__call__")
+        {
             for parameter in function.parameters.iter_non_variadic_params().skip(1) {
                 names.insert(parameter.parameter.name.to_string());
             }
         }
         let mut assignments = Vec::new();
         collect_assignments(&function.body, &mut assignments);
-        Self { names: fixpoint(names, &assignments, semantic, class) }
+        Self {
+            names: fixpoint(names, &assignments, semantic, class),
+        }
     }
 }
 
 /// Flow-insensitive fixpoint: a few rounds cover chains of assignments.
-fn fixpoint(mut names: HashSet<String>, assignments: &[(Vec<&Expr>, &Expr)], semantic: &Semantic, class: Option<&ClassInfo>) -> HashSet<String> {
+fn fixpoint(
+    mut names: HashSet<String>,
+    assignments: &[(Vec<&Expr>, &Expr)],
+    semantic: &Semantic,
+    class: Option<&ClassInfo>,
+) -> HashSet<String> {
     for _ in 0..4 {
         let before = names.len();
         for (targets, value) in assignments {
-            let judge = Judge { semantic, class, names: &names };
+            let judge = Judge {
+                semantic,
+                class,
+                names: &names,
+            };
             if judge.certainty(value) == Certainty::Tensor {
                 let mut bound = Vec::new();
                 for target in targets {
@@ -99,19 +140,34 @@ impl Judge<'_> {
             | Expr::List(_)
             | Expr::Tuple(_)
             | Expr::Dict(_)
-            | Expr::Compare(_) if !matches!(expr, Expr::Compare(_)) => NotTensor,
+            | Expr::Compare(_)
+                if !matches!(expr, Expr::Compare(_)) =>
+            {
+                NotTensor
+            }
             Expr::Compare(compare) => self.certainty(&compare.left),
             Expr::Call(call) => {
                 if let Some(q) = self.semantic.torch_name(&call.func) {
-                    let is_class = q.rsplit('.').next().is_some_and(|last| last.starts_with(char::is_uppercase));
-                    if NON_TENSOR_TORCH.contains(&q.as_str()) || q.starts_with("torch.cuda.") || (is_class && q != "torch.Tensor") {
+                    let is_class = q
+                        .rsplit('.')
+                        .next()
+                        .is_some_and(|last| last.starts_with(char::is_uppercase));
+                    if NON_TENSOR_TORCH.contains(&q.as_str())
+                        || q.starts_with("torch.cuda.")
+                        || (is_class && q != "torch.Tensor")
+                    {
                         return NotTensor;
                     }
                     return Tensor;
                 }
                 match call.func.as_ref() {
                     // `self(x)` inside a module: the module's output.
-                    Expr::Name(name) if name.id.as_str() == "self" && self.class.is_some_and(|c| c.is_module) => Tensor,
+                    Expr::Name(name)
+                        if name.id.as_str() == "self"
+                            && self.class.is_some_and(|c| c.is_module) =>
+                    {
+                        Tensor
+                    }
                     Expr::Attribute(method) => {
                         if let Some(attr) = self_attribute(&call.func)
                             && self.class.is_some_and(|c| c.layers.contains_key(attr))
@@ -120,7 +176,11 @@ impl Judge<'_> {
                         }
                         let receiver = self.certainty(&method.value);
                         if receiver == Tensor {
-                            if NON_TENSOR_METHODS.contains(&method.attr.as_str()) { NotTensor } else { Tensor }
+                            if NON_TENSOR_METHODS.contains(&method.attr.as_str()) {
+                                NotTensor
+                            } else {
+                                Tensor
+                            }
                         } else {
                             Unknown
                         }
@@ -130,7 +190,11 @@ impl Judge<'_> {
             }
             Expr::Attribute(attribute) => {
                 if let Some(attr) = self_attribute(expr) {
-                    return if self.class.is_some_and(|c| c.arrays.contains(attr)) { Tensor } else { Unknown };
+                    return if self.class.is_some_and(|c| c.arrays.contains(attr)) {
+                        Tensor
+                    } else {
+                        Unknown
+                    };
                 }
                 if self.semantic.torch_name(expr).is_some() {
                     return NotTensor; // torch.float32, torch.inf ...
@@ -149,12 +213,23 @@ impl Judge<'_> {
             },
             Expr::BinOp(binop) => {
                 let (l, r) = (self.certainty(&binop.left), self.certainty(&binop.right));
-                if l == Tensor || r == Tensor { Tensor } else { Unknown }
+                if l == Tensor || r == Tensor {
+                    Tensor
+                } else {
+                    Unknown
+                }
             }
             Expr::UnaryOp(unary) => self.certainty(&unary.operand),
             Expr::If(if_expr) => {
-                let (a, b) = (self.certainty(&if_expr.body), self.certainty(&if_expr.orelse));
-                if a == Tensor || b == Tensor { Tensor } else { Unknown }
+                let (a, b) = (
+                    self.certainty(&if_expr.body),
+                    self.certainty(&if_expr.orelse),
+                );
+                if a == Tensor || b == Tensor {
+                    Tensor
+                } else {
+                    Unknown
+                }
             }
             _ => Unknown,
         }
@@ -178,7 +253,9 @@ fn collect_assignments<'a>(body: &'a [Stmt], out: &mut Vec<(Vec<&'a Expr>, &'a E
     impl<'a> Visitor<'a> for Collector<'a, '_> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
             match stmt {
-                Stmt::Assign(assign) => self.out.push((assign.targets.iter().collect(), &assign.value)),
+                Stmt::Assign(assign) => self
+                    .out
+                    .push((assign.targets.iter().collect(), &assign.value)),
                 Stmt::AnnAssign(assign) => {
                     if let Some(value) = &assign.value {
                         self.out.push((vec![&assign.target], value));

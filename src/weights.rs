@@ -11,13 +11,29 @@ use std::collections::BTreeSet;
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum WeightNote {
     /// Torch names starting with `torch` are MLX names starting with `mlx`.
-    Rename { class: String, torch: String, mlx: String },
+    Rename {
+        class: String,
+        torch: String,
+        mlx: String,
+    },
     /// `name` is the same tensor as `owner`; MLX stores only the owner.
-    Alias { class: String, name: String, owner: String },
+    Alias {
+        class: String,
+        name: String,
+        owner: String,
+    },
     /// A torch state-dict entry with no MLX parameter (a non-persistent or derived buffer).
-    Dropped { class: String, name: String, reason: String },
+    Dropped {
+        class: String,
+        name: String,
+        reason: String,
+    },
     /// The model's input at `index` is now expected in `layout` (e.g. NHWC).
-    Input { class: String, index: usize, layout: String },
+    Input {
+        class: String,
+        index: usize,
+        layout: String,
+    },
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -32,7 +48,10 @@ pub struct WeightMap {
 impl WeightMap {
     pub fn from_notes<'a>(notes: impl IntoIterator<Item = &'a WeightNote>) -> Self {
         let unique: BTreeSet<&WeightNote> = notes.into_iter().collect();
-        let mut map = WeightMap { version: 1, ..Self::default() };
+        let mut map = WeightMap {
+            version: 1,
+            ..Self::default()
+        };
         for note in unique {
             match note {
                 WeightNote::Rename { class, torch, mlx } => map
@@ -41,10 +60,18 @@ impl WeightMap {
                 WeightNote::Alias { class, name, owner } => map
                     .aliases
                     .push(serde_json::json!({"class": class, "name": name, "owner": owner})),
-                WeightNote::Dropped { class, name, reason } => map
+                WeightNote::Dropped {
+                    class,
+                    name,
+                    reason,
+                } => map
                     .dropped
                     .push(serde_json::json!({"class": class, "name": name, "reason": reason})),
-                WeightNote::Input { class, index, layout } => map
+                WeightNote::Input {
+                    class,
+                    index,
+                    layout,
+                } => map
                     .inputs
                     .push(serde_json::json!({"class": class, "index": index, "layout": layout})),
             }
@@ -53,6 +80,9 @@ impl WeightMap {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.renames.is_empty() && self.aliases.is_empty() && self.dropped.is_empty() && self.inputs.is_empty()
+        self.renames.is_empty()
+            && self.aliases.is_empty()
+            && self.dropped.is_empty()
+            && self.inputs.is_empty()
     }
 }

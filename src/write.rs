@@ -53,22 +53,39 @@ pub struct ApplyReport {
 }
 
 /// The port of one file: its new text, or why there is none.
-pub fn ported_text(file: &FileAnalysis, selection: &Selection) -> Result<(String, usize, Vec<String>, bool), String> {
+pub fn ported_text(
+    file: &FileAnalysis,
+    selection: &Selection,
+) -> Result<(String, usize, Vec<String>, bool), String> {
     let source = file.source.as_ref().ok_or("not analysed")?;
-    let ported = port(&source.text, &file.findings, |i| selection.accepts(file, i)).map_err(|e| e.message)?;
+    let ported = port(&source.text, &file.findings, |i| selection.accepts(file, i))
+        .map_err(|e| e.message)?;
     let conflicts = ported
         .conflicts
         .iter()
         .map(|&i| {
             let finding = &file.findings[i];
             let (line, column) = file.location(finding.range.start);
-            format!("{}:{line}:{column}: {} overlaps an earlier accepted hunk and was left out", file.rel.display(), finding.rule)
+            format!(
+                "{}:{line}:{column}: {} overlaps an earlier accepted hunk and was left out",
+                file.rel.display(),
+                finding.rule
+            )
         })
         .collect();
-    Ok((ported.text, ported.applied.len(), conflicts, ported.uses_shims))
+    Ok((
+        ported.text,
+        ported.applied.len(),
+        conflicts,
+        ported.uses_shims,
+    ))
 }
 
-pub fn apply(analysis: &ProjectAnalysis, selection: &Selection, target: &Target) -> Result<ApplyReport, String> {
+pub fn apply(
+    analysis: &ProjectAnalysis,
+    selection: &Selection,
+    target: &Target,
+) -> Result<ApplyReport, String> {
     let mut report = ApplyReport::default();
     let mut ports = Vec::new();
     let mut notes = Vec::new();
@@ -80,7 +97,9 @@ pub fn apply(analysis: &ProjectAnalysis, selection: &Selection, target: &Target)
         match ported_text(file, selection) {
             Ok((text, applied, conflicts, shims)) => {
                 report.hunks_applied += applied;
-                report.conflicts.extend(conflicts.into_iter().map(|c| (file.rel.clone(), c)));
+                report
+                    .conflicts
+                    .extend(conflicts.into_iter().map(|c| (file.rel.clone(), c)));
                 report.wrote_shims |= shims;
                 notes.extend(
                     file.findings
@@ -119,11 +138,19 @@ pub fn apply(analysis: &ProjectAnalysis, selection: &Selection, target: &Target)
         }
         Target::Tree(out) => {
             report.out = out.clone();
-            std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create the output directory: {e}", out.display()))?;
-            write_atomic(&out.join(OUTPUT_MARKER), b"written by portui; portui skips this directory\n")?;
+            std::fs::create_dir_all(out).map_err(|e| {
+                format!("{}: cannot create the output directory: {e}", out.display())
+            })?;
+            write_atomic(
+                &out.join(OUTPUT_MARKER),
+                b"written by portui; portui skips this directory\n",
+            )?;
             for (file, source, text) in &ports {
                 if !unchanged(&analysis.root.join(&file.rel), &source.text) {
-                    report.refused.push((file.rel.clone(), "changed on disk since it was analysed; run again".into()));
+                    report.refused.push((
+                        file.rel.clone(),
+                        "changed on disk since it was analysed; run again".into(),
+                    ));
                     continue;
                 }
                 write_atomic(&out.join(&file.rel), text.as_bytes())?;
@@ -137,9 +164,16 @@ pub fn apply(analysis: &ProjectAnalysis, selection: &Selection, target: &Target)
     Ok(report)
 }
 
-fn write_support_files(out: &Path, report: &ApplyReport, weights: &WeightMap) -> Result<(), String> {
+fn write_support_files(
+    out: &Path,
+    report: &ApplyReport,
+    weights: &WeightMap,
+) -> Result<(), String> {
     if report.wrote_shims {
-        write_atomic(&out.join(format!("{SHIMS_MODULE}.py")), SHIMS_SOURCE.as_bytes())?;
+        write_atomic(
+            &out.join(format!("{SHIMS_MODULE}.py")),
+            SHIMS_SOURCE.as_bytes(),
+        )?;
     }
     if !weights.is_empty() {
         let json = serde_json::to_string_pretty(weights).map_err(|e| e.to_string())?;
@@ -154,11 +188,16 @@ fn copy_other_files(root: &Path, out: &Path, analysis: &ProjectAnalysis) -> Resu
         return Ok(0);
     }
     let mut copied = 0;
-    let walker = ignore::WalkBuilder::new(root).hidden(true).require_git(false).build();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .require_git(false)
+        .build();
     let out_absolute = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
     for entry in walker.flatten() {
         let path = entry.path();
-        if !entry.file_type().is_some_and(|t| t.is_file()) || path.extension().is_some_and(|e| e == "py") {
+        if !entry.file_type().is_some_and(|t| t.is_file())
+            || path.extension().is_some_and(|e| e == "py")
+        {
             continue;
         }
         if std::path::absolute(path).is_ok_and(|p| p.starts_with(&out_absolute)) {
@@ -191,7 +230,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }
-    let mut file = atomic_write_file::AtomicWriteFile::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    file.write_all(bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    file.commit().map_err(|e| format!("{}: {e}", path.display()))
+    let mut file = atomic_write_file::AtomicWriteFile::open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.write_all(bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    file.commit()
+        .map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -42,11 +42,17 @@ impl Run {
     fn describe_status(&self) -> String {
         use std::os::unix::process::ExitStatusExt;
         match self.status {
-            None => format!("was killed by the watchdog after {:?} (hang?)", self.elapsed),
+            None => format!(
+                "was killed by the watchdog after {:?} (hang?)",
+                self.elapsed
+            ),
             Some(status) => match (status.code(), status.signal()) {
                 (Some(101), _) => "exited 101 (a Rust panic)".to_string(),
                 (Some(code), _) => format!("exited {code}"),
-                (None, Some(6)) => "was killed by SIGABRT (abort: a stack overflow or a panic while panicking)".to_string(),
+                (None, Some(6)) => {
+                    "was killed by SIGABRT (abort: a stack overflow or a panic while panicking)"
+                        .to_string()
+                }
                 (None, Some(11)) => "was killed by SIGSEGV".to_string(),
                 (None, Some(signal)) => format!("was killed by signal {signal}"),
                 (None, None) => "ended with an unknown status".to_string(),
@@ -65,14 +71,21 @@ impl Run {
             self.describe_status()
         );
         for crash in ["panicked", "overflowed its stack", "fatal runtime error"] {
-            assert!(!self.stderr.contains(crash), "`{}` printed `{crash}` on stderr:\n{stderr_head}", self.what);
+            assert!(
+                !self.stderr.contains(crash),
+                "`{}` printed `{crash}` on stderr:\n{stderr_head}",
+                self.what
+            );
         }
     }
 
     fn json(&self) -> Value {
         serde_json::from_slice(&self.stdout).unwrap_or_else(|e| {
             let head: String = self.stdout_text().chars().take(500).collect();
-            panic!("`{}` did not print JSON ({e}); stdout starts:\n{head}", self.what)
+            panic!(
+                "`{}` did not print JSON ({e}); stdout starts:\n{head}",
+                self.what
+            )
         })
     }
 }
@@ -82,7 +95,10 @@ impl Run {
 fn portui(args: &[&std::ffi::OsStr]) -> Run {
     let what = format!(
         "portui {}",
-        args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ")
+        args.iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     let start = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_portui"))
@@ -125,7 +141,12 @@ fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8
 }
 
 fn check_json(project: &Path) -> Run {
-    portui(&["check".as_ref(), project.as_os_str(), "--format".as_ref(), "json".as_ref()])
+    portui(&[
+        "check".as_ref(),
+        project.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ])
 }
 
 fn check_text(project: &Path) -> Run {
@@ -137,7 +158,13 @@ fn diff(project: &Path) -> Run {
 }
 
 fn apply_all(project: &Path, out: &Path) -> Run {
-    portui(&["apply".as_ref(), project.as_os_str(), "--accept-all".as_ref(), "--out".as_ref(), out.as_os_str()])
+    portui(&[
+        "apply".as_ref(),
+        project.as_os_str(),
+        "--accept-all".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,10 +175,16 @@ fn apply_all(project: &Path, out: &Path) -> Run {
 enum Outcome {
     /// Named in `parse_errors` (or `files[].error`) with a message that contains, for each
     /// group, one of its words (case-insensitive), and at `line` when given.
-    Error { says: &'static [&'static [&'static str]], line: Option<usize> },
+    Error {
+        says: &'static [&'static [&'static str]],
+        line: Option<usize>,
+    },
     /// Analysed without error, with a finding on `line` when given (proof that the analysis
     /// reached past the hostile construct), else with at least `min_findings`.
-    Analysed { min_findings: usize, finding_on_line: Option<usize> },
+    Analysed {
+        min_findings: usize,
+        finding_on_line: Option<usize>,
+    },
     /// Nothing at or under this path is listed (a symlink loop that must not be followed).
     NotListed,
 }
@@ -163,11 +196,20 @@ struct Expect {
 
 impl Expect {
     fn error(path: &str, says: &'static [&'static [&'static str]], line: Option<usize>) -> Self {
-        Self { path: path.into(), outcome: Outcome::Error { says, line } }
+        Self {
+            path: path.into(),
+            outcome: Outcome::Error { says, line },
+        }
     }
 
     fn analysed(path: &str, min_findings: usize, finding_on_line: Option<usize>) -> Self {
-        Self { path: path.into(), outcome: Outcome::Analysed { min_findings, finding_on_line } }
+        Self {
+            path: path.into(),
+            outcome: Outcome::Analysed {
+                min_findings,
+                finding_on_line,
+            },
+        }
     }
 
     /// Whether apply must write this path into the output tree.
@@ -219,21 +261,41 @@ fn project(cases: &[Case]) -> (tempfile::TempDir, PathBuf, Vec<Expect>) {
 }
 
 fn syntax_error(root: &Path) -> Vec<Expect> {
-    write(root, "syntax_error.py", "import torch\nx = torch.ones(1)\ndef broken(:\n    return x\n");
-    vec![Expect::error("syntax_error.py", &[&["syntax error"]], Some(3))]
+    write(
+        root,
+        "syntax_error.py",
+        "import torch\nx = torch.ones(1)\ndef broken(:\n    return x\n",
+    );
+    vec![Expect::error(
+        "syntax_error.py",
+        &[&["syntax error"]],
+        Some(3),
+    )]
 }
 
 fn latin1(root: &Path) -> Vec<Expect> {
     // "café" in latin-1: 0xE9 is not valid UTF-8.
-    write(root, "latin1.py", b"import torch\n# caf\xe9\nx = torch.ones(1)\n");
+    write(
+        root,
+        "latin1.py",
+        b"import torch\n# caf\xe9\nx = torch.ones(1)\n",
+    );
     vec![Expect::error("latin1.py", &[&["not utf-8", "utf-8"]], None)]
 }
 
 fn nul_bytes(root: &Path) -> Vec<Expect> {
-    write(root, "nul_bytes.py", b"import torch\nx = torch.ones(1)\x00\n");
+    write(
+        root,
+        "nul_bytes.py",
+        b"import torch\nx = torch.ones(1)\x00\n",
+    );
     // CPython: "source code cannot contain null bytes". The message must name the byte in
     // words (a raw NUL is invisible in a terminal and truncates C strings).
-    vec![Expect::error("nul_bytes.py", &[&["nul", "\\0", "\\x00", "0x00", "u+0000"]], Some(2))]
+    vec![Expect::error(
+        "nul_bytes.py",
+        &[&["nul", "\\0", "\\x00", "0x00", "u+0000"]],
+        Some(2),
+    )]
 }
 
 fn empty(root: &Path) -> Vec<Expect> {
@@ -274,11 +336,19 @@ fn long_call_chain_source() -> String {
 }
 
 fn nested_parentheses_source() -> String {
-    format!("x = {}torch.ones(1){}", "(".repeat(5_000), ")".repeat(5_000))
+    format!(
+        "x = {}torch.ones(1){}",
+        "(".repeat(5_000),
+        ")".repeat(5_000)
+    )
 }
 
 fn nested_lists_source() -> String {
-    format!("x = {}torch.ones(1){}", "[".repeat(5_000), "]".repeat(5_000))
+    format!(
+        "x = {}torch.ones(1){}",
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    )
 }
 
 fn long_expression(root: &Path) -> Vec<Expect> {
@@ -315,14 +385,21 @@ fn directory_symlink_loop(root: &Path) -> Vec<Expect> {
     std::os::unix::fs::symlink("..", root.join("pkg/loop")).unwrap();
     vec![
         Expect::analysed("pkg/model.py", 2, Some(2)),
-        Expect { path: "pkg/loop".into(), outcome: Outcome::NotListed },
+        Expect {
+            path: "pkg/loop".into(),
+            outcome: Outcome::NotListed,
+        },
     ]
 }
 
 fn file_symlink_loop(root: &Path) -> Vec<Expect> {
     // A `.py` symlink to itself: reading it fails with ELOOP.
     std::os::unix::fs::symlink("self_loop.py", root.join("self_loop.py")).unwrap();
-    vec![Expect::error("self_loop.py", &[&["cannot read"], &["symbolic links", "loop"]], None)]
+    vec![Expect::error(
+        "self_loop.py",
+        &[&["cannot read"], &["symbolic links", "loop"]],
+        None,
+    )]
 }
 
 fn unreadable(root: &Path) -> Vec<Expect> {
@@ -331,7 +408,11 @@ fn unreadable(root: &Path) -> Vec<Expect> {
     std::fs::write(&path, "import torch\n").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
     if std::fs::read(&path).is_err() {
-        return vec![Expect::error("unreadable.py", &[&["cannot read"], &["permission denied"]], None)];
+        return vec![Expect::error(
+            "unreadable.py",
+            &[&["cannot read"], &["permission denied"]],
+            None,
+        )];
     }
     // We can still read a mode-000 file, so we run as root (or with CAP_DAC_OVERRIDE), as the
     // tests do here and in CI: permissions cannot make a file unreadable. A dangling symlink
@@ -339,7 +420,11 @@ fn unreadable(root: &Path) -> Vec<Expect> {
     // exercises the same "cannot read" path in portui.
     std::fs::remove_file(&path).unwrap();
     std::os::unix::fs::symlink("missing.py", root.join("broken.py")).unwrap();
-    vec![Expect::error("broken.py", &[&["cannot read"], &["no such file"]], None)]
+    vec![Expect::error(
+        "broken.py",
+        &[&["cannot read"], &["no such file"]],
+        None,
+    )]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,7 +432,10 @@ fn unreadable(root: &Path) -> Vec<Expect> {
 // ---------------------------------------------------------------------------------------------
 
 fn file_entry<'a>(report: &'a Value, path: &str) -> Option<&'a Value> {
-    report["files"].as_array()?.iter().find(|f| f["path"] == path)
+    report["files"]
+        .as_array()?
+        .iter()
+        .find(|f| f["path"] == path)
 }
 
 /// The error reported for `path`: (message, line) from `parse_errors`, else `files[].error`.
@@ -357,7 +445,12 @@ fn reported_error(report: &Value, path: &str) -> Option<(String, Option<u64>)> {
         .into_iter()
         .flatten()
         .find(|e| e["path"] == path)
-        .map(|e| (e["message"].as_str().unwrap_or_default().to_string(), e["line"].as_u64()));
+        .map(|e| {
+            (
+                e["message"].as_str().unwrap_or_default().to_string(),
+                e["line"].as_u64(),
+            )
+        });
     from_parse_errors.or_else(|| {
         let message = file_entry(report, path)?["error"].as_str()?.to_string();
         Some((message, None))
@@ -381,26 +474,47 @@ fn assert_outcome(report: &Value, expect: &Expect) {
             let (message, reported_line) = reported_error(report, path)
                 .unwrap_or_else(|| panic!("{path}: not in parse_errors nor files[].error"));
             assert!(
-                !message.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+                !message
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t'),
                 "{path}: the error message contains raw control characters: {message:?}"
             );
             let lower = message.to_lowercase();
             for group in *says {
                 assert!(
-                    group.iter().any(|word| lower.contains(&word.to_lowercase())),
+                    group
+                        .iter()
+                        .any(|word| lower.contains(&word.to_lowercase())),
                     "{path}: the error message {message:?} should say one of {group:?}"
                 );
             }
             if let Some(line) = line {
-                assert_eq!(reported_line, Some(*line as u64), "{path}: error line (message {message:?})");
+                assert_eq!(
+                    reported_line,
+                    Some(*line as u64),
+                    "{path}: error line (message {message:?})"
+                );
             }
         }
-        Outcome::Analysed { min_findings, finding_on_line } => {
+        Outcome::Analysed {
+            min_findings,
+            finding_on_line,
+        } => {
             let entry = file_entry(report, path).unwrap_or_else(|| panic!("{path}: not in files"));
-            assert!(entry["error"].is_null(), "{path}: expected it analysed, got error {}", entry["error"]);
-            assert!(reported_error(report, path).is_none(), "{path}: listed in parse_errors");
+            assert!(
+                entry["error"].is_null(),
+                "{path}: expected it analysed, got error {}",
+                entry["error"]
+            );
+            assert!(
+                reported_error(report, path).is_none(),
+                "{path}: listed in parse_errors"
+            );
             let count = entry["findings"].as_u64().unwrap_or(0) as usize;
-            assert!(count >= *min_findings, "{path}: {count} findings, expected at least {min_findings}");
+            assert!(
+                count >= *min_findings,
+                "{path}: {count} findings, expected at least {min_findings}"
+            );
             if let Some(line) = finding_on_line {
                 assert!(
                     finding_lines(report, path).contains(&(*line as u64)),
@@ -417,7 +531,10 @@ fn assert_outcome(report: &Value, expect: &Expect) {
                 .filter_map(|f| f["path"].as_str())
                 .filter(|p| *p == path || p.starts_with(&prefix))
                 .collect();
-            assert!(listed.is_empty(), "{path}: followed (the walk listed {listed:?})");
+            assert!(
+                listed.is_empty(),
+                "{path}: followed (the walk listed {listed:?})"
+            );
         }
     }
 }
@@ -545,8 +662,15 @@ fn whole_tree_check_text_names_every_bad_file() {
     let run = check_text(&root);
     run.assert_exits(1);
     let text = run.stdout_text();
-    for expect in expected.iter().filter(|e| matches!(e.outcome, Outcome::Error { .. })) {
-        assert!(text.contains(&expect.path), "the text report does not name {}", expect.path);
+    for expect in expected
+        .iter()
+        .filter(|e| matches!(e.outcome, Outcome::Error { .. }))
+    {
+        assert!(
+            text.contains(&expect.path),
+            "the text report does not name {}",
+            expect.path
+        );
     }
 }
 
@@ -564,16 +688,30 @@ fn whole_tree_apply_writes_good_files_and_no_bad_ones() {
     let written = tree_files(&out);
     for expect in &expected {
         match expect.written_by_apply() {
-            Some(true) => assert!(written.contains(&expect.path), "{} was not written; tree: {written:?}", expect.path),
-            Some(false) => assert!(!written.contains(&expect.path), "{} (bad) was written", expect.path),
+            Some(true) => assert!(
+                written.contains(&expect.path),
+                "{} was not written; tree: {written:?}",
+                expect.path
+            ),
+            Some(false) => assert!(
+                !written.contains(&expect.path),
+                "{} (bad) was written",
+                expect.path
+            ),
             None => assert!(
-                !written.iter().any(|w| w.starts_with(&format!("{}/", expect.path))),
+                !written
+                    .iter()
+                    .any(|w| w.starts_with(&format!("{}/", expect.path))),
                 "apply followed {}: {written:?}",
                 expect.path
             ),
         }
     }
-    assert_eq!(std::fs::read_to_string(out.join(GOOD)).unwrap(), GOOD_SOURCE, "good.py has no rewrite to apply");
+    assert_eq!(
+        std::fs::read_to_string(out.join(GOOD)).unwrap(),
+        GOOD_SOURCE,
+        "good.py has no rewrite to apply"
+    );
 }
 
 #[test]
@@ -584,8 +722,15 @@ fn whole_tree_apply_names_every_file_it_did_not_write() {
     let run = apply_all(&root, &out);
     run.assert_exits(0);
     let stdout = run.stdout_text();
-    for expect in expected.iter().filter(|e| e.written_by_apply() == Some(false)) {
-        assert!(stdout.contains(&expect.path), "apply's output does not say that {} was not written:\n{stdout}", expect.path);
+    for expect in expected
+        .iter()
+        .filter(|e| e.written_by_apply() == Some(false))
+    {
+        assert!(
+            stdout.contains(&expect.path),
+            "apply's output does not say that {} was not written:\n{stdout}",
+            expect.path
+        );
     }
 }
 
@@ -604,11 +749,19 @@ fn assert_diff_and_apply_port(deep: &str) {
     write(&root, "model.py", &source);
     let diff_run = diff(&root);
     diff_run.assert_exits(0);
-    assert!(diff_run.stdout_text().contains("+    def __call__(self, x):"), "the diff lacks the forward rewrite");
+    assert!(
+        diff_run
+            .stdout_text()
+            .contains("+    def __call__(self, x):"),
+        "the diff lacks the forward rewrite"
+    );
     let out = dir.path().join("out");
     apply_all(&root, &out).assert_exits(0);
     let ported = std::fs::read_to_string(out.join("model.py")).expect("model.py written");
-    assert!(ported.contains("def __call__(self, x):"), "the port lacks the forward rewrite");
+    assert!(
+        ported.contains("def __call__(self, x):"),
+        "the port lacks the forward rewrite"
+    );
 }
 
 #[test]

@@ -12,7 +12,13 @@ use std::ops::Range;
 pub const COMMON_KEYWORDS: &[(&str, &str)] = &[("dim", "axis"), ("keepdim", "keepdims")];
 
 /// Keywords that only mean something to torch's memory/device model; MLX has none.
-pub const DEVICE_KEYWORDS: &[&str] = &["device", "pin_memory", "layout", "non_blocking", "memory_format"];
+pub const DEVICE_KEYWORDS: &[&str] = &[
+    "device",
+    "pin_memory",
+    "layout",
+    "non_blocking",
+    "memory_format",
+];
 
 /// Range covering the argument list's contents (first argument to last), if any.
 pub fn arguments_inner(call: &ast::ExprCall) -> Option<Range<usize>> {
@@ -47,7 +53,11 @@ pub fn keyword_edits(source: &str, call: &ast::ExprCall, extra: &[(&str, &str)])
     for keyword in &call.arguments.keywords {
         let Some(name) = &keyword.arg else { continue };
         let name = name.as_str();
-        if let Some((_, to)) = extra.iter().chain(COMMON_KEYWORDS).find(|(from, _)| *from == name) {
+        if let Some((_, to)) = extra
+            .iter()
+            .chain(COMMON_KEYWORDS)
+            .find(|(from, _)| *from == name)
+        {
             if let Some(arg) = &keyword.arg {
                 edits.push(Edit::replace(span(arg), *to));
             }
@@ -64,7 +74,10 @@ pub fn pack_shape_varargs(call: &ast::ExprCall, from: usize) -> Vec<Edit> {
     let shape: Vec<&Expr> = call.arguments.args.iter().skip(from).collect();
     match shape.as_slice() {
         [] | [_] => Vec::new(),
-        [first, .., last] => vec![Edit::insert(span(*first).start, "("), Edit::insert(span(*last).end, ")")],
+        [first, .., last] => vec![
+            Edit::insert(span(*first).start, "("),
+            Edit::insert(span(*last).end, ")"),
+        ],
     }
 }
 
@@ -78,6 +91,10 @@ pub fn method_call(call: &ast::ExprCall) -> Option<(&Expr, &str)> {
 
 /// Positional arguments are all plain (no `*args`), so positions can be trusted.
 pub fn plain_positional(call: &ast::ExprCall) -> bool {
-    !call.arguments.args.iter().any(|a| matches!(a, Expr::Starred(_)))
+    !call
+        .arguments
+        .args
+        .iter()
+        .any(|a| matches!(a, Expr::Starred(_)))
         && !call.arguments.keywords.iter().any(|k| k.arg.is_none())
 }

@@ -85,7 +85,7 @@ impl ChannelsLast {
                 }
                 "view" | "reshape" | "flatten" if channel_sensitive(cx, receiver) && flattens(call, method) => {
                     let order = if rank == 4 { "(0, 3, 1, 2)" } else if rank == 3 { "(0, 2, 1)" } else { "(0, 4, 1, 2, 3)" };
-                    out.review(range, format!("flattening a channels-last feature map: transpose back to channels-first order first so the next layer sees torch's feature order"), vec![Edit::insert(span(receiver).end, format!(".transpose{order}"))]);
+                    out.review(range, "flattening a channels-last feature map: transpose back to channels-first order first so the next layer sees torch's feature order", vec![Edit::insert(span(receiver).end, format!(".transpose{order}"))]);
                 }
                 _ => {}
             }
@@ -265,14 +265,13 @@ pub fn pad(cx: &Context, call: &ast::ExprCall, out: &mut Findings) {
             return;
         }
     };
-    if elements.len() % 2 != 0 || keyword(call, "mode").is_some_and(|k| !matches!(&k.value, Expr::StringLiteral(s) if s.value.to_str() == "constant")) {
+    if !elements.len().is_multiple_of(2) || keyword(call, "mode").is_some_and(|k| !matches!(&k.value, Expr::StringLiteral(s) if s.value.to_str() == "constant")) {
         out.manual(range, "F.pad with a non-constant mode: MLX pads with a constant or edge values only");
         return;
     }
     let pairs: Vec<String> = elements.chunks(2).map(|p| format!("({}, {})", cx.src(p[0]), cx.src(p[1]))).collect();
     let padded_axes = pairs.len();
-    let value = keyword(call, "value").or_else(|| None).map(|k| format!(", constant_values={}", cx.src(&k.value))).unwrap_or_default();
-    let value = if value.is_empty() { call.arguments.args.get(3).map(|v| format!(", constant_values={}", cx.src(v))).unwrap_or_default() } else { value };
+    let value = super::context::argument(call, 3, "value").map(|v| format!(", constant_values={}", cx.src(v))).unwrap_or_default();
     let replacement_pairs = match feature_rank(cx) {
         Some(rank) if channel_sensitive(cx, x) => {
             // channels-first axes (0, 1=C, 2.., rank-1) padded from the last; map each to NHWC.

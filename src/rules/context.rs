@@ -51,7 +51,10 @@ impl<'a> Context<'a> {
     }
 
     pub fn tensor(&self, expr: &Expr) -> Certainty {
-        let names = self.function.as_ref().map_or(&self.module_tensors.names, |(_, t)| &t.names);
+        let names = self
+            .function
+            .as_ref()
+            .map_or(&self.module_tensors.names, |(_, t)| &t.names);
         Judge {
             semantic: self.semantic,
             class: self.class_info(),
@@ -122,7 +125,11 @@ impl<'a> Context<'a> {
 
     /// Whether `stmt` is the only statement of the block that holds it.
     pub fn is_sole_statement(&self, stmt: &Stmt) -> bool {
-        let parent = self.stmt_stack.iter().rev().find(|s| !std::ptr::eq(**s, stmt));
+        let parent = self
+            .stmt_stack
+            .iter()
+            .rev()
+            .find(|s| !std::ptr::eq(**s, stmt));
         let Some(parent) = parent else { return false };
         let blocks: Vec<&[Stmt]> = match parent {
             Stmt::FunctionDef(f) => vec![&f.body],
@@ -160,7 +167,9 @@ pub fn int_literal(expr: &Expr) -> Option<i64> {
             ast::Number::Int(int) => int.as_i64(),
             _ => None,
         },
-        Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::USub => int_literal(&unary.operand).map(|v| -v),
+        Expr::UnaryOp(unary) if unary.op == ast::UnaryOp::USub => {
+            int_literal(&unary.operand).map(|v| -v)
+        }
         _ => None,
     }
 }
@@ -198,7 +207,9 @@ pub fn remove_keyword(text: &str, call: &ast::ExprCall, keyword: &ast::Keyword) 
     } else {
         // Only argument: remove it, keep any trailing comma-free parentheses intact.
         let close = span(args).end - 1;
-        let end = text[own.end..close].find(',').map_or(own.end, |c| own.end + c + 1);
+        let end = text[own.end..close]
+            .find(',')
+            .map_or(own.end, |c| own.end + c + 1);
         own.start..end
     };
     Edit::delete(range)

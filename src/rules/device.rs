@@ -102,10 +102,11 @@ impl Rule for Device {
         }
         let Some((receiver, method)) = method_call(call) else { return };
         match method {
-            "cuda" | "cpu" | "mps" if call.arguments.keywords.iter().all(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "non_blocking")) => {
-                if !is_statement_expr(cx, expr) {
-                    out.safe(range.clone(), format!(".{method}(): not needed with unified memory"), vec![Edit::delete(span(receiver).end..range.end)]);
-                }
+            "cuda" | "cpu" | "mps"
+                if call.arguments.keywords.iter().all(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "non_blocking"))
+                    && !is_statement_expr(cx, expr) =>
+            {
+                out.safe(range.clone(), format!(".{method}(): not needed with unified memory"), vec![Edit::delete(span(receiver).end..range.end)]);
             }
             "to" => self.to_call(cx, call, receiver, expr, out),
             _ => {}
@@ -123,10 +124,8 @@ impl Device {
                 let edit = Edit::template(range.clone(), vec![hole(receiver), text(".astype("), hole(dtype), text(")")]);
                 out.safe(range, ".to(dtype) is a cast: astype (device part dropped)", vec![edit]);
             }
-            (None, true) => {
-                if !is_statement_expr(cx, expr) {
-                    out.safe(range.clone(), ".to(device): not needed with unified memory", vec![Edit::delete(span(receiver).end..range.end)]);
-                }
+            (None, true) if !is_statement_expr(cx, expr) => {
+                out.safe(range.clone(), ".to(device): not needed with unified memory", vec![Edit::delete(span(receiver).end..range.end)]);
             }
             (None, false) if call.arguments.args.len() == 1 && call.arguments.keywords.is_empty() => {
                 out.manual(range, ".to(x): cannot tell whether x is a device or a dtype; remove it for a device, use .astype(x) for a dtype");

@@ -61,7 +61,10 @@ pub fn documentation(id: &str) -> Option<String> {
     let doc: Vec<&str> = source
         .lines()
         .take_while(|line| line.starts_with("//!"))
-        .map(|line| line.strip_prefix("//! ").unwrap_or(line.trim_start_matches("//!")))
+        .map(|line| {
+            line.strip_prefix("//! ")
+                .unwrap_or(line.trim_start_matches("//!"))
+        })
         .collect();
     Some(doc.join("\n"))
 }
@@ -86,16 +89,32 @@ pub struct Findings {
 }
 
 impl Findings {
-    pub fn fix(&mut self, node: Range<usize>, applicability: Applicability, message: impl Into<String>, edits: Vec<Edit>) -> &mut Finding {
+    pub fn fix(
+        &mut self,
+        node: Range<usize>,
+        applicability: Applicability,
+        message: impl Into<String>,
+        edits: Vec<Edit>,
+    ) -> &mut Finding {
         debug_assert!(applicability != Applicability::Manual && !edits.is_empty());
         self.push(node, applicability, message.into(), edits)
     }
 
-    pub fn safe(&mut self, node: Range<usize>, message: impl Into<String>, edits: Vec<Edit>) -> &mut Finding {
+    pub fn safe(
+        &mut self,
+        node: Range<usize>,
+        message: impl Into<String>,
+        edits: Vec<Edit>,
+    ) -> &mut Finding {
         self.fix(node, Applicability::Safe, message, edits)
     }
 
-    pub fn review(&mut self, node: Range<usize>, message: impl Into<String>, edits: Vec<Edit>) -> &mut Finding {
+    pub fn review(
+        &mut self,
+        node: Range<usize>,
+        message: impl Into<String>,
+        edits: Vec<Edit>,
+    ) -> &mut Finding {
         self.fix(node, Applicability::Review, message, edits)
     }
 
@@ -103,7 +122,13 @@ impl Findings {
         self.push(node, Applicability::Manual, message.into(), Vec::new())
     }
 
-    fn push(&mut self, range: Range<usize>, applicability: Applicability, message: String, edits: Vec<Edit>) -> &mut Finding {
+    fn push(
+        &mut self,
+        range: Range<usize>,
+        applicability: Applicability,
+        message: String,
+        edits: Vec<Edit>,
+    ) -> &mut Finding {
         self.list.push(Finding {
             rule: self.meta.id,
             checklist: self.meta.checklist,
@@ -125,17 +150,31 @@ pub fn check(text: &str, module: &ast::ModModule) -> Vec<Finding> {
     }
     let mut walker = Walker {
         cx: Context::new(text, &semantic, module),
-        outputs: RULES.iter().map(|rule| Findings { meta: rule.meta(), list: Vec::new() }).collect(),
+        outputs: RULES
+            .iter()
+            .map(|rule| Findings {
+                meta: rule.meta(),
+                list: Vec::new(),
+            })
+            .collect(),
     };
     for stmt in &module.body {
         walker.visit_stmt(stmt);
     }
     let mut findings: Vec<Finding> = walker.outputs.into_iter().flat_map(|f| f.list).collect();
     unported::claim_rest(&walker.cx, module, &mut findings);
-    let order = |id: &str| RULES.iter().position(|r| r.meta().id == id).unwrap_or(usize::MAX);
+    let order = |id: &str| {
+        RULES
+            .iter()
+            .position(|r| r.meta().id == id)
+            .unwrap_or(usize::MAX)
+    };
     findings.sort_by(|a, b| {
-        (a.range.start, std::cmp::Reverse(a.range.end), order(a.rule))
-            .cmp(&(b.range.start, std::cmp::Reverse(b.range.end), order(b.rule)))
+        (a.range.start, std::cmp::Reverse(a.range.end), order(a.rule)).cmp(&(
+            b.range.start,
+            std::cmp::Reverse(b.range.end),
+            order(b.rule),
+        ))
     });
     findings.dedup();
     findings
@@ -161,11 +200,10 @@ impl<'a> Visitor<'a> for Walker<'a> {
                 self.cx.class = previous;
             }
             Stmt::FunctionDef(function) => {
-                let tensors = FunctionTensors::infer(function, self.cx.semantic, self.cx.class_info());
-                let previous = std::mem::replace(&mut self.cx.function, Some((function, tensors)));
-                let class = self.cx.class.take();
+                let tensors =
+                    FunctionTensors::infer(function, self.cx.semantic, self.cx.class_info());
                 // Methods see their class; functions nested in a method keep the method's class.
-                self.cx.class = class;
+                let previous = self.cx.function.replace((function, tensors));
                 visitor::walk_stmt(self, stmt);
                 self.cx.function = previous;
             }

@@ -194,7 +194,10 @@ impl Rule for TensorMethods {
                 edits
             }
         };
-        out.fix(range, applicability, format!("{method}() → MLX{caveat}"), edits);
+        let finding = out.fix(range, applicability, format!("{method}() → MLX{caveat}"), edits);
+        if method == "contiguous" {
+            finding.checklist = "contiguous-removed";
+        }
     }
 }
 

@@ -128,14 +128,8 @@ impl Rule for TensorOps {
                 } else if let Some((_, to)) = RENAMES.iter().find(|(n, _)| *n == name) {
                     let mut edits = vec![rename_callee(call, to)];
                     edits.extend(keyword_edits(src, call, KEYWORDS));
-                    if name == "arange" || name == "linspace" {
-                        edits.extend(keyword(call, "requires_grad").map(|k| super::context::remove_keyword(src, call, k)));
-                    }
-                    if matches!(name, "tensor" | "as_tensor") {
-                        for k in ["requires_grad"] {
-                            edits.extend(keyword(call, k).map(|k| super::context::remove_keyword(src, call, k)));
-                        }
-                    }
+                    // MLX arrays have no requires_grad: gradients are taken of functions.
+                    edits.extend(keyword(call, "requires_grad").map(|k| super::context::remove_keyword(src, call, k)));
                     out.safe(range, format!("torch.{name} → {to}"), edits);
                 }
             }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: sets up the Python environment the tests run
+# torch and MLX in (cached outside the checkout, reused while the pins below are unchanged),
+# then formatting, lints and every Rust test (unit, conformance, fixtures, hostile input).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+requirements='mlx[cpu]==0.32.4 numpy==2.4.6 torch==2.15.0'
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/portui-tests"
+venv="$cache/venv"
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.portui-requirements" 2>/dev/null)" != "$requirements" ]; then
+  echo "setting up the test Python environment in $venv (mlx, numpy, torch; a few minutes once)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --upgrade pip
+  # shellcheck disable=SC2086  # the requirements are separate words on purpose
+  "$venv/bin/pip" install --quiet $requirements
+  echo "$requirements" > "$venv/.portui-requirements"
+fi
+export PORTUI_TEST_PYTHON="$venv/bin/python"
+
+cargo fmt --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo test --locked
