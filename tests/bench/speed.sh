@@ -69,7 +69,8 @@ trap 'rm -rf "$scratch"' EXIT
 measure() {
     local name="$1" ok="$2"; shift 2
     local walls=() peak=0 i rc wall rss
-    for ((i = 1; i <= runs; i++)); do
+    # Run 0 is an untimed warm-up (page cache, binary loading).
+    for ((i = 0; i <= runs; i++)); do
         rc=0
         /usr/bin/time -f '%e %M' -o "$scratch/time" "$@" >/dev/null 2>"$scratch/stderr" || rc=$?
         if [[ " $ok " != *" $rc "* ]]; then
@@ -77,6 +78,7 @@ measure() {
         fi
         # GNU time prints "Command exited with non-zero status N" before the format line.
         read -r wall rss < <(tail -n 1 "$scratch/time")
+        ((i == 0)) && continue
         walls+=("$wall")
         if ((rss > peak)); then peak=$rss; fi
         say "  $name run $i: ${wall} s, $((rss / 1024)) MB"
@@ -89,7 +91,7 @@ measure() {
 py_files="$(find "$corpus" -name '*.py' -type f | wc -l)"
 py_mb="$(find "$corpus" -name '*.py' -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.1f", s / 1048576 }')"
 
-# Untimed runs first: they warm the page cache and count the files each tool looks at.
+# How many files each tool looks at (untimed).
 portui_files="$("$portui" check "$corpus" --format json 2>/dev/null |
     "$python" -c 'import json, sys; print(len(json.load(sys.stdin)["files"]))' || true)"
 ruff_files="$("$ruff" check --no-cache --isolated --show-files "$corpus" 2>/dev/null | grep -cE '\.pyi?$' || true)"
@@ -105,7 +107,7 @@ measure ruff "0" "$ruff" check --no-cache --isolated --select F,UP --exit-zero "
 
 echo
 echo "corpus: $(basename "$unpacked") — $py_files .py files, $py_mb MB of Python"
-echo "machine: $(nproc) cores; both tools use every core"
+echo "machine: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg) at the end; both tools use every core"
 echo "commands:"
 echo "  portui check $corpus --format json > /dev/null"
 echo "  ruff check --no-cache --isolated --select F,UP --exit-zero $corpus > /dev/null"
@@ -113,7 +115,7 @@ echo
 printf '%-8s %-10s %7s %15s %13s\n' tool version files "median wall s" "peak RSS MB"
 while read -r name median peak; do
     if [[ $name == portui ]]; then version=$portui_version files=$portui_files; else version=$ruff_version files=$ruff_files; fi
-    printf '%-8s %-10s %7s %15.2f %13.0f\n' "$name" "$version" "$files" "$median" "$((peak / 1024))"
+    printf '%-8s %-10s %7s %15.2f %13d\n' "$name" "$version" "$files" "$median" "$((peak / 1024))"
 done <"$scratch/results"
 
 # Targets (README.md): portui no slower than ruff, peak RSS under 300 MB.
@@ -122,5 +124,5 @@ read -r _ ruff_wall _ < <(grep '^ruff ' "$scratch/results")
 echo
 awk -v p="$portui_wall" -v r="$ruff_wall" 'BEGIN {
     printf "speed:  portui/ruff = %.2fx  (target <= 1.00x): %s\n", p / r, (p <= r ? "met" : "MISSED") }'
-awk -v m="$portui_peak" 'BEGIN {
-    printf "memory: portui peak %.0f MB (target < 300 MB): %s\n", m / 1024, (m / 1024 < 300 ? "met" : "MISSED") }'
+awk -v m="$((portui_peak / 1024))" 'BEGIN {
+    printf "memory: portui peak %d MB (target < 300 MB): %s\n", m, (m < 300 ? "met" : "MISSED") }'

@@ -1,4 +1,4 @@
-# state_dict() into a fresh model via load_state_dict(sd), then the two models agree; param count.
+# Same module API on locals bound to a module class (src = Net()): the receiver is a module by type, not by name.
 import numpy as np
 import torch
 import torch.nn as nn
