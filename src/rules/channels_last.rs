@@ -18,7 +18,7 @@
 //! channels-last module's methods until they are flattened): check each rewrite.
 
 use super::calls::method_call;
-use super::context::{hole, int_literal, keyword, text};
+use super::context::{postfix_hole, hole, int_literal, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
 use crate::parse::ast::{self, Expr, Stmt};
@@ -81,7 +81,7 @@ impl ChannelsLast {
                 "size" if call.arguments.args.len() == 1 && channel_sensitive(cx, receiver) => {
                     let Some(index) = int_literal(&call.arguments.args[0]) else { return };
                     let Some(new) = remap(index, rank) else { return };
-                    out.review(range.clone(), format!("size({index}) of a feature map → shape[{new}] channels-last"), vec![Edit::template(range, vec![hole(receiver), text(format!(".shape[{new}]"))])]);
+                    out.review(range.clone(), format!("size({index}) of a feature map → shape[{new}] channels-last"), vec![Edit::template(range, vec![postfix_hole(cx.text, receiver), text(format!(".shape[{new}]"))])]);
                 }
                 "view" | "reshape" | "flatten" if channel_sensitive(cx, receiver) && flattens(call, method) => {
                     let order = if rank == 4 { "(0, 3, 1, 2)" } else if rank == 3 { "(0, 2, 1)" } else { "(0, 4, 1, 2, 3)" };

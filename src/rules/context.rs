@@ -160,6 +160,21 @@ pub fn hole(node: &impl Ranged) -> Piece {
     Piece::Source(span(node))
 }
 
+/// A hole for an expression that a postfix (`.shape`, `[i]`, `.astype(...)`) will follow:
+/// it keeps the parentheses the source had around it, since a receiver like `(x * 2)` needs
+/// them (ruff's ranges exclude parentheses).
+pub fn postfix_hole(text: &str, node: &impl Ranged) -> Piece {
+    let range = span(node);
+    let before = text[..range.start].trim_end();
+    let after = text[range.end..].trim_start();
+    if before.ends_with('(') && after.starts_with(')') {
+        let start = before.len() - 1;
+        let end = text.len() - after.len() + 1;
+        return Piece::Source(start..end);
+    }
+    Piece::Source(range)
+}
+
 /// Integer literal value, including negative literals.
 pub fn int_literal(expr: &Expr) -> Option<i64> {
     match expr {

@@ -14,7 +14,7 @@
 //! (portui checks that all of its uses are placement) or `.to(x)` is guessed to be a device.
 
 use super::calls::method_call;
-use super::context::{hole, keyword, text};
+use super::context::{postfix_hole, hole, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
 use crate::parse::ast::{self, Expr, Stmt};
@@ -121,7 +121,7 @@ impl Device {
         let has_device = call.arguments.args.iter().any(|a| is_device_value(cx, a) || looks_like_device(cx, a)) || keyword(call, "device").is_some();
         match (dtype, has_device) {
             (Some(dtype), _) => {
-                let edit = Edit::template(range.clone(), vec![hole(receiver), text(".astype("), hole(dtype), text(")")]);
+                let edit = Edit::template(range.clone(), vec![postfix_hole(cx.text, receiver), text(".astype("), hole(dtype), text(")")]);
                 out.safe(range, ".to(dtype) is a cast: astype (device part dropped)", vec![edit]);
             }
             (None, true) if !is_statement_expr(cx, expr) => {

@@ -10,7 +10,7 @@
 //! Channel-axis reads in channels-last code are the channels-last rule's business.
 
 use super::calls::method_call;
-use super::context::{argument, hole, text};
+use super::context::{postfix_hole, argument, hole, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Applicability, Edit};
 use crate::parse::ast::Expr;
@@ -41,10 +41,10 @@ impl Rule for ShapeQueries {
         }
         let range = span(call);
         let edit = match (method, argument(call, 0, "dim")) {
-            ("size", None) => Edit::template(range.clone(), vec![hole(receiver), text(".shape")]),
-            ("size", Some(dim)) => Edit::template(range.clone(), vec![hole(receiver), text(".shape["), hole(dim), text("]")]),
-            ("dim" | "ndimension", None) => Edit::template(range.clone(), vec![hole(receiver), text(".ndim")]),
-            ("numel" | "nelement", None) => Edit::template(range.clone(), vec![hole(receiver), text(".size")]),
+            ("size", None) => Edit::template(range.clone(), vec![postfix_hole(cx.text, receiver), text(".shape")]),
+            ("size", Some(dim)) => Edit::template(range.clone(), vec![postfix_hole(cx.text, receiver), text(".shape["), hole(dim), text("]")]),
+            ("dim" | "ndimension", None) => Edit::template(range.clone(), vec![postfix_hole(cx.text, receiver), text(".ndim")]),
+            ("numel" | "nelement", None) => Edit::template(range.clone(), vec![postfix_hole(cx.text, receiver), text(".size")]),
             _ => return,
         };
         out.fix(range, applicability, format!("{method}() → MLX shape property (MLX `size` is the element count){caveat}"), vec![edit]);

@@ -5,7 +5,8 @@
 //! Why: `mx.array` has most methods, but some have other names, some live only as
 //! functions, and some mean something else: MLX's `repeat` interleaves (torch's `repeat`
 //! tiles), `permute` does not exist (`transpose` takes the full permutation), `clone` is a
-//! copy via `mx.array`, `detach` is `mx.stop_gradient`, and there is no `contiguous`.
+//! copy via `mx.array`, `detach` is `mx.stop_gradient`, `numpy()` is `np.array(x)`, and there is
+//! no `contiguous` (`.item()` and `.tolist()` are the same in MLX).
 //!
 //! Example: `x.view(B, T, C)` → `x.reshape(B, T, C)`; `x.unsqueeze(1)` →
 //! `mx.expand_dims(x, 1)`; `y.float()` → `y.astype(mx.float32)`; `x.repeat(2, 1)` →
@@ -17,7 +18,7 @@
 //! are only rewritten on known tensors.
 
 use super::calls::{arguments_inner, keyword_edits, method_call, method_to_function, pack_shape_varargs, plain_positional};
-use super::context::{hole, int_literal, text};
+use super::context::{postfix_hole, hole, int_literal, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Applicability, Edit, Piece};
 use crate::parse::ast::Expr;
@@ -46,6 +47,7 @@ const METHODS: &[(&str, Rewrite, bool)] = &[
     ("permute", Rewrite::Method("transpose"), true),
     ("contiguous", Rewrite::Remove, true),
     ("detach", Rewrite::Function("mx.stop_gradient"), true),
+    ("numpy", Rewrite::Function("np.array"), true),
     ("clone", Rewrite::Function("mx.array"), false),
     ("unsqueeze", Rewrite::Function("mx.expand_dims"), true),
     ("repeat_interleave", Rewrite::Function("mx.repeat"), true),
@@ -132,7 +134,7 @@ impl Rule for TensorMethods {
             }
             "type_as" => {
                 if let Some(other) = call.arguments.args.first() {
-                    let edit = Edit::template(range.clone(), vec![hole(receiver), text(".astype("), hole(other), text(".dtype)")]);
+                    let edit = Edit::template(range.clone(), vec![postfix_hole(cx.text, receiver), text(".astype("), hole(other), text(".dtype)")]);
                     out.fix(range, applicability, format!("type_as(y) → astype(y.dtype){caveat}"), vec![edit]);
                 }
                 return;
@@ -147,7 +149,7 @@ impl Rule for TensorMethods {
                 };
                 let mut pieces = vec![text(format!("{to}("))];
                 pieces.extend(shape);
-                pieces.extend([text(", dtype="), hole(receiver), text(".dtype)")]);
+                pieces.extend([text(", dtype="), postfix_hole(cx.text, receiver), text(".dtype)")]);
                 out.fix(range.clone(), applicability, format!("{method} → {to} with the receiver's dtype{caveat}"), vec![Edit::template(range, pieces)]);
                 return;
             }
