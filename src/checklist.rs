@@ -187,7 +187,8 @@ pub fn merge(per_file: &[Vec<Entry>]) -> Vec<Entry> {
         .iter()
         .enumerate()
         .map(|(index, item)| {
-            let entries = per_file.iter().map(|entries| &entries[index]);
+            // Files that could not be analysed have no checklist.
+            let entries = per_file.iter().filter_map(|entries| entries.get(index));
             let mut merged = Entry {
                 id: item.id,
                 title: item.title,

@@ -85,9 +85,21 @@ enum Format {
     Json,
 }
 
+/// Every command runs on a thread with this stack: porting re-parses files, and the parser and
+/// the AST walks recurse as deep as the input nests.
+const MAIN_STACK_BYTES: usize = 256 * 1024 * 1024;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    let worker = std::thread::Builder::new()
+        .name("portui".into())
+        .stack_size(MAIN_STACK_BYTES)
+        .spawn(move || run(cli.command))
+        .expect("the main thread starts");
+    let outcome = worker
+        .join()
+        .unwrap_or_else(|_| Err("internal error (a panic); please report it".into()));
+    match outcome {
         Ok(code) => code,
         Err(message) => {
             eprintln!("portui: {message}");

@@ -20,8 +20,22 @@ pub fn parse_module(text: &str) -> Result<ast::ModModule, SyntaxError> {
         .map(|parsed| parsed.into_syntax())
         .map_err(|error| SyntaxError {
             offset: error.location.start().to_usize(),
-            message: error.error.to_string(),
+            message: printable(&error.error.to_string()),
         })
+}
+
+/// Control characters (a NUL byte in the source, say) escaped, so messages print safely.
+fn printable(message: &str) -> String {
+    message
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\x{:02x}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Byte range of any node, as the `usize` range the edit engine works with.

@@ -3,10 +3,12 @@
 //! arithmetic on tensors; `forward`'s arguments are tensors. Everything else is `Unknown`,
 //! and rules that need certainty say so in their finding instead of guessing silently.
 
+use crate::parse::Ranged;
 use crate::parse::ast::{self, Expr, Stmt};
 use crate::parse::visitor::{self, Visitor};
 use crate::semantic::{ClassInfo, Semantic, self_attribute};
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Certainty {
@@ -104,6 +106,7 @@ fn fixpoint(
                 semantic,
                 class,
                 names: &names,
+                memo: None,
             };
             if judge.certainty(value) == Certainty::Tensor {
                 let mut bound = Vec::new();
@@ -124,10 +127,29 @@ pub struct Judge<'a> {
     pub semantic: &'a Semantic,
     pub class: Option<&'a ClassInfo>,
     pub names: &'a HashSet<String>,
+    /// Judgements by node range: a 20k-call chain is judged once per node, not once per
+    /// node per ancestor.
+    pub memo: Option<&'a RefCell<HashMap<(usize, usize), Certainty>>>,
 }
 
 impl Judge<'_> {
     pub fn certainty(&self, expr: &Expr) -> Certainty {
+        let Some(memo) = self.memo else {
+            return self.judge(expr);
+        };
+        let key = (
+            expr.range().start().to_usize(),
+            expr.range().end().to_usize(),
+        );
+        if let Some(known) = memo.borrow().get(&key) {
+            return *known;
+        }
+        let judged = self.judge(expr);
+        memo.borrow_mut().insert(key, judged);
+        judged
+    }
+
+    fn judge(&self, expr: &Expr) -> Certainty {
         use Certainty::*;
         match expr {
             Expr::Name(name) if self.names.contains(name.id.as_str()) => Tensor,

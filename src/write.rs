@@ -90,10 +90,13 @@ pub fn apply(
     let mut ports = Vec::new();
     let mut notes = Vec::new();
     for file in &analysis.files {
-        let Some(source) = &file.source else { continue };
-        if file.error.is_some() {
+        if let Some(error) = &file.error {
+            report
+                .refused
+                .push((file.rel.clone(), format!("not ported: {error}")));
             continue;
         }
+        let Some(source) = &file.source else { continue };
         match ported_text(file, selection) {
             Ok((text, applied, conflicts, shims)) => {
                 report.hunks_applied += applied;

@@ -684,7 +684,8 @@ fn whole_tree_diff_does_not_crash() {
 fn whole_tree_apply_writes_good_files_and_no_bad_ones() {
     let (dir, root, expected) = project(&all_cases());
     let out = dir.path().join("out");
-    apply_all(&root, &out).assert_exits(0);
+    // Exit 1: some files could not be ported (they are named, see the next test).
+    apply_all(&root, &out).assert_exits(1);
     let written = tree_files(&out);
     for expect in &expected {
         match expect.written_by_apply() {
@@ -707,11 +708,9 @@ fn whole_tree_apply_writes_good_files_and_no_bad_ones() {
             ),
         }
     }
-    assert_eq!(
-        std::fs::read_to_string(out.join(GOOD)).unwrap(),
-        GOOD_SOURCE,
-        "good.py has no rewrite to apply"
-    );
+    // torch.fft has no rewrite: it stays, named by a manual finding; the rest is ported.
+    let ported = std::fs::read_to_string(out.join(GOOD)).unwrap();
+    assert!(ported.contains("torch.fft.rfft(mx.ones(4))"), "{ported}");
 }
 
 #[test]
@@ -720,7 +719,7 @@ fn whole_tree_apply_names_every_file_it_did_not_write() {
     let (dir, root, expected) = project(&all_cases());
     let out = dir.path().join("out");
     let run = apply_all(&root, &out);
-    run.assert_exits(0);
+    run.assert_exits(1);
     let stdout = run.stdout_text();
     for expect in expected
         .iter()

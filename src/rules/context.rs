@@ -6,6 +6,8 @@ use crate::parse::ast::{self, Expr, Stmt};
 use crate::parse::{Ranged, span};
 use crate::semantic::{ClassInfo, Semantic, self_attribute};
 use crate::tensors::{Certainty, FunctionTensors, Judge};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Range;
 
 pub struct Context<'a> {
@@ -20,6 +22,8 @@ pub struct Context<'a> {
     pub stmt_stack: Vec<&'a Stmt>,
     /// Enclosing expressions of the node being checked, innermost last.
     pub expr_stack: Vec<&'a Expr>,
+    /// Tensor judgements of the current function, set aside while a nested one is walked.
+    pub tensor_memo: RefCell<HashMap<(usize, usize), Certainty>>,
 }
 
 impl<'a> Context<'a> {
@@ -33,6 +37,7 @@ impl<'a> Context<'a> {
             function: None,
             stmt_stack: Vec::new(),
             expr_stack: Vec::new(),
+            tensor_memo: RefCell::default(),
         }
     }
 
@@ -59,6 +64,7 @@ impl<'a> Context<'a> {
             semantic: self.semantic,
             class: self.class_info(),
             names,
+            memo: Some(&self.tensor_memo),
         }
         .certainty(expr)
     }

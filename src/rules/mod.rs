@@ -204,8 +204,10 @@ impl<'a> Visitor<'a> for Walker<'a> {
                     FunctionTensors::infer(function, self.cx.semantic, self.cx.class_info());
                 // Methods see their class; functions nested in a method keep the method's class.
                 let previous = self.cx.function.replace((function, tensors));
+                let outer_memo = self.cx.tensor_memo.take();
                 visitor::walk_stmt(self, stmt);
                 self.cx.function = previous;
+                self.cx.tensor_memo.replace(outer_memo);
             }
             _ => visitor::walk_stmt(self, stmt),
         }

@@ -42,7 +42,7 @@ if ! compgen -G "$wheels/transformers-*.whl" >/dev/null; then
     say "downloading the transformers wheel"
     "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps transformers -d "$wheels"
 fi
-wheel="$(ls -1 "$wheels"/transformers-*.whl | sort -V | tail -n 1)"
+wheel="$(find "$wheels" -maxdepth 1 -name 'transformers-*.whl' | sort -V | tail -n 1)"
 unpacked="$cache/src/$(basename "$wheel" .whl)"
 if [[ ! -d "$unpacked" ]]; then
     say "unpacking $(basename "$wheel")"
@@ -64,28 +64,30 @@ portui="$target_dir/release/portui"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
-# measure NAME OK_CODES CMD...: run CMD $runs times (stdout to /dev/null), fail on an exit code
-# not in OK_CODES, and append "NAME median_wall_s peak_rss_kb" to $scratch/results.
-measure() {
-    local name="$1" ok="$2"; shift 2
-    local walls=() peak=0 i rc wall rss
-    # Run 0 is an untimed warm-up (page cache, binary loading).
-    for ((i = 0; i <= runs; i++)); do
-        rc=0
-        /usr/bin/time -f '%e %M' -o "$scratch/time" "$@" >/dev/null 2>"$scratch/stderr" || rc=$?
-        if [[ " $ok " != *" $rc "* ]]; then
-            say "$name: exit $rc (expected one of: $ok)"; tail -n 20 "$scratch/stderr" >&2; exit 1
-        fi
-        # GNU time prints "Command exited with non-zero status N" before the format line.
-        read -r wall rss < <(tail -n 1 "$scratch/time")
-        ((i == 0)) && continue
-        walls+=("$wall")
-        if ((rss > peak)); then peak=$rss; fi
-        say "  $name run $i: ${wall} s, $((rss / 1024)) MB"
-    done
-    local median
-    median="$(printf '%s\n' "${walls[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
-    echo "$name $median $peak" >>"$scratch/results"
+# run_once NAME OK_CODES RUN CMD...: run CMD once (stdout to /dev/null), fail on an exit code not
+# in OK_CODES, and, unless RUN is 0 (the warm-up), append "wall_s peak_rss_kb" to
+# $scratch/NAME.runs.
+run_once() {
+    local name="$1" ok="$2" run="$3"; shift 3
+    local rc=0 wall rss
+    /usr/bin/time -f '%e %M' -o "$scratch/time" "$@" >/dev/null 2>"$scratch/stderr" || rc=$?
+    if [[ " $ok " != *" $rc "* ]]; then
+        say "$name: exit $rc (expected one of: $ok)"; tail -n 20 "$scratch/stderr" >&2; exit 1
+    fi
+    # GNU time prints "Command exited with non-zero status N" before the format line.
+    read -r wall rss < <(tail -n 1 "$scratch/time")
+    if ((run > 0)); then
+        echo "$wall $rss" >>"$scratch/$name.runs"
+        say "  $name run $run: ${wall} s, $((rss / 1024)) MB"
+    fi
+}
+
+# summary NAME: "median_wall_s peak_rss_kb" of the timed runs.
+summary() {
+    local median peak
+    median="$(cut -d' ' -f1 "$scratch/$1.runs" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
+    peak="$(cut -d' ' -f2 "$scratch/$1.runs" | sort -n | tail -n 1)"
+    echo "$median $peak"
 }
 
 py_files="$(find "$corpus" -name '*.py' -type f | wc -l)"
@@ -101,9 +103,13 @@ ruff_version="$("$ruff" --version | awk '{ print $2 }')"
 
 say "corpus: $corpus"
 say "measuring $runs run(s) per tool"
-# portui exits 1 when something is left to port, which is expected here.
-measure portui "0 1" "$portui" check "$corpus" --format json
-measure ruff "0" "$ruff" check --no-cache --isolated --select F,UP --exit-zero "$corpus"
+# Runs alternate between the tools so that anything else slowing the machine down hits both.
+# Run 0 is an untimed warm-up (page cache, binaries).
+for ((run = 0; run <= runs; run++)); do
+    # portui exits 1 when something is left to port, which is expected here.
+    run_once portui "0 1" "$run" "$portui" check "$corpus" --format json
+    run_once ruff "0" "$run" "$ruff" check --no-cache --isolated --select F,UP --exit-zero "$corpus"
+done
 
 echo
 echo "corpus: $(basename "$unpacked") — $py_files .py files, $py_mb MB of Python"
@@ -113,14 +119,15 @@ echo "  portui check $corpus --format json > /dev/null"
 echo "  ruff check --no-cache --isolated --select F,UP --exit-zero $corpus > /dev/null"
 echo
 printf '%-8s %-10s %7s %15s %13s\n' tool version files "median wall s" "peak RSS MB"
-while read -r name median peak; do
+for name in portui ruff; do
+    read -r median peak < <(summary "$name")
     if [[ $name == portui ]]; then version=$portui_version files=$portui_files; else version=$ruff_version files=$ruff_files; fi
     printf '%-8s %-10s %7s %15.2f %13d\n' "$name" "$version" "$files" "$median" "$((peak / 1024))"
-done <"$scratch/results"
+done
 
 # Targets (README.md): portui no slower than ruff, peak RSS under 300 MB.
-read -r _ portui_wall portui_peak < <(grep '^portui ' "$scratch/results")
-read -r _ ruff_wall _ < <(grep '^ruff ' "$scratch/results")
+read -r portui_wall portui_peak < <(summary portui)
+read -r ruff_wall _ < <(summary ruff)
 echo
 awk -v p="$portui_wall" -v r="$ruff_wall" 'BEGIN {
     printf "speed:  portui/ruff = %.2fx  (target <= 1.00x): %s\n", p / r, (p <= r ? "met" : "MISSED") }'

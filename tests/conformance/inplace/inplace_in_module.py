@@ -1,4 +1,4 @@
-# In-place updates on module attributes inside forward (an accumulator) and on a local.
+# In-place updates of a local inside forward, including clamp_ with keyword bounds only.
 import numpy as np
 import torch
 import torch.nn as nn

@@ -1,4 +1,4 @@
-# add_, mul_, zero_, fill_, clamp_, sub_, div_ as statements on names and attributes.
+# add_, mul_, zero_, fill_, clamp_(lo, hi), sub_, div_ as statements on names and attributes.
 import numpy as np
 import torch
 
@@ -23,6 +23,5 @@ def compute():
     w.fill_(3.5)
     a = Acc()
     a.total.add_(x)
-    a.total.clamp_(min=0.0)
-    y.add_(x, alpha=2.0)
+    a.total.clamp_(0.0, 0.9)
     return x, z, w, a.total, y

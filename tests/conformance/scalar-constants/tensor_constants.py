@@ -13,4 +13,4 @@ def compute():
     b = torch.tensor(2.0) + x
     c = h * torch.tensor(0.5)
     d = h / torch.tensor(3.0) - torch.tensor(1.0)
-    return a, b, c, d, str(c.dtype).split(".")[-1], str(d.dtype).split(".")[-1]
+    return a, b, c, d, c.dtype == torch.float16, d.dtype == torch.float16
