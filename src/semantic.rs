@@ -18,7 +18,6 @@ const CHANNEL_LAYERS: &[&str] = &[
     "torch.nn.BatchNorm3d",
     "torch.nn.MaxPool2d",
     "torch.nn.AvgPool2d",
-    "torch.nn.GroupNorm",
     "torch.nn.InstanceNorm2d",
 ];
 

@@ -34,6 +34,9 @@ pub enum WeightNote {
         index: usize,
         layout: String,
     },
+    /// The model's output is a feature map in `layout` (e.g. NHWC) where torch's was
+    /// channels-first.
+    Output { class: String, layout: String },
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -43,6 +46,7 @@ pub struct WeightMap {
     pub aliases: Vec<serde_json::Value>,
     pub dropped: Vec<serde_json::Value>,
     pub inputs: Vec<serde_json::Value>,
+    pub outputs: Vec<serde_json::Value>,
 }
 
 impl WeightMap {
@@ -53,28 +57,19 @@ impl WeightMap {
             ..Self::default()
         };
         for note in unique {
-            match note {
-                WeightNote::Rename { class, torch, mlx } => map
-                    .renames
-                    .push(serde_json::json!({"class": class, "torch": torch, "mlx": mlx})),
-                WeightNote::Alias { class, name, owner } => map
-                    .aliases
-                    .push(serde_json::json!({"class": class, "name": name, "owner": owner})),
-                WeightNote::Dropped {
-                    class,
-                    name,
-                    reason,
-                } => map
-                    .dropped
-                    .push(serde_json::json!({"class": class, "name": name, "reason": reason})),
-                WeightNote::Input {
-                    class,
-                    index,
-                    layout,
-                } => map
-                    .inputs
-                    .push(serde_json::json!({"class": class, "index": index, "layout": layout})),
+            // Each entry is the note's fields; the list it goes in says its kind.
+            let mut entry = serde_json::to_value(note).expect("notes serialise");
+            if let Some(fields) = entry.as_object_mut() {
+                fields.remove("kind");
             }
+            let list = match note {
+                WeightNote::Rename { .. } => &mut map.renames,
+                WeightNote::Alias { .. } => &mut map.aliases,
+                WeightNote::Dropped { .. } => &mut map.dropped,
+                WeightNote::Input { .. } => &mut map.inputs,
+                WeightNote::Output { .. } => &mut map.outputs,
+            };
+            list.push(entry);
         }
         map
     }
@@ -84,5 +79,6 @@ impl WeightMap {
             && self.aliases.is_empty()
             && self.dropped.is_empty()
             && self.inputs.is_empty()
+            && self.outputs.is_empty()
     }
 }

@@ -44,11 +44,14 @@ def topk(x, k, axis=-1, largest=True):
 
 
 def cross_entropy(logits, targets, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    """F.cross_entropy over the last axis of logits with torch's defaults.
+    """F.cross_entropy with torch's defaults: classes on axis 1, mean over non-ignored targets.
 
-    MLX's default reduction is 'none' and it has no ignore_index: an ignored target would
-    gather a real class. Ignored positions are masked out of the loss and of the mean.
+    MLX's default reduction is 'none', its class axis is the last one, and it has no
+    ignore_index: an ignored target would gather a real class. Ignored positions are masked
+    out of the loss and of the mean.
     """
+    if logits.ndim > 2:
+        logits = mx.moveaxis(logits, 1, -1)
     valid = targets != ignore_index
     safe_targets = mx.where(valid, targets, 0)
     losses = nn.losses.cross_entropy(logits, safe_targets, label_smoothing=label_smoothing, reduction="none")

@@ -81,6 +81,20 @@ pub fn pack_shape_varargs(call: &ast::ExprCall, from: usize) -> Vec<Edit> {
     }
 }
 
+/// `clamp(x, min=a)` → `clip(x, a_min=a, a_max=None)`: MLX's clip needs both bounds (None
+/// for an open side). `first_bound` is the position of `min` among positional arguments.
+pub fn missing_clip_bound(call: &ast::ExprCall, first_bound: usize) -> Option<Edit> {
+    let has = |name: &str, position: usize| {
+        call.arguments.find_keyword(name).is_some() || call.arguments.args.len() > position
+    };
+    let end = span(&call.arguments).end - 1;
+    match (has("min", first_bound), has("max", first_bound + 1)) {
+        (true, false) => Some(Edit::insert(end, ", a_max=None")),
+        (false, true) => Some(Edit::insert(end, ", a_min=None")),
+        _ => None,
+    }
+}
+
 /// The receiver and method name of `receiver.method(...)`.
 pub fn method_call(call: &ast::ExprCall) -> Option<(&Expr, &str)> {
     match call.func.as_ref() {

@@ -60,6 +60,18 @@ impl Rule for ChannelsLast {
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
+        if let Stmt::Return(ret) = stmt
+            && cx.function_name() == Some("forward")
+            && let Some(value) = &ret.value
+            && let Some(rank) = feature_rank(cx)
+            && channel_sensitive(cx, value)
+            && let Some(class) = cx.class
+        {
+            let (torch, mlx) = layout_name(rank);
+            let finding = out.manual(span(stmt), format!("{} returns an {mlx} feature map where torch's was {torch}: callers that read channels on axis 1 must use the last axis (recorded in portui-weights.json)", class.name));
+            finding.weights.push(crate::weights::WeightNote::Output { class: class.name.to_string(), layout: mlx.to_string() });
+            return;
+        }
         let Stmt::FunctionDef(function) = stmt else { return };
         if function.name.as_str() != "forward" || cx.function.is_some() {
             return;
@@ -154,7 +166,7 @@ fn class_rank(cx: &Context) -> Option<usize> {
         .values()
         .filter_map(|q| {
             let q = q.strip_prefix("torch.nn.")?;
-            if q.ends_with("1d") { Some(3) } else if q.ends_with("2d") || q == "GroupNorm" { Some(4) } else if q.ends_with("3d") { Some(5) } else { None }
+            if q.ends_with("1d") { Some(3) } else if q.ends_with("2d") { Some(4) } else if q.ends_with("3d") { Some(5) } else { None }
         })
         .collect();
     let first = *ranks.first()?;
@@ -198,7 +210,7 @@ pub fn channel_sensitive(cx: &Context, expr: &Expr) -> bool {
     if feature_rank(cx).is_none() || cx.tensor(expr) != Certainty::Tensor {
         return false;
     }
-    let Expr::Name(name) = expr else { return matches!(expr, Expr::Call(_)) };
+    let Expr::Name(name) = expr else { return true };
     let Some((function, _)) = &cx.function else { return false };
     let flattened_at = first_flatten(function, name.id.as_str());
     flattened_at.is_none_or(|at| span(expr).start <= at)

@@ -87,6 +87,50 @@ impl<'a> Context<'a> {
         self.stmt_stack.last().copied()
     }
 
+    /// Whether `name` is assigned an instance of a module class of this file in the current
+    /// function (or at module level).
+    pub fn module_instance(&self, name: &str) -> bool {
+        use crate::parse::visitor::{self, Visitor};
+        struct Finder<'s> {
+            semantic: &'s Semantic,
+            name: &'s str,
+            found: bool,
+        }
+        impl<'a> Visitor<'a> for Finder<'_> {
+            fn visit_stmt(&mut self, stmt: &'a Stmt) {
+                if let Stmt::Assign(assign) = stmt
+                    && assign
+                        .targets
+                        .iter()
+                        .any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == self.name))
+                    && let Expr::Call(call) = assign.value.as_ref()
+                    && let Expr::Name(class) = call.func.as_ref()
+                    && self
+                        .semantic
+                        .classes
+                        .get(class.id.as_str())
+                        .is_some_and(|c| c.is_module)
+                {
+                    self.found = true;
+                }
+                if !matches!(stmt, Stmt::ClassDef(_)) {
+                    visitor::walk_stmt(self, stmt);
+                }
+            }
+        }
+        let mut finder = Finder {
+            semantic: self.semantic,
+            name,
+            found: false,
+        };
+        let body = self
+            .function
+            .as_ref()
+            .map_or(&self.module.body[..], |(f, _)| &f.body[..]);
+        body.iter().for_each(|s| finder.visit_stmt(s));
+        finder.found
+    }
+
     /// Whether `self.<attr>` is a layer of the given qualified type in the current class.
     pub fn layer_type(&self, expr: &Expr) -> Option<&'a str> {
         let attr = self_attribute(expr)?;

@@ -47,7 +47,13 @@ impl Rule for Inplace {
             }
             ("zero_", []) => Some(vec![text("mx.zeros_like("), hole(x), text(")")]),
             ("fill_", [v]) => Some(vec![text("mx.full("), hole(x), text(".shape, "), hole(v), text(", dtype="), hole(x), text(".dtype)")]),
-            ("clamp_", [lo, hi]) => Some(vec![text("mx.clip("), hole(x), text(", "), hole(lo), text(", "), hole(hi), text(")")]),
+            ("clamp_", _) => {
+                let bound = |position, name| match super::context::argument(call, position, name) {
+                    Some(value) => hole(value),
+                    None => text("None"),
+                };
+                Some(vec![text("mx.clip("), hole(x), text(", "), bound(0, "min"), text(", "), bound(1, "max"), text(")")])
+            }
             ("copy_", [y]) => Some(vec![text("mx.array("), hole(y), text(", dtype="), hole(x), text(".dtype)")]),
             _ => None,
         };

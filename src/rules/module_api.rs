@@ -122,10 +122,11 @@ impl ModuleApi {
     }
 }
 
-/// Receivers that are (probably) modules: `self`, `model`, `module`, `m`, a layer attribute.
+/// Receivers that are (probably) modules: `self`, `model`, `module`, `m`, a layer attribute,
+/// or a name assigned an instance of a module class of this file (`dst = Net()`).
 fn module_like(cx: &Context, expr: &Expr) -> bool {
     match expr {
-        Expr::Name(name) => matches!(name.id.as_str(), "self" | "model" | "module" | "m" | "net" | "raw_model") || cx.in_module() && name.id.as_str() == "self",
+        Expr::Name(name) => matches!(name.id.as_str(), "self" | "model" | "module" | "m" | "net" | "raw_model") || cx.module_instance(name.id.as_str()),
         Expr::Attribute(_) => cx.layer_type(expr).is_some() || matches!(expr, Expr::Attribute(a) if a.attr.as_str() == "module"),
         _ => false,
     }

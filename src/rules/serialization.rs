@@ -68,8 +68,29 @@ fn applicability(exact: bool) -> crate::fix::Applicability {
     if exact { crate::fix::Applicability::Safe } else { crate::fix::Applicability::Review }
 }
 
-/// A literal `.pt`/`.pth`/`.bin` path becomes `.safetensors`; others are kept (and reviewed).
+/// A literal `.pt`/`.pth`/`.bin` path becomes `.safetensors`, also inside a computed path
+/// (`os.path.join(d, "ckpt.pt")`); other paths are kept (and reviewed).
 fn safetensors_path(cx: &Context, path: &Expr) -> (Piece, bool) {
+    if let Expr::Call(call) = path
+        && let Some(Expr::StringLiteral(last)) = call.arguments.args.last()
+        && let (Piece::Text(renamed), true) = safetensors_path(cx, &call.arguments.args[call.arguments.args.len() - 1])
+    {
+        let literal = span(last);
+        let whole = span(path);
+        let pieces = [Piece::Source(whole.start..literal.start), text(renamed), Piece::Source(literal.end..whole.end)];
+        let joined: String = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Text(t) => t.clone(),
+                Piece::Source(r) => cx.text[r.clone()].to_string(),
+            })
+            .collect();
+        return (text(joined), true);
+    }
+    literal_path(cx, path)
+}
+
+fn literal_path(cx: &Context, path: &Expr) -> (Piece, bool) {
     if let Expr::StringLiteral(literal) = path
         && let ast::StringLiteralValue { .. } = &literal.value
     {

@@ -85,8 +85,8 @@ impl Rule for TensorMethods {
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else { return };
         let Some((receiver, method)) = method_call(call) else { return };
-        if cx.torch_name(receiver).is_some() || !plain_positional(call) {
-            return; // torch.<fn>(...) is tensor-ops' business
+        if cx.torch_name(receiver).is_some() || !(plain_positional(call) || method == "view") {
+            return; // torch.<fn>(...) is tensor-ops' business; *args hide positions
         }
         let certainty = cx.tensor(receiver);
         let range = span(call);
@@ -132,6 +132,62 @@ impl Rule for TensorMethods {
                 out.fix(range, applicability, format!("expand → mx.broadcast_to{caveat}"), edits);
                 return;
             }
+            "var" | "std" if certainty == Certainty::Tensor || call.arguments.find_keyword("dim").is_some() => {
+                let mut edits = keyword_edits(cx.text, call, KEYWORDS);
+                if let Some(unbiased) = call.arguments.find_keyword("unbiased") {
+                    edits.push(Edit::replace(span(unbiased), format!("ddof=int({})", cx.src(&unbiased.value))));
+                } else if let Some(correction) = call.arguments.find_keyword("correction") {
+                    edits.push(Edit::replace(span(correction.arg.as_ref().expect("named")), "ddof"));
+                } else {
+                    let separator = if call.arguments.is_empty() { "" } else { ", " };
+                    edits.push(Edit::insert(span(&call.arguments).end - 1, format!("{separator}ddof=1")));
+                }
+                out.fix(range, applicability, format!("{method}() is unbiased in torch; MLX's ddof defaults to 0, so ddof is made explicit{caveat}"), edits);
+                return;
+            }
+            "max" | "min" if !call.arguments.is_empty() && (certainty == Certainty::Tensor || call.arguments.find_keyword("dim").is_some()) => {
+                let other_is_tensor = call.arguments.args.first().is_some_and(|a| int_literal(a).is_none() && cx.tensor(a) == Certainty::Tensor);
+                if other_is_tensor {
+                    let to = if method == "max" { "mx.maximum" } else { "mx.minimum" };
+                    out.fix(range.clone(), applicability, format!("x.{method}(y) is elementwise → {to}{caveat}"), vec![method_to_function(call, receiver, to)]);
+                } else {
+                    out.manual(range, format!("x.{method}(dim) returns (values, indices) in torch: use x.{method}(axis=...) and x.arg{method}(axis=...)"));
+                }
+                return;
+            }
+            "view_as" | "reshape_as" | "expand_as" => {
+                let Some(other) = call.arguments.args.first() else { return };
+                let pieces = if method == "expand_as" {
+                    vec![text("mx.broadcast_to("), hole(receiver), text(", "), postfix_hole(cx.text, other), text(".shape)")]
+                } else {
+                    vec![postfix_hole(cx.text, receiver), text(".reshape("), postfix_hole(cx.text, other), text(".shape)")]
+                };
+                out.fix(range.clone(), applicability, format!("{method}(y) → the MLX form with y.shape{caveat}"), vec![Edit::template(range, pieces)]);
+                return;
+            }
+            "norm" | "log_softmax" | "index_select" | "triu" | "tril" if certainty == Certainty::Tensor || torch_keywords(call) => {
+                let (function, renames): (&str, &[(&str, &str)]) = match method {
+                    "norm" => ("mx.linalg.norm", &[("p", "ord")]),
+                    "log_softmax" => ("nn.log_softmax", &[]),
+                    "index_select" => ("mx.take", &[]),
+                    "triu" => ("mx.triu", &[("diagonal", "k")]),
+                    _ => ("mx.tril", &[("diagonal", "k")]),
+                };
+                if method == "index_select" {
+                    let (Some(dim), Some(index)) = (call.arguments.args.first(), call.arguments.args.get(1)) else { return };
+                    let edit = Edit::template(range.clone(), vec![text("mx.take("), hole(receiver), text(", "), hole(index), text(", axis="), hole(dim), text(")")]);
+                    out.fix(range, applicability, format!("index_select(dim, i) → mx.take(x, i, axis=dim){caveat}"), vec![edit]);
+                    return;
+                }
+                if method == "norm" && !call.arguments.args.is_empty() {
+                    out.manual(range, "norm(p, dim) with positional arguments: use mx.linalg.norm(x, ord=p, axis=dim)");
+                    return;
+                }
+                let mut edits = vec![method_to_function(call, receiver, function)];
+                edits.extend(keyword_edits(cx.text, call, renames));
+                out.fix(range, applicability, format!("{method}() → {function}{caveat}"), edits);
+                return;
+            }
             "type_as" => {
                 if let Some(other) = call.arguments.args.first() {
                     let edit = Edit::template(range.clone(), vec![postfix_hole(cx.text, receiver), text(".astype("), hole(other), text(".dtype)")]);
@@ -156,10 +212,7 @@ impl Rule for TensorMethods {
             _ => {}
         }
         let Some((_, rewrite, torch_only)) = METHODS.iter().find(|(name, _, _)| *name == method) else { return };
-        // `dim=`/`keepdim=` are torch's spellings: such a call is a tensor call even when the
-        // receiver's type is unknown.
-        let torch_keywords = call.arguments.keywords.iter().any(|k| k.arg.as_ref().is_some_and(|a| matches!(a.as_str(), "dim" | "keepdim")));
-        if !torch_only && !torch_keywords && certainty != Certainty::Tensor {
+        if !torch_only && !torch_keywords(call) && certainty != Certainty::Tensor {
             return;
         }
         let edits = match rewrite {
@@ -175,6 +228,9 @@ impl Rule for TensorMethods {
             Rewrite::Function(function) => {
                 let mut edits = vec![method_to_function(call, receiver, function)];
                 edits.extend(keyword_edits(cx.text, call, KEYWORDS));
+                if method == "clamp" {
+                    edits.extend(super::calls::missing_clip_bound(call, 0));
+                }
                 if method == "unsqueeze" || method == "softmax" {
                     edits.extend(pack_shape_varargs(call, usize::MAX));
                 }
@@ -201,6 +257,12 @@ impl Rule for TensorMethods {
             finding.checklist = "contiguous-removed";
         }
     }
+}
+
+/// `dim=`/`keepdim=` are torch's spellings: such a call is a tensor call even when the
+/// receiver's type is unknown.
+fn torch_keywords(call: &crate::parse::ast::ExprCall) -> bool {
+    call.arguments.keywords.iter().any(|k| k.arg.as_ref().is_some_and(|a| matches!(a.as_str(), "dim" | "keepdim")))
 }
 
 fn is_dtype(cx: &Context, expr: &Expr) -> bool {

@@ -47,12 +47,16 @@ const RENAMES: &[(&str, &str)] = &[
     ("logical_or", "mx.logical_or"), ("clamp", "mx.clip"), ("clip", "mx.clip"), ("linspace", "mx.linspace"),
     ("norm", "mx.linalg.norm"), ("erfinv", "mx.erfinv"), ("round", "mx.round"),
     ("broadcast_to", "mx.broadcast_to"), ("tril", "mx.tril"), ("triu", "mx.triu"),
+    ("full", "mx.full"), ("roll", "mx.roll"), ("relu", "nn.relu"), ("argsort", "mx.argsort"),
 ];
 
 /// Creation functions whose shape may come as varargs (index of the first shape argument).
 const SHAPED: &[(&str, &str)] = &[("zeros", "mx.zeros"), ("ones", "mx.ones"), ("empty", "mx.zeros"), ("randn", "mx.random.normal")];
 
-const KEYWORDS: &[(&str, &str)] = &[("diagonal", "k"), ("min", "a_min"), ("max", "a_max"), ("steps", "num"), ("input", "a"), ("tensors", "arrays"), ("size", "shape")];
+const KEYWORDS: &[(&str, &str)] = &[
+    ("diagonal", "k"), ("min", "a_min"), ("max", "a_max"), ("steps", "num"), ("input", "a"),
+    ("tensors", "arrays"), ("size", "shape"), ("fill_value", "vals"), ("shifts", "shift"), ("dims", "axis"),
+];
 
 /// Functions that have no faithful MLX rewrite here, with what to do.
 const MANUAL: &[(&str, &str)] = &[
@@ -128,6 +132,13 @@ impl Rule for TensorOps {
                 } else if let Some((_, to)) = RENAMES.iter().find(|(n, _)| *n == name) {
                     let mut edits = vec![rename_callee(call, to)];
                     edits.extend(keyword_edits(src, call, KEYWORDS));
+                    if matches!(name, "clamp" | "clip") {
+                        edits.extend(super::calls::missing_clip_bound(call, 1));
+                    }
+                    if name == "argsort" && keyword(call, "descending").is_some() {
+                        out.manual(range, "torch.argsort(descending=True): use mx.argsort(-x)");
+                        return;
+                    }
                     // MLX arrays have no requires_grad: gradients are taken of functions.
                     edits.extend(keyword(call, "requires_grad").map(|k| super::context::remove_keyword(src, call, k)));
                     out.safe(range, format!("torch.{name} → {to}"), edits);
@@ -135,6 +146,17 @@ impl Rule for TensorOps {
             }
         }
     }
+}
+
+/// A whole shape rather than one size: a tuple or list, `x.shape`, or a name that says so.
+fn is_shape(expr: &Expr) -> bool {
+    let name = match expr {
+        Expr::Tuple(_) | Expr::List(_) => return true,
+        Expr::Name(n) => n.id.as_str(),
+        Expr::Attribute(a) => a.attr.as_str(),
+        _ => return false,
+    };
+    name.contains("shape") || name.ends_with("size") && !name.starts_with("batch") && !name.starts_with("block") && !name.starts_with("hidden") && !name.starts_with("vocab")
 }
 
 impl TensorOps {
@@ -169,16 +191,23 @@ impl TensorOps {
         let mut edits = keyword_edits(cx.text, call, KEYWORDS);
         let args = &call.arguments.args;
         match name {
-            "randn" => {
-                edits.push(rename_callee(call, "mx.random.normal"));
-                edits.extend(pack_shape_varargs(call, 0));
-            }
-            "rand" => {
-                edits.push(rename_callee(call, "mx.random.uniform"));
-                if let Some(first) = args.first() {
-                    edits.push(Edit::insert(span(first).start, "shape="));
+            "randn" | "rand" => {
+                let (function, keyword) = if name == "randn" { ("mx.random.normal", "") } else { ("mx.random.uniform", "shape=") };
+                edits.push(rename_callee(call, function));
+                // MLX takes the shape as one tuple (uniform's first positional is `low`).
+                match &args[..] {
+                    [] => {}
+                    [only] if is_shape(only) => edits.push(Edit::insert(span(only).start, keyword)),
+                    // One size: torch.rand(5) is shape (5,).
+                    [only] => {
+                        edits.push(Edit::insert(span(only).start, format!("{keyword}(")));
+                        edits.push(Edit::insert(span(only).end, ",)"));
+                    }
+                    [first, .., last] => {
+                        edits.push(Edit::insert(span(first).start, format!("{keyword}(")));
+                        edits.push(Edit::insert(span(last).end, ")"));
+                    }
                 }
-                edits.extend(pack_shape_varargs(call, 0));
             }
             _ => {
                 edits.push(rename_callee(call, "mx.random.randint"));

@@ -79,7 +79,14 @@ def mlx_phase(path, npz_path, result):
                 result["error"] = f"load weights: {error}"
                 return
             stage = "forward"
-            flatten(model(*module.inputs()), "out", got, to_np)
+            # A channels-last port takes NHWC (NLC...) inputs and may return NHWC feature maps:
+            # move axes at the boundary as the weight map says, like parity.py does.
+            inputs = [mx.moveaxis(x, 1, -1) if parity.layouts(module, mapping, "inputs").get(i) in parity.CHANNELS_LAST else x
+                      for i, x in enumerate(module.inputs())]
+            output = model(*inputs)
+            if parity.layouts(module, mapping, "outputs").get(0) in parity.CHANNELS_LAST:
+                output = mx.moveaxis(output, -1, 1)
+            flatten(output, "out", got, to_np)
         stage = "compare"
         want = {k: v for k, v in arrays.items() if k.startswith("out")}
         if set(got) != set(want):

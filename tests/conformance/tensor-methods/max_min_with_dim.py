@@ -1,3 +1,4 @@
+# portui-expect: manual
 # x.max(dim) / x.min(dim) return (values, indices) in torch; MLX's max(axis) returns values only
 # (unpacking `vals, inds = x.max(-1)` would silently unpack rows of the values).
 import numpy as np
