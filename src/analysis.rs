@@ -84,7 +84,18 @@ pub struct ProjectAnalysis {
 impl ProjectAnalysis {
     pub fn checklist(&self) -> Vec<Entry> {
         let per_file: Vec<Vec<Entry>> = self.files.iter().map(|f| f.checklist.clone()).collect();
-        checklist::merge(&per_file)
+        let mut merged = checklist::merge(&per_file);
+        for entry in &mut merged {
+            for file in &self.files {
+                for finding in file.findings.iter().filter(|f| f.checklist == entry.id) {
+                    let (line, _) = file.location(finding.range.start);
+                    entry
+                        .locations
+                        .push(format!("{}:{line}", file.rel.display()));
+                }
+            }
+        }
+        merged
     }
 }
 
@@ -176,11 +187,7 @@ fn analyse_file(rel: &Path, text: Result<String, FileError>) -> FileAnalysis {
         .iter()
         .map(|f| (!f.edits.is_empty()).then(|| hunk_id(&source.text, f)))
         .collect();
-    let rel_display = rel.display().to_string();
-    analysis.checklist = checklist::for_file(&source.text, &analysis.findings, |finding| {
-        let (line, _) = source.lines.line_col(&source.text, finding.range.start);
-        format!("{rel_display}:{line}")
-    });
+    analysis.checklist = checklist::for_file(&source.text, &analysis.findings);
     analysis.source = Some(source);
     analysis
 }

@@ -149,21 +149,17 @@ pub struct Entry {
     pub title: &'static str,
     pub status: Status,
     pub open: usize,
-    /// `path:line` of each open location.
+    /// `path:line` of each open location (filled for the project view, where it is shown).
     pub locations: Vec<String>,
 }
 
 /// Status of every item for one file.
-pub fn for_file(
-    text: &str,
-    findings: &[Finding],
-    location: impl Fn(&Finding) -> String,
-) -> Vec<Entry> {
+pub fn for_file(text: &str, findings: &[Finding]) -> Vec<Entry> {
     ITEMS
         .iter()
         .map(|item| {
-            let open: Vec<&Finding> = findings.iter().filter(|f| f.checklist == item.id).collect();
-            let status = if !open.is_empty() {
+            let open = findings.iter().filter(|f| f.checklist == item.id).count();
+            let status = if open > 0 {
                 Status::Open
             } else if item.done_markers.iter().any(|marker| text.contains(marker)) {
                 Status::Done
@@ -174,8 +170,8 @@ pub fn for_file(
                 id: item.id,
                 title: item.title,
                 status,
-                open: open.len(),
-                locations: open.iter().map(|f| location(f)).collect(),
+                open,
+                locations: Vec::new(),
             }
         })
         .collect()
@@ -198,7 +194,6 @@ pub fn merge(per_file: &[Vec<Entry>]) -> Vec<Entry> {
             };
             for entry in entries {
                 merged.open += entry.open;
-                merged.locations.extend(entry.locations.iter().cloned());
                 merged.status = match (merged.status, entry.status) {
                     (Status::Open, _) | (_, Status::Open) => Status::Open,
                     (Status::Done, _) | (_, Status::Done) => Status::Done,

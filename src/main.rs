@@ -20,12 +20,17 @@ fn emit(text: &str) {
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
     {
-        if error.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
-        eprintln!("portui: cannot write to stdout: {error}");
-        std::process::exit(2);
+        exit_on_write_error(error);
     }
+}
+
+/// A closed pipe ends the program quietly; any other write error is an I/O error (exit 2).
+fn exit_on_write_error(error: std::io::Error) -> ! {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("portui: cannot write to stdout: {error}");
+    std::process::exit(2);
 }
 
 /// Port a PyTorch project to Apple's MLX.
@@ -114,7 +119,13 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let analysis = analyse(&path)?;
             match format {
                 Format::Text => emit(&report::check_text(&analysis)),
-                Format::Json => emit(&report::check_json(&analysis)),
+                Format::Json => {
+                    if let Err(error) =
+                        report::write_check_json(&analysis, std::io::stdout().lock())
+                    {
+                        exit_on_write_error(error);
+                    }
+                }
             }
             Ok(ExitCode::from(u8::from(report::anything_open(&analysis))))
         }

@@ -7,6 +7,7 @@ use crate::hunk::unified_diff;
 use crate::port::{SHIMS_MODULE, SHIMS_SOURCE};
 use crate::write::{Selection, ported_text};
 use serde::Serialize;
+use std::io::Write;
 
 #[derive(Debug, Serialize)]
 pub struct Rate {
@@ -144,11 +145,15 @@ fn parse_errors(analysis: &ProjectAnalysis) -> Vec<ParseError> {
     errors
 }
 
-pub fn check_json(analysis: &ProjectAnalysis) -> String {
+/// `check --format json`, streamed to `out`: 100k findings never sit in memory twice.
+pub fn write_check_json(
+    analysis: &ProjectAnalysis,
+    out: impl std::io::Write,
+) -> std::io::Result<()> {
     #[derive(Serialize)]
     struct FindingJson<'a> {
         rule: &'a str,
-        path: String,
+        path: &'a str,
         line: usize,
         column: usize,
         message: &'a str,
@@ -156,48 +161,81 @@ pub fn check_json(analysis: &ProjectAnalysis) -> String {
         checklist: &'a str,
         hunk: Option<String>,
     }
-    let findings: Vec<FindingJson> = analysis
+    #[derive(Serialize)]
+    struct FileJson<'a> {
+        path: &'a str,
+        findings: usize,
+        hunks: usize,
+        error: Option<String>,
+    }
+    /// Serialises each finding as it is reached.
+    struct Findings<'a> {
+        analysis: &'a ProjectAnalysis,
+        paths: &'a [String],
+    }
+    impl Serialize for Findings<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(self.analysis.files.iter().zip(self.paths).flat_map(
+                |(file, path)| {
+                    file.findings.iter().enumerate().map(move |(i, finding)| {
+                        let (line, column) = file.location(finding.range.start);
+                        FindingJson {
+                            rule: finding.rule,
+                            path,
+                            line,
+                            column,
+                            message: &finding.message,
+                            applicability: finding.applicability,
+                            checklist: finding.checklist,
+                            hunk: file.hunks[i].map(|h| h.to_string()),
+                        }
+                    })
+                },
+            ))
+        }
+    }
+    #[derive(Serialize)]
+    struct Report<'a> {
+        files: Vec<FileJson<'a>>,
+        findings: Findings<'a>,
+        checklist: Vec<Entry>,
+        parse_errors: Vec<ParseError>,
+        conversion_rate: f64,
+        torch_uses: usize,
+        converted: usize,
+    }
+    let paths: Vec<String> = analysis
         .files
         .iter()
-        .flat_map(|file| {
-            file.findings.iter().enumerate().map(move |(i, finding)| {
-                let (line, column) = file.location(finding.range.start);
-                FindingJson {
-                    rule: finding.rule,
-                    path: file.rel.display().to_string(),
-                    line,
-                    column,
-                    message: &finding.message,
-                    applicability: finding.applicability,
-                    checklist: finding.checklist,
-                    hunk: file.hunks[i].map(|h| h.to_string()),
-                }
-            })
-        })
-        .collect();
-    let files: Vec<serde_json::Value> = analysis
-        .files
-        .iter()
-        .map(|file| {
-            serde_json::json!({
-                "path": file.rel.display().to_string(),
-                "findings": file.findings.len(),
-                "hunks": file.hunks.iter().flatten().count(),
-                "error": file.error.as_ref().map(|e| e.to_string()),
-            })
-        })
+        .map(|f| f.rel.display().to_string())
         .collect();
     let rate = Rate::of(analysis);
-    let value = serde_json::json!({
-        "files": files,
-        "findings": findings,
-        "checklist": analysis.checklist(),
-        "parse_errors": parse_errors(analysis),
-        "conversion_rate": rate.ratio(),
-        "torch_uses": rate.torch_uses,
-        "converted": rate.converted,
-    });
-    serde_json::to_string_pretty(&value).expect("report serialises") + "\n"
+    let report = Report {
+        files: analysis
+            .files
+            .iter()
+            .zip(&paths)
+            .map(|(file, path)| FileJson {
+                path,
+                findings: file.findings.len(),
+                hunks: file.hunks.iter().flatten().count(),
+                error: file.error.as_ref().map(|e| e.to_string()),
+            })
+            .collect(),
+        findings: Findings {
+            analysis,
+            paths: &paths,
+        },
+        checklist: analysis.checklist(),
+        parse_errors: parse_errors(analysis),
+        conversion_rate: rate.ratio(),
+        torch_uses: rate.torch_uses,
+        converted: rate.converted,
+    };
+    let mut out = std::io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut out, &report)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
 /// A unified diff (paths relative to the project) of everything proposed.

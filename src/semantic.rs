@@ -4,7 +4,7 @@
 
 use crate::parse::ast::{self, Expr, Stmt};
 use crate::parse::visitor::{self, Visitor};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Qualified names of the layers whose MLX versions are channels-last.
 const CHANNEL_LAYERS: &[&str] = &[

@@ -7,8 +7,8 @@ use crate::parse::Ranged;
 use crate::parse::ast::{self, Expr, Stmt};
 use crate::parse::visitor::{self, Visitor};
 use crate::semantic::{ClassInfo, Semantic, self_attribute};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Certainty {
@@ -67,7 +67,7 @@ impl FunctionTensors {
         let mut assignments = Vec::new();
         collect_assignments(body, &mut assignments);
         Self {
-            names: fixpoint(HashSet::new(), &assignments, semantic, None),
+            names: fixpoint(HashSet::default(), &assignments, semantic, None),
         }
     }
 
@@ -76,7 +76,7 @@ impl FunctionTensors {
         semantic: &Semantic,
         class: Option<&ClassInfo>,
     ) -> Self {
-        let mut names = HashSet::new();
+        let mut names = HashSet::default();
         if class.is_some_and(|c| c.is_module)
             && matches!(function.name.as_str(), "forward" | "__call__")
         {

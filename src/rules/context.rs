@@ -6,14 +6,16 @@ use crate::parse::ast::{self, Expr, Stmt};
 use crate::parse::{Ranged, span};
 use crate::semantic::{ClassInfo, Semantic, self_attribute};
 use crate::tensors::{Certainty, FunctionTensors, Judge};
+use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::ops::Range;
 
 pub struct Context<'a> {
     pub text: &'a str,
     pub semantic: &'a Semantic,
     pub class: Option<&'a ast::StmtClassDef>,
+    /// What the semantic model knows of `class` (looked up once per class body).
+    class_info: Option<&'a ClassInfo>,
     pub function: Option<(&'a ast::StmtFunctionDef, FunctionTensors)>,
     /// Tensors bound at module level, seen where no function encloses the node.
     pub module_tensors: FunctionTensors,
@@ -34,6 +36,7 @@ impl<'a> Context<'a> {
             module_tensors: FunctionTensors::infer_module(&module.body, semantic),
             module,
             class: None,
+            class_info: None,
             function: None,
             stmt_stack: Vec::new(),
             expr_stack: Vec::new(),
@@ -42,8 +45,16 @@ impl<'a> Context<'a> {
     }
 
     pub fn class_info(&self) -> Option<&'a ClassInfo> {
-        self.class
-            .and_then(|class| self.semantic.classes.get(class.name.id.as_str()))
+        self.class_info
+    }
+
+    /// Enter (or leave, with `None`) a class body; returns the previous class.
+    pub fn set_class(
+        &mut self,
+        class: Option<&'a ast::StmtClassDef>,
+    ) -> Option<&'a ast::StmtClassDef> {
+        self.class_info = class.and_then(|c| self.semantic.classes.get(c.name.id.as_str()));
+        std::mem::replace(&mut self.class, class)
     }
 
     /// Inside a method (or nested function) of an `nn.Module` subclass.

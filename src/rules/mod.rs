@@ -163,21 +163,30 @@ pub fn check(text: &str, module: &ast::ModModule) -> Vec<Finding> {
     }
     let mut findings: Vec<Finding> = walker.outputs.into_iter().flat_map(|f| f.list).collect();
     unported::claim_rest(&walker.cx, module, &mut findings);
-    let order = |id: &str| {
-        RULES
-            .iter()
-            .position(|r| r.meta().id == id)
-            .unwrap_or(usize::MAX)
-    };
-    findings.sort_by(|a, b| {
-        (a.range.start, std::cmp::Reverse(a.range.end), order(a.rule)).cmp(&(
-            b.range.start,
-            std::cmp::Reverse(b.range.end),
-            order(b.rule),
-        ))
-    });
+    // Stable: findings were collected rule by rule in RULES order, which breaks ties.
+    findings.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
     findings.dedup();
     findings
+}
+
+/// Most nodes are names and literals that no rule rewrites unless they are torch names:
+/// skipping them keeps the walk cheap on large projects.
+fn worth_checking(cx: &Context, expr: &Expr) -> bool {
+    match expr {
+        Expr::Name(_) => cx.torch_name(expr).is_some(),
+        Expr::Attribute(attribute) => {
+            attribute.attr.as_str() == "is_cuda" || cx.torch_name(expr).is_some()
+        }
+        Expr::NumberLiteral(_)
+        | Expr::StringLiteral(_)
+        | Expr::BytesLiteral(_)
+        | Expr::BooleanLiteral(_)
+        | Expr::NoneLiteral(_)
+        | Expr::EllipsisLiteral(_)
+        | Expr::FString(_)
+        | Expr::TString(_) => false,
+        _ => true,
+    }
 }
 
 struct Walker<'a> {
@@ -195,9 +204,9 @@ impl<'a> Visitor<'a> for Walker<'a> {
         self.cx.stmt_stack.push(stmt);
         match stmt {
             Stmt::ClassDef(class) => {
-                let previous = self.cx.class.replace(class);
+                let previous = self.cx.set_class(Some(class));
                 visitor::walk_stmt(self, stmt);
-                self.cx.class = previous;
+                self.cx.set_class(previous);
             }
             Stmt::FunctionDef(function) => {
                 let tensors =
@@ -215,8 +224,10 @@ impl<'a> Visitor<'a> for Walker<'a> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
-        for (rule, out) in RULES.iter().zip(self.outputs.iter_mut()) {
-            rule.check_expr(&self.cx, expr, out);
+        if worth_checking(&self.cx, expr) {
+            for (rule, out) in RULES.iter().zip(self.outputs.iter_mut()) {
+                rule.check_expr(&self.cx, expr, out);
+            }
         }
         self.cx.expr_stack.push(expr);
         visitor::walk_expr(self, expr);
