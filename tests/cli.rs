@@ -1,0 +1,86 @@
+//! The command-line contract: exit codes, the JSON shape of `check`, `diff`'s silence when
+//! nothing is proposed, `rules`/`explain`.
+
+mod common;
+
+use std::process::{Command, Output};
+
+fn portui(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_portui")).args(args).output().expect("portui runs")
+}
+
+fn fixture(name: &str) -> String {
+    common::repo().join("fixtures").join(name).display().to_string()
+}
+
+#[test]
+fn check_exits_1_with_open_work_and_0_on_its_own_port() {
+    let torch = fixture("llama");
+    assert_eq!(portui(&["check", &torch]).status.code(), Some(1));
+    let out = tempfile::tempdir().expect("temp dir");
+    let out_dir = out.path().display().to_string();
+    assert!(portui(&["apply", &torch, "--accept-all", "--out", &out_dir]).status.success());
+    let ported = portui(&["check", &out_dir]);
+    assert_eq!(ported.status.code(), Some(0), "{}", String::from_utf8_lossy(&ported.stdout));
+    let diff = portui(&["diff", &out_dir]);
+    assert!(diff.status.success() && diff.stdout.is_empty(), "{}", String::from_utf8_lossy(&diff.stdout));
+}
+
+#[test]
+fn check_json_has_the_documented_fields() {
+    let output = portui(&["check", &fixture("gpt"), "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    for key in ["files", "findings", "checklist", "parse_errors", "conversion_rate"] {
+        assert!(json.get(key).is_some(), "missing {key}");
+    }
+    let finding = &json["findings"][0];
+    for key in ["rule", "path", "line", "column", "message", "applicability"] {
+        assert!(finding.get(key).is_some(), "finding lacks {key}: {finding}");
+    }
+    let item = &json["checklist"][0];
+    for key in ["id", "title", "status", "open"] {
+        assert!(item.get(key).is_some(), "checklist item lacks {key}: {item}");
+    }
+    assert_eq!(json["checklist"].as_array().map(Vec::len), Some(portui::checklist::ITEMS.len()));
+    let rate = json["conversion_rate"].as_f64().expect("a number");
+    assert!((0.0..=1.0).contains(&rate));
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    assert_eq!(portui(&["check"]).status.code(), Some(2));
+    let missing = portui(&["check", "/nonexistent/portui/project"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/portui/project"));
+    assert_eq!(portui(&["explain", "no-such-rule"]).status.code(), Some(2));
+}
+
+#[test]
+fn every_rule_is_listed_and_explained_in_four_parts() {
+    let listed = portui(&["rules", "--format", "json"]);
+    let rules: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("valid JSON");
+    let rules = rules.as_array().expect("a list");
+    assert_eq!(rules.len(), portui::rules::RULES.len());
+    for rule in rules {
+        let id = rule["id"].as_str().expect("id");
+        let doc = String::from_utf8(portui(&["explain", id]).stdout).expect("utf-8");
+        for part in ["Why:", "Example:", "Fix safety:"] {
+            assert!(doc.contains(part), "{id}'s documentation lacks {part}:\n{doc}");
+        }
+        assert!(portui::checklist::find(rule["checklist"].as_str().expect("checklist")).is_some(), "{id} maps to an unknown checklist item");
+    }
+}
+
+#[test]
+fn apply_without_decisions_or_flags_says_what_to_do() {
+    let project = tempfile::tempdir().expect("temp dir");
+    std::fs::write(project.path().join("m.py"), "import torch\nx = torch.zeros(2, 3)\n").expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_portui"))
+        .args(["apply"])
+        .arg(project.path())
+        .env("XDG_DATA_HOME", project.path().join("data"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--accept-all"));
+}
