@@ -1,6 +1,6 @@
 //! device: remove device management: `.cuda()`, `.cpu()`, `.to(device)`, `.to("mps")`,
-//! `device=` keywords, `torch.device(...)`, `x.device` reads, `torch.cuda.is_available()`
-//! and `with torch.cuda.device(...)`.
+//! `device=` keywords, `torch.device(...)`, `x.device` reads and `torch.cuda.is_available()`
+//! (`with torch.cuda.device(...)` blocks are unwrapped by the no-grad rule).
 //!
 //! Why: MLX has unified memory; arrays are visible to CPU and GPU alike and there is no
 //! device to move to. `.to(dtype)` is a cast and becomes `.astype(dtype)`.
@@ -55,13 +55,6 @@ impl Rule for Device {
                         }
                     } else {
                         out.manual(span(stmt), format!("`{name}` holds a device and is used for more than placement: remove those uses by hand"));
-                    }
-                }
-            }
-            Stmt::With(with) => {
-                for item in &with.items {
-                    if cx.torch_name(call_func(&item.context_expr)).is_some_and(|q| q.starts_with("torch.cuda.device")) {
-                        out.manual(span(&item.context_expr), "`with torch.cuda.device(...)`: remove the with-statement and dedent its body");
                     }
                 }
             }
@@ -132,13 +125,6 @@ impl Device {
             }
             _ => {}
         }
-    }
-}
-
-fn call_func(expr: &Expr) -> &Expr {
-    match expr {
-        Expr::Call(call) => call.func.as_ref(),
-        other => other,
     }
 }
 

@@ -2,7 +2,8 @@
 //! `torch.set_grad_enabled(...)` and autocast contexts and decorators are removed.
 //!
 //! Why: MLX computes gradients only inside `mx.grad`/`nn.value_and_grad`, so there is nothing
-//! to switch off; autocast has no MLX counterpart (use explicit dtypes).
+//! to switch off; autocast has no MLX counterpart (use explicit dtypes); with unified memory
+//! there is no device to enter (`with torch.cuda.device(0):`).
 //!
 //! Example: `@torch.no_grad()` above `def generate(...)` → (decorator removed);
 //! `with torch.no_grad():\n    y = model(x)` → `y = model(x)` (body dedented).
@@ -22,6 +23,7 @@ pub static RULE: NoGrad = NoGrad;
 const CONTEXTS: &[&str] = &[
     "torch.no_grad", "torch.inference_mode", "torch.enable_grad", "torch.set_grad_enabled",
     "torch.autocast", "torch.cuda.amp.autocast", "torch.amp.autocast", "torch.cpu.amp.autocast",
+    "torch.cuda.device",
 ];
 
 impl Rule for NoGrad {
@@ -53,7 +55,10 @@ impl Rule for NoGrad {
                 }
                 match dedent_edits(cx, stmt) {
                     Some(edits) => {
-                        out.safe(span(&with.items[0]), format!("`with {what}`: not needed, body dedented"), edits);
+                        let finding = out.safe(span(&with.items[0]), format!("`with {what}`: not needed, body dedented"), edits);
+                        if what.contains("cuda.device") {
+                            finding.checklist = "device-removed";
+                        }
                     }
                     None => {
                         out.manual(range, format!("`with {what}`: remove it and dedent the body (portui does not dedent blocks with multi-line strings)"));
