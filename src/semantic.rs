@@ -108,11 +108,15 @@ impl Semantic {
 
     /// The qualified name, only when it resolves into torch.
     pub fn torch_name(&self, expr: &Expr) -> Option<String> {
-        let root = leftmost_name(expr)?;
-        if !self.bindings.get(root).is_some_and(|q| is_torch(q)) {
+        if !self.is_torch_rooted(expr) {
             return None;
         }
         self.qualified(expr)
+    }
+
+    /// Whether a name/attribute chain starts at a name bound to torch.
+    pub fn is_torch_rooted(&self, expr: &Expr) -> bool {
+        leftmost_name(expr).is_some_and(|root| self.bindings.get(root).is_some_and(|q| is_torch(q)))
     }
 
     fn class_info(&self, class: &ast::StmtClassDef) -> ClassInfo {

@@ -6,11 +6,18 @@ mod common;
 use std::process::{Command, Output};
 
 fn portui(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_portui")).args(args).output().expect("portui runs")
+    Command::new(env!("CARGO_BIN_EXE_portui"))
+        .args(args)
+        .output()
+        .expect("portui runs")
 }
 
 fn fixture(name: &str) -> String {
-    common::repo().join("fixtures").join(name).display().to_string()
+    common::repo()
+        .join("fixtures")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -19,18 +26,37 @@ fn check_exits_1_with_open_work_and_0_on_its_own_port() {
     assert_eq!(portui(&["check", &torch]).status.code(), Some(1));
     let out = tempfile::tempdir().expect("temp dir");
     let out_dir = out.path().display().to_string();
-    assert!(portui(&["apply", &torch, "--accept-all", "--out", &out_dir]).status.success());
+    assert!(
+        portui(&["apply", &torch, "--accept-all", "--out", &out_dir])
+            .status
+            .success()
+    );
     let ported = portui(&["check", &out_dir]);
-    assert_eq!(ported.status.code(), Some(0), "{}", String::from_utf8_lossy(&ported.stdout));
+    assert_eq!(
+        ported.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ported.stdout)
+    );
     let diff = portui(&["diff", &out_dir]);
-    assert!(diff.status.success() && diff.stdout.is_empty(), "{}", String::from_utf8_lossy(&diff.stdout));
+    assert!(
+        diff.status.success() && diff.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&diff.stdout)
+    );
 }
 
 #[test]
 fn check_json_has_the_documented_fields() {
     let output = portui(&["check", &fixture("gpt"), "--format", "json"]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
-    for key in ["files", "findings", "checklist", "parse_errors", "conversion_rate"] {
+    for key in [
+        "files",
+        "findings",
+        "checklist",
+        "parse_errors",
+        "conversion_rate",
+    ] {
         assert!(json.get(key).is_some(), "missing {key}");
     }
     let finding = &json["findings"][0];
@@ -39,9 +65,15 @@ fn check_json_has_the_documented_fields() {
     }
     let item = &json["checklist"][0];
     for key in ["id", "title", "status", "open"] {
-        assert!(item.get(key).is_some(), "checklist item lacks {key}: {item}");
+        assert!(
+            item.get(key).is_some(),
+            "checklist item lacks {key}: {item}"
+        );
     }
-    assert_eq!(json["checklist"].as_array().map(Vec::len), Some(portui::checklist::ITEMS.len()));
+    assert_eq!(
+        json["checklist"].as_array().map(Vec::len),
+        Some(portui::checklist::ITEMS.len())
+    );
     let rate = json["conversion_rate"].as_f64().expect("a number");
     assert!((0.0..=1.0).contains(&rate));
 }
@@ -65,16 +97,26 @@ fn every_rule_is_listed_and_explained_in_four_parts() {
         let id = rule["id"].as_str().expect("id");
         let doc = String::from_utf8(portui(&["explain", id]).stdout).expect("utf-8");
         for part in ["Why:", "Example:", "Fix safety:"] {
-            assert!(doc.contains(part), "{id}'s documentation lacks {part}:\n{doc}");
+            assert!(
+                doc.contains(part),
+                "{id}'s documentation lacks {part}:\n{doc}"
+            );
         }
-        assert!(portui::checklist::find(rule["checklist"].as_str().expect("checklist")).is_some(), "{id} maps to an unknown checklist item");
+        assert!(
+            portui::checklist::find(rule["checklist"].as_str().expect("checklist")).is_some(),
+            "{id} maps to an unknown checklist item"
+        );
     }
 }
 
 #[test]
 fn apply_without_decisions_or_flags_says_what_to_do() {
     let project = tempfile::tempdir().expect("temp dir");
-    std::fs::write(project.path().join("m.py"), "import torch\nx = torch.zeros(2, 3)\n").expect("write");
+    std::fs::write(
+        project.path().join("m.py"),
+        "import torch\nx = torch.zeros(2, 3)\n",
+    )
+    .expect("write");
     let output = Command::new(env!("CARGO_BIN_EXE_portui"))
         .args(["apply"])
         .arg(project.path())

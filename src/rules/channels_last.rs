@@ -88,7 +88,7 @@ impl Rule for ChannelsLast {
 impl ChannelsLast {
     fn call(&self, cx: &Context, call: &ast::ExprCall, rank: usize, out: &mut Findings) {
         let range = span(call);
-        if let Some((receiver, method)) = method_call(call).filter(|_| cx.torch_name(&call.func).is_none()) {
+        if let Some((receiver, method)) = method_call(call).filter(|_| !cx.is_torch(&call.func)) {
             match method {
                 "size" if call.arguments.args.len() == 1 && channel_sensitive(cx, receiver) => {
                     let Some(index) = int_literal(&call.arguments.args[0]) else { return };

@@ -26,6 +26,7 @@ pub struct Context<'a> {
     pub expr_stack: Vec<&'a Expr>,
     /// Tensor judgements of the current function, set aside while a nested one is walked.
     pub tensor_memo: RefCell<HashMap<(usize, usize), Certainty>>,
+    last_torch_name: RefCell<Option<(usize, Option<String>)>>,
 }
 
 impl<'a> Context<'a> {
@@ -41,6 +42,7 @@ impl<'a> Context<'a> {
             stmt_stack: Vec::new(),
             expr_stack: Vec::new(),
             tensor_memo: RefCell::default(),
+            last_torch_name: RefCell::default(),
         }
     }
 
@@ -80,8 +82,23 @@ impl<'a> Context<'a> {
         .certainty(expr)
     }
 
+    /// The qualified torch name of a name/attribute chain. Rules ask about the same callee
+    /// one after another, so the last answer is kept.
     pub fn torch_name(&self, expr: &Expr) -> Option<String> {
-        self.semantic.torch_name(expr)
+        let key = std::ptr::from_ref(expr) as usize;
+        if let Some((cached, name)) = &*self.last_torch_name.borrow()
+            && *cached == key
+        {
+            return name.clone();
+        }
+        let name = self.semantic.torch_name(expr);
+        *self.last_torch_name.borrow_mut() = Some((key, name.clone()));
+        name
+    }
+
+    /// Whether a name/attribute chain is rooted in a torch import (no allocation).
+    pub fn is_torch(&self, expr: &Expr) -> bool {
+        self.semantic.is_torch_rooted(expr)
     }
 
     pub fn src(&self, node: &impl Ranged) -> &'a str {

@@ -88,7 +88,7 @@ impl Rule for Device {
         }
         // Remove `device=` keywords on any call (torch creation ops mostly).
         if let Some(k) = keyword(call, "device")
-            && cx.torch_name(&call.func).is_none()
+            && !cx.is_torch(&call.func)
             && method_call(call).is_some_and(|(_, m)| matches!(m, "new_zeros" | "new_ones" | "new_full" | "new_empty" | "new_tensor"))
         {
             out.safe(span(k), "device= keyword: MLX has unified memory", vec![super::context::remove_keyword(cx.text, call, k)]);
@@ -146,7 +146,7 @@ fn is_device_value(cx: &Context, expr: &Expr) -> bool {
             ["cuda", "cpu", "mps"].iter().any(|d| v == *d || v.starts_with(&format!("{d}:")))
         }
         Expr::Call(call) => cx.torch_name(&call.func).as_deref() == Some("torch.device"),
-        Expr::Attribute(a) => a.attr.as_str() == "device" && cx.torch_name(expr).is_none(),
+        Expr::Attribute(a) => a.attr.as_str() == "device" && !cx.is_torch(expr),
         Expr::If(i) => is_device_value(cx, &i.body) && is_device_value(cx, &i.orelse),
         _ => false,
     }

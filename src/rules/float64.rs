@@ -32,7 +32,7 @@ impl Rule for Float64 {
                 if let Some((receiver, "double")) = method_call(call)
                     && call.arguments.is_empty()
                     && cx.tensor(receiver) != crate::tensors::Certainty::NotTensor
-                    && cx.torch_name(receiver).is_none()
+                    && !cx.is_torch(receiver)
                 {
                     out.manual(span(call), message);
                 }

@@ -32,7 +32,7 @@ impl Rule for Inplace {
         let Stmt::Expr(statement) = stmt else { return };
         let Expr::Call(call) = statement.value.as_ref() else { return };
         let Some((x, method)) = method_call(call) else { return };
-        if !method.ends_with('_') || method.starts_with('_') || cx.torch_name(x).is_some() || matches!(method, "masked_fill_" | "requires_grad_") {
+        if !method.ends_with('_') || method.starts_with('_') || cx.is_torch(x) || matches!(method, "masked_fill_" | "requires_grad_") {
             return;
         }
         if cx.tensor(x) == Certainty::NotTensor || !matches!(x, Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)) {

@@ -42,7 +42,7 @@ impl Rule for MaskedFill {
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else { return };
         let Some((receiver, method)) = method_call(call) else { return };
-        if !matches!(method, "masked_fill" | "masked_fill_") || cx.torch_name(receiver).is_some() {
+        if !matches!(method, "masked_fill" | "masked_fill_") || cx.is_torch(receiver) {
             return;
         }
         let (Some(mask), Some(value)) = (argument(call, 0, "mask"), argument(call, 1, "value")) else { return };

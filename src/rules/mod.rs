@@ -150,6 +150,7 @@ pub fn check(text: &str, module: &ast::ModModule) -> Vec<Finding> {
     }
     let mut walker = Walker {
         cx: Context::new(text, &semantic, module),
+        torch_chains: Vec::new(),
         outputs: RULES
             .iter()
             .map(|rule| Findings {
@@ -162,7 +163,7 @@ pub fn check(text: &str, module: &ast::ModModule) -> Vec<Finding> {
         walker.visit_stmt(stmt);
     }
     let mut findings: Vec<Finding> = walker.outputs.into_iter().flat_map(|f| f.list).collect();
-    unported::claim_rest(&walker.cx, module, &mut findings);
+    unported::claim_rest(&walker.cx, &walker.torch_chains, &mut findings);
     // Stable: findings were collected rule by rule in RULES order, which breaks ties.
     findings.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
     findings.dedup();
@@ -173,10 +174,8 @@ pub fn check(text: &str, module: &ast::ModModule) -> Vec<Finding> {
 /// skipping them keeps the walk cheap on large projects.
 fn worth_checking(cx: &Context, expr: &Expr) -> bool {
     match expr {
-        Expr::Name(_) => cx.torch_name(expr).is_some(),
-        Expr::Attribute(attribute) => {
-            attribute.attr.as_str() == "is_cuda" || cx.torch_name(expr).is_some()
-        }
+        Expr::Name(_) => cx.is_torch(expr),
+        Expr::Attribute(attribute) => attribute.attr.as_str() == "is_cuda" || cx.is_torch(expr),
         Expr::NumberLiteral(_)
         | Expr::StringLiteral(_)
         | Expr::BytesLiteral(_)
@@ -191,6 +190,8 @@ fn worth_checking(cx: &Context, expr: &Expr) -> bool {
 
 struct Walker<'a> {
     cx: Context<'a>,
+    /// Maximal name/attribute chains rooted in torch, for the `unported` rule.
+    torch_chains: Vec<&'a Expr>,
     outputs: Vec<Findings>,
 }
 
@@ -224,6 +225,13 @@ impl<'a> Visitor<'a> for Walker<'a> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
+        let chain_continues = matches!(self.cx.parent_expr(), Some(Expr::Attribute(parent)) if std::ptr::eq(parent.value.as_ref(), expr));
+        if matches!(expr, Expr::Name(_) | Expr::Attribute(_))
+            && !chain_continues
+            && self.cx.is_torch(expr)
+        {
+            self.torch_chains.push(expr);
+        }
         if worth_checking(&self.cx, expr) {
             for (rule, out) in RULES.iter().zip(self.outputs.iter_mut()) {
                 rule.check_expr(&self.cx, expr, out);

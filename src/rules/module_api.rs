@@ -50,7 +50,7 @@ impl Rule for ModuleApi {
             Expr::Compare(compare) => self.bias_check(cx, compare, out),
             Expr::Call(call) => {
                 let Some((receiver, method)) = method_call(call) else { return };
-                if cx.torch_name(receiver).is_some() || !module_like(cx, receiver) {
+                if cx.is_torch(receiver) || !module_like(cx, receiver) {
                     return;
                 }
                 let range = span(call);
@@ -86,7 +86,7 @@ impl ModuleApi {
     fn parameter_iteration(&self, cx: &Context, target: &Expr, iter: &Expr, out: &mut Findings) {
         let Expr::Call(call) = iter else { return };
         let Some((owner, method)) = method_call(call) else { return };
-        if !call.arguments.is_empty() || cx.torch_name(owner).is_some() || !module_like(cx, owner) {
+        if !call.arguments.is_empty() || cx.is_torch(owner) || !module_like(cx, owner) {
             return;
         }
         let range = span(call);

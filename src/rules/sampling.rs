@@ -30,7 +30,7 @@ impl Rule for Sampling {
         let Expr::Call(call) = expr else { return };
         let range = span(call);
         let method = match call.func.as_ref() {
-            Expr::Attribute(a) if cx.torch_name(&call.func).is_none() && cx.tensor(&a.value) == crate::tensors::Certainty::Tensor => Some((a.value.as_ref(), a.attr.as_str())),
+            Expr::Attribute(a) if !cx.is_torch(&call.func) && cx.tensor(&a.value) == crate::tensors::Certainty::Tensor => Some((a.value.as_ref(), a.attr.as_str())),
             _ => None,
         };
         let q = cx.torch_name(&call.func);

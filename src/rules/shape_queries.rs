@@ -28,7 +28,7 @@ impl Rule for ShapeQueries {
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else { return };
         let Some((receiver, method)) = method_call(call) else { return };
-        if !matches!(method, "size" | "dim" | "numel" | "ndimension" | "nelement") || cx.torch_name(receiver).is_some() {
+        if !matches!(method, "size" | "dim" | "numel" | "ndimension" | "nelement") || cx.is_torch(receiver) {
             return;
         }
         let (applicability, caveat) = match cx.tensor(receiver) {

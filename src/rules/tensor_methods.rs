@@ -85,7 +85,7 @@ impl Rule for TensorMethods {
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else { return };
         let Some((receiver, method)) = method_call(call) else { return };
-        if cx.torch_name(receiver).is_some() || !(plain_positional(call) || method == "view") {
+        if cx.is_torch(receiver) || !(plain_positional(call) || method == "view") {
             return; // torch.<fn>(...) is tensor-ops' business; *args hide positions
         }
         let certainty = cx.tensor(receiver);

@@ -39,7 +39,7 @@ impl Rule for Transpose {
             return;
         }
         let Some((receiver, method)) = method_call(call) else { return };
-        if cx.torch_name(receiver).is_some() {
+        if cx.is_torch(receiver) {
             return;
         }
         let certainty = cx.tensor(receiver);

@@ -9,9 +9,8 @@
 //! argument names and defaults.
 
 use super::{Context, Finding, Rule, RuleMeta};
-use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::ast::Expr;
 use crate::parse::span;
-use crate::parse::visitor::{self, Visitor};
 
 pub struct Unported;
 pub static RULE: Unported = Unported;
@@ -22,49 +21,37 @@ impl Rule for Unported {
     }
 }
 
-/// Add a manual finding for every maximal torch name chain not inside another finding.
-pub fn claim_rest(cx: &Context, module: &ast::ModModule, findings: &mut Vec<Finding>) {
+/// Add a manual finding for every maximal torch name chain (collected during the walk) that
+/// no other finding covers.
+pub fn claim_rest(cx: &Context, chains: &[&Expr], findings: &mut Vec<Finding>) {
     let meta = RULE.meta();
-    let mut chains = Chains { cx, found: Vec::new() };
-    for stmt in &module.body {
-        chains.visit_stmt(stmt);
-    }
     let mut claimed: Vec<std::ops::Range<usize>> = findings.iter().map(|f| f.range.clone()).collect();
     claimed.sort_by_key(|r| r.start);
-    for (range, name) in chains.found {
-        let covered = claimed.iter().any(|c| c.start <= range.start && range.end <= c.end);
-        if !covered {
-            findings.push(Finding {
-                rule: meta.id,
-                checklist: meta.checklist,
-                range,
-                message: format!("`{name}` has no portui rewrite; port it by hand"),
-                applicability: crate::fix::Applicability::Manual,
-                edits: Vec::new(),
-                weights: Vec::new(),
-            });
+    // furthest[i]: the largest end among claimed[..=i], so one binary search answers
+    // "does any claimed range starting at or before this one reach past its end?".
+    let furthest: Vec<usize> = claimed
+        .iter()
+        .scan(0, |max, r| {
+            *max = (*max).max(r.end);
+            Some(*max)
+        })
+        .collect();
+    for chain in chains {
+        let range = span(*chain);
+        let before = claimed.partition_point(|c| c.start <= range.start);
+        let covered = before > 0 && furthest[before - 1] >= range.end;
+        if covered {
+            continue;
         }
-    }
-}
-
-struct Chains<'c, 'a> {
-    cx: &'c Context<'a>,
-    found: Vec<(std::ops::Range<usize>, String)>,
-}
-
-impl<'a> Visitor<'a> for Chains<'_, '_> {
-    fn visit_stmt(&mut self, stmt: &'a Stmt) {
-        if !matches!(stmt, Stmt::Import(_) | Stmt::ImportFrom(_)) {
-            visitor::walk_stmt(self, stmt);
-        }
-    }
-    fn visit_expr(&mut self, expr: &'a Expr) {
-        if matches!(expr, Expr::Name(_) | Expr::Attribute(_))
-            && let Some(name) = self.cx.torch_name(expr)
-        {
-            self.found.push((span(expr), name));
-            return; // the maximal chain only
-        }
-        visitor::walk_expr(self, expr);
+        let Some(name) = cx.torch_name(chain) else { continue };
+        findings.push(Finding {
+            rule: meta.id,
+            checklist: meta.checklist,
+            range,
+            message: format!("`{name}` has no portui rewrite; port it by hand"),
+            applicability: crate::fix::Applicability::Manual,
+            edits: Vec::new(),
+            weights: Vec::new(),
+        });
     }
 }
