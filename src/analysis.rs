@@ -182,11 +182,13 @@ fn analyse_file(rel: &Path, text: Result<String, FileError>) -> FileAnalysis {
             });
         }
     }
-    analysis.hunks = analysis
-        .findings
-        .iter()
-        .map(|f| (!f.edits.is_empty()).then(|| hunk_id(&source.text, f)))
-        .collect();
+    analysis.hunks = crate::hunk::distinct(
+        analysis
+            .findings
+            .iter()
+            .map(|f| (!f.edits.is_empty()).then(|| hunk_id(&source.text, f)))
+            .collect(),
+    );
     analysis.checklist = checklist::for_file(&source.text, &analysis.findings);
     analysis.source = Some(source);
     analysis

@@ -44,6 +44,26 @@ pub fn hunk_id(text: &str, finding: &Finding) -> HunkId {
     HunkId(fnv1a(&[finding.rule, local, &replacement]))
 }
 
+/// Identical lines with identical rewrites (`k = k.view(...)` twice) would share an id, and
+/// so a decision: the n-th repeat gets the id mixed with n, which stays stable as long as
+/// the repeats keep their order.
+pub fn distinct(ids: Vec<Option<HunkId>>) -> Vec<Option<HunkId>> {
+    let mut seen: std::collections::HashMap<HunkId, u64> = std::collections::HashMap::new();
+    ids.into_iter()
+        .map(|id| {
+            id.map(|id| {
+                let count = seen.entry(id).or_insert(0);
+                *count += 1;
+                if *count == 1 {
+                    id
+                } else {
+                    HunkId(fnv1a(&[&id.to_string(), &count.to_string()]))
+                }
+            })
+        })
+        .collect()
+}
+
 fn shift(edit: &crate::fix::Edit, by: usize) -> crate::fix::Edit {
     use crate::fix::Piece;
     crate::fix::Edit {
@@ -88,4 +108,19 @@ pub fn unified_diff(old: &str, new: &str, old_label: &str, new_label: &str) -> S
         .context_radius(3)
         .header(old_label, new_label)
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_hunks_get_distinct_stable_ids() {
+        let ids = vec![Some(HunkId(7)), None, Some(HunkId(7)), Some(HunkId(9))];
+        let first = distinct(ids.clone());
+        assert_eq!(first, distinct(ids));
+        assert_eq!(first[0], Some(HunkId(7)));
+        assert_ne!(first[0], first[2]);
+        assert_eq!(first[3], Some(HunkId(9)));
+    }
 }
