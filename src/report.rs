@@ -52,9 +52,9 @@ pub fn anything_open(analysis: &ProjectAnalysis) -> bool {
         .any(|f| !f.findings.is_empty() || f.error.is_some())
         || !analysis.walk_errors.is_empty()
         || analysis
-            .checklist()
+            .files
             .iter()
-            .any(|e| e.status == Status::Open)
+            .any(|f| f.checklist.iter().any(|e| e.status == Status::Open))
 }
 
 pub fn check_text(analysis: &ProjectAnalysis) -> String {

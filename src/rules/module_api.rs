@@ -50,7 +50,8 @@ impl Rule for ModuleApi {
             Expr::Compare(compare) => self.bias_check(cx, compare, out),
             Expr::Call(call) => {
                 let Some((receiver, method)) = method_call(call) else { return };
-                if cx.is_torch(receiver) || !module_like(cx, receiver) {
+                let relevant = matches!(method, "state_dict" | "load_state_dict" | "requires_grad_");
+                if !relevant || cx.is_torch(receiver) || !module_like(cx, receiver) {
                     return;
                 }
                 let range = span(call);
@@ -86,7 +87,8 @@ impl ModuleApi {
     fn parameter_iteration(&self, cx: &Context, target: &Expr, iter: &Expr, out: &mut Findings) {
         let Expr::Call(call) = iter else { return };
         let Some((owner, method)) = method_call(call) else { return };
-        if !call.arguments.is_empty() || cx.is_torch(owner) || !module_like(cx, owner) {
+        let relevant = matches!(method, "parameters" | "named_parameters");
+        if !relevant || !call.arguments.is_empty() || cx.is_torch(owner) || !module_like(cx, owner) {
             return;
         }
         let range = span(call);
