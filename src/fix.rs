@@ -87,8 +87,25 @@ impl Edit {
             .any(|hole| hole.start <= inner.start && inner.end <= hole.end)
     }
 
+    /// Replaces its range with nothing.
+    fn is_deletion(&self) -> bool {
+        self.pieces
+            .iter()
+            .all(|p| matches!(p, Piece::Text(t) if t.is_empty()))
+    }
+
+    fn swallows(&self, inner: &Range<usize>) -> bool {
+        self.is_deletion()
+            && !self.range.is_empty()
+            && self.range.start <= inner.start
+            && inner.end <= self.range.end
+    }
+
     fn compatible(&self, other: &Edit) -> bool {
         let disjoint = self.range.end <= other.range.start || other.range.end <= self.range.start;
+        if self.swallows(&other.range) || other.swallows(&self.range) {
+            return true;
+        }
         let same_insertion_point = self.range.is_empty()
             && other.range.is_empty()
             && self.range.start == other.range.start;
@@ -171,8 +188,8 @@ pub fn select_compatible<'a>(fixes: impl IntoIterator<Item = &'a Fix>) -> (Vec<u
 /// Apply mutually compatible edits to `text`. Edits nested in a hole are rendered inside it.
 pub fn apply_edits(text: &str, edits: &[&Edit]) -> String {
     let mut sorted: Vec<&Edit> = edits.to_vec();
-    // By start; at one start, insertions first (unless a hole there hosts them, see
-    // `render`), then outer edits before the edits nested in them.
+    // By start; at one start, insertions first (they render before an edit starting there),
+    // then outer edits before the edits nested in them.
     sorted.sort_by_key(|edit| {
         (
             edit.range.start,
@@ -181,48 +198,44 @@ pub fn apply_edits(text: &str, edits: &[&Edit]) -> String {
         )
     });
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    let mut rendered = vec![false; sorted.len()];
-    render(text, 0..text.len(), &sorted, &mut rendered, &mut out);
+    render(text, 0..text.len(), &sorted, &mut Vec::new(), &mut out);
     out
 }
 
-fn render(
+/// Render `within`, with the edits inside it. A hole is rendered afresh each time it appears
+/// (a template may use one hole twice), with the edits nested in it; `hosts` are the edits
+/// whose holes are being rendered. An insertion exactly at a host's start or end belongs
+/// outside that host (it was rendered, or will be, next to it), never inside its hole.
+fn render<'e>(
     text: &str,
     within: Range<usize>,
-    edits: &[&Edit],
-    rendered: &mut [bool],
+    edits: &[&'e Edit],
+    hosts: &mut Vec<&'e Edit>,
     out: &mut String,
 ) {
     let first = edits.partition_point(|edit| edit.range.start < within.start);
     let mut cursor = within.start;
-    for index in first..edits.len() {
-        let edit = edits[index];
+    for &edit in &edits[first..] {
         if edit.range.start > within.end {
             break;
         }
-        let hosted_by_later = edit.range.is_empty()
-            && edits[index + 1..]
-                .iter()
-                .enumerate()
-                .take_while(|(_, later)| later.range.start == edit.range.start)
-                .any(|(i, later)| {
-                    !rendered[index + 1 + i] && !later.range.is_empty() && later.hosts(&edit.range)
-                });
-        if rendered[index]
-            || edit.range.end > within.end
-            || edit.range.start < cursor
-            || hosted_by_later
-        {
-            continue; // done already, outside this window, or belongs inside another edit's hole
+        let is_host = hosts.iter().any(|host| std::ptr::eq(*host, edit));
+        let at_host_boundary = edit.range.is_empty()
+            && hosts.iter().any(|host| {
+                host.range.start == edit.range.start || host.range.end == edit.range.start
+            });
+        if edit.range.end > within.end || edit.range.start < cursor || is_host || at_host_boundary {
+            continue; // outside this window, nested in an edit already rendered, or outside its host
         }
-        rendered[index] = true;
         out.push_str(&text[cursor..edit.range.start]);
+        hosts.push(edit);
         for piece in &edit.pieces {
             match piece {
                 Piece::Text(literal) => out.push_str(literal),
-                Piece::Source(hole) => render(text, hole.clone(), edits, rendered, out),
+                Piece::Source(hole) => render(text, hole.clone(), edits, hosts, out),
             }
         }
+        hosts.pop();
         cursor = edit.range.end;
     }
     out.push_str(&text[cursor..within.end]);
@@ -302,11 +315,38 @@ mod tests {
     }
 
     #[test]
-    fn insertion_hosted_by_a_hole_at_the_host_start() {
-        let text = "x";
-        let host = Edit::template(0..1, vec![txt("f("), src(0..1), txt(")")]);
-        let inner = Edit::insert(0, "-");
-        assert_eq!(apply_edits(text, &[&host, &inner]), "f(-x)");
+    fn insertion_at_a_host_start_goes_before_the_host() {
+        // torch.randint(x.detach().sum(), ...): randint inserts `0, ` before its first argument,
+        // which starts where the detach rewrite starts.
+        let text = "x.detach().sum()";
+        let host = Edit::template(0..10, vec![txt("mx.stop_gradient("), src(0..1), txt(")")]);
+        let before = Edit::insert(0, "0, ");
+        assert_eq!(
+            apply_edits(text, &[&host, &before]),
+            "0, mx.stop_gradient(x).sum()"
+        );
+    }
+
+    #[test]
+    fn a_hole_used_twice_gets_its_nested_edits_twice() {
+        let text = "f(h)";
+        let twice = Edit::template(
+            0..4,
+            vec![txt("["), src(2..3), txt(", 2 * "), src(2..3), txt("]")],
+        );
+        let inner = Edit::replace(2..3, "H");
+        assert_eq!(apply_edits(text, &[&twice, &inner]), "[H, 2 * H]");
+    }
+
+    #[test]
+    fn a_deleted_line_swallows_edits_inside_it() {
+        let text = "    x.cuda()\n    y\n";
+        let dedent = Fix::safe(vec![Edit::delete(0..4), Edit::delete(13..17)]);
+        let delete_line = Fix::safe(vec![Edit::delete(0..13)]);
+        let (kept, conflicting) = select_compatible([&dedent, &delete_line]);
+        assert_eq!((kept.len(), conflicting.len()), (2, 0));
+        let edits: Vec<&Edit> = dedent.edits.iter().chain(&delete_line.edits).collect();
+        assert_eq!(apply_edits(text, &edits), "y\n");
     }
 
     #[test]

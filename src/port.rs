@@ -77,16 +77,36 @@ pub fn port(
     }
     let edited = apply_edits(original, &edits);
     let still_torch = torch_names_still_used(original, &edits);
-    parse_module(&edited).map_err(|e| {
-        let line_number = edited[..e.offset.min(edited.len())].matches('\n').count() + 1;
-        let line = edited.lines().nth(line_number - 1).unwrap_or("").trim();
-        PortError {
-            message: format!(
-                "the accepted edits produce code that does not parse ({} at port line {line_number}: `{line}`); nothing was written",
-                e.message
-            ),
+    let edited = match parse_module(&edited) {
+        Ok(_) => edited,
+        // Removing every statement of a block (device moves under `if use_cuda:`) leaves it
+        // empty: such a block gets `pass`.
+        Err(error) => {
+            match fill_empty_blocks(&edited).filter(|filled| parse_module(filled).is_ok()) {
+                Some(filled) => filled,
+                None => {
+                    let line_number = edited[..error.offset.min(edited.len())]
+                        .matches('\n')
+                        .count()
+                        + 1;
+                    let line = edited.lines().nth(line_number - 1).unwrap_or("").trim();
+                    return Err(PortError {
+                        message: format!(
+                            "the accepted edits produce code that does not parse ({} at port line {line_number}: `{line}`); nothing was written",
+                            error.message
+                        ),
+                    });
+                }
+            }
         }
-    })?;
+    };
+    if let Some(duplicate) = duplicate_keyword(&edited) {
+        return Err(PortError {
+            message: format!(
+                "the accepted edits pass `{duplicate}` twice to one call; nothing was written"
+            ),
+        });
+    }
     let text = normalise_imports(&edited, &still_torch)?;
     let uses_shims = text.contains(SHIMS_MODULE);
     Ok(Ported {
@@ -95,6 +115,66 @@ pub fn port(
         conflicts,
         uses_shims,
     })
+}
+
+/// Insert `pass` into blocks left without statements: a line ending in `:` whose next code
+/// line is not indented deeper.
+fn fill_empty_blocks(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut changed = false;
+    for (index, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        let code = line.split('#').next().unwrap_or("").trim_end();
+        if !code.ends_with(':') {
+            continue;
+        }
+        let next = lines[index + 1..]
+            .iter()
+            .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+        if next.is_none_or(|next| indent(next) <= indent(line)) {
+            if !line.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(&format!("{}    pass\n", &line[..indent(line)]));
+            changed = true;
+        }
+    }
+    changed.then_some(out)
+}
+
+/// The first keyword passed twice to one call (the parser accepts it; Python does not).
+fn duplicate_keyword(text: &str) -> Option<String> {
+    #[derive(Default)]
+    struct Duplicates {
+        found: Option<String>,
+    }
+    impl<'a> Visitor<'a> for Duplicates {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                let names: Vec<&str> = call
+                    .arguments
+                    .keywords
+                    .iter()
+                    .filter_map(|k| k.arg.as_ref().map(|a| a.as_str()))
+                    .collect();
+                for (i, name) in names.iter().enumerate() {
+                    if names[..i].contains(name) && self.found.is_none() {
+                        self.found = Some((*name).to_string());
+                    }
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let module = parse_module(text).ok()?;
+    let mut duplicates = Duplicates::default();
+    module
+        .body
+        .iter()
+        .for_each(|stmt| duplicates.visit_stmt(stmt));
+    duplicates.found
 }
 
 /// Local names bound to torch that still have uses not replaced by an accepted edit.

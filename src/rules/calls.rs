@@ -81,16 +81,34 @@ pub fn pack_shape_varargs(call: &ast::ExprCall, from: usize) -> Vec<Edit> {
     }
 }
 
+/// An edit adding `argument` (e.g. `ddof=1`) after the call's last argument, so a trailing
+/// comma (`f(\n    x,\n)`) stays valid.
+pub fn append_argument(call: &ast::ExprCall, argument: &str) -> Edit {
+    match arguments_inner(call) {
+        Some(inner) => Edit::insert(inner.end, format!(", {argument}")),
+        None => Edit::insert(span(&call.arguments).start + 1, argument),
+    }
+}
+
+/// Range of `.method(...)` in `receiver.method(...)`, from the dot: deleting it keeps any
+/// parentheses around the receiver (`(x + 1).contiguous()` → `(x + 1)`).
+pub fn method_suffix(text: &str, call: &ast::ExprCall) -> Option<Range<usize>> {
+    let Expr::Attribute(attribute) = call.func.as_ref() else {
+        return None;
+    };
+    let dot = text[..span(&attribute.attr).start].rfind('.')?;
+    Some(dot..span(call).end)
+}
+
 /// `clamp(x, min=a)` → `clip(x, a_min=a, a_max=None)`: MLX's clip needs both bounds (None
 /// for an open side). `first_bound` is the position of `min` among positional arguments.
 pub fn missing_clip_bound(call: &ast::ExprCall, first_bound: usize) -> Option<Edit> {
     let has = |name: &str, position: usize| {
         call.arguments.find_keyword(name).is_some() || call.arguments.args.len() > position
     };
-    let end = span(&call.arguments).end - 1;
     match (has("min", first_bound), has("max", first_bound + 1)) {
-        (true, false) => Some(Edit::insert(end, ", a_max=None")),
-        (false, true) => Some(Edit::insert(end, ", a_min=None")),
+        (true, false) => Some(append_argument(call, "a_max=None")),
+        (false, true) => Some(append_argument(call, "a_min=None")),
         _ => None,
     }
 }

@@ -135,19 +135,41 @@ impl ChannelsLast {
         }
     }
 
-    /// `dim=1` on an op over feature maps → the channels-last axis.
+    /// The axis argument (`dim=1`, `dim=(2, 3)`, or positional: `x.mean(1)`,
+    /// `torch.cat(xs, 1)`) of an op over feature maps → the channels-last axes.
     fn dim_keyword(&self, cx: &Context, call: &ast::ExprCall, data: &Expr, rank: usize, out: &mut Findings) {
         if !channel_sensitive(cx, data) {
             return;
         }
-        let Some(k) = keyword(call, "dim") else { return };
-        let Some(index) = int_literal(&k.value) else { return };
-        let Some(new) = remap(index, rank) else { return };
-        if new != index {
-            out.review(span(&k.value), format!("dim={index} of a feature map is axis {new} channels-last"), vec![Edit::replace(span(&k.value), new.to_string())]);
+        let positional = if method_call(call).is_some() && !cx.is_torch(&call.func) { 0 } else { 1 };
+        let takes_axis = match call.func.as_ref() {
+            Expr::Attribute(a) => AXIS_OPS.contains(&a.attr.as_str()),
+            _ => false,
+        };
+        let Some(dim) = keyword(call, "dim").map(|k| &k.value).or_else(|| takes_axis.then(|| call.arguments.args.get(positional)).flatten()) else { return };
+        let indices: Vec<i64> = match dim {
+            Expr::Tuple(t) => t.elts.iter().map(int_literal).collect::<Option<_>>().unwrap_or_default(),
+            Expr::List(l) => l.elts.iter().map(int_literal).collect::<Option<_>>().unwrap_or_default(),
+            single => int_literal(single).into_iter().collect(),
+        };
+        let Some(mapped) = indices.iter().map(|&i| remap(i, rank)).collect::<Option<Vec<i64>>>() else { return };
+        if mapped.is_empty() || mapped == indices {
+            return;
         }
+        let text = match dim {
+            Expr::Tuple(_) | Expr::List(_) => format!("({})", mapped.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")),
+            _ => mapped[0].to_string(),
+        };
+        let message = format!("axis {} of a feature map is axis {text} channels-last", cx.src(dim));
+        out.review(span(dim), message, vec![Edit::replace(span(dim), text)]);
     }
 }
+
+/// Ops whose first argument after the data (or the receiver) is an axis.
+const AXIS_OPS: &[&str] = &[
+    "cat", "stack", "concatenate", "sum", "mean", "amax", "amin", "max", "min", "argmax", "argmin",
+    "softmax", "log_softmax", "cumsum", "prod", "var", "std", "norm", "logsumexp", "all", "any",
+];
 
 /// Rank of this module's feature maps when it is channels-last and we are in a method.
 fn feature_rank(cx: &Context) -> Option<usize> {
@@ -210,10 +232,17 @@ pub fn channel_sensitive(cx: &Context, expr: &Expr) -> bool {
     if feature_rank(cx).is_none() || cx.tensor(expr) != Certainty::Tensor {
         return false;
     }
-    let Expr::Name(name) = expr else { return true };
+    let Expr::Name(name) = expr else { return !flattened_chain(expr) };
     let Some((function, _)) = &cx.function else { return false };
     let flattened_at = first_flatten(function, name.id.as_str());
     flattened_at.is_none_or(|at| span(expr).start <= at)
+}
+
+/// `g.view(n, -1).sum(1)`: a method chain that flattens the feature map on the way.
+fn flattened_chain(expr: &Expr) -> bool {
+    let Expr::Call(call) = expr else { return false };
+    let Some((receiver, method)) = method_call(call) else { return false };
+    (matches!(method, "view" | "reshape" | "flatten") && flattens(call, method)) || flattened_chain(receiver)
 }
 
 /// Offset of the first `name = <name>.view(N, -1)`-style statement in a function.

@@ -238,11 +238,40 @@ pub fn hole(node: &impl Ranged) -> Piece {
     Piece::Source(span(node))
 }
 
+/// Names, attributes, calls, subscripts and literals bind tighter than any operator.
+fn is_atom(node: &Expr) -> bool {
+    matches!(
+        node,
+        Expr::Name(_)
+            | Expr::Attribute(_)
+            | Expr::Call(_)
+            | Expr::Subscript(_)
+            | Expr::NumberLiteral(_)
+            | Expr::List(_)
+            | Expr::Tuple(_)
+            | Expr::Dict(_)
+            | Expr::StringLiteral(_)
+    )
+}
+
+/// An operand for an operator context: atoms as they are, anything else parenthesised
+/// (`F.linear(x + h, w)` → `((x + h) @ w.T)`, not `(x + h @ w.T)`).
+pub fn operand(node: &Expr) -> Vec<Piece> {
+    if is_atom(node) {
+        vec![hole(node)]
+    } else {
+        vec![text("("), hole(node), text(")")]
+    }
+}
+
 /// A hole for an expression that a postfix (`.shape`, `[i]`, `.astype(...)`) will follow:
 /// it keeps the parentheses the source had around it, since a receiver like `(x * 2)` needs
 /// them (ruff's ranges exclude parentheses).
-pub fn postfix_hole(text: &str, node: &impl Ranged) -> Piece {
+pub fn postfix_hole(text: &str, node: &Expr) -> Piece {
     let range = span(node);
+    if is_atom(node) {
+        return Piece::Source(range);
+    }
     let before = text[..range.start].trim_end();
     let after = text[range.end..].trim_start();
     if before.ends_with('(') && after.starts_with(')') {

@@ -99,7 +99,8 @@ impl Rule for Device {
                 if call.arguments.keywords.iter().all(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "non_blocking"))
                     && !is_statement_expr(cx, expr) =>
             {
-                out.safe(range.clone(), format!(".{method}(): not needed with unified memory"), vec![Edit::delete(span(receiver).end..range.end)]);
+                let Some(suffix) = super::calls::method_suffix(cx.text, call) else { return };
+                out.safe(range.clone(), format!(".{method}(): not needed with unified memory"), vec![Edit::delete(suffix)]);
             }
             "to" => self.to_call(cx, call, receiver, expr, out),
             _ => {}
@@ -118,7 +119,8 @@ impl Device {
                 out.safe(range, ".to(dtype) is a cast: astype (device part dropped)", vec![edit]);
             }
             (None, true) if !is_statement_expr(cx, expr) => {
-                out.safe(range.clone(), ".to(device): not needed with unified memory", vec![Edit::delete(span(receiver).end..range.end)]);
+                let Some(suffix) = super::calls::method_suffix(cx.text, call) else { return };
+                out.safe(range.clone(), ".to(device): not needed with unified memory", vec![Edit::delete(suffix)]);
             }
             (None, false) if call.arguments.args.len() == 1 && call.arguments.keywords.is_empty() => {
                 out.manual(range, ".to(x): cannot tell whether x is a device or a dtype; remove it for a device, use .astype(x) for a dtype");

@@ -16,7 +16,7 @@
 //! `F.interpolate`, losses with class weights).
 
 use super::calls::{keyword_edits, plain_positional, rename_callee};
-use super::context::{argument, hole, keyword, text};
+use super::context::{argument, hole, keyword, operand, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
 use crate::parse::ast::Expr;
@@ -88,9 +88,14 @@ impl Rule for Functional {
             }
             "linear" => {
                 let (Some(x), Some(w)) = (argument(call, 0, "input"), argument(call, 1, "weight")) else { return };
-                let mut pieces = vec![text("("), hole(x), text(" @ "), hole(w), text(".T")];
+                let mut pieces = vec![text("(")];
+                pieces.extend(operand(x));
+                pieces.push(text(" @ "));
+                pieces.extend(operand(w));
+                pieces.push(text(".T"));
                 if let Some(b) = argument(call, 2, "bias") {
-                    pieces.extend([text(" + "), hole(b)]);
+                    pieces.push(text(" + "));
+                    pieces.extend(operand(b));
                 }
                 pieces.push(text(")"));
                 out.safe(range.clone(), "F.linear(x, w, b) → x @ w.T + b", vec![Edit::template(range, pieces)]);

@@ -49,8 +49,12 @@ const SAME: &[(&str, &str)] = &[
 
 const KEYWORDS: &[(&str, &str)] = &[
     ("elementwise_affine", "affine"), ("normalized_shape", "dims"), ("num_channels", "dims"),
-    ("embedding_dim", "dims"), ("approximate", "approx"), ("dim", "axis"),
+    ("embedding_dim", "dims"), ("approximate", "approx"), ("num_embeddings", "num_embeddings"),
+    ("in_features", "input_dims"), ("out_features", "output_dims"),
 ];
+
+/// MLX activation layers that take no arguments; torch's argument values they fix.
+const ARGUMENTLESS: &[(&str, &str)] = &[("Softmax", "-1"), ("LogSoftmax", "-1"), ("Softmin", "-1"), ("Softplus", ""), ("HardTanh", ""), ("Hardtanh", "")];
 
 const MANUAL: &[(&str, &str)] = &[
     ("MultiheadAttention", "nn.MultiHeadAttention takes (dims, num_heads), is batch-first and returns only the output: port its call sites by hand"),
@@ -98,6 +102,18 @@ impl Rule for Layers {
             return;
         }
         let Some((_, to)) = SAME.iter().find(|(n, _)| *n == name) else { return };
+        if let Some((_, default)) = ARGUMENTLESS.iter().find(|(n, _)| *n == name || *n == *to) {
+            let arguments: Vec<&str> = call.arguments.iter_source_order().map(|a| match a {
+                ast::ArgOrKeyword::Arg(e) => cx.src(e),
+                ast::ArgOrKeyword::Keyword(k) => cx.src(&k.value),
+            }).collect();
+            if arguments.iter().any(|a| *a != *default) {
+                out.manual(range, format!("nn.{name} with arguments: MLX's nn.{to} takes none (it works on the last axis with the defaults); use the functional form"));
+                return;
+            }
+            out.safe(range.clone(), format!("nn.{name} → nn.{to}"), vec![Edit::replace(range, format!("nn.{to}()"))]);
+            return;
+        }
         if let Some(reason) = unsupported_argument(call, name) {
             out.manual(range, format!("nn.{name}: {reason}"));
             return;
@@ -114,11 +130,11 @@ impl Rule for Layers {
         let mut review = false;
         match name {
             "GroupNorm" => {
-                edits.push(Edit::insert(span(&call.arguments).end - 1, ", pytorch_compatible=True"));
+                edits.push(super::calls::append_argument(call, "pytorch_compatible=True"));
                 message.push_str(" with pytorch_compatible=True (torch's normalisation)");
             }
             "RMSNorm" if keyword(call, "eps").is_none() && call.arguments.args.len() < 2 => {
-                edits.push(Edit::insert(span(&call.arguments).end - 1, ", eps=1.1920928955078125e-07"));
+                edits.push(super::calls::append_argument(call, "eps=1.1920928955078125e-07"));
                 message.push_str(": torch's default eps is float32's epsilon (MLX: 1e-5), made explicit");
                 review = true;
             }

@@ -132,15 +132,14 @@ impl Rule for TensorMethods {
                 out.fix(range, applicability, format!("expand → mx.broadcast_to{caveat}"), edits);
                 return;
             }
-            "var" | "std" if certainty == Certainty::Tensor || call.arguments.find_keyword("dim").is_some() => {
+            "var" | "std" if call.arguments.find_keyword("ddof").is_none() && (certainty == Certainty::Tensor || call.arguments.find_keyword("dim").is_some()) => {
                 let mut edits = keyword_edits(cx.text, call, KEYWORDS);
                 if let Some(unbiased) = call.arguments.find_keyword("unbiased") {
                     edits.push(Edit::replace(span(unbiased), format!("ddof=int({})", cx.src(&unbiased.value))));
                 } else if let Some(correction) = call.arguments.find_keyword("correction") {
                     edits.push(Edit::replace(span(correction.arg.as_ref().expect("named")), "ddof"));
                 } else {
-                    let separator = if call.arguments.is_empty() { "" } else { ", " };
-                    edits.push(Edit::insert(span(&call.arguments).end - 1, format!("{separator}ddof=1")));
+                    edits.push(super::calls::append_argument(call, "ddof=1"));
                 }
                 out.fix(range, applicability, format!("{method}() is unbiased in torch; MLX's ddof defaults to 0, so ddof is made explicit{caveat}"), edits);
                 return;
@@ -190,7 +189,7 @@ impl Rule for TensorMethods {
             }
             "type_as" => {
                 if let Some(other) = call.arguments.args.first() {
-                    let edit = Edit::template(range.clone(), vec![postfix_hole(cx.text, receiver), text(".astype("), hole(other), text(".dtype)")]);
+                    let edit = Edit::template(range.clone(), vec![postfix_hole(cx.text, receiver), text(".astype("), postfix_hole(cx.text, other), text(".dtype)")]);
                     out.fix(range, applicability, format!("type_as(y) → astype(y.dtype){caveat}"), vec![edit]);
                 }
                 return;
@@ -205,7 +204,9 @@ impl Rule for TensorMethods {
                 };
                 let mut pieces = vec![text(format!("{to}("))];
                 pieces.extend(shape);
-                pieces.extend([text(", dtype="), postfix_hole(cx.text, receiver), text(".dtype)")]);
+                if call.arguments.find_keyword("dtype").is_none() {
+                    pieces.extend([text(", dtype="), postfix_hole(cx.text, receiver), text(".dtype)")]);
+                }
                 out.fix(range.clone(), applicability, format!("{method} → {to} with the receiver's dtype{caveat}"), vec![Edit::template(range, pieces)]);
                 return;
             }
@@ -223,6 +224,11 @@ impl Rule for TensorMethods {
                 let Expr::Attribute(attribute) = call.func.as_ref() else { return };
                 let mut edits = vec![Edit::replace(span(&attribute.attr), *to)];
                 edits.extend(keyword_edits(cx.text, call, KEYWORDS));
+                if method == "permute" {
+                    // One tuple: MLX reads it the same, and a second run cannot mistake it for
+                    // torch's two-axis transpose.
+                    edits.extend(super::calls::pack_shape_varargs(call, 0));
+                }
                 edits
             }
             Rewrite::Function(function) => {
@@ -243,7 +249,10 @@ impl Rule for TensorMethods {
                 let Expr::Attribute(attribute) = call.func.as_ref() else { return };
                 vec![Edit::replace(span(&attribute.attr).start..range.end, format!("astype({dtype})"))]
             }
-            Rewrite::Remove => vec![Edit::delete(span(receiver).end..range.end)],
+            Rewrite::Remove => match super::calls::method_suffix(cx.text, call) {
+                Some(suffix) => vec![Edit::delete(suffix)],
+                None => return,
+            },
             Rewrite::Keywords => {
                 let edits = keyword_edits(cx.text, call, KEYWORDS);
                 if edits.is_empty() {

@@ -55,7 +55,7 @@ const SHAPED: &[(&str, &str)] = &[("zeros", "mx.zeros"), ("ones", "mx.ones"), ("
 
 const KEYWORDS: &[(&str, &str)] = &[
     ("diagonal", "k"), ("min", "a_min"), ("max", "a_max"), ("steps", "num"), ("input", "a"),
-    ("tensors", "arrays"), ("size", "shape"), ("fill_value", "vals"), ("shifts", "shift"), ("dims", "axis"),
+    ("tensors", "arrays"), ("size", "shape"), ("fill_value", "vals"), ("shifts", "shift"), ("dims", "axis"), ("p", "ord"),
 ];
 
 /// Functions that have no faithful MLX rewrite here, with what to do.
@@ -100,7 +100,7 @@ impl Rule for TensorOps {
         let src = cx.text;
         match name {
             "max" | "min" => self.max_min(cx, call, name, out),
-            "var" | "std" => {
+            "var" | "std" if keyword(call, "ddof").is_none() => {
                 let mut edits = vec![rename_callee(call, &format!("mx.{name}"))];
                 edits.extend(keyword_edits(src, call, &[]));
                 if let Some(unbiased) = keyword(call, "unbiased") {
@@ -109,7 +109,7 @@ impl Rule for TensorOps {
                 } else if let Some(correction) = keyword(call, "correction") {
                     edits.push(Edit::replace(span(correction.arg.as_ref().expect("named")), "ddof"));
                 } else {
-                    edits.push(Edit::insert(span(&call.arguments).end - 1, ", ddof=1"));
+                    edits.push(super::calls::append_argument(call, "ddof=1"));
                 }
                 out.review(range, format!("torch.{name} is unbiased by default; MLX's ddof defaults to 0, so ddof is made explicit"), edits);
             }
