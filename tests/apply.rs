@@ -162,3 +162,22 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     found
 }
+
+#[test]
+fn removing_a_device_variable_removes_its_uses_in_the_same_hunk() {
+    let text = "import torch\n\ndef f(idx):\n    device = idx.device\n    pos = torch.arange(0, 4, dtype=torch.long, device=device)\n    return pos + idx.to(device)\n";
+    let analysis = portui::analysis::analyse_text(Path::new("f.py"), text.to_string());
+    let device_variable = analysis
+        .findings
+        .iter()
+        .position(|f| f.rule == "device" && f.message.contains("only places tensors"))
+        .expect("the device variable is found");
+    let ported =
+        portui::port::port(text, &analysis.findings, |i| i == device_variable).expect("ports");
+    assert!(!ported.text.contains("device"), "{}", ported.text);
+    assert!(
+        ported.text.contains("torch.arange(0, 4, dtype=torch.long)"),
+        "{}",
+        ported.text
+    );
+}

@@ -49,9 +49,10 @@ impl Rule for Device {
                     && is_device_value(cx, value)
                 {
                     let name = name.id.as_str();
-                    if only_placement_uses(cx, name) {
+                    if let Some(mut edits) = placement_uses(cx, name) {
                         if let Some(edit) = cx.delete_statement(stmt, cx.is_sole_statement(stmt)) {
-                            out.review(span(stmt), format!("`{name}` only places tensors on a device: removed with its uses"), vec![edit]);
+                            edits.insert(0, edit);
+                            out.review(span(stmt), format!("`{name}` only places tensors on a device: removed with its uses"), edits);
                         }
                     } else {
                         out.manual(span(stmt), format!("`{name}` holds a device and is used for more than placement: remove those uses by hand"));
@@ -185,25 +186,27 @@ fn placement_receiver<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
     if is_placement_chain(cx, receiver) { placement_receiver(cx, receiver) } else { Some(receiver) }
 }
 
-/// Every use of `name` in the current function (or module) is a placement argument.
-fn only_placement_uses(cx: &Context, name: &str) -> bool {
-    struct Uses<'n> {
+/// When every use of `name` in the current function (or module) places something on a
+/// device, the edits removing those uses (`device=name` keywords, `.to(name)` calls), so the
+/// variable and its uses go in one hunk: accepting it alone leaves no dangling name.
+fn placement_uses(cx: &Context, name: &str) -> Option<Vec<Edit>> {
+    struct Uses<'n, 't> {
         name: &'n str,
-        placement: usize,
+        text: &'t str,
+        removals: Vec<Edit>,
         total: usize,
     }
-    impl<'a> Visitor<'a> for Uses<'_> {
+    impl<'a> Visitor<'a> for Uses<'_, '_> {
         fn visit_expr(&mut self, expr: &'a Expr) {
             if let Expr::Call(call) = expr {
-                let is_placement_method = matches!(call.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "to");
-                for arg in call.arguments.args.iter() {
-                    if matches!(arg, Expr::Name(n) if n.id.as_str() == self.name) && is_placement_method {
-                        self.placement += 1;
-                    }
+                let is_name = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == self.name);
+                let is_to = matches!(call.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "to");
+                if is_to && call.arguments.len() == 1 && call.arguments.args.first().is_some_and(is_name) {
+                    self.removals.extend(super::calls::method_suffix(self.text, call).map(Edit::delete));
                 }
                 for k in &call.arguments.keywords {
-                    if k.arg.as_ref().is_some_and(|a| a.as_str() == "device") && matches!(&k.value, Expr::Name(n) if n.id.as_str() == self.name) {
-                        self.placement += 1;
+                    if k.arg.as_ref().is_some_and(|a| a.as_str() == "device") && is_name(&k.value) {
+                        self.removals.push(super::context::remove_keyword(self.text, call, k));
                     }
                 }
             }
@@ -216,10 +219,10 @@ fn only_placement_uses(cx: &Context, name: &str) -> bool {
             visitor::walk_expr(self, expr);
         }
     }
-    let mut uses = Uses { name, placement: 0, total: 0 };
+    let mut uses = Uses { name, text: cx.text, removals: Vec::new(), total: 0 };
     match &cx.function {
         Some((function, _)) => function.body.iter().for_each(|s| uses.visit_stmt(s)),
         None => cx.module.body.iter().for_each(|s| uses.visit_stmt(s)),
     }
-    uses.total == uses.placement
+    (uses.total == uses.removals.len()).then_some(uses.removals)
 }
