@@ -31,6 +31,13 @@ pub fn arguments_inner(call: &ast::ExprCall) -> Option<Range<usize>> {
     Some(first.start..last.end)
 }
 
+/// Everything between the call's parentheses from the first argument on, with any trailing
+/// comma and comments: a hole over it keeps the comments a restructured call had.
+pub fn arguments_contents(call: &ast::ExprCall) -> Option<Range<usize>> {
+    let inner = arguments_inner(call)?;
+    Some(inner.start..span(&call.arguments).end - 1)
+}
+
 pub fn rename_callee(call: &ast::ExprCall, to: &str) -> Edit {
     Edit::replace(span(call.func.as_ref()), to)
 }
@@ -38,7 +45,7 @@ pub fn rename_callee(call: &ast::ExprCall, to: &str) -> Edit {
 /// `receiver.method(args)` → `function(receiver, args)`.
 pub fn method_to_function(call: &ast::ExprCall, receiver: &Expr, function: &str) -> Edit {
     let mut pieces = vec![text(format!("{function}(")), hole(receiver)];
-    if let Some(inner) = arguments_inner(call) {
+    if let Some(inner) = arguments_contents(call) {
         pieces.push(text(", "));
         pieces.push(Piece::Source(inner));
     }
