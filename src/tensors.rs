@@ -161,12 +161,7 @@ impl Judge<'_> {
             | Expr::NoneLiteral(_)
             | Expr::List(_)
             | Expr::Tuple(_)
-            | Expr::Dict(_)
-            | Expr::Compare(_)
-                if !matches!(expr, Expr::Compare(_)) =>
-            {
-                NotTensor
-            }
+            | Expr::Dict(_) => NotTensor,
             Expr::Compare(compare) => self.certainty(&compare.left),
             Expr::Call(call) => {
                 if let Some(q) = self.semantic.torch_name(&call.func) {

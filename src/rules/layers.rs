@@ -49,7 +49,7 @@ const SAME: &[(&str, &str)] = &[
 
 const KEYWORDS: &[(&str, &str)] = &[
     ("elementwise_affine", "affine"), ("normalized_shape", "dims"), ("num_channels", "dims"),
-    ("embedding_dim", "dims"), ("approximate", "approx"), ("num_embeddings", "num_embeddings"),
+    ("embedding_dim", "dims"), ("approximate", "approx"),
     ("in_features", "input_dims"), ("out_features", "output_dims"),
 ];
 
