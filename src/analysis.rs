@@ -99,12 +99,16 @@ impl ProjectAnalysis {
     }
 }
 
-fn pool() -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .stack_size(WORKER_STACK_BYTES)
-        .thread_name(|i| format!("portui-analysis-{i}"))
-        .build()
-        .expect("the analysis thread pool starts")
+/// One pool for the process: re-analysing a saved file must not spawn threads each time.
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(WORKER_STACK_BYTES)
+            .thread_name(|i| format!("portui-analysis-{i}"))
+            .build()
+            .expect("the analysis thread pool starts")
+    })
 }
 
 /// Analyse every Python file under `path`, reporting progress through `on_file`.

@@ -69,12 +69,7 @@ pub const ITEMS: &[Item] = &[
     item(
         "fused-norms",
         "Manual norms replaced with mx.fast.rms_norm / mx.fast.layer_norm",
-        &[
-            "mx.fast.rms_norm",
-            "mx.fast.layer_norm",
-            "nn.RMSNorm",
-            "nn.LayerNorm",
-        ],
+        &["mx.fast.rms_norm", "mx.fast.layer_norm"],
     ),
     item(
         "fused-rope",

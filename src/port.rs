@@ -77,12 +77,15 @@ pub fn port(
     }
     let edited = apply_edits(original, &edits);
     let still_torch = torch_names_still_used(original, &edits);
-    let edited = match parse_module(&edited) {
-        Ok(_) => edited,
+    // Parsed once here; the duplicate-keyword check and the import rewrite reuse the tree.
+    let (edited, module) = match parse_module(&edited) {
+        Ok(module) => (edited, module),
         // Removing every statement of a block (device moves under `if use_cuda:`) leaves it
         // empty: such a block gets `pass`.
         Err(error) => {
-            match fill_empty_blocks(&edited).filter(|filled| parse_module(filled).is_ok()) {
+            match fill_empty_blocks(&edited)
+                .and_then(|filled| parse_module(&filled).ok().map(|module| (filled, module)))
+            {
                 Some(filled) => filled,
                 None => {
                     let line_number = edited[..error.offset.min(edited.len())]
@@ -100,14 +103,14 @@ pub fn port(
             }
         }
     };
-    if let Some(duplicate) = duplicate_keyword(&edited) {
+    if let Some(duplicate) = duplicate_keyword(&module) {
         return Err(PortError {
             message: format!(
                 "the accepted edits pass `{duplicate}` twice to one call; nothing was written"
             ),
         });
     }
-    let text = normalise_imports(&edited, &still_torch)?;
+    let text = normalise_imports(&edited, &module, &still_torch)?;
     let uses_shims = text.contains(SHIMS_MODULE);
     Ok(Ported {
         text,
@@ -145,7 +148,7 @@ fn fill_empty_blocks(text: &str) -> Option<String> {
 }
 
 /// The first keyword passed twice to one call (the parser accepts it; Python does not).
-fn duplicate_keyword(text: &str) -> Option<String> {
+fn duplicate_keyword(module: &ast::ModModule) -> Option<String> {
     #[derive(Default)]
     struct Duplicates {
         found: Option<String>,
@@ -168,7 +171,6 @@ fn duplicate_keyword(text: &str) -> Option<String> {
             visitor::walk_expr(self, expr);
         }
     }
-    let module = parse_module(text).ok()?;
     let mut duplicates = Duplicates::default();
     module
         .body
@@ -224,8 +226,11 @@ impl<'a> Visitor<'a> for NameLoads {
 }
 
 /// Drop torch imports nothing uses any more and add the MLX imports the code now needs.
-fn normalise_imports(text: &str, still_torch: &HashSet<String>) -> Result<String, PortError> {
-    let module = parse_module(text).map_err(|e| PortError { message: e.message })?;
+fn normalise_imports(
+    text: &str,
+    module: &ast::ModModule,
+    still_torch: &HashSet<String>,
+) -> Result<String, PortError> {
     let mut names = NameLoads::default();
     for stmt in &module.body {
         names.visit_stmt(stmt);

@@ -126,3 +126,38 @@ fn apply_without_decisions_or_flags_says_what_to_do() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--accept-all"));
 }
+
+#[test]
+fn a_file_over_the_size_limit_is_reported_not_read() {
+    let project = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        project.path().join("small.py"),
+        "import torch\nx = torch.zeros(2, 3)\n",
+    )
+    .expect("write");
+    let huge = std::fs::File::create(project.path().join("huge.py")).expect("create");
+    huge.set_len(portui::analysis::MAX_FILE_BYTES + 1)
+        .expect("sparse file");
+    let output = portui(&[
+        "check",
+        &project.path().display().to_string(),
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    let errors = json["parse_errors"].as_array().expect("a list");
+    assert!(
+        errors.iter().any(|e| e["path"] == "huge.py"
+            && e["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("too large"))),
+        "{errors:?}"
+    );
+    assert!(
+        json["findings"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .any(|f| f["path"] == "small.py")
+    );
+}
