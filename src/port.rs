@@ -295,7 +295,7 @@ fn normalise_imports(
         .collect();
     let missing = merge_from_imports(missing);
     if !missing.is_empty() {
-        let at = anchor.unwrap_or_else(|| default_import_position(text, &module));
+        let at = anchor.unwrap_or_else(|| default_import_position(text, module));
         edits.push(Edit::insert(
             at,
             missing.iter().map(|l| format!("{l}\n")).collect::<String>(),
