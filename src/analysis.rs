@@ -85,11 +85,16 @@ impl ProjectAnalysis {
     pub fn checklist(&self) -> Vec<Entry> {
         let per_file: Vec<Vec<Entry>> = self.files.iter().map(|f| f.checklist.clone()).collect();
         let mut merged = checklist::merge(&per_file);
-        for entry in &mut merged {
-            for file in &self.files {
-                for finding in file.findings.iter().filter(|f| f.checklist == entry.id) {
+        let position: rustc_hash::FxHashMap<&str, usize> = merged
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| (entry.id, i))
+            .collect();
+        for file in &self.files {
+            for finding in &file.findings {
+                if let Some(&i) = position.get(finding.checklist) {
                     let (line, _) = file.location(finding.range.start);
-                    entry
+                    merged[i]
                         .locations
                         .push(format!("{}:{line}", file.rel.display()));
                 }
@@ -97,6 +102,11 @@ impl ProjectAnalysis {
         }
         merged
     }
+}
+
+/// Run `work` on the analysis pool (its large stacks, its threads).
+pub fn in_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    pool().install(work)
 }
 
 /// One pool for the process: re-analysing a saved file must not spawn threads each time.

@@ -6,6 +6,7 @@ use crate::fix::Applicability;
 use crate::hunk::unified_diff;
 use crate::port::{SHIMS_MODULE, SHIMS_SOURCE};
 use crate::write::{Selection, ported_text};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::io::Write;
 
@@ -145,7 +146,9 @@ fn parse_errors(analysis: &ProjectAnalysis) -> Vec<ParseError> {
     errors
 }
 
-/// `check --format json`, streamed to `out`: 100k findings never sit in memory twice.
+/// `check --format json`: one object, one finding per line. Each file's findings are rendered
+/// on the analysis pool (the output for a large project runs to tens of megabytes) and written
+/// in file order.
 pub fn write_check_json(
     analysis: &ProjectAnalysis,
     out: impl std::io::Write,
@@ -168,74 +171,73 @@ pub fn write_check_json(
         hunks: usize,
         error: Option<String>,
     }
-    /// Serialises each finding as it is reached.
-    struct Findings<'a> {
-        analysis: &'a ProjectAnalysis,
-        paths: &'a [String],
-    }
-    impl Serialize for Findings<'_> {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.collect_seq(self.analysis.files.iter().zip(self.paths).flat_map(
-                |(file, path)| {
-                    file.findings.iter().enumerate().map(move |(i, finding)| {
-                        let (line, column) = file.location(finding.range.start);
-                        FindingJson {
-                            rule: finding.rule,
-                            path,
-                            line,
-                            column,
-                            message: &finding.message,
-                            applicability: finding.applicability,
-                            checklist: finding.checklist,
-                            hunk: file.hunks[i].map(|h| h.to_string()),
-                        }
-                    })
-                },
-            ))
-        }
-    }
-    #[derive(Serialize)]
-    struct Report<'a> {
-        files: Vec<FileJson<'a>>,
-        findings: Findings<'a>,
-        checklist: Vec<Entry>,
-        parse_errors: Vec<ParseError>,
-        conversion_rate: f64,
-        torch_uses: usize,
-        converted: usize,
-    }
     let paths: Vec<String> = analysis
         .files
         .iter()
         .map(|f| f.rel.display().to_string())
         .collect();
-    let rate = Rate::of(analysis);
-    let report = Report {
-        files: analysis
+    let findings_per_file: Vec<Vec<u8>> = crate::analysis::in_pool(|| {
+        analysis
             .files
-            .iter()
+            .par_iter()
             .zip(&paths)
-            .map(|(file, path)| FileJson {
-                path,
-                findings: file.findings.len(),
-                hunks: file.hunks.iter().flatten().count(),
-                error: file.error.as_ref().map(|e| e.to_string()),
+            .map(|(file, path)| {
+                let mut rendered = Vec::new();
+                for (i, finding) in file.findings.iter().enumerate() {
+                    let (line, column) = file.location(finding.range.start);
+                    let json = FindingJson {
+                        rule: finding.rule,
+                        path,
+                        line,
+                        column,
+                        message: &finding.message,
+                        applicability: finding.applicability,
+                        checklist: finding.checklist,
+                        hunk: file.hunks[i].map(|h| h.to_string()),
+                    };
+                    rendered.extend_from_slice(b",\n");
+                    serde_json::to_writer(&mut rendered, &json).expect("findings serialise");
+                }
+                rendered
             })
-            .collect(),
-        findings: Findings {
-            analysis,
-            paths: &paths,
-        },
-        checklist: analysis.checklist(),
-        parse_errors: parse_errors(analysis),
-        conversion_rate: rate.ratio(),
-        torch_uses: rate.torch_uses,
-        converted: rate.converted,
-    };
+            .collect()
+    });
+    let files: Vec<FileJson> = analysis
+        .files
+        .iter()
+        .zip(&paths)
+        .map(|(file, path)| FileJson {
+            path,
+            findings: file.findings.len(),
+            hunks: file.hunks.iter().flatten().count(),
+            error: file.error.as_ref().map(|e| e.to_string()),
+        })
+        .collect();
+    let rate = Rate::of(analysis);
     let mut out = std::io::BufWriter::new(out);
-    serde_json::to_writer_pretty(&mut out, &report)?;
-    out.write_all(b"\n")?;
+    out.write_all(b"{\n")?;
+    json_field(&mut out, "files", &files)?;
+    out.write_all(b"\"findings\": [")?;
+    // Each rendered finding starts with ",\n"; the first one's comma is dropped.
+    let mut first = true;
+    for rendered in findings_per_file.iter().filter(|r| !r.is_empty()) {
+        out.write_all(if first { &rendered[1..] } else { rendered })?;
+        first = false;
+    }
+    out.write_all(b"\n],\n")?;
+    json_field(&mut out, "checklist", &analysis.checklist())?;
+    json_field(&mut out, "parse_errors", &parse_errors(analysis))?;
+    json_field(&mut out, "conversion_rate", &rate.ratio())?;
+    json_field(&mut out, "torch_uses", &rate.torch_uses)?;
+    write!(out, "\"converted\": {}\n}}\n", rate.converted)?;
     out.flush()
+}
+
+/// `"name": value,` and a newline.
+fn json_field(out: &mut impl Write, name: &str, value: &impl Serialize) -> std::io::Result<()> {
+    write!(out, "\"{name}\": ")?;
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b",\n")
 }
 
 /// A unified diff (paths relative to the project) of everything proposed.
