@@ -147,6 +147,11 @@ pub fn analyse_path(path: &Path, on_file: impl Fn() + Sync) -> std::io::Result<P
     })
 }
 
+/// Read and analyse one project file (the session streams a project in file by file).
+pub fn analyse_one(root: &Path, rel: &Path) -> FileAnalysis {
+    pool().install(|| analyse_file(rel, read(&root.join(rel))))
+}
+
 /// Analyse text already in memory (the session's re-analysis of a saved file uses this).
 pub fn analyse_text(rel: &Path, text: String) -> FileAnalysis {
     pool().install(|| analyse_file(rel, Ok(text)))

@@ -17,5 +17,6 @@ pub mod rules;
 pub mod semantic;
 pub mod source;
 pub mod tensors;
+pub mod tui;
 pub mod weights;
 pub mod write;

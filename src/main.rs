@@ -2,7 +2,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use portui::analysis::{ProjectAnalysis, analyse_path};
 use portui::write::{Selection, Target};
 use portui::{decisions, report, rules, write};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -39,11 +39,30 @@ fn exit_on_write_error(error: std::io::Error) -> ! {
 }
 
 /// Port a PyTorch project to Apple's MLX.
+///
+/// `portui PATH` opens the interactive review session on a project; `portui` alone opens the
+/// current directory if it holds Python files, else the bundled example.
 #[derive(Parser)]
-#[command(name = "portui", version, about, long_about = None)]
+#[command(
+    name = "portui",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+    /// Project directory (or one `.py` file) to review.
+    path: Option<PathBuf>,
+    #[command(flatten)]
+    session: SessionArgs,
+}
+
+#[derive(clap::Args, Clone, Default)]
+struct SessionArgs {
+    /// Colour theme: portui-dark, portui-light, or a `.tmTheme` in the config directory.
+    #[arg(long)]
+    theme: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -81,11 +100,14 @@ enum Command {
     },
     /// Print a rule's documentation: what, why, example, fix safety.
     Explain { rule: String },
-    /// Write the bundled example project (GPT, CNN, LLaMA) to a new directory and check it.
+    /// Write the bundled example project (GPT, CNN, LLaMA) to a new directory and open it
+    /// in the session (when stdout is not a terminal: print its check report instead).
     Demo {
         /// Parent directory for the example (default: portui's data directory).
         #[arg(long)]
         dir: Option<PathBuf>,
+        #[command(flatten)]
+        session: SessionArgs,
     },
 }
 
@@ -104,7 +126,10 @@ fn main() -> ExitCode {
     let worker = std::thread::Builder::new()
         .name("portui".into())
         .stack_size(MAIN_STACK_BYTES)
-        .spawn(move || run(cli.command))
+        .spawn(move || match cli.command {
+            Some(command) => run(command),
+            None => open_session(cli.path, &cli.session),
+        })
         .expect("the main thread starts");
     let outcome = worker
         .join()
@@ -180,9 +205,12 @@ fn run(command: Command) -> Result<ExitCode, String> {
             print_rules(format);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { dir } => {
+        Command::Demo { dir, session } => {
             let root =
                 portui::demo::materialise(&dir.unwrap_or_else(portui::demo::default_parent))?;
+            if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+                return session_on(&root, &session);
+            }
             let analysis = analyse(&root)?;
             emit(&report::check_text(&analysis));
             outln!("\nthe example torch project is in {}", root.display());
@@ -201,6 +229,35 @@ fn run(command: Command) -> Result<ExitCode, String> {
             None => Err(format!("no rule named `{rule}`; `portui rules` lists them")),
         },
     }
+}
+
+/// `portui [PATH]`: the session on PATH; without one, on the current directory when it holds
+/// Python files, else on a fresh copy of the bundled example.
+fn open_session(path: Option<PathBuf>, args: &SessionArgs) -> Result<ExitCode, String> {
+    let path = match path {
+        Some(path) => path,
+        None => {
+            let here = PathBuf::from(".");
+            let has_python = portui::project::discover(&here).is_ok_and(|d| !d.files.is_empty());
+            if has_python {
+                here
+            } else {
+                portui::demo::materialise(&portui::demo::default_parent())?
+            }
+        }
+    };
+    if !std::io::stdout().is_terminal() {
+        return Err(
+            "the session needs a terminal; for scripts use `portui check|diff|apply`".into(),
+        );
+    }
+    session_on(&path, args)
+}
+
+fn session_on(path: &Path, args: &SessionArgs) -> Result<ExitCode, String> {
+    let config = portui::tui::config::load(portui::tui::config::config_dir().as_deref())?;
+    portui::tui::terminal::run(path, args.theme.as_deref(), config)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn analyse(path: &Path) -> Result<ProjectAnalysis, String> {

@@ -108,6 +108,24 @@ fn skipped_dir(path: &Path) -> bool {
         || path.join(OUTPUT_MARKER).exists()
 }
 
+/// `path` relative to `root` when the walk would list it: a `.py` file outside skipped,
+/// hidden and output directories. The session's watcher filters events with this.
+pub fn project_file(root: &Path, path: &Path) -> Option<PathBuf> {
+    let rel = path.strip_prefix(root).ok()?;
+    if rel.extension().is_none_or(|e| e != "py") {
+        return None;
+    }
+    let mut dir = root.to_path_buf();
+    for component in rel.parent()?.components() {
+        let name = component.as_os_str().to_str()?;
+        dir.push(name);
+        if name.starts_with('.') || skipped_dir(&dir) {
+            return None;
+        }
+    }
+    Some(rel.to_path_buf())
+}
+
 /// The default output tree: the sibling `<name>_mlx` of the project directory.
 pub fn default_output(project: &Path) -> PathBuf {
     let absolute = std::path::absolute(project).unwrap_or_else(|_| project.to_path_buf());

@@ -19,6 +19,8 @@ pub enum Selection {
     AcceptAll,
     SafeOnly,
     Saved(Decisions),
+    /// Accepted and undecided hunks: the session's view of the port while a review is open.
+    NotRejected(Decisions),
 }
 
 impl Selection {
@@ -29,6 +31,8 @@ impl Selection {
             Self::SafeOnly => finding.applicability == Applicability::Safe,
             Self::Saved(decisions) => file.hunks[index]
                 .is_some_and(|id| decisions.get(&file.rel, id) == Some(Decision::Accepted)),
+            Self::NotRejected(decisions) => file.hunks[index]
+                .is_some_and(|id| decisions.get(&file.rel, id) != Some(Decision::Rejected)),
         }
     }
 }

@@ -1,0 +1,80 @@
+//! Popups over the session: help (built from the keymap), a rule's documentation (the same
+//! text as `portui explain`), errors and write reports.
+
+use super::Context;
+use crate::tui::app::{App, Popup};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, context: &Context) {
+    let Some(popup) = &app.popup else { return };
+    let palette = &context.palette;
+    let (title, lines, color): (String, Vec<Line>, _) = match popup {
+        Popup::Help => {
+            let help = app.keymap.help();
+            let width = help
+                .iter()
+                .map(|(k, _)| k.chars().count())
+                .max()
+                .unwrap_or(0);
+            let lines = help
+                .into_iter()
+                .map(|(keys, what)| {
+                    Line::from(vec![
+                        Span::styled(
+                            format!("{keys:>width$}  "),
+                            Style::default().add_modifier(Modifier::BOLD),
+                        ),
+                        Span::raw(what),
+                    ])
+                })
+                .collect();
+            (" Keys (esc closes) ".into(), lines, palette.foreground)
+        }
+        Popup::RuleDoc { rule, text } => (
+            format!(" {rule} (esc closes) "),
+            text.lines().map(|l| Line::raw(l.to_string())).collect(),
+            palette.foreground,
+        ),
+        Popup::Error(message) => (
+            " Error (esc closes) ".into(),
+            message.lines().map(|l| Line::raw(l.to_string())).collect(),
+            palette.rejected,
+        ),
+        Popup::Info(message) => (
+            " Done (esc closes) ".into(),
+            message.lines().map(|l| Line::raw(l.to_string())).collect(),
+            palette.accepted,
+        ),
+    };
+    let width = (area.width * 4 / 5).max(20);
+    let height = (lines.len() as u16 + 2)
+        .min(area.height.saturating_sub(2))
+        .max(3);
+    let [row] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup_area] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(row);
+    frame.render_widget(Clear, popup_area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(color))
+        .title(title)
+        .style(
+            Style::default()
+                .bg(palette.background)
+                .fg(palette.foreground),
+        );
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        popup_area,
+    );
+}
