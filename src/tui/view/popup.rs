@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, context: &Context) {
         }
         Popup::RuleDoc { rule, text } => (
             format!(" {rule} (esc closes) "),
-            text.lines().map(|l| Line::raw(l.to_string())).collect(),
+            reflow(text).into_iter().map(Line::raw).collect(),
             palette.foreground,
         ),
         Popup::Error(message) => (
@@ -77,4 +77,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, context: &Context) {
             .wrap(Wrap { trim: false }),
         popup_area,
     );
+}
+
+/// Join the documentation's hard-wrapped lines into paragraphs, so the popup wraps them to its
+/// own width; list items and indented lines keep their own line.
+fn reflow(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut joinable = false;
+    for line in text.lines() {
+        let starts_block = line.is_empty() || line.starts_with(['-', ' ', '*', '`']);
+        match out.last_mut() {
+            Some(last) if joinable && !starts_block => {
+                last.push(' ');
+                last.push_str(line);
+            }
+            _ => out.push(line.to_string()),
+        }
+        joinable = !line.is_empty();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reflow_joins_paragraph_lines_and_keeps_list_items() {
+        let text = "What: one\ntwo\n\n- item\n  more\nafter";
+        assert_eq!(
+            super::reflow(text),
+            vec!["What: one two", "", "- item", "  more after"]
+        );
+    }
 }

@@ -1,0 +1,358 @@
+//! The interactive session without a terminal: the same `Runtime` and update function the real
+//! loop runs, drawn into ratatui's `TestBackend`, on real files with the real watcher.
+
+use portui::decisions::Decision;
+use portui::tui::app::{App, Pane};
+use portui::tui::config::ColorDepth;
+use portui::tui::keymap::Keymap;
+use portui::tui::runtime::{Options, Runtime};
+use portui::tui::theme::{self, Palette};
+use portui::tui::view::{self, Context};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::{Terminal, backend::TestBackend};
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const MODEL: &str = "\
+import torch
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.fc = nn.Linear(n, n)
+
+    def forward(self, x):
+        y = self.fc(x).cuda()
+        return torch.cat([x, y], dim=-1)
+";
+
+const BROKEN: &str = "def broken(:\n    pass\n";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    project: std::path::PathBuf,
+    store: std::path::PathBuf,
+    output: std::path::PathBuf,
+}
+
+fn fixture(with_bench: bool) -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let project = dir.path().join("proj");
+    fs::create_dir_all(&project).unwrap();
+    fs::write(project.join("model.py"), MODEL).unwrap();
+    fs::write(project.join("broken.py"), BROKEN).unwrap();
+    if with_bench {
+        fs::write(
+            project.join("portui.toml"),
+            "[bench]\nfile = \"model.py\"\nmodel = \"Block(8)\"\ninputs = [{ shape = [2, 8] }]\n",
+        )
+        .unwrap();
+    }
+    Fixture {
+        store: dir.path().join("decisions.json"),
+        output: dir.path().join("proj_mlx"),
+        project: project.canonicalize().unwrap(),
+        _dir: dir,
+    }
+}
+
+fn open(fixture: &Fixture, watch: bool) -> Runtime {
+    let mut runtime = Runtime::open(
+        &fixture.project,
+        Options {
+            keymap: Keymap::default(),
+            store: Some(fixture.store.clone()),
+            output: Some(fixture.output.clone()),
+            watch,
+        },
+    )
+    .expect("opens");
+    wait_until(&mut runtime, |app| {
+        app.session.analysed() == app.session.files.len()
+    });
+    runtime
+}
+
+fn wait_until(runtime: &mut Runtime, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done(&runtime.app) {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for the session"
+        );
+        runtime.pump(Duration::from_millis(20));
+    }
+}
+
+fn key(runtime: &mut Runtime, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\t' => KeyCode::Tab,
+            '\n' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        let effects = runtime.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+        let left = runtime.perform(effects);
+        assert!(left.is_empty(), "no editor in these tests: {left:?}");
+    }
+}
+
+fn ctrl(runtime: &mut Runtime, c: char) {
+    let effects = runtime
+        .app
+        .on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    runtime.perform(effects);
+}
+
+fn screen(runtime: &mut Runtime) -> String {
+    let theme = theme::load(theme::DEFAULT_THEME, None).unwrap();
+    let palette = Palette::of(&theme, ColorDepth::Truecolor);
+    let mut terminal = Terminal::new(TestBackend::new(110, 32)).unwrap();
+    let bench = runtime.bench.clone();
+    let context = Context {
+        palette,
+        highlighter: None,
+        bench: &bench,
+    };
+    terminal
+        .draw(|frame| view::draw(frame, &mut runtime.app, &context))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let width = usize::from(buffer.area.width);
+    buffer
+        .content
+        .chunks(width)
+        .map(|row| {
+            let line: String = row.iter().map(|cell| cell.symbol()).collect();
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The header's state of the hunk under review, as written on screen.
+fn shown_state(runtime: &mut Runtime) -> String {
+    let screen = screen(runtime);
+    let start = screen.find("] ").expect("a hunk header");
+    let open = screen[..start].rfind('[').unwrap();
+    screen[open + 1..start].to_string()
+}
+
+fn select_file(runtime: &mut Runtime, name: &str) {
+    let index = runtime
+        .app
+        .session
+        .files
+        .iter()
+        .position(|f| f.rel == Path::new(name))
+        .unwrap();
+    runtime.app.file = index;
+    runtime.app.item = None;
+    runtime.app.refresh();
+}
+
+#[test]
+fn every_pane_and_hunk_state_is_drawn_as_text() {
+    let fixture = fixture(false);
+    let mut runtime = open(&fixture, false);
+    select_file(&mut runtime, "model.py");
+    key(&mut runtime, "J");
+    assert_eq!(shown_state(&mut runtime), "pending");
+    insta::assert_snapshot!("pending_code_focused", screen(&mut runtime));
+
+    key(&mut runtime, " ");
+    assert_eq!(shown_state(&mut runtime), "accepted");
+    key(&mut runtime, " ");
+    assert_eq!(shown_state(&mut runtime), "rejected");
+    let rejected = screen(&mut runtime);
+    assert!(
+        rejected.contains("┏ ▶ Torch | MLX"),
+        "code pane focused:\n{rejected}"
+    );
+    insta::assert_snapshot!("rejected", rejected);
+
+    key(&mut runtime, "\t");
+    assert_eq!(runtime.app.focus, Pane::Checklist);
+    let checklist = screen(&mut runtime);
+    assert!(checklist.contains("▶ Checklist"), "{checklist}");
+    insta::assert_snapshot!("checklist_focused", checklist);
+
+    key(&mut runtime, "\t\t");
+    assert_eq!(runtime.app.focus, Pane::Files);
+    select_file(&mut runtime, "broken.py");
+    let broken = screen(&mut runtime);
+    assert!(broken.contains("syntax error at 1:"), "{broken}");
+    insta::assert_snapshot!("files_focused_parse_error", broken);
+}
+
+#[test]
+fn popups_help_rule_documentation_and_search_prompt() {
+    let fixture = fixture(true);
+    let mut runtime = open(&fixture, false);
+    select_file(&mut runtime, "model.py");
+    key(&mut runtime, "J?");
+    let help = screen(&mut runtime);
+    assert!(help.contains("ctrl-r") && help.contains("accept every hunk of this rule"));
+    insta::assert_snapshot!("help", help);
+    key(&mut runtime, "\x1bi");
+    let rule = runtime.app.current().unwrap().rule;
+    let doc = screen(&mut runtime);
+    let explained = portui::rules::documentation(rule).unwrap();
+    let opening: String = explained.chars().take(40).collect();
+    assert!(
+        doc.contains(&opening),
+        "the popup shows `explain`'s text:\n{doc}"
+    );
+    key(&mut runtime, "\x1b/cat");
+    let prompt = screen(&mut runtime);
+    assert!(prompt.lines().last().unwrap().starts_with("/cat█"));
+    insta::assert_snapshot!("search_prompt_bench_configured", prompt);
+}
+
+#[test]
+fn review_undo_redo_rule_accept_search_and_write() {
+    let fixture = fixture(false);
+    let mut runtime = open(&fixture, false);
+    select_file(&mut runtime, "model.py");
+    let file = runtime.app.file;
+    // Review: accept the first hunk, reject the next undecided one.
+    key(&mut runtime, "J");
+    let first = runtime.app.item.unwrap();
+    key(&mut runtime, "y");
+    key(&mut runtime, "J");
+    let second = runtime.app.item.unwrap();
+    key(&mut runtime, "n");
+    assert_eq!(
+        runtime.app.session.decision(file, first),
+        Some(Decision::Accepted)
+    );
+    assert_eq!(
+        runtime.app.session.decision(file, second),
+        Some(Decision::Rejected)
+    );
+    // Undo both, redo one.
+    key(&mut runtime, "uu");
+    assert_eq!(runtime.app.session.decision(file, first), None);
+    assert_eq!(runtime.app.session.decision(file, second), None);
+    ctrl(&mut runtime, 'r');
+    assert_eq!(
+        runtime.app.session.decision(file, first),
+        Some(Decision::Accepted)
+    );
+    // Search lands on the torch.cat hunk; accept every hunk of its rule.
+    key(&mut runtime, "/torch.cat\n");
+    let item = runtime.app.current().unwrap().clone();
+    assert!(
+        item.message.contains("cat") || item.rule.contains("cat") || item.rule == "tensor-ops",
+        "{item:?}"
+    );
+    key(&mut runtime, "A");
+    for (f, i) in runtime.app.session.hunks_of_rule(item.rule) {
+        assert_eq!(runtime.app.session.decision(f, i), Some(Decision::Accepted));
+    }
+    // Decisions were saved on every change.
+    let saved = portui::decisions::load_from(&fixture.store)
+        .unwrap()
+        .unwrap();
+    assert!(saved.decided(Path::new("model.py")).count() >= 2);
+    // Write: the accepted hunks, and only those, reach the output tree.
+    key(&mut runtime, "w");
+    let report = format!("{:?}", runtime.app.popup);
+    assert!(report.contains("wrote 1 file(s)"), "{report}");
+    assert!(
+        report.contains("broken.py"),
+        "the unparsable file is named: {report}"
+    );
+    let written = fs::read_to_string(fixture.output.join("model.py")).unwrap();
+    assert!(written.contains("mx.concatenate"), "{written}");
+    assert!(
+        written.contains(".cuda()"),
+        "the undecided device hunk stays: {written}"
+    );
+    key(&mut runtime, "\x1b");
+    assert!(runtime.app.popup.is_none());
+}
+
+#[test]
+fn decisions_and_position_survive_a_restart() {
+    let fixture = fixture(false);
+    let (decided, position) = {
+        let mut runtime = open(&fixture, false);
+        select_file(&mut runtime, "model.py");
+        key(&mut runtime, "JyJ");
+        let decided = runtime
+            .app
+            .session
+            .decision(runtime.app.file, runtime.app.item.unwrap() - 1);
+        let position = runtime.app.current().unwrap().hunk;
+        key(&mut runtime, "q");
+        assert!(runtime.app.quit);
+        (decided, position)
+    };
+    let mut runtime = open(&fixture, false);
+    assert_eq!(
+        runtime.app.session.files[runtime.app.file].rel,
+        Path::new("model.py")
+    );
+    assert_eq!(runtime.app.current().unwrap().hunk, position);
+    let (done, _) = runtime.app.session.progress(runtime.app.file);
+    assert_eq!(done, 1);
+    assert!(decided.is_some() || runtime.app.session.decisions.files.len() == 1);
+    assert!(screen(&mut runtime).contains("1/"));
+}
+
+#[test]
+fn a_saved_file_is_re_analysed_and_surviving_decisions_are_kept() {
+    let fixture = fixture(false);
+    let mut runtime = open(&fixture, true);
+    select_file(&mut runtime, "model.py");
+    key(&mut runtime, "Jy");
+    let accepted = runtime
+        .app
+        .session
+        .decisions
+        .decided(Path::new("model.py"))
+        .count();
+    assert_eq!(accepted, 1);
+    // An ordinary save: a new torch use at the end; the existing hunks are untouched.
+    let path = fixture.project.join("model.py");
+    fs::write(
+        &path,
+        format!("{MODEL}\n\ndef ones():\n    return torch.ones(2, 3)\n"),
+    )
+    .unwrap();
+    wait_until(&mut runtime, |app| {
+        app.proposal
+            .as_ref()
+            .is_some_and(|p| p.mlx.contains("mx.ones((2, 3))"))
+    });
+    let (decided, _) = runtime.app.session.progress(runtime.app.file);
+    assert_eq!(decided, 1, "the accepted hunk survived the save");
+    // An editor's atomic save: write a temporary file, rename it over the original.
+    let temp = fixture.project.join(".model.py.swp");
+    fs::write(&temp, MODEL.replace("self.fc(x).cuda()", "self.fc(x)")).unwrap();
+    fs::rename(&temp, &path).unwrap();
+    wait_until(&mut runtime, |app| {
+        app.proposal
+            .as_ref()
+            .is_some_and(|p| !p.torch.contains(".cuda()"))
+    });
+    assert!(!screen(&mut runtime).contains("changed on disk"));
+    // A new file appears, a deleted one disappears.
+    fs::write(
+        fixture.project.join("extra.py"),
+        "import torch\nx = torch.zeros(3)\n",
+    )
+    .unwrap();
+    wait_until(&mut runtime, |app| {
+        app.session.index_of(Path::new("extra.py")).is_some()
+    });
+    fs::remove_file(fixture.project.join("extra.py")).unwrap();
+    wait_until(&mut runtime, |app| {
+        app.session.index_of(Path::new("extra.py")).is_none()
+    });
+}
