@@ -1,0 +1,143 @@
+//! End to end in a real terminal (tmux): open a fixture, accept two hunks, reject one, write,
+//! quit; then check the written port, the saved decisions, and that the terminal was restored.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let output = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs (install it: apt-get install tmux)");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            self.run(&["send-keys", "-t", "e2e", key]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+fn copy_fixture(name: &str, to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+fn saved_decisions(data: &Path) -> serde_json::Value {
+    let dir = data.join("portui").join("projects");
+    let file: PathBuf = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .next()
+        .expect("one decisions file");
+    serde_json::from_str(&fs::read_to_string(file).unwrap()).unwrap()
+}
+
+#[test]
+fn review_write_and_quit_in_a_real_terminal() {
+    let temp = tempfile::tempdir().unwrap();
+    let base = temp.path().canonicalize().unwrap();
+    let project = base.join("gpt");
+    copy_fixture("gpt", &project);
+    let data = base.join("data");
+    let config = base.join("config");
+    let binary = env!("CARGO_BIN_EXE_portui");
+    let env = format!(
+        "XDG_DATA_HOME={} XDG_CONFIG_HOME={} TERM=xterm-256color",
+        data.display(),
+        config.display()
+    );
+    let script = format!(
+        "env {env} {binary} {project}; stty -a > {base}/stty.txt; echo exited > {base}/exited.txt; sleep 120",
+        project = project.display(),
+        base = base.display(),
+    );
+    let tmux = Tmux {
+        socket: format!("portui-e2e-{}", std::process::id()),
+    };
+    tmux.run(&[
+        "new-session", "-d", "-s", "e2e", "-x", "150", "-y", "45", &script,
+    ]);
+    tmux.wait_for("the analysed project", |s| {
+        s.contains("Files — 2 files") && s.contains("finding 1/")
+    });
+
+    // Accept two hunks, reject one.
+    tmux.keys(&["J", "y", "J", "y", "J", "n"]);
+    tmux.wait_for("three decisions", |s| s.contains("3/78"));
+    tmux.keys(&["w"]);
+    let written = tmux.wait_for("the write report", |s| s.contains("Done (esc closes)"));
+    assert!(written.contains("wrote 2 file(s)"), "{written}");
+    tmux.keys(&["Escape", "q"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !base.join("exited.txt").exists() {
+        assert!(Instant::now() < deadline, "portui did not exit:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // The terminal is back: cooked mode, echo on, the alternate screen gone.
+    let stty = fs::read_to_string(base.join("stty.txt")).unwrap();
+    assert!(stty.contains(" icanon") && !stty.contains("-icanon"), "{stty}");
+    assert!(stty.contains(" echo ") && !stty.contains("-echo "), "{stty}");
+    assert!(!tmux.screen().contains("Torch | MLX"), "{}", tmux.screen());
+
+    // Two accepted, one rejected, saved where `apply` finds them.
+    let decisions = saved_decisions(&data);
+    let model = decisions["files"]["model.py"].as_object().expect("model.py decisions");
+    let count = |what: &str| model.values().filter(|d| d == &what).count();
+    assert_eq!((count("accepted"), count("rejected")), (2, 1), "{decisions}");
+
+    // The session wrote exactly what `apply` with the saved decisions writes.
+    let session_port = fs::read_to_string(base.join("gpt_mlx/model.py")).unwrap();
+    let original = fs::read_to_string(project.join("model.py")).unwrap();
+    assert_ne!(session_port, original);
+    let check = base.join("check");
+    let status = Command::new(binary)
+        .args(["apply", project.to_str().unwrap(), "--out", check.to_str().unwrap()])
+        .env("XDG_DATA_HOME", &data)
+        .env("XDG_CONFIG_HOME", &config)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(fs::read_to_string(check.join("model.py")).unwrap(), session_port);
+}
