@@ -34,7 +34,7 @@ pub fn start(
         .collect();
     let watched_root = root.to_path_buf();
     let mut debouncer = new_debouncer(
-        Duration::from_millis(20),
+        Duration::from_millis(10),
         None,
         move |result: DebounceEventResult| match result {
             Ok(events) => {
