@@ -356,3 +356,25 @@ fn a_saved_file_is_re_analysed_and_surviving_decisions_are_kept() {
         app.session.index_of(Path::new("extra.py")).is_none()
     });
 }
+
+#[test]
+fn the_mouse_wheel_scrolls_the_code_pane() {
+    use ratatui::crossterm::event::{MouseEvent, MouseEventKind};
+    let fixture = fixture(false);
+    let mut runtime = open(&fixture, false);
+    select_file(&mut runtime, "model.py");
+    screen(&mut runtime); // lays the panes out
+    let code = runtime.app.areas.code;
+    runtime.app.scroll = 0;
+    runtime.app.on_mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: code.x + 5,
+        row: code.y + 5,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(runtime.app.scroll, 3);
+    assert!(
+        screen(&mut runtime).contains("┃ 4 "),
+        "line 4 is now the first row"
+    );
+}

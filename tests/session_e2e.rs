@@ -55,7 +55,9 @@ impl Drop for Tmux {
 }
 
 fn copy_fixture(name: &str, to: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -87,16 +89,28 @@ fn review_write_and_quit_in_a_real_terminal() {
         data.display(),
         config.display()
     );
+    // The "editor" appends a torch line to the file it is given (`+LINE PATH`).
+    let editor = base.join("editor.sh");
+    fs::write(&editor, "printf 'edited = torch.zeros(1)\\n' >> \"$2\"\n").unwrap();
     let script = format!(
-        "env {env} {binary} {project}; stty -a > {base}/stty.txt; echo exited > {base}/exited.txt; sleep 120",
+        "env {env} EDITOR='sh {editor}' {binary} {project}; stty -a > {base}/stty.txt; echo exited > {base}/exited.txt; sleep 120",
         project = project.display(),
         base = base.display(),
+        editor = editor.display(),
     );
     let tmux = Tmux {
         socket: format!("portui-e2e-{}", std::process::id()),
     };
     tmux.run(&[
-        "new-session", "-d", "-s", "e2e", "-x", "150", "-y", "45", &script,
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "150",
+        "-y",
+        "45",
+        &script,
     ]);
     tmux.wait_for("the analysed project", |s| {
         s.contains("Files — 2 files") && s.contains("finding 1/")
@@ -105,39 +119,128 @@ fn review_write_and_quit_in_a_real_terminal() {
     // Accept two hunks, reject one.
     tmux.keys(&["J", "y", "J", "y", "J", "n"]);
     tmux.wait_for("three decisions", |s| s.contains("3/78"));
+    // `e` hands the terminal to the editor; the session resumes and re-analyses the file,
+    // keeping the three decisions.
+    tmux.keys(&["e"]);
+    tmux.wait_for("the edited file re-analysed", |s| s.contains("3/79"));
     tmux.keys(&["w"]);
     let written = tmux.wait_for("the write report", |s| s.contains("Done (esc closes)"));
     assert!(written.contains("wrote 2 file(s)"), "{written}");
     tmux.keys(&["Escape", "q"]);
     let deadline = Instant::now() + Duration::from_secs(30);
     while !base.join("exited.txt").exists() {
-        assert!(Instant::now() < deadline, "portui did not exit:\n{}", tmux.screen());
+        assert!(
+            Instant::now() < deadline,
+            "portui did not exit:\n{}",
+            tmux.screen()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 
     // The terminal is back: cooked mode, echo on, the alternate screen gone.
     let stty = fs::read_to_string(base.join("stty.txt")).unwrap();
-    assert!(stty.contains(" icanon") && !stty.contains("-icanon"), "{stty}");
-    assert!(stty.contains(" echo ") && !stty.contains("-echo "), "{stty}");
+    assert!(
+        stty.contains(" icanon") && !stty.contains("-icanon"),
+        "{stty}"
+    );
+    assert!(
+        stty.contains(" echo ") && !stty.contains("-echo "),
+        "{stty}"
+    );
     assert!(!tmux.screen().contains("Torch | MLX"), "{}", tmux.screen());
 
     // Two accepted, one rejected, saved where `apply` finds them.
     let decisions = saved_decisions(&data);
-    let model = decisions["files"]["model.py"].as_object().expect("model.py decisions");
+    let model = decisions["files"]["model.py"]
+        .as_object()
+        .expect("model.py decisions");
     let count = |what: &str| model.values().filter(|d| d == &what).count();
-    assert_eq!((count("accepted"), count("rejected")), (2, 1), "{decisions}");
+    assert_eq!(
+        (count("accepted"), count("rejected")),
+        (2, 1),
+        "{decisions}"
+    );
 
     // The session wrote exactly what `apply` with the saved decisions writes.
     let session_port = fs::read_to_string(base.join("gpt_mlx/model.py")).unwrap();
     let original = fs::read_to_string(project.join("model.py")).unwrap();
+    assert!(
+        original.ends_with("edited = torch.zeros(1)\n"),
+        "the editor ran"
+    );
+    assert!(
+        session_port.ends_with("edited = torch.zeros(1)\n"),
+        "written after the edit"
+    );
     assert_ne!(session_port, original);
     let check = base.join("check");
     let status = Command::new(binary)
-        .args(["apply", project.to_str().unwrap(), "--out", check.to_str().unwrap()])
+        .args([
+            "apply",
+            project.to_str().unwrap(),
+            "--out",
+            check.to_str().unwrap(),
+        ])
         .env("XDG_DATA_HOME", &data)
         .env("XDG_CONFIG_HOME", &config)
         .status()
         .unwrap();
     assert!(status.success());
-    assert_eq!(fs::read_to_string(check.join("model.py")).unwrap(), session_port);
+    assert_eq!(
+        fs::read_to_string(check.join("model.py")).unwrap(),
+        session_port
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let temp = tempfile::tempdir().unwrap();
+    let base = temp.path().canonicalize().unwrap();
+    let project = base.join("cnn");
+    copy_fixture("cnn", &project);
+    let script = format!(
+        "env XDG_DATA_HOME={base}/data XDG_CONFIG_HOME={base}/config {binary} {project}; stty -a > {base}/stty.txt; sleep 120",
+        binary = env!("CARGO_BIN_EXE_portui"),
+        project = project.display(),
+        base = base.display(),
+    );
+    let tmux = Tmux {
+        socket: format!("portui-term-{}", std::process::id()),
+    };
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &script,
+    ]);
+    tmux.wait_for("the session", |s| s.contains("Files — 2 files"));
+    let killed = Command::new("pkill")
+        .args(["-TERM", "-f", &format!("portui {}$", project.display())])
+        .status()
+        .unwrap();
+    assert!(killed.success(), "portui was running");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !base.join("stty.txt").exists() {
+        assert!(
+            Instant::now() < deadline,
+            "portui ignored SIGTERM:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stty = fs::read_to_string(base.join("stty.txt")).unwrap();
+    assert!(
+        !stty.contains("-icanon") && !stty.contains("-echo "),
+        "{stty}"
+    );
+    assert!(!tmux.screen().contains("Torch | MLX"));
+    assert!(
+        base.join("data/portui/projects").is_dir(),
+        "decisions saved on the way out"
+    );
 }

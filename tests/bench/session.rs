@@ -78,8 +78,11 @@ fn main() {
         let dir = big.join(format!("pkg{:02}", n % 50));
         fs::create_dir_all(&dir).expect("mkdir");
         let source = SOURCES[n % SOURCES.len()];
-        fs::write(dir.join(format!("m{n:04}.py")), format!("# file {n}\n{source}"))
-            .expect("write");
+        fs::write(
+            dir.join(format!("m{n:04}.py")),
+            format!("# file {n}\n{source}"),
+        )
+        .expect("write");
     }
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("backend");
     let start = Instant::now();
