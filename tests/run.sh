@@ -18,6 +18,16 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.portui-requirements" 2>/dev/n
 fi
 export PORTUI_TEST_PYTHON="$venv/bin/python"
 
+# The session's end-to-end test drives portui in a real terminal through tmux.
+if ! command -v tmux >/dev/null; then
+  echo "installing tmux (the session's end-to-end test runs portui in it)"
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get install -y -qq tmux >/dev/null || { apt-get update -qq && apt-get install -y -qq tmux >/dev/null; }
+  else
+    sudo apt-get install -y -qq tmux >/dev/null
+  fi
+fi
+
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked
