@@ -234,6 +234,11 @@ fn run(command: Command) -> Result<ExitCode, String> {
 /// `portui [PATH]`: the session on PATH; without one, on the current directory when it holds
 /// Python files, else on a fresh copy of the bundled example.
 fn open_session(path: Option<PathBuf>, args: &SessionArgs) -> Result<ExitCode, String> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(
+            "the session needs a terminal; in scripts use `portui check|diff|apply PATH`".into(),
+        );
+    }
     let path = match path {
         Some(path) => path,
         None => {
@@ -246,11 +251,6 @@ fn open_session(path: Option<PathBuf>, args: &SessionArgs) -> Result<ExitCode, S
             }
         }
     };
-    if !std::io::stdout().is_terminal() {
-        return Err(
-            "the session needs a terminal; for scripts use `portui check|diff|apply`".into(),
-        );
-    }
     session_on(&path, args)
 }
 

@@ -161,3 +161,16 @@ fn a_file_over_the_size_limit_is_reported_not_read() {
             .any(|f| f["path"] == "small.py")
     );
 }
+
+#[test]
+fn the_session_without_a_terminal_says_what_to_use_instead() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join("m.py"), "import torch\n").unwrap();
+    let output = portui(&[project.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("needs a terminal") && stderr.contains("portui check"),
+        "{stderr}"
+    );
+}

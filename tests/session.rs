@@ -378,3 +378,17 @@ fn the_mouse_wheel_scrolls_the_code_pane() {
         "line 4 is now the first row"
     );
 }
+
+#[test]
+fn enter_on_a_checklist_item_jumps_to_its_next_open_location() {
+    let fixture = fixture(false);
+    let mut runtime = open(&fixture, false);
+    select_file(&mut runtime, "model.py");
+    key(&mut runtime, "\t");
+    assert_eq!(runtime.app.focus, Pane::Checklist);
+    // The second item: device calls removed; model.py has one (`.cuda()`).
+    key(&mut runtime, "j\n");
+    let item = runtime.app.current().unwrap();
+    assert_eq!(item.checklist, portui::checklist::ITEMS[1].id);
+    assert!(screen(&mut runtime).contains("open location of"));
+}
