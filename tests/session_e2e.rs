@@ -244,3 +244,49 @@ fn sigterm_restores_the_terminal() {
         "decisions saved on the way out"
     );
 }
+
+#[test]
+fn closing_the_terminal_ends_the_session() {
+    let temp = tempfile::tempdir().unwrap();
+    let base = temp.path().canonicalize().unwrap();
+    let project = base.join("llama");
+    copy_fixture("llama", &project);
+    let script = format!(
+        "env XDG_DATA_HOME={base}/data {binary} {project}",
+        binary = env!("CARGO_BIN_EXE_portui"),
+        project = project.display(),
+        base = base.display(),
+    );
+    let tmux = Tmux {
+        socket: format!("portui-hangup-{}", std::process::id()),
+    };
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &script,
+    ]);
+    tmux.wait_for("the session", |s| s.contains("Files — 1 file "));
+    tmux.run(&["kill-server"]);
+    let pattern = format!("portui {}$", project.display());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let running = Command::new("pgrep")
+            .args(["-f", &pattern])
+            .output()
+            .unwrap();
+        if !running.status.success() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "portui kept running after its terminal closed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -14,7 +14,7 @@ use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
-use std::io::Stdout;
+use std::io::{IsTerminal, Stdout};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,7 +54,10 @@ pub fn run(path: &Path, theme_name: Option<&str>, config: Config) -> Result<(), 
     }
     install_panic_hook();
     let mut terminal = enter().map_err(|e| format!("cannot open the terminal: {e}"))?;
+    let finished = Arc::new(AtomicBool::new(false));
+    watchdog(Arc::clone(&stop), Arc::clone(&finished));
     let outcome = event_loop(&mut terminal, &mut runtime, &highlighter, palette, &stop);
+    finished.store(true, Ordering::Relaxed);
     // Decisions are saved on every way out, even after an error.
     runtime.perform(vec![Effect::SaveDecisions]);
     leave();
@@ -103,6 +106,31 @@ fn event_loop(
         dirty |= runtime.pump(Duration::ZERO);
     }
     Ok(())
+}
+
+/// The way out when the loop cannot take it: crossterm's input poll never returns once the
+/// terminal has hung up (a closed window reads as endless end-of-file), so it would not see a
+/// signal either. Decisions are saved after every change already, so exiting here loses at
+/// most the position.
+fn watchdog(stop: Arc<AtomicBool>, finished: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_millis(200));
+            if finished.load(Ordering::Relaxed) {
+                return;
+            }
+            let hung_up = !std::io::stdin().is_terminal();
+            if stop.load(Ordering::Relaxed) || hung_up {
+                // Give the loop a moment to finish cleanly first.
+                std::thread::sleep(Duration::from_secs(1));
+                if finished.load(Ordering::Relaxed) {
+                    return;
+                }
+                leave();
+                std::process::exit(if hung_up { 1 } else { 143 });
+            }
+        }
+    });
 }
 
 /// Hand the terminal to `$VISUAL`/`$EDITOR` at `line`, then take it back and re-analyse.

@@ -16,7 +16,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, context: &Context) {
     let extra = if analysed < session.files.len() {
         format!("analysing {analysed}/{}", session.files.len())
     } else {
-        format!("{} files", session.files.len())
+        match session.files.len() {
+            1 => "1 file".to_string(),
+            n => format!("{n} files"),
+        }
     };
     frame.render_widget(pane_block(Pane::Files, &extra, app, palette), area);
     let body = inner(area);
