@@ -168,4 +168,15 @@ mod tests {
         }
         assert!(load("nope", None).unwrap_err().contains("portui-light"));
     }
+
+    #[test]
+    fn a_user_theme_in_the_config_directory_is_found_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let light = EMBEDDED[1].1.replace("#FFFFFF", "#FAFAFA");
+        std::fs::write(dir.path().join("mine.tmTheme"), light).unwrap();
+        assert!(available(Some(dir.path())).contains(&"mine".to_string()));
+        let theme = load("mine", Some(dir.path())).unwrap();
+        let background = theme.settings.background.unwrap();
+        assert_eq!((background.r, background.g, background.b), (0xFA, 0xFA, 0xFA));
+    }
 }
