@@ -60,20 +60,23 @@ class Events:
     def error(self, kind, message, hint, exc=None):
         fields = {"kind": kind, "message": message, "hint": hint, "traceback": None, "frames": []}
         if exc is not None:
-            fields["traceback"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            fields["frames"] = frames_of(exc)
+            fields["traceback"], fields["frames"] = user_traceback(exc)
         self.send("error", **fields)
 
 
-def frames_of(exc):
-    """The traceback as {file, line, function, text}, innermost last. A SyntaxError's own location is
-    not a frame, so it is added: it is the line the user has to fix."""
-    frames = [{"file": f.filename, "line": f.lineno, "function": f.name, "text": f.line}
-              for f in traceback.extract_tb(exc.__traceback__)]
+def user_traceback(exc):
+    """The traceback without the harness's and importlib's own frames (they only say "the harness
+    imported your module"), as text and as {file, line, function, text} frames, innermost last.
+    A SyntaxError's location is not a frame, so it is added: it is the line to fix."""
+    here = os.path.abspath(__file__)
+    report = traceback.TracebackException.from_exception(exc)
+    report.stack = traceback.StackSummary.from_list(
+        [f for f in report.stack if f.filename != here and not f.filename.startswith("<frozen")])
+    frames = [{"file": f.filename, "line": f.lineno, "function": f.name, "text": f.line} for f in report.stack]
     if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
         frames.append({"file": exc.filename, "line": exc.lineno, "function": "<module>",
                        "text": (exc.text or "").strip()})
-    return frames
+    return "".join(report.format()), frames
 
 
 def exit_when_parent_goes(on_exit=None):
@@ -293,8 +296,9 @@ def load_weights(mx, nn, model, arrays, mapping):
                                      "mlx_shape": list(params[name].shape)})
         loaded[name] = value
     unmatched_mlx = [{"name": n, "mlx_name": n, "shape": list(p.shape)} for n, p in params.items() if n not in loaded]
-    report = {"unmatched_torch": unmatched_torch, "unmatched_mlx": unmatched_mlx,
-              "shape_mismatches": shape_mismatches, "problems": problems}
+    by_name = lambda entry: entry["name"]
+    report = {"unmatched_torch": sorted(unmatched_torch, key=by_name), "unmatched_mlx": sorted(unmatched_mlx, key=by_name),
+              "shape_mismatches": sorted(shape_mismatches, key=by_name), "problems": problems}
     if unmatched_torch or unmatched_mlx or shape_mismatches or problems:
         return report
     # Every leaf is loaded, so rebuild the model's own tree rather than tree_unflatten(): that one turns
@@ -396,12 +400,13 @@ def mlx_info(mx):
 
 
 MLX_HINTS = {
-    "import": "the port fails to import: fix the line above in the port (or the hunk that wrote it) "
-              "and write the port again (`portui apply`)",
+    "import": "the port fails to import: fix that line in the original (or reject the hunk that wrote "
+              "it), then write the port again (`portui apply`)",
     "weights": "portui-weights.json in the output tree does not fit the port: write the port again (`portui apply`)",
     "build": "the [bench] model expression fails on the port: check `model` in portui.toml, then the port's constructor",
     "inputs": "check [bench].inputs in portui.toml and the input layouts in portui-weights.json",
-    "run": "the port fails on the [bench] inputs: the traceback points at the failing line of the port",
+    "run": "the port fails on the [bench] inputs: fix the line the traceback ends in (in the original, "
+           "or reject the hunk that wrote it), then write the port again (`portui apply`)",
 }
 
 

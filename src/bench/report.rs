@@ -2,6 +2,7 @@
 //! (the pane can reuse the lines). The JSON form is `Outcome` serialised.
 
 use super::event::{BenchFailure, BenchResult, ParityStatus, human_bytes};
+use super::trace::LineChange;
 use serde::Serialize;
 
 /// How a run ended, as `portui bench --format json` prints it.
@@ -131,9 +132,14 @@ fn parity_lines(result: &BenchResult) -> Vec<String> {
                 lines.push(format!("  output {}: {how}{at}", output.index));
             }
             for weight in &parity.unmatched_torch {
+                let renamed = if weight.mlx_name == weight.name {
+                    String::new()
+                } else {
+                    format!(" (looked up as {})", weight.mlx_name)
+                };
                 lines.push(format!(
-                    "  torch weight {} {:?} has no MLX parameter {}",
-                    weight.name, weight.shape, weight.mlx_name
+                    "  torch weight {} {:?} has no MLX parameter{renamed}",
+                    weight.name, weight.shape
                 ));
             }
             for weight in &parity.unmatched_mlx {
@@ -164,16 +170,16 @@ pub fn failure_text(failure: &BenchFailure) -> String {
             frame.text.as_deref().unwrap_or("")
         ));
         if let Some(original) = &frame.original {
+            let how = match original.change {
+                LineChange::Unchanged => "from the original",
+                LineChange::Rewritten => "rewritten from the original",
+                LineChange::Added => "not in the original; added after",
+            };
             out.push_str(&format!(
-                "  from the original: {}:{}: {}{}\n",
+                "  {how}: {}:{}: {}\n",
                 original.file.display(),
                 original.line,
-                original.text,
-                if original.rewritten {
-                    " (rewritten by portui)"
-                } else {
-                    ""
-                }
+                original.text
             ));
         }
     }

@@ -21,6 +21,8 @@ use std::sync::{Arc, Mutex};
 const HARNESS: &str = include_str!("harness.py");
 /// How much of the harness's stderr a failure keeps (the end is what explains a crash).
 const LOG_TAIL_BYTES: usize = 16 * 1024;
+/// How long the last events wait for the rest of stderr once the harness has exited.
+const STDERR_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 /// Inputs are drawn from this seed, so two runs compare like with like.
 const SEED: u64 = 0;
 
@@ -250,19 +252,28 @@ fn read_events(
     cancelled: &AtomicBool,
     sender: &Sender<BenchEvent>,
 ) {
-    let (stdout, stderr) = {
+    let (stdout, mut stderr) = {
         let mut guard = child.lock().expect("not poisoned");
         let process = guard.as_mut().expect("started");
         (process.stdout.take(), process.stderr.take())
     };
     // stderr is drained on its own thread: a model that prints a lot must not fill the pipe
-    // and stall the harness while we wait on stdout.
-    let stderr = std::thread::spawn(move || {
-        let mut log = Vec::new();
-        if let Some(mut stderr) = stderr {
-            let _ = stderr.read_to_end(&mut log);
+    // and stall the harness while we wait on stdout. Only its tail is kept.
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (drained, stderr_done) = channel();
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 8192];
+        while let Some(n) = stderr.as_mut().and_then(|e| e.read(&mut chunk).ok()) {
+            if n == 0 {
+                break;
+            }
+            let mut log = sink.lock().expect("not poisoned");
+            log.extend_from_slice(&chunk[..n]);
+            let excess = log.len().saturating_sub(LOG_TAIL_BYTES);
+            log.drain(..excess);
         }
-        tail(&String::from_utf8_lossy(&log))
+        let _ = drained.send(());
     });
     let mut last = None;
     for line in stdout
@@ -279,8 +290,11 @@ fn read_events(
             None => {} // not ours (cannot happen: the phases point fd 1 at stderr)
         }
     }
-    let log = stderr.join().unwrap_or_default();
     let status = wait(child);
+    // A phase that outlives the harness would hold stderr open; its lifeline ends it within
+    // moments, and if not, that must not hold the run's last events back.
+    let _ = stderr_done.recv_timeout(STDERR_GRACE);
+    let log = String::from_utf8_lossy(&log.lock().expect("not poisoned")).into_owned();
     let was_cancelled = cancelled.load(Ordering::SeqCst);
     let last = match last {
         Some(BenchEvent::Error(mut failure)) => {
@@ -326,17 +340,6 @@ fn wait(child: &Mutex<Option<Child>>) -> Option<i32> {
         drop(guard);
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-}
-
-fn tail(log: &str) -> String {
-    if log.len() <= LOG_TAIL_BYTES {
-        return log.to_string();
-    }
-    let mut start = log.len() - LOG_TAIL_BYTES;
-    while !log.is_char_boundary(start) {
-        start += 1;
-    }
-    format!("…{}", &log[start..])
 }
 
 /// One line of the harness's stdout as an event; error frames in the output tree are mapped

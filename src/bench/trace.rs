@@ -12,8 +12,19 @@ pub struct OriginalLine {
     /// 1-based.
     pub line: usize,
     pub text: String,
-    /// The port's line was written by a rewrite (a hunk), not copied unchanged.
-    pub rewritten: bool,
+    pub change: LineChange,
+}
+
+/// How the port's line relates to the original's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineChange {
+    /// Copied as it is.
+    Unchanged,
+    /// The original line, rewritten (by a hunk, or by hand afterwards).
+    Rewritten,
+    /// A line the original does not have, added after the original line.
+    Added,
 }
 
 /// The original line for `line` (1-based) of `ported`, a file inside `output_root`. `None` when
@@ -27,18 +38,17 @@ pub fn original_line(
     let rel = ported.strip_prefix(output_root).ok()?;
     let original_text = std::fs::read_to_string(project_root.join(rel)).ok()?;
     let ported_text = std::fs::read_to_string(ported).ok()?;
-    let (index, rewritten) = map_line(&original_text, &ported_text, line.checked_sub(1)?)?;
+    let (index, change) = map_line(&original_text, &ported_text, line.checked_sub(1)?)?;
     Some(OriginalLine {
         file: rel.to_path_buf(),
         line: index + 1,
         text: original_text.lines().nth(index)?.trim().to_string(),
-        rewritten,
+        change,
     })
 }
 
-/// 0-based line of `original` that 0-based line `target` of `ported` came from, and whether it
-/// was rewritten.
-fn map_line(original: &str, ported: &str, target: usize) -> Option<(usize, bool)> {
+/// 0-based line of `original` that 0-based line `target` of `ported` came from, and how.
+fn map_line(original: &str, ported: &str, target: usize) -> Option<(usize, LineChange)> {
     let diff = similar::TextDiff::configure()
         .algorithm(similar::Algorithm::Myers)
         .diff_lines(original, ported);
@@ -49,10 +59,13 @@ fn map_line(original: &str, ported: &str, target: usize) -> Option<(usize, bool)
         }
         let offset = target - new.start;
         return Some(match tag {
-            similar::DiffTag::Equal => (old.start + offset, false),
+            similar::DiffTag::Equal => (old.start + offset, LineChange::Unchanged),
             // An inserted line (an added import) belongs to the original line before it.
-            similar::DiffTag::Insert => (old.start.saturating_sub(1), true),
-            _ => (old.start + offset.min(old.len().saturating_sub(1)), true),
+            similar::DiffTag::Insert => (old.start.saturating_sub(1), LineChange::Added),
+            _ => (
+                old.start + offset.min(old.len().saturating_sub(1)),
+                LineChange::Rewritten,
+            ),
         });
     }
     None
@@ -67,17 +80,29 @@ mod tests {
 
     #[test]
     fn unchanged_lines_map_exactly_and_rewritten_lines_to_their_hunk() {
-        assert_eq!(map_line(ORIGINAL, PORTED, 3), Some((3, false)));
-        assert_eq!(map_line(ORIGINAL, PORTED, 5), Some((5, true)));
-        assert_eq!(map_line(ORIGINAL, PORTED, 6), Some((6, true)));
+        assert_eq!(
+            map_line(ORIGINAL, PORTED, 3),
+            Some((3, LineChange::Unchanged))
+        );
+        assert_eq!(
+            map_line(ORIGINAL, PORTED, 5),
+            Some((5, LineChange::Rewritten))
+        );
+        assert_eq!(
+            map_line(ORIGINAL, PORTED, 6),
+            Some((6, LineChange::Rewritten))
+        );
         assert_eq!(map_line(ORIGINAL, PORTED, 99), None);
     }
 
     #[test]
     fn lines_after_an_inserted_line_shift_back() {
         let ported = format!("import extra\n{ORIGINAL}");
-        assert_eq!(map_line(ORIGINAL, &ported, 0), Some((0, true)));
-        assert_eq!(map_line(ORIGINAL, &ported, 4), Some((3, false)));
+        assert_eq!(map_line(ORIGINAL, &ported, 0), Some((0, LineChange::Added)));
+        assert_eq!(
+            map_line(ORIGINAL, &ported, 4),
+            Some((3, LineChange::Unchanged))
+        );
     }
 
     #[test]
@@ -95,7 +120,7 @@ mod tests {
                 file: PathBuf::from("m.py"),
                 line: 7,
                 text: "return y.sum(dim=1)".into(),
-                rewritten: true
+                change: LineChange::Rewritten
             }
         );
         assert_eq!(
