@@ -72,9 +72,11 @@ pub fn result_text(result: &BenchResult) -> String {
     if let Some(torch) = &result.torch {
         lines.push(match (&torch.latency_ms, &torch.device, result.speedup) {
             (Some(torch_latency), Some(device), Some(speedup)) => format!(
-                "torch       {} on {device}: median {} ms; MLX is {}",
+                "torch       {} on {device}: median {} ms (p10 {}, p90 {}); MLX is {}",
                 torch.version,
                 ms(torch_latency.median),
+                ms(torch_latency.p10),
+                ms(torch_latency.p90),
                 if speedup >= 1.0 {
                     format!("{speedup:.2}x faster")
                 } else {
