@@ -59,19 +59,23 @@ pub enum Dtype {
 }
 
 impl Dtype {
-    const ALL: [(&str, Dtype); 5] = [
-        ("float32", Dtype::Float32),
-        ("float16", Dtype::Float16),
-        ("bfloat16", Dtype::Bfloat16),
-        ("int32", Dtype::Int32),
-        ("int64", Dtype::Int64),
+    const ALL: [Dtype; 5] = [
+        Dtype::Float32,
+        Dtype::Float16,
+        Dtype::Bfloat16,
+        Dtype::Int32,
+        Dtype::Int64,
     ];
 
+    /// The name torch and MLX both use (`getattr(torch, name)`, `getattr(mx, name)`).
     pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, d)| *d == self)
-            .map_or("float32", |(n, _)| n)
+        match self {
+            Dtype::Float32 => "float32",
+            Dtype::Float16 => "float16",
+            Dtype::Bfloat16 => "bfloat16",
+            Dtype::Int32 => "int32",
+            Dtype::Int64 => "int64",
+        }
     }
 
     pub fn is_float(self) -> bool {
@@ -305,11 +309,10 @@ fn input(value: &toml::Value, key: &str, error: ErrorFn<'_>) -> Result<InputSpec
         Some(value) => {
             let name = value.as_str().unwrap_or_default();
             Dtype::ALL
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|&(_, d)| d)
+                .into_iter()
+                .find(|d| d.name() == name)
                 .ok_or_else(|| {
-                    let known: Vec<&str> = Dtype::ALL.iter().map(|(n, _)| *n).collect();
+                    let known: Vec<&str> = Dtype::ALL.iter().map(|d| d.name()).collect();
                     error(
                         Some(&format!("{key}.dtype")),
                         format!(

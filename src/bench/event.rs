@@ -183,12 +183,15 @@ pub enum FailureKind {
     NoPython,
     /// The interpreter has no `mlx`.
     MlxMissing,
-    /// The port fails to import / its model expression fails / the weight map does not load /
-    /// the inputs cannot be made / the forward pass fails.
+    /// The port fails to import.
     Import,
+    /// The `[bench].model` expression fails on the port.
     Build,
+    /// `portui-weights.json` cannot be applied to the port.
     Weights,
+    /// The `[bench].inputs` cannot be made in the port's layout.
     Inputs,
+    /// The port's forward pass fails.
     Run,
     /// The harness or a phase died without reporting.
     Crashed,
