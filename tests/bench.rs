@@ -354,6 +354,13 @@ fn cancel_stops_the_harness_and_its_phase() {
         }
     }
     assert!(exit.is_some_and(|e| e.cancelled));
+    let work_dirs = format!("portui-bench-{}-", std::process::id());
+    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .expect("temp dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&work_dirs))
+        .collect();
+    assert!(left.is_empty(), "work directories left behind: {left:?}");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !processes_mentioning(&marker).is_empty() {
         assert!(

@@ -134,8 +134,7 @@ impl Runner {
                 std::thread::Builder::new()
                     .name("portui-bench".into())
                     .spawn(move || {
-                        read_events(&request, &child, &cancelled, &sender);
-                        let _ = std::fs::remove_dir_all(&work_dir);
+                        read_events(&request, &work_dir, &child, &cancelled, &sender);
                     })
                     .expect("the benchmark reader thread starts");
             }
@@ -246,8 +245,10 @@ fn fresh_work_dir() -> std::io::Result<PathBuf> {
 
 /// The reader thread: progress goes out as it comes; the final event waits for the exit so it
 /// can carry the stderr tail and, for a harness that died silently, become a crash report.
+/// The work directory (harness, torch's arrays) is removed once the harness is gone.
 fn read_events(
     request: &BenchRequest,
+    work_dir: &Path,
     child: &Mutex<Option<Child>>,
     cancelled: &AtomicBool,
     sender: &Sender<BenchEvent>,
@@ -318,6 +319,8 @@ fn read_events(
             )
         }))),
     };
+    // Before the last events: a headless caller exits as soon as it has them.
+    let _ = std::fs::remove_dir_all(work_dir);
     if let Some(event) = last {
         let _ = sender.send(event);
     }
