@@ -100,6 +100,32 @@ enum Command {
     },
     /// Print a rule's documentation: what, why, example, fix safety.
     Explain { rule: String },
+    /// Run the port of the `[bench]` model (portui.toml), time it, and check it against torch.
+    /// Exits 0 when it ran and parity held (or torch is not installed), 1 when parity failed or
+    /// the port failed, 2 on usage, configuration or setup errors.
+    Bench {
+        /// The torch project (its port is read from the `apply` output tree).
+        #[arg(required_unless_present = "setup")]
+        path: Option<PathBuf>,
+        /// The Python to run the harness with (default: [bench].python, $VIRTUAL_ENV, the
+        /// managed venv of --setup, python3).
+        #[arg(long)]
+        python: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The port's directory, if not the default `<name>_mlx` of `apply`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write a commented [bench] template guessed from the project to PATH/portui.toml.
+        #[arg(long, conflicts_with_all = ["setup", "out"])]
+        init: bool,
+        /// Create portui's managed venv with mlx (in the data directory) and use it from now on.
+        #[arg(long)]
+        setup: bool,
+        /// With --setup: install torch and numpy too, for the parity check.
+        #[arg(long, requires = "setup")]
+        with_torch: bool,
+    },
     /// Write the bundled example project (GPT, CNN, LLaMA) to a new directory and open it
     /// in the session (when stdout is not a terminal: print its check report instead).
     Demo {
@@ -221,6 +247,34 @@ fn run(command: Command) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench {
+            path,
+            python,
+            format,
+            out,
+            init,
+            setup,
+            with_torch,
+        } => {
+            if setup {
+                bench_setup(python.as_deref(), with_torch)?;
+                if path.is_none() {
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+            let path = path.expect("clap requires PATH without --setup");
+            if init {
+                let analysis = analyse(&path)?;
+                let written = portui::bench::write_template(&analysis.root, &analysis)?;
+                outln!(
+                    "wrote a [bench] template to {}; edit it, then run `portui bench {}`",
+                    written.display(),
+                    path.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            bench(&path, out.as_deref(), python.as_deref(), format)
+        }
         Command::Explain { rule } => match rules::documentation(&rule) {
             Some(doc) => {
                 outln!("{doc}");
@@ -268,6 +322,63 @@ fn analyse(path: &Path) -> Result<ProjectAnalysis, String> {
         analyse_path(path, || progress.inc(1)).map_err(|e| format!("{}: {e}", path.display()))?;
     progress.finish_and_clear();
     Ok(analysis)
+}
+
+fn bench(
+    path: &Path,
+    out: Option<&Path>,
+    python: Option<&Path>,
+    format: Format,
+) -> Result<ExitCode, String> {
+    use portui::bench::{BenchRequest, Outcome, run_blocking};
+    let outcome = match BenchRequest::prepare(path, out, python) {
+        Ok(request) => {
+            let progress = indicatif::ProgressBar::new(0);
+            progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            let outcome = run_blocking(&request, |step| {
+                progress.set_length(u64::from(step.total));
+                progress.set_position(u64::from(step.done));
+                progress.set_message(step.phase.clone());
+            });
+            progress.finish_and_clear();
+            outcome
+        }
+        Err(failure) => Outcome::from_failure(*failure),
+    };
+    match format {
+        Format::Text if outcome.error.is_some() => eprint!("{}", outcome.text()),
+        Format::Text => emit(&outcome.text()),
+        Format::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&outcome).expect("the outcome serialises")
+        ),
+    }
+    Ok(ExitCode::from(outcome.exit_code()))
+}
+
+/// `--setup`: the managed venv, each step's own output (pip's progress) passed through.
+fn bench_setup(python: Option<&Path>, with_torch: bool) -> Result<(), String> {
+    use portui::bench::python::{managed_venv, setup_plan};
+    let venv = managed_venv().ok_or("no home directory to put portui's venv in")?;
+    let base = python.unwrap_or(Path::new("python3"));
+    for step in setup_plan(base, &venv, with_torch)? {
+        eprintln!("portui bench --setup: {}", step.what);
+        let status = step
+            .command()
+            .status()
+            .map_err(|e| format!("{}: cannot start: {e}", step.program.display()))?;
+        if !status.success() {
+            return Err(format!(
+                "--setup failed to {} ({status}); its output is above",
+                step.what
+            ));
+        }
+    }
+    eprintln!(
+        "portui bench --setup: ready; `portui bench` now uses {} unless --python or $VIRTUAL_ENV says otherwise",
+        venv.display()
+    );
+    Ok(())
 }
 
 fn print_apply(report: &write::ApplyReport) {
