@@ -112,11 +112,9 @@ fn screen(runtime: &mut Runtime) -> String {
     let theme = theme::load(theme::DEFAULT_THEME, None).unwrap();
     let palette = Palette::of(&theme, ColorDepth::Truecolor);
     let mut terminal = Terminal::new(TestBackend::new(110, 32)).unwrap();
-    let bench = runtime.bench.clone();
     let context = Context {
         palette,
         highlighter: None,
-        bench: &bench,
     };
     terminal
         .draw(|frame| view::draw(frame, &mut runtime.app, &context))
@@ -391,4 +389,150 @@ fn enter_on_a_checklist_item_jumps_to_its_next_open_location() {
     let item = runtime.app.current().unwrap();
     assert_eq!(item.checklist, portui::checklist::ITEMS[1].id);
     assert!(screen(&mut runtime).contains("open location of"));
+}
+
+fn bench_result(median: f64, parity: &str) -> Box<portui::bench::event::BenchResult> {
+    let value = serde_json::json!({
+        "mlx": {"version": "0.32.4", "device": "cpu", "device_info": null,
+                "platform": "Linux x86_64", "package": "mlx[cpu]", "python": "3.11.9"},
+        "latency_ms": {"median": median, "p10": median * 0.9, "p90": median * 1.2,
+                       "samples": [median, median * 1.1, median * 0.9, median * 1.2, median]},
+        "timed_wall_s": 0.07, "peak_memory_bytes": 3_500_000u64, "warmup": 2, "iters": 5,
+        "batch": 2, "throughput": 2000.0 / median,
+        "torch": {"version": "2.15.0", "device": "cpu",
+                  "latency_ms": {"median": 9.5, "p10": 9.0, "p90": 11.0, "samples": []},
+                  "timing_error": null},
+        "speedup": 9.5 / median,
+        "parity": {"status": parity, "reason": null, "tolerance": 1e-4,
+                   "outputs": [{"index": 0, "max_abs": if parity == "held" { 1.8e-7 } else { 0.25 },
+                                "max_rel": 1e-6, "at": [0, 3], "torch_value": 0.5,
+                                "mlx_value": 0.75, "problem": null}],
+                   "unmatched_torch": [], "unmatched_mlx": [], "shape_mismatches": []}
+    });
+    Box::new(serde_json::from_value(value).expect("a result the harness could send"))
+}
+
+#[test]
+fn benchmark_pane_states_running_finished_failed() {
+    use portui::bench::event::{BenchFailure, FailureKind, Progress};
+    use portui::tui::bench::{BenchPane, BenchStatus};
+    let fixture = fixture(true);
+    let mut runtime = open(&fixture, false);
+    select_file(&mut runtime, "model.py");
+    runtime.app.focus = Pane::Bench;
+    runtime.app.bench = BenchPane::with_status(BenchStatus::Running {
+        model: "Block(8)".into(),
+        progress: Some(Progress {
+            phase: "timed".into(),
+            done: 3,
+            total: 10,
+        }),
+    });
+    let running = screen(&mut runtime);
+    assert!(
+        running.contains("timed 3/10") && running.contains("b cancels"),
+        "{running}"
+    );
+    insta::assert_snapshot!("bench_running", running);
+
+    let mut finished = BenchPane::with_status(BenchStatus::Finished(bench_result(6.5, "held")));
+    finished.previous = Some(bench_result(7.0, "held"));
+    runtime.app.bench = finished;
+    let done = screen(&mut runtime);
+    assert!(
+        done.contains("parity held · max abs 1.8e-7") && done.contains("MLX 0.32.4 on cpu"),
+        "{done}"
+    );
+    assert!(
+        done.contains("(-7.1%)"),
+        "the change since the previous run: {done}"
+    );
+    insta::assert_snapshot!("bench_finished", done);
+
+    runtime.app.bench = BenchPane::with_status(BenchStatus::Finished(bench_result(6.5, "failed")));
+    assert!(screen(&mut runtime).contains("parity FAILED · max abs 2.5e-1"));
+
+    let mut failure = BenchFailure::new(
+        FailureKind::Run,
+        "RuntimeError: shapes (2,8) and (16,8) cannot be multiplied",
+        "fix the port and press b again",
+    );
+    failure.frames = vec![
+        serde_json::from_value(serde_json::json!({
+            "file": "model.py", "line": 12, "function": "__call__",
+            "text": "return mx.concatenate([x, y], axis=-1)",
+            "original": {"file": "model.py", "line": 12,
+                         "text": "return torch.cat([x, y], dim=-1)", "change": "rewritten"}
+        }))
+        .unwrap(),
+    ];
+    runtime.app.bench = BenchPane::with_status(BenchStatus::Failed {
+        failure: Box::new(failure),
+        origin: Some((Path::new("model.py").to_path_buf(), 12)),
+    });
+    let failed = screen(&mut runtime);
+    assert!(failed.contains("failed (forward pass)"), "{failed}");
+    assert!(failed.contains("written by the tensor-ops"), "{failed}");
+    insta::assert_snapshot!("bench_failed", failed);
+    // Enter in the pane goes to the hunk that wrote the failing line.
+    key(&mut runtime, "\n");
+    assert_eq!(runtime.app.focus, Pane::Code);
+    assert!(runtime.app.current().unwrap().lines.contains(&11));
+}
+
+#[test]
+fn the_bench_key_writes_the_port_runs_it_and_shows_parity() {
+    let fixture = fixture(false);
+    // The GPT fixture with its [bench], run by the test venv's Python.
+    for name in ["model.py", "portui.toml"] {
+        let text = fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/gpt")
+                .join(name),
+        )
+        .unwrap();
+        fs::write(fixture.project.join(name), text).unwrap();
+    }
+    fs::remove_file(fixture.project.join("broken.py")).unwrap();
+    let python = std::env::var("PORTUI_TEST_PYTHON").unwrap_or_else(|_| {
+        format!(
+            "{}/.cache/portui-tests/venv/bin/python",
+            std::env::var("HOME").unwrap()
+        )
+    });
+    let config = fs::read_to_string(fixture.project.join("portui.toml")).unwrap();
+    fs::write(
+        fixture.project.join("portui.toml"),
+        config.replace("[bench]\n", &format!("[bench]\npython = {python:?}\n")),
+    )
+    .unwrap();
+    let mut runtime = open(&fixture, false);
+    // Accept everything (the rules' own A key), then b, then y: write and run.
+    let rules: std::collections::BTreeSet<&str> = runtime
+        .app
+        .session
+        .files
+        .iter()
+        .flat_map(|f| f.items.iter().filter(|i| i.hunk.is_some()).map(|i| i.rule))
+        .collect();
+    for rule in rules {
+        let targets = runtime.app.session.hunks_of_rule(rule);
+        runtime
+            .app
+            .session
+            .decide(&targets, Some(Decision::Accepted));
+    }
+    key(&mut runtime, "b");
+    assert!(screen(&mut runtime).contains("first, then run the port?"));
+    key(&mut runtime, "y");
+    assert!(fixture.output.join("model.py").is_file(), "written first");
+    assert!(runtime.app.bench.is_running());
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while runtime.app.bench.is_running() {
+        assert!(Instant::now() < deadline, "the benchmark did not finish");
+        runtime.pump(Duration::from_millis(50));
+    }
+    let shown = screen(&mut runtime);
+    assert!(shown.contains("parity held"), "{shown}");
+    assert!(shown.contains("on cpu"), "the device is named: {shown}");
 }

@@ -6,6 +6,7 @@
 use crate::analysis::FileAnalysis;
 use crate::checklist::{self, Entry, Status};
 use crate::decisions::{Decision, Decisions, Position};
+use crate::tui::bench::BenchPane;
 use crate::tui::keymap::{Action, Key, Keymap};
 use crate::tui::proposal::Proposal;
 use crate::tui::session::{Item, Session};
@@ -37,9 +38,14 @@ impl Pane {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Popup {
     Help,
-    RuleDoc { rule: String, text: String },
+    RuleDoc {
+        rule: String,
+        text: String,
+    },
     Error(String),
     Info(String),
+    /// Before a benchmark run: write the current decisions first?
+    ConfirmBench,
 }
 
 /// What the shell must do after an update.
@@ -49,7 +55,8 @@ pub enum Effect {
     Write,
     Edit { path: PathBuf, line: usize },
     Analyse(PathBuf),
-    Bench,
+    RunBench { write_first: bool },
+    CancelBench,
 }
 
 /// Where the panes were last drawn (for the mouse and for keeping the hunk in view).
@@ -79,6 +86,7 @@ pub struct App {
     pub quit: bool,
     pub areas: Areas,
     pub proposal: Option<Proposal>,
+    pub bench: BenchPane,
     /// Where the previous session stopped, until that file's analysis lands.
     restore: Option<Position>,
 }
@@ -86,7 +94,9 @@ pub struct App {
 impl App {
     pub fn new(session: Session, keymap: Keymap, output: PathBuf) -> Self {
         let restore = session.decisions.position.clone();
+        let bench = BenchPane::for_project(&session.root);
         Self {
+            bench,
             session,
             keymap,
             output,
@@ -215,6 +225,23 @@ impl App {
             return Vec::new();
         }
         let action = self.keymap.action(Key::from_event(event));
+        if self.popup == Some(Popup::ConfirmBench) {
+            return match action {
+                Some(Action::Accept) => {
+                    self.popup = None;
+                    vec![Effect::RunBench { write_first: true }]
+                }
+                Some(Action::Reject) => {
+                    self.popup = None;
+                    vec![Effect::RunBench { write_first: false }]
+                }
+                Some(Action::Close | Action::Quit) => {
+                    self.popup = None;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
         if self.popup.is_some() {
             // Any of these closes a popup; nothing else acts behind it.
             if matches!(
@@ -263,7 +290,7 @@ impl App {
             Action::Search => self.search = Some(String::new()),
             Action::Edit => return self.edit(),
             Action::Write => return vec![Effect::Write],
-            Action::Bench => return vec![Effect::Bench],
+            Action::Bench => return self.bench_key(),
             Action::RuleDoc => self.show_rule_doc(),
             Action::Help => self.popup = Some(Popup::Help),
             Action::Close => {}
@@ -498,9 +525,68 @@ impl App {
                     None => self.message = Some(format!("{id}: nothing open")),
                 }
             }
-            Pane::Code | Pane::Bench => {}
+            Pane::Bench => {
+                if let crate::tui::bench::BenchStatus::Failed {
+                    origin: Some((file, line)),
+                    ..
+                } = &self.bench.status
+                {
+                    let (file, line) = (file.clone(), *line);
+                    self.go_to_line(&file, line);
+                }
+            }
+            Pane::Code => {}
         }
         Vec::new()
+    }
+
+    /// The bench key: cancel a run, or offer to write the decisions and start one.
+    fn bench_key(&mut self) -> Vec<Effect> {
+        if self.bench.is_running() {
+            return vec![Effect::CancelBench];
+        }
+        if !self.bench.is_configured() {
+            self.focus = Pane::Bench;
+            self.message = Some("the benchmark needs [bench] in portui.toml (see the pane)".into());
+            return Vec::new();
+        }
+        self.popup = Some(Popup::ConfirmBench);
+        Vec::new()
+    }
+
+    /// Select the finding whose lines hold 1-based `line` of `file` (or the file itself).
+    fn go_to_line(&mut self, file: &std::path::Path, line: usize) {
+        let Some(index) = self.session.index_of(file) else {
+            self.message = Some(format!("{} is not in the project", file.display()));
+            return;
+        };
+        let found = self.session.files[index]
+            .items
+            .iter()
+            .position(|i| i.lines.contains(&(line - 1)));
+        match found {
+            Some(item) => {
+                self.focus = Pane::Code;
+                self.go(index, item);
+            }
+            None => {
+                self.file = index;
+                self.item = None;
+                self.focus = Pane::Code;
+                self.refresh();
+                self.message = Some(format!("{}:{line} has no finding", file.display()));
+            }
+        }
+    }
+
+    /// The rule of the hunk that rewrote 1-based `line` of `file`, if one did.
+    pub fn hunk_at(&self, file: &std::path::Path, line: usize) -> Option<&'static str> {
+        let index = self.session.index_of(file)?;
+        self.session.files[index]
+            .items
+            .iter()
+            .find(|i| i.hunk.is_some() && i.lines.contains(&(line.saturating_sub(1))))
+            .map(|i| i.rule)
     }
 
     fn location(&self) -> String {

@@ -3,6 +3,7 @@
 //! world outside the terminal in `runtime`, the terminal itself in `terminal`.
 
 pub mod app;
+pub mod bench;
 pub mod config;
 pub mod highlight;
 pub mod keymap;

@@ -8,7 +8,6 @@ use crate::project::{default_output, discover};
 use crate::tui::app::{App, Effect, Popup};
 use crate::tui::keymap::Keymap;
 use crate::tui::session::Session;
-use crate::tui::view::BenchView;
 use crate::tui::watch::{self, Change, Watcher};
 use crate::write::{self, Selection, Target};
 use rayon::prelude::*;
@@ -36,7 +35,6 @@ pub struct Options {
 
 pub struct Runtime {
     pub app: App,
-    pub bench: BenchView,
     sender: Sender<Event>,
     events: Receiver<Event>,
     store: Option<PathBuf>,
@@ -98,7 +96,6 @@ impl Runtime {
         };
         stream_analyses(root.clone(), files, sender.clone());
         Ok(Self {
-            bench: BenchView::from_project(&root),
             app,
             sender,
             events,
@@ -114,9 +111,10 @@ impl Runtime {
     /// Wait up to `timeout` for an event, then handle every pending one. Returns whether any
     /// arrived (the screen needs drawing).
     pub fn pump(&mut self, timeout: Duration) -> bool {
+        let benchmark = self.app.bench.poll();
         let first = match self.events.recv_timeout(timeout) {
             Ok(event) => event,
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return false,
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => return benchmark,
         };
         self.handle(first);
         while let Ok(event) = self.events.try_recv() {
@@ -149,19 +147,12 @@ impl Runtime {
         for effect in effects {
             match effect {
                 Effect::SaveDecisions => self.save(),
-                Effect::Write => self.write(),
-                Effect::Analyse(rel) => self.analyse(rel),
-                Effect::Bench => {
-                    self.app.message = Some(match &self.bench {
-                        BenchView::Ready { .. } => {
-                            "the benchmark runner is not part of this build yet; see the README"
-                                .into()
-                        }
-                        _ => {
-                            "configure [bench] in portui.toml first (see the Benchmark pane)".into()
-                        }
-                    });
+                Effect::Write => {
+                    self.write();
                 }
+                Effect::Analyse(rel) => self.analyse(rel),
+                Effect::RunBench { write_first } => self.run_bench(write_first),
+                Effect::CancelBench => self.app.bench.cancel(),
                 Effect::Edit { .. } => left.push(effect),
             }
         }
@@ -178,12 +169,26 @@ impl Runtime {
         }
     }
 
-    fn write(&mut self) {
+    /// Start the benchmark on the output tree, writing the decisions there first if asked.
+    fn run_bench(&mut self, write_first: bool) {
+        if write_first {
+            if !self.write() {
+                return;
+            }
+            self.app.popup = None;
+        }
+        let output = self.app.output.clone();
+        self.app.bench.start(&self.app.session.root, &output);
+        self.app.focus = crate::tui::app::Pane::Bench;
+    }
+
+    /// Write the accepted hunks; returns whether the write happened.
+    fn write(&mut self) -> bool {
         let analysis = match self.app.session.project_analysis() {
             Ok(analysis) => analysis,
             Err(why) => {
                 self.app.popup = Some(Popup::Error(why));
-                return;
+                return false;
             }
         };
         let selection = Selection::Saved(self.app.session.decisions.clone());
@@ -200,8 +205,12 @@ impl Runtime {
                     text.push_str(&format!("\nnot written: {}: {why}", rel.display()));
                 }
                 self.app.popup = Some(Popup::Info(text));
+                true
             }
-            Err(error) => self.app.popup = Some(Popup::Error(format!("write failed: {error}"))),
+            Err(error) => {
+                self.app.popup = Some(Popup::Error(format!("write failed: {error}")));
+                false
+            }
         }
     }
 

@@ -74,11 +74,9 @@ fn event_loop(
     let mut dirty = true;
     while !runtime.app.quit && !stop.load(Ordering::Relaxed) {
         if dirty {
-            let bench = runtime.bench.clone();
             let context = Context {
                 palette,
                 highlighter: Some(highlighter),
-                bench: &bench,
             };
             terminal
                 .draw(|frame| view::draw(frame, &mut runtime.app, &context))

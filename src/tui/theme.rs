@@ -177,6 +177,9 @@ mod tests {
         assert!(available(Some(dir.path())).contains(&"mine".to_string()));
         let theme = load("mine", Some(dir.path())).unwrap();
         let background = theme.settings.background.unwrap();
-        assert_eq!((background.r, background.g, background.b), (0xFA, 0xFA, 0xFA));
+        assert_eq!(
+            (background.r, background.g, background.b),
+            (0xFA, 0xFA, 0xFA)
+        );
     }
 }

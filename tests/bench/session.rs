@@ -43,11 +43,9 @@ fn open(path: &Path, store: &Path) -> Runtime {
 fn draw(runtime: &mut Runtime, terminal: &mut Terminal<TestBackend>) {
     let theme = theme::load(theme::DEFAULT_THEME, None).expect("theme");
     let palette = Palette::of(&theme, ColorDepth::Truecolor);
-    let bench = runtime.bench.clone();
     let context = Context {
         palette,
         highlighter: None,
-        bench: &bench,
     };
     terminal
         .draw(|frame| view::draw(frame, &mut runtime.app, &context))

@@ -18,14 +18,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
-pub use bench::BenchView;
-
 /// What drawing needs besides the state.
 pub struct Context<'a> {
     pub palette: Palette,
     /// `None` draws code plain (the snapshot tests, or before the highlighter starts).
     pub highlighter: Option<&'a Highlighter>,
-    pub bench: &'a BenchView,
 }
 
 pub fn draw(frame: &mut Frame, app: &mut App, context: &Context) {

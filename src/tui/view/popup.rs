@@ -44,6 +44,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, context: &Context) {
             message.lines().map(|l| Line::raw(l.to_string())).collect(),
             palette.rejected,
         ),
+        Popup::ConfirmBench => (
+            " Benchmark ".into(),
+            vec![
+                Line::raw(format!(
+                    "Write the accepted hunks to {} first, then run the port?",
+                    app.output.display()
+                )),
+                Line::raw(format!(
+                    "{}: write and run    {}: run the port already on disk    {}: cancel",
+                    app.keymap.keys_for(crate::tui::keymap::Action::Accept),
+                    app.keymap.keys_for(crate::tui::keymap::Action::Reject),
+                    app.keymap.keys_for(crate::tui::keymap::Action::Close),
+                )),
+            ],
+            palette.pending,
+        ),
         Popup::Info(message) => (
             " Done (esc closes) ".into(),
             message.lines().map(|l| Line::raw(l.to_string())).collect(),

@@ -28,7 +28,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, context: &Context) {
     let actions: &[(Action, &str)] = match app.focus {
         Pane::Files => &[(Action::Next, "file"), (Action::Select, "review")],
         Pane::Checklist => &[(Action::Next, "item"), (Action::Select, "next open")],
-        Pane::Code | Pane::Bench => &[
+        Pane::Bench => &[
+            (Action::Bench, "run / cancel"),
+            (Action::Select, "go to the failing line"),
+        ],
+        Pane::Code => &[
             (Action::Accept, "accept"),
             (Action::Reject, "reject"),
             (Action::Toggle, "toggle"),
@@ -42,7 +46,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, context: &Context) {
         (Action::SwitchPane, "pane"),
         (Action::Search, "search"),
         (Action::Write, "write"),
-        (Action::Bench, "bench"),
         (Action::Help, "help"),
         (Action::Quit, "quit"),
     ];
