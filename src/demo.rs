@@ -22,7 +22,20 @@ const FILES: &[(&str, &str)] = &[
         "llama/portui.toml",
         include_str!("../fixtures/llama/portui.toml"),
     ),
+    // At the example's root, so the session's Benchmark pane has the GPT model to run.
+    ("portui.toml", DEMO_BENCH),
 ];
+
+const DEMO_BENCH: &str = "\
+# The session's benchmark for the example: the GPT model (each sub-project has its own too).
+[bench]
+file = \"gpt/model.py\"
+model = \"GPT(GPTConfig(block_size=32, vocab_size=101, n_layer=2, n_head=2, n_embd=64, dropout=0.0, bias=True))\"
+inputs = [{ shape = [2, 16], dtype = \"int64\", low = 0, high = 101 }]
+warmup = 2
+iters = 10
+tolerance = 1e-4
+";
 
 /// Write the example under `parent` in a directory that did not exist before.
 pub fn materialise(parent: &Path) -> Result<PathBuf, String> {

@@ -116,6 +116,27 @@ fn llama_runs_and_matches_torch() {
     parity_holds("llama");
 }
 
+/// The bundled example holds a CNN and a GPT; its root `[bench]` runs the GPT. The CNN's
+/// channels-last input layout in the shared weight map must not be applied to the GPT's tokens.
+#[test]
+fn the_bundled_example_benchmarks_its_gpt_beside_a_cnn() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = portui::demo::materialise(dir.path()).expect("example written");
+    let status = Command::new(env!("CARGO_BIN_EXE_portui"))
+        .args(["apply", "--accept-all"])
+        .arg(&root)
+        .status()
+        .expect("portui runs");
+    assert!(status.success());
+    let output = bench(&root, &common::python(), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("parity      held"),
+        "{}",
+        text(&output)
+    );
+}
+
 #[test]
 fn a_port_with_a_scaled_output_fails_parity_and_says_how_far() {
     let fixture = ported("gpt");

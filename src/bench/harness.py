@@ -217,10 +217,13 @@ class BlockTorch(importlib.abc.MetaPathFinder):
         raise ImportError(f"the MLX port imported {name!r}{where}; a port must run without torch")
 
 
-def layouts(module, mapping, key):
-    """{index: layout} for inputs/outputs: module-level PORTUI_<KEY> first, the mapping file overrides."""
+def layouts(module, mapping, key, model):
+    """{index: layout} of the benchmarked model's inputs/outputs: module-level PORTUI_<KEY> first,
+    the mapping file overrides. Mapping entries name their class: a project with a CNN and a
+    language model has layouts for the CNN only, which must not apply to the other."""
     found = {}
-    for source in (getattr(module, "PORTUI_" + key.upper(), None) or [], mapping.get(key, [])):
+    own = [e for e in mapping.get(key, []) if e.get("class") in (None, type(model).__name__)]
+    for source in (getattr(module, "PORTUI_" + key.upper(), None) or [], own):
         found.update({e.get("index", pos): e["layout"] for pos, e in enumerate(source)})
     unknown = set(found.values()) - set(CHANNELS_LAST) - CHANNELS_FIRST
     if unknown:
@@ -449,14 +452,14 @@ def mlx_phase(req, events):
             if any(report.values()):
                 parity.update(status="failed", reason=weights_reason(report))
         stage = "inputs"
-        inputs = mlx_inputs(mx, req, arrays, layouts(module, mapping, "inputs"))
+        inputs = mlx_inputs(mx, req, arrays, layouts(module, mapping, "inputs", model))
         stage = "run"
         events.progress("load", 3, 3)
         outputs = outputs_of(model(*inputs))
         mx.eval([o for o in outputs if isinstance(o, mx.array)])
         if arrays is not None and parity["status"] != "failed":
             parity["status"], parity["reason"], parity["outputs"] = parity_of(
-                mx, outputs, arrays, layouts(module, mapping, "outputs"), req["tolerance"])
+                mx, outputs, arrays, layouts(module, mapping, "outputs", model), req["tolerance"])
         timing = time_mlx(mx, model, inputs, req, events)
     except Exception as e:
         traceback.print_exc()

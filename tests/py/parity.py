@@ -86,10 +86,13 @@ class BlockTorch(importlib.abc.MetaPathFinder):
         raise ImportError(f"the MLX port imported {name!r}{where}; torch is not importable in the MLX phase")
 
 
-def layouts(module, mapping, key):
-    """{index: layout} for inputs/outputs: module-level PORTUI_<KEY> first, the mapping file overrides."""
+def layouts(module, mapping, key, model):
+    """{index: layout} of the benchmarked model's inputs/outputs: module-level PORTUI_<KEY> first,
+    the mapping file overrides. Mapping entries name their class: a project with a CNN and a
+    language model has layouts for the CNN only, which must not apply to the other."""
     found = {}
-    for source in (getattr(module, "PORTUI_" + key.upper(), None) or [], mapping.get(key, [])):
+    own = [e for e in mapping.get(key, []) if e.get("class") in (None, type(model).__name__)]
+    for source in (getattr(module, "PORTUI_" + key.upper(), None) or [], own):
         found.update({e.get("index", pos): e["layout"] for pos, e in enumerate(source)})
     unknown = set(found.values()) - set(CHANNELS_LAST) - {"NCL", "NCHW", "NCDHW"}
     if unknown:
@@ -221,7 +224,7 @@ def mlx_phase(bench, mlx_dir, npz_path, result):
         if error:
             return
         stage = "inputs"
-        in_layouts = layouts(module, mapping, "inputs")
+        in_layouts = layouts(module, mapping, "inputs", model)
         inputs = []
         for i, spec in enumerate(bench["inputs"]):
             x = arrays[f"in:{i}"]
@@ -235,7 +238,7 @@ def mlx_phase(bench, mlx_dir, npz_path, result):
         out = out[0] if isinstance(out, (tuple, list)) else out
         mx.eval(out)
         got = np.array(out.astype(mx.float32) if mx.issubdtype(out.dtype, mx.floating) else out)
-        if layouts(module, mapping, "outputs").get(0) in CHANNELS_LAST:
+        if layouts(module, mapping, "outputs", model).get(0) in CHANNELS_LAST:
             got = np.moveaxis(got, -1, 1)  # back to torch's channels-first to compare
         stage = "compare"
         result["error"] = compare(got, arrays["out"], result["tolerance"], result)
