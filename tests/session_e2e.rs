@@ -192,20 +192,28 @@ fn review_write_and_quit_in_a_real_terminal() {
     );
 }
 
-#[test]
-fn sigterm_restores_the_terminal() {
+/// A fixture copy open in portui inside tmux; `after` runs in the shell, in the fixture's
+/// temporary directory, once portui exits.
+struct Running {
+    _temp: tempfile::TempDir,
+    base: PathBuf,
+    project: PathBuf,
+    tmux: Tmux,
+}
+
+fn open_in_tmux(fixture: &str, name: &str, after: &str) -> Running {
     let temp = tempfile::tempdir().unwrap();
     let base = temp.path().canonicalize().unwrap();
-    let project = base.join("cnn");
-    copy_fixture("cnn", &project);
+    let project = base.join(fixture);
+    copy_fixture(fixture, &project);
     let script = format!(
-        "env XDG_DATA_HOME={base}/data XDG_CONFIG_HOME={base}/config {binary} {project}; stty -a > {base}/stty.txt; sleep 120",
+        "cd {base} && env XDG_DATA_HOME={base}/data XDG_CONFIG_HOME={base}/config {binary} {project}; {after}",
         binary = env!("CARGO_BIN_EXE_portui"),
         project = project.display(),
         base = base.display(),
     );
     let tmux = Tmux {
-        socket: format!("portui-term-{}", std::process::id()),
+        socket: format!("portui-{name}-{}", std::process::id()),
     };
     tmux.run(&[
         "new-session",
@@ -218,62 +226,56 @@ fn sigterm_restores_the_terminal() {
         "40",
         &script,
     ]);
-    tmux.wait_for("the session", |s| s.contains("Files — 2 files"));
+    tmux.wait_for("the session", |s| {
+        s.contains("Files — ") && s.contains("finding 1/")
+    });
+    Running {
+        _temp: temp,
+        base,
+        project,
+        tmux,
+    }
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let session = open_in_tmux("cnn", "term", "stty -a > stty.txt; sleep 120");
     let killed = Command::new("pkill")
-        .args(["-TERM", "-f", &format!("portui {}$", project.display())])
+        .args([
+            "-TERM",
+            "-f",
+            &format!("portui {}$", session.project.display()),
+        ])
         .status()
         .unwrap();
     assert!(killed.success(), "portui was running");
+    let stty_file = session.base.join("stty.txt");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !base.join("stty.txt").exists() {
+    while !stty_file.exists() {
         assert!(
             Instant::now() < deadline,
             "portui ignored SIGTERM:\n{}",
-            tmux.screen()
+            session.tmux.screen()
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    let stty = fs::read_to_string(base.join("stty.txt")).unwrap();
+    let stty = fs::read_to_string(stty_file).unwrap();
     assert!(
         !stty.contains("-icanon") && !stty.contains("-echo "),
         "{stty}"
     );
-    assert!(!tmux.screen().contains("Torch | MLX"));
+    assert!(!session.tmux.screen().contains("Torch | MLX"));
     assert!(
-        base.join("data/portui/projects").is_dir(),
+        session.base.join("data/portui/projects").is_dir(),
         "decisions saved on the way out"
     );
 }
 
 #[test]
 fn closing_the_terminal_ends_the_session() {
-    let temp = tempfile::tempdir().unwrap();
-    let base = temp.path().canonicalize().unwrap();
-    let project = base.join("llama");
-    copy_fixture("llama", &project);
-    let script = format!(
-        "env XDG_DATA_HOME={base}/data {binary} {project}",
-        binary = env!("CARGO_BIN_EXE_portui"),
-        project = project.display(),
-        base = base.display(),
-    );
-    let tmux = Tmux {
-        socket: format!("portui-hangup-{}", std::process::id()),
-    };
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &script,
-    ]);
-    tmux.wait_for("the session", |s| s.contains("Files — 1 file "));
-    tmux.run(&["kill-server"]);
-    let pattern = format!("portui {}$", project.display());
+    let session = open_in_tmux("llama", "hangup", "sleep 120");
+    session.tmux.run(&["kill-server"]);
+    let pattern = format!("portui {}$", session.project.display());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let running = Command::new("pgrep")

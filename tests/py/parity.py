@@ -86,12 +86,14 @@ class BlockTorch(importlib.abc.MetaPathFinder):
         raise ImportError(f"the MLX port imported {name!r}{where}; torch is not importable in the MLX phase")
 
 
-def layouts(module, mapping, key, model):
-    """{index: layout} of the benchmarked model's inputs/outputs: module-level PORTUI_<KEY> first,
-    the mapping file overrides. Mapping entries name their class: a project with a CNN and a
-    language model has layouts for the CNN only, which must not apply to the other."""
+def layouts(module, mapping, key, model=None):
+    """{index: layout} of the model's inputs/outputs: module-level PORTUI_<KEY> first, the
+    mapping file overrides. Mapping entries name their class: a project with a CNN and a
+    language model has layouts for the CNN only, which must not apply to the other. Without
+    `model` (a one-model snippet) every entry applies."""
     found = {}
-    own = [e for e in mapping.get(key, []) if e.get("class") in (None, type(model).__name__)]
+    own = [e for e in mapping.get(key, [])
+           if model is None or e.get("class") in (None, type(model).__name__)]
     for source in (getattr(module, "PORTUI_" + key.upper(), None) or [], own):
         found.update({e.get("index", pos): e["layout"] for pos, e in enumerate(source)})
     unknown = set(found.values()) - set(CHANNELS_LAST) - {"NCL", "NCHW", "NCDHW"}
