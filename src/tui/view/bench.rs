@@ -107,9 +107,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, context: &Context) {
                 bad,
             )];
             if let Some(frame) = failure.port_frame() {
+                let file = frame.file.strip_prefix(&app.output).unwrap_or(&frame.file);
                 lines.push(Line::raw(format!(
                     "port {}:{}: {}",
-                    frame.file.display(),
+                    file.display(),
                     frame.line,
                     frame.text.as_deref().unwrap_or("").trim()
                 )));
