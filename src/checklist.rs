@@ -52,6 +52,11 @@ pub const ITEMS: &[Item] = &[
         &[".update(model"],
     ),
     item(
+        "optimizers-translated",
+        "Optimizers built with mlx.optimizers, torch's defaults kept (bias correction, eps, lr)",
+        &["import mlx.optimizers"],
+    ),
+    item(
         "eval-at-boundaries",
         "mx.eval() added at iteration boundaries",
         &["mx.eval("],
