@@ -57,6 +57,17 @@ pub const ITEMS: &[Item] = &[
         &["import mlx.optimizers"],
     ),
     item(
+        "schedules-translated",
+        "LR schedulers passed to the optimizer as mlx.optimizers schedules",
+        &[
+            "optim.step_decay",
+            "optim.exponential_decay",
+            "optim.cosine_decay",
+            "optim.linear_schedule",
+            "optim.join_schedules",
+        ],
+    ),
+    item(
         "eval-at-boundaries",
         "mx.eval() added at iteration boundaries",
         &["mx.eval("],

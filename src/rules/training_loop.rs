@@ -1,6 +1,6 @@
 //! training-loop: `loss.backward()`, `optimizer.zero_grad()`, `optimizer.step()`,
-//! `clip_grad_norm_`, schedulers and `DataLoader` are named, with what the MLX version looks
-//! like (optimizer construction is the optimizers rule's).
+//! `clip_grad_norm_` and `DataLoader` are named, with what the MLX version looks like
+//! (optimizers and schedulers have their own rules).
 //!
 //! Why: MLX has no `.grad` on arrays; gradients come from a function transform
 //! (`nn.value_and_grad(model, loss_fn)`), optimizers are built without parameters and
@@ -24,16 +24,14 @@ pub static RULE: TrainingLoop = TrainingLoop;
 
 impl Rule for TrainingLoop {
     fn meta(&self) -> RuleMeta {
-        RuleMeta { id: "training-loop", step: "3", checklist: "backward-replaced", summary: "backward/zero_grad/step/optimizers/schedulers/DataLoader (manual)" }
+        RuleMeta { id: "training-loop", step: "3", checklist: "backward-replaced", summary: "backward/zero_grad/step/clip_grad_norm_/DataLoader (manual)" }
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else { return };
         let range = span(call);
         if let Some(q) = cx.torch_name(&call.func) {
-            let message = if let Some(name) = q.strip_prefix("torch.optim.lr_scheduler.") {
-                format!("{name}: pass an mlx.optimizers schedule as the learning rate (cosine_decay, step_decay, linear_schedule, join_schedules); no scheduler.step()")
-            } else if q == "torch.nn.utils.clip_grad_norm_" {
+            let message = if q == "torch.nn.utils.clip_grad_norm_" {
                 "clip_grad_norm_: grads, total_norm = optim.clip_grad_norm(grads, max_norm) on the gradient tree".to_string()
             } else if q.starts_with("torch.utils.data.") {
                 format!("{q}: iterate NumPy batches and convert with mx.array at the boundary")

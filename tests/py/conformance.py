@@ -11,7 +11,7 @@ it). For modules the torch weights are copied into the MLX module by name (portu
 beside the port, conv layouts by module type: see parity.py).
 Optional `TOLERANCE` (default 1e-5, relative to the output's scale, plus 1e-6 absolute);
 learning rates (`.../lr`) must agree within `LR_TOLERANCE` (default 1e-7, absolute).
-Prints one JSON line {"ok", "max_abs", "error"}; exit 0 iff ok. The MLX phase cannot import torch."""
+Prints one JSON line {"ok", "max_abs", "error"} (and "max_lr_abs" for schedules); exit 0 iff ok. The MLX phase cannot import torch."""
 import argparse
 import json
 import os
@@ -144,7 +144,7 @@ def mlx_phase(path, npz_path, result):
             return
         tolerance = getattr(module, "TOLERANCE", 1e-5)
         lr_tolerance = getattr(module, "LR_TOLERANCE", 1e-7)
-        worst = 0.0
+        worst = worst_lr = 0.0
         for key in sorted(want):
             g, w = got[key], want[key]
             if g.shape != w.shape:
@@ -162,6 +162,7 @@ def mlx_phase(path, npz_path, result):
             err = float(diff.max()) if diff.size else 0.0
             worst = max(worst, err)
             if key.endswith("/lr"):
+                worst_lr = max(worst_lr, err)
                 if not err <= lr_tolerance:
                     result["error"] = f"{key}: learning rate differs by {err:.3g} (more than {lr_tolerance:g})"
                     return
@@ -170,6 +171,8 @@ def mlx_phase(path, npz_path, result):
                 result["error"] = f"{key}: max abs error {err:.3g} exceeds {tolerance:g} (scale {scale:.3g})"
                 return
         result["max_abs"] = worst
+        if worst_lr:
+            result["max_lr_abs"] = worst_lr
     except Exception as e:
         traceback.print_exc()
         result["error"] = f"{stage}: {type(e).__name__}: {e}"
