@@ -68,6 +68,16 @@ pub const ITEMS: &[Item] = &[
         ],
     ),
     item(
+        "losses-translated",
+        "Losses keep torch's reduction, class axis, ignore_index and weights",
+        &[
+            "nn.losses.",
+            "portui_shims.cross_entropy",
+            "portui_shims.nll_loss",
+            "portui_shims.kl_div",
+        ],
+    ),
+    item(
         "eval-at-boundaries",
         "mx.eval() added at iteration boundaries",
         &["mx.eval("],
