@@ -52,32 +52,6 @@ pub const ITEMS: &[Item] = &[
         &[".update(model"],
     ),
     item(
-        "optimizers-translated",
-        "Optimizers built with mlx.optimizers, torch's defaults kept (bias correction, eps, lr)",
-        &["import mlx.optimizers"],
-    ),
-    item(
-        "schedules-translated",
-        "LR schedulers passed to the optimizer as mlx.optimizers schedules",
-        &[
-            "optim.step_decay",
-            "optim.exponential_decay",
-            "optim.cosine_decay",
-            "optim.linear_schedule",
-            "optim.join_schedules",
-        ],
-    ),
-    item(
-        "losses-translated",
-        "Losses keep torch's reduction, class axis, ignore_index and weights",
-        &[
-            "nn.losses.",
-            "portui_shims.cross_entropy",
-            "portui_shims.nll_loss",
-            "portui_shims.kl_div",
-        ],
-    ),
-    item(
         "eval-at-boundaries",
         "mx.eval() added at iteration boundaries",
         &["mx.eval("],
@@ -127,6 +101,32 @@ pub const ITEMS: &[Item] = &[
         "safetensors",
         "Weight save/load uses safetensors format",
         &["safetensors", "load_weights", "save_weights"],
+    ),
+    item(
+        "optimizers-translated",
+        "Optimizers built with mlx.optimizers, torch's defaults kept (bias correction, eps, lr)",
+        &["import mlx.optimizers"],
+    ),
+    item(
+        "schedules-translated",
+        "LR schedulers passed to the optimizer as mlx.optimizers schedules",
+        &[
+            "optim.step_decay",
+            "optim.exponential_decay",
+            "optim.cosine_decay",
+            "optim.linear_schedule",
+            "optim.join_schedules",
+        ],
+    ),
+    item(
+        "losses-translated",
+        "Losses keep torch's reduction, class axis, ignore_index and weights",
+        &[
+            "nn.losses.",
+            "portui_shims.cross_entropy",
+            "portui_shims.nll_loss",
+            "portui_shims.kl_div",
+        ],
     ),
     item(
         "torch-semantics",
