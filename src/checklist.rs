@@ -103,12 +103,12 @@ pub const ITEMS: &[Item] = &[
         &["safetensors", "load_weights", "save_weights"],
     ),
     item(
-        "optimizers-translated",
+        "optimizers-ported",
         "Optimizers built with mlx.optimizers, torch's defaults kept (bias correction, eps, lr)",
         &["import mlx.optimizers"],
     ),
     item(
-        "schedules-translated",
+        "schedules-ported",
         "LR schedulers passed to the optimizer as mlx.optimizers schedules",
         &[
             "optim.step_decay",
@@ -119,7 +119,7 @@ pub const ITEMS: &[Item] = &[
         ],
     ),
     item(
-        "losses-translated",
+        "losses-ported",
         "Losses keep torch's reduction, class axis, ignore_index and weights",
         &[
             "nn.losses.",

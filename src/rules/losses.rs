@@ -125,7 +125,7 @@ impl Rule for Losses {
         RuleMeta {
             id: "losses",
             step: "3",
-            checklist: "losses-translated",
+            checklist: "losses-ported",
             summary: "F.* losses and nn.*Loss → MLX losses with torch's reduction, ignore_index, weights",
         }
     }

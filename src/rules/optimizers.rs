@@ -267,7 +267,7 @@ impl Rule for Optimizers {
         RuleMeta {
             id: "optimizers",
             step: "3",
-            checklist: "optimizers-translated",
+            checklist: "optimizers-ported",
             summary: "torch.optim optimizers → mlx.optimizers with torch's defaults (bias correction, eps, lr)",
         }
     }

@@ -78,7 +78,7 @@ impl Rule for Schedulers {
         RuleMeta {
             id: "schedulers",
             step: "3",
-            checklist: "schedules-translated",
+            checklist: "schedules-ported",
             summary: "LR schedulers → mlx.optimizers schedules as the learning rate; scheduler.step() removed",
         }
     }
