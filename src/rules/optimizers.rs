@@ -380,6 +380,12 @@ fn port(cx: &Context, call: &ast::ExprCall, spec: &Spec) -> Result<Ported, Strin
     };
     let mut edits = vec![rename_callee(call, &format!("optim.{}", spec.mlx))];
     let mut notes = vec!["built without parameters (optimizer.update(model, grads) gives them)".to_string()];
+    if !whole_module {
+        notes.push(format!(
+            "it updated {} only: MLX updates every gradient it is given, so give it gradients of those parameters only",
+            cx.src(params)
+        ));
+    }
     let mut removed = vec![span(params)];
     for (torch, value, range, is_keyword) in arguments.iter().cloned() {
         let argument = spec

@@ -10,12 +10,13 @@
 //! `ExponentialLR` `optim.exponential_decay`, `CosineAnnealingLR` `optim.cosine_decay` (torch's
 //! rate rises again after `T_max`, MLX's stays at `eta_min`), `LinearLR` `optim.linear_schedule`,
 //! `SequentialLR` `optim.join_schedules`, `MultiStepLR` and `LambdaLR` small lambdas of the step
-//! (torch's `lr_lambda` gets the step as a Python int, so `step.item()`). All start from the
-//! optimizer's `lr`. Everything else is manual and says why, with the schedule when there is one:
+//! (torch's `lr_lambda` gets the step as a Python int, so `step.item()`), and `OneCycleLR` with
+//! `cycle_momentum=False` two joined anneals. All but OneCycleLR start from the optimizer's
+//! `lr`. Everything else is manual and says why, with the schedule when there is one:
 //! a scheduler stepped per epoch while the optimizer steps per batch (the schedule needs the
 //! number of updates per epoch), an optimizer and scheduler not built in one scope, a scheduler
 //! used for more than stepping (`get_last_lr()`: read `optimizer.learning_rate`), `OneCycleLR`
-//! (it also cycles momentum), `ReduceLROnPlateau` (it follows a metric), and learning rates set
+//! cycling momentum (its default), `ReduceLROnPlateau` (it follows a metric), and learning rates set
 //! by hand through `param_groups` (`optimizer.learning_rate = value` in MLX).
 //!
 //! Example: `optimizer = torch.optim.SGD(model.parameters(), lr=0.1)`,
@@ -23,7 +24,7 @@
 //! then `scheduler.step()` → `optimizer = torch.optim.SGD(model.parameters(), lr=optim.step_decay(0.1, 0.5, 30))`
 //! (which the optimizers rule ports), the scheduler line and `scheduler.step()` removed.
 //!
-//! Fix safety: safe for step, multi-step, exponential and linear schedules (the same rate at every
+//! Fix safety: safe for step, multi-step, exponential, linear and one-cycle schedules (the same rate at every
 //! update, run against torch in the conformance tests); review when the step is a helper given
 //! the optimizer (it must step it once), for `CosineAnnealingLR` (differs after `T_max`) and for
 //! `LambdaLR` (`step.item()` keeps the schedule out of `mx.compile`).
@@ -43,10 +44,6 @@ const PREFIX: &str = "torch.optim.lr_scheduler.";
 
 /// Schedulers without an automatic mapping, and why.
 const UNMAPPED: &[(&str, &str)] = &[
-    (
-        "OneCycleLR",
-        "OneCycleLR also cycles momentum (beta1 for Adam) unless cycle_momentum=False, and MLX schedules drive the learning rate only; its rate is optim.join_schedules([optim.cosine_decay(max_lr / div_factor, p, max_lr), optim.cosine_decay(max_lr, total_steps - 1 - p, max_lr / (div_factor * final_div_factor))], [p]) with p = pct_start * total_steps - 1",
-    ),
     (
         "ReduceLROnPlateau",
         "it follows a metric, not the step count: set optimizer.learning_rate yourself when the metric stops improving",
@@ -333,6 +330,7 @@ fn schedule<'a>(
                 "torch calls lr_lambda with a Python int, hence step.item(), which keeps the schedule out of mx.compile",
             );
         }
+        "OneCycleLR" => pieces = one_cycle(cx, call)?,
         "SequentialLR" => {
             let Some(Expr::List(schedulers)) = argument(call, 1, "schedulers") else {
                 return Err("its schedulers are not a list literal".into());
@@ -376,6 +374,95 @@ fn schedule<'a>(
         _ => return Err("no MLX schedule is known for it: write it as a function of the optimizer's update count and pass it as learning_rate".into()),
     }
     Ok(Schedule { pieces, caveat })
+}
+
+/// OneCycleLR's rate: up from `max_lr / div_factor` to `max_lr` until update
+/// `pct_start * total_steps - 1`, then down to `max_lr / (div_factor * final_div_factor)` at
+/// `total_steps - 1`, both cosine (or linear) anneals. It ignores the optimizer's lr.
+fn one_cycle(cx: &Context, call: &ast::ExprCall) -> Result<Vec<Piece>, String> {
+    let literal = |position: usize, name: &str| argument(call, position, name).map(|e| cx.src(e));
+    if literal(7, "cycle_momentum") != Some("False") {
+        return Err("OneCycleLR also cycles momentum (beta1 for Adam) unless cycle_momentum=False, and MLX schedules drive the learning rate only: pass cycle_momentum=False if the momentum may stay fixed, or port the momentum cycle by hand".into());
+    }
+    if literal(12, "three_phase").is_some_and(|v| v != "False") {
+        return Err("three_phase=True has no automatic mapping: join three anneals with optim.join_schedules".into());
+    }
+    let anneal = match literal(6, "anneal_strategy").map(|v| v.trim_matches(['"', '\''])) {
+        None | Some("cos") => "cosine_decay",
+        Some("linear") => "linear_schedule",
+        Some(other) => return Err(format!("anneal_strategy={other} has no automatic mapping")),
+    };
+    let max_lr = argument(call, 1, "max_lr").ok_or("max_lr is not given")?;
+    if matches!(max_lr, Expr::List(_) | Expr::Tuple(_)) {
+        return Err("one max_lr per parameter group: MLX has one learning rate per optimizer".into());
+    }
+    let total: Vec<Piece> = match (
+        argument(call, 2, "total_steps"),
+        argument(call, 3, "epochs"),
+        argument(call, 4, "steps_per_epoch"),
+    ) {
+        (Some(total), ..) => operand(total),
+        (None, Some(epochs), Some(per_epoch)) => {
+            let mut product = vec![text("(")];
+            product.extend(operand(epochs));
+            product.push(text(" * "));
+            product.extend(operand(per_epoch));
+            product.push(text(")"));
+            product
+        }
+        _ => return Err("neither total_steps nor epochs and steps_per_epoch are given".into()),
+    };
+    let or_default = |position: usize, name: &str, default: &str| -> Vec<Piece> {
+        argument(call, position, name).map_or_else(|| vec![text(default)], operand)
+    };
+    let max = operand(max_lr);
+    let div = or_default(10, "div_factor", "25.0");
+    let final_div = or_default(11, "final_div_factor", "1e4");
+    let mut warmup_end = or_default(5, "pct_start", "0.3");
+    warmup_end.push(text(" * "));
+    warmup_end.extend(total.iter().cloned());
+    warmup_end.push(text(" - 1"));
+    let initial: Vec<Piece> = [max.clone(), vec![text(" / ")], div.clone()].concat();
+    let minimum: Vec<Piece> = [
+        max.clone(),
+        vec![text(" / (")],
+        div,
+        vec![text(" * ")],
+        final_div,
+        vec![text(")")],
+    ]
+    .concat();
+    let decay_steps: Vec<Piece> = [
+        total,
+        vec![text(" - 1 - (")],
+        warmup_end.clone(),
+        vec![text(")")],
+    ]
+    .concat();
+    // cosine_decay(init, steps, end) but linear_schedule(init, end, steps).
+    let phase = |from: &[Piece], to: &[Piece], steps: &[Piece]| -> Vec<Piece> {
+        let (second, third) = if anneal == "cosine_decay" { (steps, to) } else { (to, steps) };
+        [
+            vec![text(format!("optim.{anneal}("))],
+            from.to_vec(),
+            vec![text(", ")],
+            second.to_vec(),
+            vec![text(", ")],
+            third.to_vec(),
+            vec![text(")")],
+        ]
+        .concat()
+    };
+    Ok([
+        vec![text("optim.join_schedules([")],
+        phase(&initial, &max, &warmup_end),
+        vec![text(", ")],
+        phase(&max, &minimum, &decay_steps),
+        vec![text("], [")],
+        warmup_end.clone(),
+        vec![text("])")],
+    ]
+    .concat())
 }
 
 /// The lambda parameter for the step count: `step`, unless the scheduler's own arguments name
