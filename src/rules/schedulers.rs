@@ -145,9 +145,10 @@ struct Rewrite {
     caveat: Option<String>,
 }
 
-/// Why a schedule is only usually right (the finding is then Review).
+/// A schedule as pieces of a replacement.
 struct Schedule {
     pieces: Vec<Piece>,
+    /// Why it is only usually right, when it is (the finding is then Review).
     caveat: Option<&'static str>,
 }
 
@@ -341,11 +342,14 @@ fn schedule<'a>(
                 let (inner, statement) = match element {
                     Expr::Call(inner) => (inner, None),
                     Expr::Name(_) | Expr::Attribute(_) => {
-                        scheduler_built_in(cx, scope, cx.src(element))
+                        let name = cx.src(element);
+                        // Its statement is removed: nothing else may use it.
+                        if name_uses(cx, scope, name) != 2 {
+                            return Err(format!("{name} is used besides this SequentialLR"));
+                        }
+                        scheduler_built_in(cx, scope, name)
                             .map(|(c, s)| (c, Some(s)))
-                            .ok_or_else(|| {
-                                format!("{} is not built in the same function", cx.src(element))
-                            })?
+                            .ok_or_else(|| format!("{name} is not built in the same function"))?
                     }
                     _ => return Err(format!("`{}` is not a scheduler", cx.src(element))),
                 };
@@ -773,6 +777,15 @@ mod tests {
             "{}",
             found[0].message
         );
+    }
+
+    #[test]
+    fn a_sequential_part_used_elsewhere_is_not_deleted() {
+        let source = "import torch\n\ndef train(model, loader):\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    warm = torch.optim.lr_scheduler.LinearLR(opt, total_iters=5)\n    decay = torch.optim.lr_scheduler.ExponentialLR(opt, 0.9)\n    sched = torch.optim.lr_scheduler.SequentialLR(opt, [warm, decay], [5])\n    for x in loader:\n        opt.step()\n        sched.step()\n    print(warm.get_last_lr())\n";
+        let found = findings(source);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].applicability, Applicability::Manual);
+        assert!(found[0].message.contains("warm is used besides"), "{}", found[0].message);
     }
 
     #[test]
