@@ -13,8 +13,8 @@
 //! smooth L1 and binary cross-entropy are plain `nn.losses` calls with the reduction written
 //! out and, for BCE, `with_logits` (MLX's default is logits, torch's `binary_cross_entropy`
 //! takes probabilities). A loss module becomes a lambda the call sites keep calling. Manual:
-//! the legacy `size_average`/`reduce` arguments, BCE `weight` (MLX wants weights of the loss's
-//! exact shape) and `pos_weight` (no MLX form), and `smooth_l1_loss` with `beta=0` (MLX divides
+//! the legacy `size_average`/`reduce` arguments, `weight` on MSE, L1 and BCE (MLX has none, or
+//! wants weights of the loss's exact shape) and `pos_weight` (no MLX form), and `smooth_l1_loss` with `beta=0` (MLX divides
 //! by beta; torch's is then L1).
 //!
 //! Example: `F.mse_loss(pred, y)` → `nn.losses.mse_loss(pred, y, reduction="mean")`;
@@ -76,7 +76,8 @@ const LOSSES: &[Loss] = &[
     Loss {
         function: "mse_loss",
         module: "MSELoss",
-        arguments: &["size_average", "reduce", "reduction"],
+        // `weight` exists on the function only (torch 2.15 has it), not on the module.
+        arguments: &["size_average", "reduce", "reduction", "weight"],
         target: Target::Mlx {
             function: "nn.losses.mse_loss",
             extra: "",
@@ -85,7 +86,8 @@ const LOSSES: &[Loss] = &[
     Loss {
         function: "l1_loss",
         module: "L1Loss",
-        arguments: &["size_average", "reduce", "reduction"],
+        // `weight` exists on the function only (torch 2.15 has it), not on the module.
+        arguments: &["size_average", "reduce", "reduction", "weight"],
         target: Target::Mlx {
             function: "nn.losses.l1_loss",
             extra: "",
@@ -228,7 +230,7 @@ fn port(
                 ));
             }
             "weight" if matches!(loss.target, Target::Mlx { .. }) => {
-                return Err("weight=: MLX's binary_cross_entropy wants weights of the loss's exact shape: pass weights=mx.broadcast_to(weight, input.shape) to nn.losses.binary_cross_entropy".into());
+                return Err("weight=: MLX's loss has no weight of torch's broadcasting kind (binary_cross_entropy's weights must have the loss's exact shape): multiply the reduction=\"none\" loss by the weight, then reduce".into());
             }
             "pos_weight" => {
                 return Err("pos_weight=: MLX's binary_cross_entropy has none: loss = -(pos_weight * target * nn.log_sigmoid(x) + (1 - target) * nn.log_sigmoid(-x)), then reduce".into());

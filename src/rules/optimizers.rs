@@ -243,7 +243,7 @@ const SPECS: &[Spec] = &[
             MAXIMIZE,
             DIFFERENTIABLE,
         ],
-        positional: 6,
+        positional: 5,
         always: &[],
     },
 ];
@@ -316,10 +316,10 @@ struct Ported {
     whole_module: bool,
 }
 
-/// The parameters argument and every other argument with its torch name, in source order.
 /// One argument as given: its torch name, value, whole range, and whether it is a keyword.
 type Given<'e> = (&'static str, &'e Expr, Range<usize>, bool);
 
+/// The parameters argument and every other argument with its torch name, in source order.
 fn named_arguments<'e>(
     call: &'e ast::ExprCall,
     spec: &Spec,
