@@ -103,6 +103,32 @@ pub const ITEMS: &[Item] = &[
         &["safetensors", "load_weights", "save_weights"],
     ),
     item(
+        "optimizers-ported",
+        "Optimizers built with mlx.optimizers, torch's defaults kept (bias correction, eps, lr)",
+        &["import mlx.optimizers"],
+    ),
+    item(
+        "schedules-ported",
+        "LR schedulers passed to the optimizer as mlx.optimizers schedules",
+        &[
+            "optim.step_decay",
+            "optim.exponential_decay",
+            "optim.cosine_decay",
+            "optim.linear_schedule",
+            "optim.join_schedules",
+        ],
+    ),
+    item(
+        "losses-ported",
+        "Losses keep torch's reduction, class axis, ignore_index and weights",
+        &[
+            "nn.losses.",
+            "portui_shims.cross_entropy",
+            "portui_shims.nll_loss",
+            "portui_shims.kl_div",
+        ],
+    ),
+    item(
         "torch-semantics",
         "Torch-only semantics translated (transpose, split, masked_fill, buffers, tying, init...)",
         &[],

@@ -43,21 +43,85 @@ def topk(x, k, axis=-1, largest=True):
     return mx.take_along_axis(x, indices, axis=axis), indices
 
 
-def cross_entropy(logits, targets, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+def cross_entropy(logits, targets, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """F.cross_entropy with torch's defaults: classes on axis 1, mean over non-ignored targets.
 
     MLX's default reduction is 'none', its class axis is the last one, and it has no
-    ignore_index: an ignored target would gather a real class. Ignored positions are masked
-    out of the loss and of the mean.
+    ignore_index (an ignored target would gather a real class) and no class-weighted mean.
+    As in torch: class weights scale each target's loss and the mean divides by the weights of
+    the targets kept; label smoothing adds label_smoothing / C times the (weighted) sum of
+    -log p over the classes; float targets of the logits' shape are class probabilities.
     """
-    if logits.ndim > 2:
+    if logits.ndim > 1:
         logits = mx.moveaxis(logits, 1, -1)
+    log_probs = logits - mx.logsumexp(logits, axis=-1, keepdims=True)
+    classes = logits.shape[-1]
+    if mx.issubdtype(targets.dtype, mx.floating):
+        if targets.ndim > 1:
+            targets = mx.moveaxis(targets, 1, -1)
+        if label_smoothing:
+            targets = targets * (1 - label_smoothing) + label_smoothing / classes
+        weighted = log_probs if weight is None else log_probs * weight
+        losses = -(targets * weighted).sum(axis=-1)
+        if reduction == "mean":
+            return losses.mean()
+        return losses.sum() if reduction == "sum" else losses
     valid = targets != ignore_index
     safe_targets = mx.where(valid, targets, 0)
-    losses = nn.losses.cross_entropy(logits, safe_targets, label_smoothing=label_smoothing, reduction="none")
-    losses = losses * valid
+    target_weights = valid.astype(log_probs.dtype)
+    if weight is not None:
+        target_weights = weight[safe_targets] * target_weights
+    nll = -mx.take_along_axis(log_probs, safe_targets[..., None], axis=-1).squeeze(-1)
+    losses = nll * target_weights
+    if label_smoothing:
+        per_class = -log_probs if weight is None else -log_probs * weight
+        smooth = per_class.sum(axis=-1) * valid
+        losses = (1 - label_smoothing) * losses + (label_smoothing / classes) * smooth
     if reduction == "mean":
-        return losses.sum() / valid.sum()
+        return losses.sum() / target_weights.sum()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def nll_loss(log_probs, targets, weight=None, ignore_index=-100, reduction="mean"):
+    """F.nll_loss with torch's defaults: classes on axis 1, ignore_index, class weights, and a
+    mean weighted by the kept targets' class weights.
+
+    nn.losses.nll_loss takes the class axis last, defaults to reduction='none' and has neither
+    ignore_index nor weights.
+    """
+    if log_probs.ndim > 1:
+        log_probs = mx.moveaxis(log_probs, 1, -1)
+    valid = targets != ignore_index
+    safe_targets = mx.where(valid, targets, 0)
+    target_weights = valid.astype(log_probs.dtype)
+    if weight is not None:
+        target_weights = weight[safe_targets] * target_weights
+    losses = -mx.take_along_axis(log_probs, safe_targets[..., None], axis=-1).squeeze(-1) * target_weights
+    if reduction == "mean":
+        return losses.sum() / target_weights.sum()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def kl_div(log_probs, target, reduction="mean", log_target=False):
+    """F.kl_div: the input is log-probabilities, the target probabilities (log-probabilities with
+    log_target=True). The loss is pointwise, as in torch: 'none' keeps every element, 'mean'
+    averages over every element, 'batchmean' divides the sum by the batch size, 'sum' sums.
+
+    nn.losses.kl_div_loss takes log-probability targets only and sums over the class axis first.
+    """
+    if log_target:
+        losses = mx.exp(target) * (target - log_probs)
+    else:
+        # torch's xlogy: a zero target contributes zero, not 0 * log(0).
+        losses = mx.where(target > 0, target * mx.log(mx.where(target > 0, target, 1)), 0) - target * log_probs
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "batchmean":
+        return losses.sum() / log_probs.shape[0]
     if reduction == "sum":
         return losses.sum()
     return losses

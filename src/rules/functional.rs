@@ -3,17 +3,15 @@
 //! Why: activations live in `mlx.nn` (`nn.relu`, `nn.gelu`, `nn.silu`), softmax in
 //! `mlx.core` with `axis`; `F.gelu(x, approximate="tanh")` is `nn.gelu_approx`; MLX has no
 //! functional pooling (a pooling layer is built and called); `F.linear(x, w, b)` is
-//! `x @ w.T + b`; `F.embedding(i, w)` is `w[i]`; `F.cross_entropy` has torch's defaults
-//! (mean reduction, `ignore_index=-100`, class axis 1) that `nn.losses.cross_entropy` does
-//! not: `portui_shims.cross_entropy` keeps them (mlx-traps #7).
+//! `x @ w.T + b`; `F.embedding(i, w)` is `w[i]`. Losses (`F.cross_entropy`, `F.mse_loss`...)
+//! are the losses rule's.
 //!
 //! Example: `F.softmax(att, dim=-1)` → `mx.softmax(att, axis=-1)`; `F.relu(x)` →
-//! `nn.relu(x)`; `F.cross_entropy(l, t, ignore_index=-1)` →
-//! `portui_shims.cross_entropy(l, t, ignore_index=-1)`.
+//! `nn.relu(x)`; `F.linear(x, w, b)` → `(x @ w.T + b)`.
 //!
 //! Fix safety: safe for renames; review for rewrites that restructure the call; manual
 //! for functions without a faithful MLX form (`F.dropout` with a training flag,
-//! `F.interpolate`, losses with class weights).
+//! `F.interpolate`).
 
 use super::calls::{keyword_edits, plain_positional, rename_callee};
 use super::context::{argument, hole, keyword, operand, text};
@@ -107,13 +105,6 @@ impl Rule for Functional {
                     return;
                 }
                 out.safe(range.clone(), "F.embedding(i, w) → w[i]", vec![Edit::template(range, vec![hole(w), text("["), hole(i), text("]")])]);
-            }
-            "cross_entropy" => {
-                if keyword(call, "weight").is_some() || call.arguments.args.len() > 2 {
-                    out.manual(range, "F.cross_entropy with class weights: weight each sample's loss by weight[target] and divide by their sum");
-                    return;
-                }
-                out.review(range, "F.cross_entropy → portui_shims.cross_entropy: torch's mean reduction, ignore_index and class axis (nn.losses.cross_entropy defaults to reduction='none' and has no ignore_index)", vec![rename_callee(call, "portui_shims.cross_entropy")]);
             }
             "avg_pool2d" | "max_pool2d" | "avg_pool1d" | "max_pool1d" => {
                 if super::channels_last::is_global_pool(cx, call) {

@@ -1,13 +1,12 @@
 //! training-loop: `loss.backward()`, `optimizer.zero_grad()`, `optimizer.step()`,
-//! `torch.optim.*`, `clip_grad_norm_`, schedulers and `DataLoader` are named, with what
-//! the MLX version looks like.
+//! `clip_grad_norm_` and `DataLoader` are named, with what the MLX version looks like
+//! (optimizers and schedulers have their own rules).
 //!
 //! Why: MLX has no `.grad` on arrays; gradients come from a function transform
 //! (`nn.value_and_grad(model, loss_fn)`), optimizers are built without parameters and
-//! applied with `optimizer.update(model, grads)`, and there is nothing to zero. MLX's Adam and
-//! AdamW default to no bias correction (the first update is ~3x torch's: pass
-//! `bias_correction=True`). Porting the loop means restructuring it into a loss function and
-//! a step; until portui does that automatically, each piece is reported here.
+//! applied with `optimizer.update(model, grads)`, and there is nothing to zero. Porting the
+//! loop means restructuring it into a loss function and a step; until portui does that
+//! automatically, each piece is reported here.
 //!
 //! Example: `loss.backward(); optimizer.step()` →
 //! `loss, grads = nn.value_and_grad(model, loss_fn)(model, x, y); optimizer.update(model, grads);
@@ -25,18 +24,14 @@ pub static RULE: TrainingLoop = TrainingLoop;
 
 impl Rule for TrainingLoop {
     fn meta(&self) -> RuleMeta {
-        RuleMeta { id: "training-loop", step: "3", checklist: "backward-replaced", summary: "backward/zero_grad/step/optimizers/schedulers/DataLoader (manual)" }
+        RuleMeta { id: "training-loop", step: "3", checklist: "backward-replaced", summary: "backward/zero_grad/step/clip_grad_norm_/DataLoader (manual)" }
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else { return };
         let range = span(call);
         if let Some(q) = cx.torch_name(&call.func) {
-            let message = if let Some(name) = q.strip_prefix("torch.optim.lr_scheduler.") {
-                format!("{name}: pass an mlx.optimizers schedule as the learning rate (cosine_decay, step_decay, linear_schedule, join_schedules); no scheduler.step()")
-            } else if let Some(name) = q.strip_prefix("torch.optim.") {
-                format!("torch.optim.{name}: optim.{name}(learning_rate=...) without parameters (Adam/AdamW: bias_correction=True to match torch), then optimizer.update(model, grads)")
-            } else if q == "torch.nn.utils.clip_grad_norm_" {
+            let message = if q == "torch.nn.utils.clip_grad_norm_" {
                 "clip_grad_norm_: grads, total_norm = optim.clip_grad_norm(grads, max_norm) on the gradient tree".to_string()
             } else if q.starts_with("torch.utils.data.") {
                 format!("{q}: iterate NumPy batches and convert with mx.array at the boundary")

@@ -3,10 +3,15 @@
     conformance.py --torch FILE --mlx FILE
 A case file defines either `compute()` (returns tensors, numbers, or tuples/lists/dicts of them),
 or `build()` (returns a module) and `inputs()` (returns a tuple of tensors built from NumPy data,
-so both sides get the same values). For modules the torch weights are copied into the MLX
-module by name (portui-weights.json beside the port, conv layouts by module type: see parity.py).
-Optional `TOLERANCE` (default 1e-5, relative to the output's scale, plus 1e-6 absolute).
-Prints one JSON line {"ok", "max_abs", "error"}; exit 0 iff ok. The MLX phase cannot import torch."""
+so both sides get the same values), or `build()` and `train(model, take_step)` (optimizers and
+schedulers: `train` builds the optimizer, and calls `take_step(optimizer)` where the torch code
+calls `optimizer.step()`; the harness gives both sides the same gradients, named and seeded by
+parameter name and step, and records the learning rate each step used and the parameters after
+it). For modules the torch weights are copied into the MLX module by name (portui-weights.json
+beside the port, conv layouts by module type: see parity.py).
+Optional `TOLERANCE` (default 1e-5, relative to the output's scale, plus 1e-6 absolute);
+learning rates (`.../lr`) must agree within `LR_TOLERANCE` (default 1e-7, absolute).
+Prints one JSON line {"ok", "max_abs", "error"} (and "max_lr_abs" for schedules); exit 0 iff ok. The MLX phase cannot import torch."""
 import argparse
 import json
 import os
@@ -14,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import traceback
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +45,13 @@ def flatten(value, prefix, out, to_np):
         out[prefix] = to_np(value)
 
 
+def gradient(name, shape, step):
+    """The gradient both frameworks get for one parameter at one step: fixed by name and step, so
+    it does not depend on iteration order or on the framework."""
+    rng = np.random.default_rng([step, zlib.crc32(name.encode())])
+    return rng.standard_normal(shape).astype(np.float32)
+
+
 def torch_phase(path, out_path):
     import torch
     module = parity.load_module(os.path.dirname(path), os.path.basename(path))
@@ -46,6 +59,21 @@ def torch_phase(path, out_path):
     arrays = {}
     if hasattr(module, "compute"):
         flatten(module.compute(), "out", arrays, to_np)
+    elif hasattr(module, "train"):
+        model = module.build()
+        # Copied: numpy() shares memory with the parameters the steps then change.
+        arrays.update({f"w:{k}": to_np(v).copy() for k, v in model.state_dict().items()})
+        steps = []
+
+        def take_step(optimizer):
+            for name, p in model.named_parameters():
+                p.grad = torch.from_numpy(gradient(name, tuple(p.shape), len(steps)))
+            lr = optimizer.param_groups[0]["lr"]  # what this step uses
+            optimizer.step()
+            steps.append({"lr": float(lr), "params": {n: p.detach().clone() for n, p in model.named_parameters()}})
+
+        result = module.train(model, take_step)
+        flatten({"result": result, "steps": steps}, "out", arrays, to_np)
     else:
         model = module.build()
         model.eval()
@@ -67,6 +95,28 @@ def mlx_phase(path, npz_path, result):
         if hasattr(module, "compute"):
             stage = "compute"
             flatten(module.compute(), "out", got, to_np)
+        elif hasattr(module, "train"):
+            from mlx.utils import tree_flatten, tree_unflatten
+            stage = "build"
+            model = module.build()
+            stage = "load weights"
+            _, _, error = parity.load_weights(model, arrays, {}, lambda m: print(m, file=sys.stderr))
+            if error:
+                result["error"] = f"load weights: {error}"
+                return
+            steps = []
+
+            def take_step(optimizer):
+                named = tree_flatten(model.trainable_parameters())
+                grads = tree_unflatten([(n, mx.array(gradient(n, tuple(p.shape), len(steps)))) for n, p in named])
+                optimizer.update(model, grads)
+                mx.eval(model.parameters(), optimizer.state)
+                # MLX evaluates a schedule before each update: the state now holds the rate used.
+                steps.append({"lr": float(optimizer.learning_rate), "params": dict(tree_flatten(model.trainable_parameters()))})
+
+            stage = "train"
+            result_value = module.train(model, take_step)
+            flatten({"result": result_value, "steps": steps}, "out", got, to_np)
         else:
             stage = "build"
             model = module.build()
@@ -93,7 +143,8 @@ def mlx_phase(path, npz_path, result):
             result["error"] = f"result structure differs: MLX {sorted(got)} vs torch {sorted(want)}"
             return
         tolerance = getattr(module, "TOLERANCE", 1e-5)
-        worst = 0.0
+        lr_tolerance = getattr(module, "LR_TOLERANCE", 1e-7)
+        worst = worst_lr = 0.0
         for key in sorted(want):
             g, w = got[key], want[key]
             if g.shape != w.shape:
@@ -110,10 +161,18 @@ def mlx_phase(path, npz_path, result):
             scale = float(np.abs(w[np.isfinite(w)]).max()) if np.isfinite(w).any() else 0.0
             err = float(diff.max()) if diff.size else 0.0
             worst = max(worst, err)
+            if key.endswith("/lr"):
+                worst_lr = max(worst_lr, err)
+                if not err <= lr_tolerance:
+                    result["error"] = f"{key}: learning rate differs by {err:.3g} (more than {lr_tolerance:g})"
+                    return
+                continue
             if not np.isfinite(err) or err > tolerance * max(scale, 1.0) + 1e-6:
                 result["error"] = f"{key}: max abs error {err:.3g} exceeds {tolerance:g} (scale {scale:.3g})"
                 return
         result["max_abs"] = worst
+        if worst_lr:
+            result["max_lr_abs"] = worst_lr
     except Exception as e:
         traceback.print_exc()
         result["error"] = f"{stage}: {type(e).__name__}: {e}"

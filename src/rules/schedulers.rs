@@ -1,0 +1,798 @@
+//! schedulers: a `torch.optim.lr_scheduler` scheduler stepped once per optimizer step →
+//! an `mlx.optimizers` schedule passed as the optimizer's learning rate, in one finding that
+//! also removes the scheduler and its `scheduler.step()`.
+//!
+//! Why: MLX has no scheduler objects: a schedule is a function of the optimizer's update count,
+//! given as `learning_rate`, and the optimizer evaluates it before each `optimizer.update`.
+//! torch counts `scheduler.step()` calls instead, so the mapping is exact only when the scheduler
+//! steps once per optimizer step: `scheduler.step()` after the optimizer's step (`optimizer.step()`
+//! or a helper given the optimizer) in the same block. Then `StepLR` is `optim.step_decay`,
+//! `ExponentialLR` `optim.exponential_decay`, `CosineAnnealingLR` `optim.cosine_decay` (torch's
+//! rate rises again after `T_max`, MLX's stays at `eta_min`), `LinearLR` `optim.linear_schedule`,
+//! `SequentialLR` `optim.join_schedules`, `MultiStepLR` and `LambdaLR` small lambdas of the step
+//! (torch's `lr_lambda` gets the step as a Python int, so `step.item()`), and `OneCycleLR` with
+//! `cycle_momentum=False` two joined anneals. All but OneCycleLR start from the optimizer's
+//! `lr`. Everything else is manual and says why, with the schedule when there is one:
+//! a scheduler stepped per epoch while the optimizer steps per batch (the schedule needs the
+//! number of updates per epoch), an optimizer and scheduler not built in one scope, a scheduler
+//! used for more than stepping (`get_last_lr()`: read `optimizer.learning_rate`), `OneCycleLR`
+//! cycling momentum (its default), `ReduceLROnPlateau` (it follows a metric), and learning rates set
+//! by hand through `param_groups` (`optimizer.learning_rate = value` in MLX).
+//!
+//! Example: `optimizer = torch.optim.SGD(model.parameters(), lr=0.1)`,
+//! `scheduler = StepLR(optimizer, step_size=30, gamma=0.5)`, and in the loop `optimizer.step()`
+//! then `scheduler.step()` → `optimizer = torch.optim.SGD(model.parameters(), lr=optim.step_decay(0.1, 0.5, 30))`
+//! (which the optimizers rule ports), the scheduler line and `scheduler.step()` removed.
+//!
+//! Fix safety: safe for step, multi-step, exponential, linear and one-cycle schedules (the same rate at every
+//! update, run against torch in the conformance tests); review when the step is a helper given
+//! the optimizer (it must step it once), for `CosineAnnealingLR` (differs after `T_max`) and for
+//! `LambdaLR` (`step.item()` keeps the schedule out of `mx.compile`).
+
+use super::calls::method_call;
+use super::context::{argument, hole, operand, text};
+use super::{Context, Findings, Rule, RuleMeta};
+use crate::fix::{Edit, Piece};
+use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::span;
+use crate::parse::visitor::{self, Visitor};
+
+pub struct Schedulers;
+pub static RULE: Schedulers = Schedulers;
+
+const PREFIX: &str = "torch.optim.lr_scheduler.";
+
+/// Schedulers without an automatic mapping, and why.
+const UNMAPPED: &[(&str, &str)] = &[
+    (
+        "ReduceLROnPlateau",
+        "it follows a metric, not the step count: set optimizer.learning_rate yourself when the metric stops improving",
+    ),
+    (
+        "CosineAnnealingWarmRestarts",
+        "no MLX schedule restarts: join one optim.cosine_decay per cycle with optim.join_schedules",
+    ),
+    (
+        "ChainedScheduler",
+        "MLX schedules do not multiply: write the product as one function of the step",
+    ),
+    (
+        "CyclicLR",
+        "no MLX cyclic schedule (and it cycles momentum by default): write it as a function of the step",
+    ),
+    (
+        "ConstantLR",
+        "no automatic mapping: lambda step: mx.where(step < total_iters, lr * factor, lr)",
+    ),
+    (
+        "PolynomialLR",
+        "no automatic mapping: lambda step: lr * (1 - mx.minimum(step, total_iters) / total_iters) ** power",
+    ),
+];
+
+impl Rule for Schedulers {
+    fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            id: "schedulers",
+            step: "3",
+            checklist: "schedules-ported",
+            summary: "LR schedulers → mlx.optimizers schedules as the learning rate; scheduler.step() removed",
+        }
+    }
+
+    fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
+        let Stmt::Assign(assign) = stmt else { return };
+        if assign.targets.iter().any(|target| sets_param_group_lr(cx, target)) {
+            out.manual(
+                span(stmt),
+                "learning rate set by hand through param_groups: in MLX assign optimizer.learning_rate = value (it takes effect at the next update), or pass a schedule as learning_rate",
+            );
+        }
+    }
+
+    fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        let Expr::Call(call) = expr else { return };
+        let Some(qualified) = cx.torch_name(&call.func) else {
+            return;
+        };
+        let Some(kind) = qualified.strip_prefix(PREFIX) else {
+            return;
+        };
+        if inside_sequential(cx) {
+            return; // the enclosing SequentialLR's finding ports it
+        }
+        let range = span(call);
+        if let Some((_, why)) = UNMAPPED.iter().find(|(name, _)| *name == kind) {
+            out.manual(range, format!("{kind}: {why}"));
+            return;
+        }
+        let scope = scope_body(cx);
+        let Some(name) = bound_name(cx, call) else {
+            out.manual(range, format!("{kind}: not assigned to a name, so its step() calls cannot be found: assign it, or pass its schedule as the optimizer's learning_rate by hand"));
+            return;
+        };
+        if used_in_sequential(cx, scope, name) {
+            return;
+        }
+        match coupled_rewrite(cx, call, kind, name, scope) {
+            Ok(rewrite) => {
+                let message = format!(
+                    "{kind} → {} as the optimizer's learning_rate; the scheduler and its step() removed (MLX evaluates the schedule at each optimizer.update){}",
+                    rewrite.schedule,
+                    rewrite.caveat.as_ref().map(|c| format!(": {c}")).unwrap_or_default()
+                );
+                // A SequentialLR's finding covers its schedulers' statements too.
+                let range = rewrite.first_statement.min(range.start)..range.end;
+                if rewrite.caveat.is_some() {
+                    out.review(range, message, rewrite.edits);
+                } else {
+                    out.safe(range, message, rewrite.edits);
+                }
+            }
+            Err(why) => {
+                out.manual(range, format!("{kind}: {why}"));
+            }
+        }
+    }
+}
+
+struct Rewrite {
+    edits: Vec<Edit>,
+    /// Where the first statement the rewrite removes starts.
+    first_statement: usize,
+    /// The schedule as it will read (for the message).
+    schedule: String,
+    caveat: Option<String>,
+}
+
+/// A schedule as pieces of a replacement.
+struct Schedule {
+    pieces: Vec<Piece>,
+    /// Why it is only usually right, when it is (the finding is then Review).
+    caveat: Option<&'static str>,
+}
+
+fn coupled_rewrite<'a>(
+    cx: &Context<'a>,
+    call: &'a ast::ExprCall,
+    kind: &str,
+    name: &str,
+    scope: &'a [Stmt],
+) -> Result<Rewrite, String> {
+    let placeholder = [text("LR")];
+    let optimizer = argument(call, 0, "optimizer")
+        .filter(|o| matches!(o, Expr::Name(_) | Expr::Attribute(_)))
+        .map(|o| cx.src(o));
+    let optimizer_call = optimizer.and_then(|o| optimizer_built_in(cx, scope, o));
+    let lr = optimizer_call.and_then(|c| argument(c, 1, "lr"));
+    let mut deleted: Vec<&Stmt> = Vec::new();
+    let lr_pieces = lr.map_or_else(|| placeholder.to_vec(), operand);
+    let schedule = schedule(cx, call, kind, &lr_pieces, optimizer, scope, &mut deleted)?;
+    let rendered = render(cx, &schedule.pieces);
+    let (Some(optimizer), Some(_)) = (optimizer, optimizer_call) else {
+        return Err(format!(
+            "its optimizer is not built in the same function: pass {rendered} as the optimizer's learning_rate (LR: its lr) and remove the scheduler and its step() calls"
+        ));
+    };
+    let Some(lr) = lr else {
+        return Err(format!(
+            "the optimizer's lr is torch's default: write lr= explicitly, then the schedule is {rendered}"
+        ));
+    };
+    let per_epoch = format!(
+        "with steps_per_epoch optimizer updates per scheduler step, pass learning_rate=lambda step: schedule(step // steps_per_epoch) where schedule = {rendered}, and remove the scheduler and its step() calls"
+    );
+    let steps = Steps::find(cx, scope, name, optimizer);
+    let [(block, index)] = steps.scheduler[..] else {
+        return Err(if steps.scheduler.is_empty() {
+            format!("no {name}.step() in the function that builds it: MLX schedules advance once per optimizer.update; {per_epoch}")
+        } else {
+            format!("{name}.step() is called in several places: MLX schedules advance once per optimizer.update; {per_epoch}")
+        });
+    };
+    let step_stmt = &block[index];
+    let stepping: Vec<&Stmt> = block[..index]
+        .iter()
+        .filter(|s| steps_optimizer(cx, s, optimizer))
+        .collect();
+    let [optimizer_step] = stepping[..] else {
+        return Err(format!(
+            "{name}.step() is not called once right after each {optimizer} step (it looks per epoch while the optimizer steps per batch, or the optimizer steps several times in its block): MLX schedules advance once per optimizer.update; {per_epoch}"
+        ));
+    };
+    if steps.direct_optimizer_steps > usize::from(is_direct_step(cx, optimizer_step, optimizer)) {
+        return Err(format!(
+            "{optimizer}.step() is also called outside the block that steps {name}: {per_epoch}"
+        ));
+    }
+    let uses = name_uses(cx, scope, name);
+    if uses != 2 {
+        return Err(format!(
+            "{name} is used for more than step() (get_last_lr(), state_dict()...): with a schedule, read optimizer.learning_rate instead; then pass {rendered} as the optimizer's learning_rate"
+        ));
+    }
+    let mut edits = vec![Edit::template(span(lr), schedule.pieces)];
+    deleted.push(cx.stmt().expect("a call is inside a statement"));
+    let first_statement = deleted.iter().map(|s| span(*s).start).min().unwrap_or(0);
+    deleted.push(step_stmt);
+    for stmt in deleted {
+        let Some(lines) = cx.statement_lines(stmt) else {
+            return Err(format!(
+                "`{}` shares its line with other statements: pass {rendered} as the optimizer's learning_rate and remove the scheduler by hand",
+                cx.src(stmt)
+            ));
+        };
+        edits.push(Edit::delete(lines));
+    }
+    let helper_caveat = (!is_direct_step(cx, optimizer_step, optimizer)).then(|| {
+        format!(
+            "`{}` must step {optimizer} exactly once",
+            cx.src(optimizer_step).trim()
+        )
+    });
+    let caveat = match (schedule.caveat, helper_caveat) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.map(str::to_string).or(b),
+    };
+    Ok(Rewrite {
+        edits,
+        first_statement,
+        schedule: rendered,
+        caveat,
+    })
+}
+
+/// The schedule of one scheduler call, starting from the optimizer's learning rate `lr`
+/// (operand pieces). SequentialLR's schedulers given by name add their statements to `deleted`.
+fn schedule<'a>(
+    cx: &Context<'a>,
+    call: &'a ast::ExprCall,
+    kind: &str,
+    lr: &[Piece],
+    optimizer: Option<&str>,
+    scope: &'a [Stmt],
+    deleted: &mut Vec<&'a Stmt>,
+) -> Result<Schedule, String> {
+    let required = |position: usize, name: &str| {
+        argument(call, position, name).ok_or_else(|| format!("{name} is not given"))
+    };
+    let given_or = |position: usize, name: &str, default: &str| -> Vec<Piece> {
+        argument(call, position, name).map_or_else(|| vec![text(default)], operand)
+    };
+    let step = step_parameter(call);
+    let mut pieces: Vec<Piece> = Vec::new();
+    let mut caveat = None;
+    match kind {
+        "StepLR" => {
+            let step_size = required(1, "step_size")?;
+            pieces.push(text("optim.step_decay("));
+            pieces.extend_from_slice(lr);
+            pieces.push(text(", "));
+            pieces.extend(given_or(2, "gamma", "0.1"));
+            pieces.extend([text(", "), hole(step_size), text(")")]);
+        }
+        "MultiStepLR" => {
+            // torch: lr * gamma ** (number of milestones reached).
+            let milestones = required(1, "milestones")?;
+            pieces.push(text(format!("lambda {step}: ")));
+            pieces.extend_from_slice(lr);
+            pieces.push(text(" * "));
+            pieces.extend(given_or(2, "gamma", "0.1"));
+            pieces.extend([
+                text(" ** (mx.array("),
+                hole(milestones),
+                text(format!(") <= {step}).sum()")),
+            ]);
+        }
+        "ExponentialLR" => {
+            let gamma = required(1, "gamma")?;
+            pieces.push(text("optim.exponential_decay("));
+            pieces.extend_from_slice(lr);
+            pieces.extend([text(", "), hole(gamma), text(")")]);
+        }
+        "CosineAnnealingLR" => {
+            let t_max = required(1, "T_max")?;
+            pieces.push(text("optim.cosine_decay("));
+            pieces.extend_from_slice(lr);
+            pieces.extend([text(", "), hole(t_max), text(", ")]);
+            pieces.extend(given_or(2, "eta_min", "0.0"));
+            pieces.push(text(")"));
+            caveat = Some(
+                "the same rate for the first T_max updates; after T_max torch's rate rises again, MLX's stays at eta_min",
+            );
+        }
+        "LinearLR" => {
+            pieces.push(text("optim.linear_schedule("));
+            pieces.extend_from_slice(lr);
+            pieces.push(text(" * "));
+            pieces.extend(given_or(1, "start_factor", "(1.0 / 3)"));
+            pieces.push(text(", "));
+            pieces.extend_from_slice(lr);
+            pieces.push(text(" * "));
+            pieces.extend(given_or(2, "end_factor", "1.0"));
+            pieces.push(text(", "));
+            pieces.extend(given_or(3, "total_iters", "5"));
+            pieces.push(text(")"));
+        }
+        "LambdaLR" => {
+            let function = required(1, "lr_lambda")?;
+            if !matches!(function, Expr::Lambda(_) | Expr::Name(_)) {
+                return Err(format!(
+                    "lr_lambda `{}` is not a lambda or a function name: pass lambda step: mx.array(LR * lr_lambda(step.item())) as the optimizer's learning_rate",
+                    cx.src(function)
+                ));
+            }
+            pieces.push(text(format!("lambda {step}: mx.array(")));
+            pieces.extend_from_slice(lr);
+            pieces.push(text(" * "));
+            pieces.extend(operand(function));
+            pieces.push(text(format!("({step}.item()))")));
+            caveat = Some(
+                "torch calls lr_lambda with a Python int, hence step.item(), which keeps the schedule out of mx.compile",
+            );
+        }
+        "OneCycleLR" => pieces = one_cycle(cx, call)?,
+        "SequentialLR" => {
+            let Some(Expr::List(schedulers)) = argument(call, 1, "schedulers") else {
+                return Err("its schedulers are not a list literal".into());
+            };
+            let milestones = required(2, "milestones")?;
+            pieces.push(text("optim.join_schedules(["));
+            for (index, element) in schedulers.elts.iter().enumerate() {
+                let (inner, statement) = match element {
+                    Expr::Call(inner) => (inner, None),
+                    Expr::Name(_) | Expr::Attribute(_) => {
+                        let name = cx.src(element);
+                        // Its statement is removed: nothing else may use it.
+                        if name_uses(cx, scope, name) != 2 {
+                            return Err(format!("{name} is used besides this SequentialLR"));
+                        }
+                        scheduler_built_in(cx, scope, name)
+                            .map(|(c, s)| (c, Some(s)))
+                            .ok_or_else(|| format!("{name} is not built in the same function"))?
+                    }
+                    _ => return Err(format!("`{}` is not a scheduler", cx.src(element))),
+                };
+                let inner_kind = cx
+                    .torch_name(&inner.func)
+                    .and_then(|q| q.strip_prefix(PREFIX).map(str::to_string))
+                    .ok_or_else(|| format!("`{}` is not a scheduler", cx.src(element)))?;
+                let inner_optimizer = argument(inner, 0, "optimizer").map(|o| cx.src(o));
+                if inner_optimizer != optimizer {
+                    return Err(format!(
+                        "`{}` schedules another optimizer",
+                        cx.src(element)
+                    ));
+                }
+                let inner_schedule =
+                    schedule(cx, inner, &inner_kind, lr, optimizer, scope, deleted)?;
+                caveat = caveat.or(inner_schedule.caveat);
+                if index > 0 {
+                    pieces.push(text(", "));
+                }
+                pieces.extend(inner_schedule.pieces);
+                deleted.extend(statement);
+            }
+            pieces.extend([text("], "), hole(milestones), text(")")]);
+        }
+        _ => return Err("no MLX schedule is known for it: write it as a function of the optimizer's update count and pass it as learning_rate".into()),
+    }
+    Ok(Schedule { pieces, caveat })
+}
+
+/// OneCycleLR's rate: up from `max_lr / div_factor` to `max_lr` until update
+/// `pct_start * total_steps - 1`, then down to `max_lr / (div_factor * final_div_factor)` at
+/// `total_steps - 1`, both cosine (or linear) anneals. It ignores the optimizer's lr.
+fn one_cycle(cx: &Context, call: &ast::ExprCall) -> Result<Vec<Piece>, String> {
+    let literal = |position: usize, name: &str| argument(call, position, name).map(|e| cx.src(e));
+    if literal(7, "cycle_momentum") != Some("False") {
+        return Err("OneCycleLR also cycles momentum (beta1 for Adam) unless cycle_momentum=False, and MLX schedules drive the learning rate only: pass cycle_momentum=False if the momentum may stay fixed, or port the momentum cycle by hand".into());
+    }
+    if literal(12, "three_phase").is_some_and(|v| v != "False") {
+        return Err("three_phase=True has no automatic mapping: join three anneals with optim.join_schedules".into());
+    }
+    let anneal = match literal(6, "anneal_strategy").map(|v| v.trim_matches(['"', '\''])) {
+        None | Some("cos") => "cosine_decay",
+        Some("linear") => "linear_schedule",
+        Some(other) => return Err(format!("anneal_strategy={other} has no automatic mapping")),
+    };
+    let max_lr = argument(call, 1, "max_lr").ok_or("max_lr is not given")?;
+    if matches!(max_lr, Expr::List(_) | Expr::Tuple(_)) {
+        return Err("one max_lr per parameter group: MLX has one learning rate per optimizer".into());
+    }
+    let total: Vec<Piece> = match (
+        argument(call, 2, "total_steps"),
+        argument(call, 3, "epochs"),
+        argument(call, 4, "steps_per_epoch"),
+    ) {
+        (Some(total), ..) => operand(total),
+        (None, Some(epochs), Some(per_epoch)) => {
+            let mut product = vec![text("(")];
+            product.extend(operand(epochs));
+            product.push(text(" * "));
+            product.extend(operand(per_epoch));
+            product.push(text(")"));
+            product
+        }
+        _ => return Err("neither total_steps nor epochs and steps_per_epoch are given".into()),
+    };
+    let or_default = |position: usize, name: &str, default: &str| -> Vec<Piece> {
+        argument(call, position, name).map_or_else(|| vec![text(default)], operand)
+    };
+    let max = operand(max_lr);
+    let div = or_default(10, "div_factor", "25.0");
+    let final_div = or_default(11, "final_div_factor", "1e4");
+    let mut warmup_end = or_default(5, "pct_start", "0.3");
+    warmup_end.push(text(" * "));
+    warmup_end.extend(total.iter().cloned());
+    warmup_end.push(text(" - 1"));
+    let initial: Vec<Piece> = [max.clone(), vec![text(" / ")], div.clone()].concat();
+    let minimum: Vec<Piece> = [
+        max.clone(),
+        vec![text(" / (")],
+        div,
+        vec![text(" * ")],
+        final_div,
+        vec![text(")")],
+    ]
+    .concat();
+    let decay_steps: Vec<Piece> = [
+        total,
+        vec![text(" - 1 - (")],
+        warmup_end.clone(),
+        vec![text(")")],
+    ]
+    .concat();
+    // cosine_decay(init, steps, end) but linear_schedule(init, end, steps).
+    let phase = |from: &[Piece], to: &[Piece], steps: &[Piece]| -> Vec<Piece> {
+        let (second, third) = if anneal == "cosine_decay" { (steps, to) } else { (to, steps) };
+        [
+            vec![text(format!("optim.{anneal}("))],
+            from.to_vec(),
+            vec![text(", ")],
+            second.to_vec(),
+            vec![text(", ")],
+            third.to_vec(),
+            vec![text(")")],
+        ]
+        .concat()
+    };
+    Ok([
+        vec![text("optim.join_schedules([")],
+        phase(&initial, &max, &warmup_end),
+        vec![text(", ")],
+        phase(&max, &minimum, &decay_steps),
+        vec![text("], [")],
+        warmup_end.clone(),
+        vec![text("])")],
+    ]
+    .concat())
+}
+
+/// The lambda parameter for the step count: `step`, unless the scheduler's own arguments name
+/// something `step` (a lambda parameter would shadow it).
+fn step_parameter(call: &ast::ExprCall) -> &'static str {
+    struct Mentions(bool);
+    impl<'a> Visitor<'a> for Mentions {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if matches!(expr, Expr::Name(n) if n.id.as_str() == "step") {
+                self.0 = true;
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut mentions = Mentions(false);
+    for argument in call.arguments.iter_source_order() {
+        match argument {
+            ast::ArgOrKeyword::Arg(e) => mentions.visit_expr(e),
+            ast::ArgOrKeyword::Keyword(k) => mentions.visit_expr(&k.value),
+        }
+    }
+    if mentions.0 { "update_step" } else { "step" }
+}
+
+/// Source text of pieces, for messages.
+fn render(cx: &Context, pieces: &[Piece]) -> String {
+    pieces
+        .iter()
+        .map(|piece| match piece {
+            Piece::Text(t) => t.as_str(),
+            Piece::Source(range) => &cx.text[range.clone()],
+        })
+        .collect()
+}
+
+fn scope_body<'a>(cx: &Context<'a>) -> &'a [Stmt] {
+    cx.function
+        .as_ref()
+        .map_or(&cx.module.body[..], |(f, _)| &f.body[..])
+}
+
+/// `name` (or `self.name`) in `name = <this call>`, as written.
+fn bound_name<'a>(cx: &Context<'a>, call: &ast::ExprCall) -> Option<&'a str> {
+    let Some(Stmt::Assign(assign)) = cx.stmt() else {
+        return None;
+    };
+    let is_this_call = matches!(assign.value.as_ref(), Expr::Call(c) if std::ptr::eq(c, call));
+    match assign.targets.as_slice() {
+        [target @ (Expr::Name(_) | Expr::Attribute(_))] if is_this_call => Some(cx.src(target)),
+        _ => None,
+    }
+}
+
+/// A name or attribute chain written as `name`.
+fn is_named(cx: &Context, expr: &Expr, name: &str) -> bool {
+    matches!(expr, Expr::Name(_) | Expr::Attribute(_)) && cx.src(expr) == name
+}
+
+/// The checked call is an argument (or list element) of a SequentialLR call.
+fn inside_sequential(cx: &Context) -> bool {
+    cx.expr_stack.iter().rev().any(|e| {
+        matches!(e, Expr::Call(c) if cx.torch_name(&c.func).as_deref() == Some("torch.optim.lr_scheduler.SequentialLR"))
+    })
+}
+
+/// `name` is listed in a SequentialLR built in the same scope (its finding ports both).
+fn used_in_sequential<'a>(cx: &Context<'a>, scope: &'a [Stmt], name: &str) -> bool {
+    assigned_calls(cx, scope).into_iter().any(|(_, call, _)| {
+        cx.torch_name(&call.func).as_deref() == Some("torch.optim.lr_scheduler.SequentialLR")
+            && matches!(argument(call, 1, "schedulers"), Some(Expr::List(list))
+                if list.elts.iter().any(|e| is_named(cx, e, name)))
+    })
+}
+
+/// Every `name = call(...)` in the scope's blocks (not inside nested functions or classes).
+fn assigned_calls<'a>(cx: &Context<'a>, scope: &'a [Stmt]) -> Vec<(&'a str, &'a ast::ExprCall, &'a Stmt)> {
+    let mut found = Vec::new();
+    for block in blocks(scope) {
+        for stmt in block {
+            if let Stmt::Assign(assign) = stmt
+                && let [target @ (Expr::Name(_) | Expr::Attribute(_))] = assign.targets.as_slice()
+                && let Expr::Call(call) = assign.value.as_ref()
+            {
+                found.push((cx.src(target), call, stmt));
+            }
+        }
+    }
+    found
+}
+
+/// The only call assigned to `name` in the scope, when it is a torch optimizer.
+fn optimizer_built_in<'a>(
+    cx: &Context<'a>,
+    scope: &'a [Stmt],
+    name: &str,
+) -> Option<&'a ast::ExprCall> {
+    let calls: Vec<_> = assigned_calls(cx, scope)
+        .into_iter()
+        .filter(|(n, ..)| *n == name)
+        .collect();
+    match calls[..] {
+        [(_, call, _)] => cx
+            .torch_name(&call.func)
+            .is_some_and(|q| q.starts_with("torch.optim.") && !q.starts_with(PREFIX))
+            .then_some(call),
+        _ => None,
+    }
+}
+
+fn scheduler_built_in<'a>(
+    cx: &Context<'a>,
+    scope: &'a [Stmt],
+    name: &str,
+) -> Option<(&'a ast::ExprCall, &'a Stmt)> {
+    let calls: Vec<_> = assigned_calls(cx, scope)
+        .into_iter()
+        .filter(|(n, ..)| *n == name)
+        .collect();
+    match calls[..] {
+        [(_, call, stmt)] => cx
+            .torch_name(&call.func)
+            .is_some_and(|q| q.starts_with(PREFIX))
+            .then_some((call, stmt)),
+        _ => None,
+    }
+}
+
+/// Every statement list in the scope, the scope's own first, without entering nested
+/// functions or classes (their statements run at other times).
+fn blocks(scope: &[Stmt]) -> Vec<&[Stmt]> {
+    let mut out = vec![scope];
+    let mut index = 0;
+    while index < out.len() {
+        for stmt in out[index] {
+            match stmt {
+                Stmt::For(s) => out.extend([&s.body[..], &s.orelse[..]]),
+                Stmt::While(s) => out.extend([&s.body[..], &s.orelse[..]]),
+                Stmt::If(s) => {
+                    out.push(&s.body);
+                    out.extend(s.elif_else_clauses.iter().map(|c| &c.body[..]));
+                }
+                Stmt::With(s) => out.push(&s.body),
+                Stmt::Try(s) => {
+                    out.extend([&s.body[..], &s.orelse[..], &s.finalbody[..]]);
+                    out.extend(s.handlers.iter().map(|h| {
+                        let ast::ExceptHandler::ExceptHandler(h) = h;
+                        &h.body[..]
+                    }));
+                }
+                _ => {}
+            }
+        }
+        index += 1;
+    }
+    out
+}
+
+/// `receiver.method()` as a whole expression statement, with no arguments.
+fn is_method_statement(cx: &Context, stmt: &Stmt, receiver: &str, method: &str) -> bool {
+    let Stmt::Expr(expression) = stmt else {
+        return false;
+    };
+    let Expr::Call(call) = expression.value.as_ref() else {
+        return false;
+    };
+    call.arguments.is_empty()
+        && matches!(method_call(call), Some((r, m)) if m == method && is_named(cx, r, receiver))
+}
+
+fn is_direct_step(cx: &Context, stmt: &Stmt, optimizer: &str) -> bool {
+    is_method_statement(cx, stmt, optimizer, "step")
+}
+
+/// `optimizer.step()`, or a call given the optimizer as an argument (`train_step(model,
+/// optimizer, batch)`, possibly assigned).
+fn steps_optimizer(cx: &Context, stmt: &Stmt, optimizer: &str) -> bool {
+    if is_direct_step(cx, stmt, optimizer) {
+        return true;
+    }
+    let value = match stmt {
+        Stmt::Expr(e) => e.value.as_ref(),
+        Stmt::Assign(a) => a.value.as_ref(),
+        _ => return false,
+    };
+    let Expr::Call(call) = value else {
+        return false;
+    };
+    call.arguments
+        .iter_source_order()
+        .any(|argument| match argument {
+            ast::ArgOrKeyword::Arg(e) => is_named(cx, e, optimizer),
+            ast::ArgOrKeyword::Keyword(k) => is_named(cx, &k.value, optimizer),
+        })
+}
+
+struct Steps<'a> {
+    /// Each `scheduler.step()` statement: its block and index there.
+    scheduler: Vec<(&'a [Stmt], usize)>,
+    /// `optimizer.step()` statements anywhere in the scope.
+    direct_optimizer_steps: usize,
+}
+
+impl<'a> Steps<'a> {
+    fn find(cx: &Context, scope: &'a [Stmt], scheduler: &str, optimizer: &str) -> Self {
+        let mut steps = Steps {
+            scheduler: Vec::new(),
+            direct_optimizer_steps: 0,
+        };
+        for block in blocks(scope) {
+            for (index, stmt) in block.iter().enumerate() {
+                if is_method_statement(cx, stmt, scheduler, "step") {
+                    steps.scheduler.push((block, index));
+                }
+                if is_direct_step(cx, stmt, optimizer) {
+                    steps.direct_optimizer_steps += 1;
+                }
+            }
+        }
+        steps
+    }
+}
+
+/// How often `name` (a name or attribute chain) appears in the scope, nested functions included.
+fn name_uses(cx: &Context, scope: &[Stmt], name: &str) -> usize {
+    struct Counter<'c, 'n> {
+        cx: &'c Context<'c>,
+        name: &'n str,
+        count: usize,
+    }
+    impl<'a> Visitor<'a> for Counter<'_, '_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if is_named(self.cx, expr, self.name) {
+                self.count += 1;
+                return;
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut counter = Counter { cx, name, count: 0 };
+    scope.iter().for_each(|stmt| counter.visit_stmt(stmt));
+    counter.count
+}
+
+/// `group["lr"] = ...` where `group` comes from an optimizer's `param_groups` (directly, or as
+/// the variable of an enclosing `for group in optimizer.param_groups`).
+fn sets_param_group_lr(cx: &Context, target: &Expr) -> bool {
+    let Expr::Subscript(subscript) = target else {
+        return false;
+    };
+    if !matches!(subscript.slice.as_ref(), Expr::StringLiteral(key) if key.value.to_str() == "lr") {
+        return false;
+    }
+    if cx.src(subscript.value.as_ref()).contains("param_groups") {
+        return true;
+    }
+    let Expr::Name(group) = subscript.value.as_ref() else {
+        return false;
+    };
+    cx.stmt_stack.iter().any(|stmt| {
+        matches!(stmt, Stmt::For(for_stmt)
+            if matches!(for_stmt.target.as_ref(), Expr::Name(n) if n.id == group.id)
+                && matches!(for_stmt.iter.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "param_groups"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+
+    fn findings(source: &str) -> Vec<crate::rules::Finding> {
+        let module = crate::parse::parse_module(source).expect("parses");
+        crate::rules::check(source, &module)
+            .into_iter()
+            .filter(|f| f.rule == "schedulers")
+            .collect()
+    }
+
+    #[test]
+    fn per_epoch_scheduler_with_per_batch_optimizer_is_manual_with_the_schedule() {
+        let source = "import torch\n\ndef train(model, loader):\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=30)\n    for epoch in range(90):\n        for x in loader:\n            opt.step()\n        sched.step()\n";
+        let found = findings(source);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].applicability, Applicability::Manual);
+        assert!(
+            found[0].message.contains("optim.step_decay(0.1, 0.1, 30)")
+                && found[0].message.contains("step // steps_per_epoch"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn a_scheduler_read_for_logging_is_manual() {
+        let source = "import torch\n\ndef train(model, loader):\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    sched = torch.optim.lr_scheduler.StepLR(opt, 30)\n    for x in loader:\n        opt.step()\n        sched.step()\n        print(sched.get_last_lr())\n";
+        let found = findings(source);
+        assert_eq!(found[0].applicability, Applicability::Manual);
+        assert!(found[0].message.contains("get_last_lr"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn optimizer_and_scheduler_in_different_methods_is_manual() {
+        let source = "import torch\n\nclass T:\n    def __init__(self, model):\n        self.opt = torch.optim.SGD(model.parameters(), lr=0.1)\n\n    def schedule(self):\n        self.sched = torch.optim.lr_scheduler.ExponentialLR(self.opt, 0.9)\n";
+        let found = findings(source);
+        assert_eq!(found[0].applicability, Applicability::Manual);
+        assert!(
+            found[0].message.contains("not built in the same function")
+                && found[0].message.contains("optim.exponential_decay(LR, 0.9)"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn a_sequential_part_used_elsewhere_is_not_deleted() {
+        let source = "import torch\n\ndef train(model, loader):\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    warm = torch.optim.lr_scheduler.LinearLR(opt, total_iters=5)\n    decay = torch.optim.lr_scheduler.ExponentialLR(opt, 0.9)\n    sched = torch.optim.lr_scheduler.SequentialLR(opt, [warm, decay], [5])\n    for x in loader:\n        opt.step()\n        sched.step()\n    print(warm.get_last_lr())\n";
+        let found = findings(source);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].applicability, Applicability::Manual);
+        assert!(found[0].message.contains("warm is used besides"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn manual_param_group_updates_are_reported() {
+        let source = "import torch\n\ndef adjust(optimizer, lr):\n    for group in optimizer.param_groups:\n        group[\"lr\"] = lr\n    optimizer.param_groups[0][\"lr\"] = lr\n";
+        let found = findings(source);
+        assert_eq!(found.len(), 2);
+        assert!(found.iter().all(|f| f.applicability == Applicability::Manual));
+    }
+}
