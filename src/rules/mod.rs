@@ -32,7 +32,7 @@ macro_rules! rules {
 rules! {
     forward_call, layers, containers, nn_parameter, register_buffer, weight_tying, init, module_api,
     device, no_grad, scalar_constants, tensor_ops, tensor_methods, transpose, split, shape_queries,
-    channels_last, masked_fill, dtypes, functional, attention, fused_norm, sampling, inplace,
+    channels_last, masked_fill, dtypes, functional, attention, fused_norm, manual_rms_norm, sampling, inplace,
     serialization, float64, randomness, optimizers, schedulers, losses, training_loop, distributed, compile, torch_import, unported,
 }
 
