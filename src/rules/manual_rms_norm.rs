@@ -18,7 +18,7 @@
 //! fused op requires it; an RMSNorm's `self.weight` is), and half-precision results round
 //! differently (see above).
 
-use super::calls::method_call;
+use super::calls::{cast_to_dtype_of, float32_source, method_call, repeatable};
 use super::context::{argument, hole, int_literal, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
@@ -82,18 +82,11 @@ fn rms_norm<'e>(cx: &Context, expr: &'e Expr) -> Option<RmsNorm<'e>> {
 /// in float32 and returns `y`'s dtype); otherwise the unweighted norm itself.
 fn cast_back_norm<'e>(cx: &Context, expr: &'e Expr) -> Option<RmsNorm<'e>> {
     if let Expr::Call(call) = expr
-        && let Some((receiver, method)) = method_call(call)
-        && call.arguments.len() == 1
-        && let Some(norm) = unweighted_norm(cx, receiver)
+        && let Some((value, target)) = cast_to_dtype_of(call)
+        && let Some(norm) = unweighted_norm(cx, value)
         && let Some(upcast) = float32_source(cx, norm.input)
     {
-        let target = call.arguments.args.first()?;
-        let back = match (method, target) {
-            ("type_as", target) => same(cx, target, upcast),
-            ("to", Expr::Attribute(attribute)) => attribute.attr.as_str() == "dtype" && same(cx, &attribute.value, upcast),
-            _ => false,
-        };
-        return back.then_some(RmsNorm { input: upcast, ..norm });
+        return same(cx, target, upcast).then_some(RmsNorm { input: upcast, ..norm });
     }
     unweighted_norm(cx, expr)
 }
@@ -128,30 +121,6 @@ fn binary(expr: &Expr, op: Operator) -> Option<(&Expr, &Expr)> {
 
 fn same(cx: &Context, a: &Expr, b: &Expr) -> bool {
     cx.src(a) == cx.src(b)
-}
-
-/// Written twice in the source, so evaluating it once in the port must not change anything:
-/// a name, a `self.` attribute chain, or one of those upcast to float32.
-fn repeatable(cx: &Context, expr: &Expr) -> bool {
-    match expr {
-        Expr::Name(_) => true,
-        Expr::Attribute(attribute) => repeatable(cx, &attribute.value),
-        _ => float32_source(cx, expr).is_some_and(|source| repeatable(cx, source)),
-    }
-}
-
-/// `y` of `y.float()` or `y.to(torch.float32)`.
-fn float32_source<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
-    let Expr::Call(call) = expr else { return None };
-    let (receiver, method) = method_call(call)?;
-    let upcast = match (method, call.arguments.args.first()) {
-        ("float", None) => call.arguments.is_empty(),
-        ("to", Some(dtype)) => {
-            call.arguments.len() == 1 && matches!(cx.torch_name(dtype).as_deref(), Some("torch.float32" | "torch.float"))
-        }
-        _ => false,
-    };
-    upcast.then_some(receiver)
 }
 
 /// `v` of `torch.rsqrt(v)`, `v.rsqrt()` or `1 / torch.sqrt(v)`.

@@ -1,5 +1,5 @@
 # RMSNorm modules as LLaMA-family code writes them: the upcast and weight in one expression,
-# the weight on the left, and the weight applied after a helper that casts back.
+# the weight on the left, the weight applied after a helper that casts back, and no weight.
 import numpy as np
 import torch
 import torch.nn as nn
@@ -39,15 +39,25 @@ class HelperRMSNorm(nn.Module):
         return output * self.weight
 
 
+class CastBackNorm(nn.Module):
+    def __init__(self, eps=1e-6):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, x):
+        return (x.float() * torch.rsqrt(torch.pow(x.float(), 2).mean(-1, keepdim=True) + self.eps)).to(x.dtype)
+
+
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
         self.a = UpcastRMSNorm(32)
         self.b = LeftWeightRMSNorm(32)
         self.c = HelperRMSNorm(32)
+        self.d = CastBackNorm()
 
     def forward(self, x):
-        return self.a(x), self.b(x * 2 + 1), self.c(x - 0.5)
+        return self.a(x), self.b(x * 2 + 1), self.c(x - 0.5), self.d(x * 3)
 
 
 def build():
