@@ -17,6 +17,8 @@
 //! Fix safety: review. The weight must be one-dimensional with the size of the last axis (the
 //! fused op requires it; an RMSNorm's `self.weight` is), and half-precision results round
 //! differently (see above).
+//! The cast rules (device, tensor-methods) leave the cast back to this rewrite, so rejecting
+//! the hunk leaves `.type_as(x)` / `.to(x.dtype)` to port by hand.
 
 use super::calls::{cast_to_dtype_of, float32_source, method_call, repeatable};
 use super::context::{argument, hole, int_literal, keyword, text};
@@ -78,17 +80,26 @@ fn rms_norm<'e>(cx: &Context, expr: &'e Expr) -> Option<RmsNorm<'e>> {
     cast_back_norm(cx, expr)
 }
 
-/// `(norm of y.float()).type_as(y)` / `.to(y.dtype)` normalises `y` (the fused op accumulates
-/// in float32 and returns `y`'s dtype); otherwise the unweighted norm itself.
+/// The unweighted norm, or one computed in float32 and cast back (see `upcast_norm`).
 fn cast_back_norm<'e>(cx: &Context, expr: &'e Expr) -> Option<RmsNorm<'e>> {
-    if let Expr::Call(call) = expr
-        && let Some((value, target)) = cast_to_dtype_of(call)
-        && let Some(norm) = unweighted_norm(cx, value)
-        && let Some(upcast) = float32_source(cx, norm.input)
-    {
-        return same(cx, target, upcast).then_some(RmsNorm { input: upcast, ..norm });
+    match expr {
+        Expr::Call(call) => upcast_norm(cx, call),
+        _ => unweighted_norm(cx, expr),
     }
-    unweighted_norm(cx, expr)
+}
+
+/// `(norm of y.float()).type_as(y)` / `.to(y.dtype)` normalises `y`: the fused op accumulates
+/// in float32 and returns `y`'s dtype.
+fn upcast_norm<'e>(cx: &Context, call: &'e ast::ExprCall) -> Option<RmsNorm<'e>> {
+    let (value, target) = cast_to_dtype_of(call)?;
+    let norm = unweighted_norm(cx, value)?;
+    let upcast = float32_source(cx, norm.input)?;
+    same(cx, target, upcast).then_some(RmsNorm { input: upcast, ..norm })
+}
+
+/// Whether this rule replaces the cast `call` together with the norm inside it.
+pub fn claims_cast(cx: &Context, call: &ast::ExprCall) -> bool {
+    upcast_norm(cx, call).is_some()
 }
 
 /// `x * rsqrt(mean(x²) + eps)` in either order, with the same side-effect-free `x` twice.

@@ -14,6 +14,8 @@
 //!
 //! Fix safety: safe. Float32 inputs compute the same softmax; half-precision inputs are
 //! rounded to their dtype once at the end either way.
+//! The cast rules (device, tensor-methods) leave the cast back to this rewrite, so rejecting
+//! the hunk leaves `.type_as(x)` / `.to(x.dtype)` to port by hand.
 
 use super::calls::{cast_to_dtype_of, float32_source, method_call, repeatable};
 use super::context::{argument, hole, keyword, text};
@@ -32,12 +34,7 @@ impl Rule for PreciseSoftmax {
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(cast) = expr else { return };
-        let Some((value, target)) = cast_to_dtype_of(cast) else { return };
-        let Expr::Call(softmax) = value else { return };
-        let Some((input, axis)) = float32_softmax(cx, softmax) else { return };
-        if cx.src(input) != cx.src(target) || !repeatable(cx, input) {
-            return;
-        }
+        let Some((input, axis)) = precise_softmax(cx, cast) else { return };
         let range = span(cast);
         let pieces = vec![text("mx.softmax("), hole(input), text(", axis="), hole(axis), text(", precise=True)")];
         out.safe(
@@ -46,6 +43,19 @@ impl Rule for PreciseSoftmax {
             vec![Edit::template(range, pieces)],
         );
     }
+}
+
+/// `(y, dim)` when `cast` is a softmax over `y` in float32 cast back to `y`'s dtype.
+fn precise_softmax<'e>(cx: &Context, cast: &'e ast::ExprCall) -> Option<(&'e Expr, &'e Expr)> {
+    let (value, target) = cast_to_dtype_of(cast)?;
+    let Expr::Call(softmax) = value else { return None };
+    let (input, axis) = float32_softmax(cx, softmax)?;
+    (cx.src(input) == cx.src(target) && repeatable(cx, input)).then_some((input, axis))
+}
+
+/// Whether this rule replaces the cast `call` together with the softmax inside it.
+pub fn claims_cast(cx: &Context, call: &ast::ExprCall) -> bool {
+    precise_softmax(cx, call).is_some()
 }
 
 /// `(y, dim)` of a softmax over `y` computed in float32.
@@ -66,22 +76,14 @@ fn float32_softmax<'e>(cx: &Context, call: &'e ast::ExprCall) -> Option<(&'e Exp
 
 #[cfg(test)]
 mod tests {
-    use crate::fix::{Applicability, apply_edits};
-
-    /// The line `y = <expression>` after every hunk portui proposes for it is accepted.
+    /// The line `y = <expression>` once every hunk is accepted, and the rules that reported.
     fn ported(expression: &str) -> (String, Vec<&'static str>) {
         let source = format!("import torch\nimport torch.nn.functional as F\n\ndef f(x, s):\n    y = {expression}\n    return y\n");
         let module = crate::parse::parse_module(&source).expect("parses");
         let findings = crate::rules::check(&source, &module);
-        let fixes: Vec<crate::fix::Fix> = findings
-            .iter()
-            .filter(|f| f.applicability != Applicability::Manual)
-            .map(|f| crate::fix::Fix::new(f.applicability, f.edits.clone()))
-            .collect();
-        let (kept, _) = crate::fix::select_compatible(&fixes);
-        let edits: Vec<_> = kept.iter().flat_map(|&i| fixes[i].edits.iter()).collect();
-        let text = apply_edits(&source, &edits);
-        let line = text.lines().nth(4).expect("assignment").trim().trim_start_matches("y = ").to_string();
+        let ported = crate::port::port(&source, &findings, |_| true).expect("ports");
+        assert!(ported.conflicts.is_empty(), "{expression}: conflicting hunks {:?}", ported.conflicts);
+        let line = ported.text.lines().find_map(|line| line.trim().strip_prefix("y = ")).expect("assignment").to_string();
         (line, findings.iter().map(|f| f.rule).collect())
     }
 
