@@ -2,6 +2,7 @@
 //! callee or a keyword, drop a keyword, pack shape varargs into a tuple, or turn a method
 //! call into a function call with the receiver spliced in as a hole.
 
+use super::Context;
 use super::context::{hole, text};
 use crate::fix::{Edit, Piece};
 use crate::parse::ast::{self, Expr};
@@ -136,4 +137,47 @@ pub fn plain_positional(call: &ast::ExprCall) -> bool {
         .iter()
         .any(|a| matches!(a, Expr::Starred(_)))
         && !call.arguments.keywords.iter().any(|k| k.arg.is_none())
+}
+
+/// Written twice in the source, so evaluating it once in the port must not change anything:
+/// a name, a `self.` attribute chain, or one of those upcast to float32.
+pub fn repeatable(cx: &Context, expr: &Expr) -> bool {
+    match expr {
+        Expr::Name(_) => true,
+        Expr::Attribute(attribute) => repeatable(cx, &attribute.value),
+        _ => float32_source(cx, expr).is_some_and(|source| repeatable(cx, source)),
+    }
+}
+
+/// `y` of `y.float()` or `y.to(torch.float32)`.
+pub fn float32_source<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
+    let Expr::Call(call) = expr else { return None };
+    let (receiver, method) = method_call(call)?;
+    let upcast = match (method, call.arguments.args.first()) {
+        ("float", None) => call.arguments.is_empty(),
+        ("to", Some(dtype)) => {
+            call.arguments.len() == 1
+                && matches!(
+                    cx.torch_name(dtype).as_deref(),
+                    Some("torch.float32" | "torch.float")
+                )
+        }
+        _ => false,
+    };
+    upcast.then_some(receiver)
+}
+
+/// `(value, y)` of `value.type_as(y)` or `value.to(y.dtype)`: a cast to `y`'s dtype.
+pub fn cast_to_dtype_of(call: &ast::ExprCall) -> Option<(&Expr, &Expr)> {
+    let (receiver, method) = method_call(call)?;
+    if call.arguments.len() != 1 {
+        return None;
+    }
+    match (method, call.arguments.args.first()?) {
+        ("type_as", target) => Some((receiver, target)),
+        ("to", Expr::Attribute(attribute)) if attribute.attr.as_str() == "dtype" => {
+            Some((receiver, &attribute.value))
+        }
+        _ => None,
+    }
 }

@@ -115,6 +115,7 @@ impl Device {
         let dtype = keyword(call, "dtype").map(|k| &k.value).or_else(|| call.arguments.args.iter().find(|a| is_dtype(cx, a)));
         let has_device = call.arguments.args.iter().any(|a| is_device_value(cx, a) || looks_like_device(cx, a)) || keyword(call, "device").is_some();
         match (dtype, has_device) {
+            (Some(_), _) if super::cast_claimed_by_fused_op(cx, call) => {}
             (Some(dtype), _) => {
                 let edit = Edit::template(range.clone(), vec![postfix_hole(cx.text, receiver), text(".astype("), hole(dtype), text(")")]);
                 out.safe(range, ".to(dtype) is a cast: astype (device part dropped)", vec![edit]);

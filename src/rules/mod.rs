@@ -31,9 +31,19 @@ macro_rules! rules {
 
 rules! {
     forward_call, layers, containers, nn_parameter, register_buffer, weight_tying, init, module_api,
+    // Before device and tensor_methods: their rewrites of the casts inside these fused ops
+    // cover the same call, and the earlier rule wins a tie.
+    manual_rms_norm, precise_softmax,
     device, no_grad, scalar_constants, tensor_ops, tensor_methods, transpose, split, shape_queries,
     channels_last, masked_fill, dtypes, functional, attention, fused_norm, sampling, inplace,
-    serialization, float64, randomness, optimizers, schedulers, losses, training_loop, distributed, compile, torch_import, unported,
+    serialization, float64, randomness, optimizers, schedulers, losses, training_loop, eval_in_step, distributed, compile, torch_import, unported,
+}
+
+/// A cast back from float32 that a fused-op rule replaces together with the computation it
+/// wraps. The cast rules (device, tensor-methods) leave it alone: both rewrites would cover
+/// the same call, and the fused op makes the cast unnecessary.
+fn cast_claimed_by_fused_op(cx: &Context, call: &ast::ExprCall) -> bool {
+    manual_rms_norm::claims_cast(cx, call) || precise_softmax::claims_cast(cx, call)
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -188,7 +188,9 @@ impl Rule for TensorMethods {
                 return;
             }
             "type_as" => {
-                if let Some(other) = call.arguments.args.first() {
+                if let Some(other) = call.arguments.args.first()
+                    && !super::cast_claimed_by_fused_op(cx, call)
+                {
                     let edit = Edit::template(range.clone(), vec![postfix_hole(cx.text, receiver), text(".astype("), postfix_hole(cx.text, other), text(".dtype)")]);
                     out.fix(range, applicability, format!("type_as(y) → astype(y.dtype){caveat}"), vec![edit]);
                 }
