@@ -77,44 +77,24 @@ fn saved_decisions(data: &Path) -> serde_json::Value {
 
 #[test]
 fn review_write_and_quit_in_a_real_terminal() {
-    let temp = tempfile::tempdir().unwrap();
-    let base = temp.path().canonicalize().unwrap();
-    let project = base.join("gpt");
-    copy_fixture("gpt", &project);
-    let data = base.join("data");
-    let config = base.join("config");
-    let binary = env!("CARGO_BIN_EXE_portui");
-    let env = format!(
-        "XDG_DATA_HOME={} XDG_CONFIG_HOME={} TERM=xterm-256color",
-        data.display(),
-        config.display()
-    );
     // The "editor" appends a torch line to the file it is given (`+LINE PATH`).
-    let editor = base.join("editor.sh");
-    fs::write(&editor, "printf 'edited = torch.zeros(1)\\n' >> \"$2\"\n").unwrap();
-    let script = format!(
-        "env {env} EDITOR='sh {editor}' {binary} {project}; stty -a > {base}/stty.txt; echo exited > {base}/exited.txt; sleep 120",
-        project = project.display(),
-        base = base.display(),
-        editor = editor.display(),
-    );
-    let tmux = Tmux {
-        socket: format!("portui-e2e-{}", std::process::id()),
-    };
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
+    let session = open_in_tmux(
+        "gpt",
         "e2e",
-        "-x",
-        "150",
-        "-y",
-        "45",
-        &script,
-    ]);
-    tmux.wait_for("the analysed project", |s| {
-        s.contains("Files — 2 files") && s.contains("finding 1/")
-    });
+        "EDITOR='sh editor.sh'", // portui runs in the fixture's temporary directory
+        "stty -a > stty.txt; echo exited > exited.txt; sleep 120",
+    );
+    let (base, project, tmux) = (&session.base, &session.project, &session.tmux);
+    fs::write(
+        base.join("editor.sh"),
+        "printf 'edited = torch.zeros(1)\\n' >> \"$2\"\n",
+    )
+    .unwrap();
+    let (data, config, binary) = (
+        base.join("data"),
+        base.join("config"),
+        env!("CARGO_BIN_EXE_portui"),
+    );
 
     // Accept two hunks, reject one.
     tmux.keys(&["J", "y", "J", "y", "J", "n"]);
@@ -201,13 +181,13 @@ struct Running {
     tmux: Tmux,
 }
 
-fn open_in_tmux(fixture: &str, name: &str, after: &str) -> Running {
+fn open_in_tmux(fixture: &str, name: &str, env: &str, after: &str) -> Running {
     let temp = tempfile::tempdir().unwrap();
     let base = temp.path().canonicalize().unwrap();
     let project = base.join(fixture);
     copy_fixture(fixture, &project);
     let script = format!(
-        "cd {base} && env XDG_DATA_HOME={base}/data XDG_CONFIG_HOME={base}/config {binary} {project}; {after}",
+        "cd {base} && env XDG_DATA_HOME={base}/data XDG_CONFIG_HOME={base}/config TERM=xterm-256color {env} {binary} {project}; {after}",
         binary = env!("CARGO_BIN_EXE_portui"),
         project = project.display(),
         base = base.display(),
@@ -239,7 +219,7 @@ fn open_in_tmux(fixture: &str, name: &str, after: &str) -> Running {
 
 #[test]
 fn sigterm_restores_the_terminal() {
-    let session = open_in_tmux("cnn", "term", "stty -a > stty.txt; sleep 120");
+    let session = open_in_tmux("cnn", "term", "", "stty -a > stty.txt; sleep 120");
     let killed = Command::new("pkill")
         .args([
             "-TERM",
@@ -273,7 +253,7 @@ fn sigterm_restores_the_terminal() {
 
 #[test]
 fn closing_the_terminal_ends_the_session() {
-    let session = open_in_tmux("llama", "hangup", "sleep 120");
+    let session = open_in_tmux("llama", "hangup", "", "sleep 120");
     session.tmux.run(&["kill-server"]);
     let pattern = format!("portui {}$", session.project.display());
     let deadline = Instant::now() + Duration::from_secs(10);
