@@ -24,6 +24,9 @@ pub struct Row {
 pub struct Proposal {
     pub torch: Arc<str>,
     pub mlx: Arc<str>,
+    /// Highlight-cache keys of the two texts, hashed once per proposal rather than per frame.
+    pub torch_id: u64,
+    pub mlx_id: u64,
     /// Line ranges (bytes) of each side.
     pub torch_lines: Vec<Range<usize>>,
     pub mlx_lines: Vec<Range<usize>>,
@@ -108,6 +111,8 @@ impl Proposal {
         Self {
             torch_lines,
             mlx_lines: line_ranges(mlx),
+            torch_id: crate::hunk::fnv1a(&["torch", torch]),
+            mlx_id: crate::hunk::fnv1a(&["mlx", mlx]),
             torch: torch.into(),
             mlx: mlx.into(),
             rows,

@@ -58,7 +58,6 @@ pub struct Palette {
     pub background: Color,
     pub foreground: Color,
     pub selection: Color,
-    pub line_highlight: Color,
     pub added: Color,
     pub removed: Color,
     pub accepted: Color,
@@ -75,7 +74,11 @@ impl Palette {
             .unwrap_or(syntect::highlighting::Color::BLACK);
         let light =
             u32::from(background.r) + u32::from(background.g) + u32::from(background.b) > 3 * 128;
-        let rgb = |r, g, b| convert(syntect::highlighting::Color { r, g, b, a: 255 }, depth);
+        // The state colours have a variant for light and one for dark backgrounds.
+        let shade = |on_light: (u8, u8, u8), on_dark: (u8, u8, u8)| {
+            let (r, g, b) = if light { on_light } else { on_dark };
+            convert(syntect::highlighting::Color { r, g, b, a: 255 }, depth)
+        };
         Self {
             depth,
             background: convert(background, depth),
@@ -88,39 +91,12 @@ impl Palette {
             selection: settings
                 .selection
                 .map_or(Color::DarkGray, |c| convert(c, depth)),
-            line_highlight: settings
-                .line_highlight
-                .map_or(Color::Reset, |c| convert(c, depth)),
-            added: if light {
-                rgb(230, 255, 237)
-            } else {
-                rgb(35, 60, 40)
-            },
-            removed: if light {
-                rgb(255, 238, 240)
-            } else {
-                rgb(70, 35, 40)
-            },
-            accepted: if light {
-                rgb(26, 127, 55)
-            } else {
-                rgb(120, 200, 120)
-            },
-            rejected: if light {
-                rgb(207, 34, 46)
-            } else {
-                rgb(230, 100, 100)
-            },
-            pending: if light {
-                rgb(154, 103, 0)
-            } else {
-                rgb(229, 192, 123)
-            },
-            dim: if light {
-                rgb(110, 119, 129)
-            } else {
-                rgb(127, 132, 142)
-            },
+            added: shade((230, 255, 237), (35, 60, 40)),
+            removed: shade((255, 238, 240), (70, 35, 40)),
+            accepted: shade((26, 127, 55), (120, 200, 120)),
+            rejected: shade((207, 34, 46), (230, 100, 100)),
+            pending: shade((154, 103, 0), (229, 192, 123)),
+            dim: shade((110, 119, 129), (127, 132, 142)),
         }
     }
 

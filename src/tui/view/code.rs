@@ -196,9 +196,13 @@ fn side_lines<'a>(
     palette: &Palette,
     context: &Context,
 ) -> Vec<Line<'a>> {
-    let (text, document_lines): (&Arc<str>, usize) = match side {
-        Side::Torch => (&proposal.torch, proposal.torch_lines.len()),
-        Side::Mlx => (&proposal.mlx, proposal.mlx_lines.len()),
+    let (text, document, document_lines): (&Arc<str>, u64, usize) = match side {
+        Side::Torch => (
+            &proposal.torch,
+            proposal.torch_id,
+            proposal.torch_lines.len(),
+        ),
+        Side::Mlx => (&proposal.mlx, proposal.mlx_id, proposal.mlx_lines.len()),
     };
     let digits = document_lines.max(1).to_string().len();
     let line_of = |row: usize| {
@@ -212,7 +216,7 @@ fn side_lines<'a>(
     let shown: Vec<usize> = visible.clone().filter_map(line_of).collect();
     let styled: Vec<Option<StyledLine>> = match (context.highlighter, shown.first(), shown.last()) {
         (Some(highlighter), Some(&first), Some(&last)) => {
-            highlighter.lines(document_id(side, text), text, first..last + 1)
+            highlighter.lines(document, text, first..last + 1)
         }
         _ => Vec::new(),
     };
@@ -279,13 +283,4 @@ fn side_lines<'a>(
             Line::from(spans)
         })
         .collect()
-}
-
-/// Highlight-cache key of a side's text.
-fn document_id(side: Side, text: &str) -> u64 {
-    let tag = match side {
-        Side::Torch => "torch",
-        Side::Mlx => "mlx",
-    };
-    crate::hunk::fnv1a(&[tag, text])
 }
