@@ -3,7 +3,9 @@
 //! toggled by hand.
 
 use crate::rules::Finding;
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 use serde::Serialize;
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Item {
@@ -177,13 +179,20 @@ pub struct Entry {
 
 /// Status of every item for one file.
 pub fn for_file(text: &str, findings: &[Finding]) -> Vec<Entry> {
+    let mut open = [0; ITEMS.len()];
+    for finding in findings {
+        if let Some(index) = ITEMS.iter().position(|item| item.id == finding.checklist) {
+            open[index] += 1;
+        }
+    }
+    let marked = marked_items(text);
     ITEMS
         .iter()
-        .map(|item| {
-            let open = findings.iter().filter(|f| f.checklist == item.id).count();
-            let status = if open > 0 {
+        .enumerate()
+        .map(|(index, item)| {
+            let status = if open[index] > 0 {
                 Status::Open
-            } else if item.done_markers.iter().any(|marker| text.contains(marker)) {
+            } else if marked & (1 << index) != 0 {
                 Status::Done
             } else {
                 Status::NotApplicable
@@ -192,11 +201,54 @@ pub fn for_file(text: &str, findings: &[Finding]) -> Vec<Entry> {
                 id: item.id,
                 title: item.title,
                 status,
-                open,
+                open: open[index],
                 locations: Vec::new(),
             }
         })
         .collect()
+}
+
+/// The items (bit `i` for `ITEMS[i]`) whose done markers occur in `text`. Every file is
+/// checked, torch or not, so the text is scanned once for all markers, not once per marker.
+fn marked_items(text: &str) -> u64 {
+    const { assert!(ITEMS.len() <= 64, "one bit per item") };
+    static MARKERS: LazyLock<(AhoCorasick, Vec<u64>)> = LazyLock::new(|| {
+        let mut markers: Vec<(&str, u64)> = Vec::new();
+        for (index, item) in ITEMS.iter().enumerate() {
+            for marker in item.done_markers {
+                match markers.iter_mut().find(|(m, _)| m == marker) {
+                    Some((_, items)) => *items |= 1 << index,
+                    None => markers.push((marker, 1 << index)),
+                }
+            }
+        }
+        // A match hides the markers inside it (`import mlx` in `import mlx.optimizers`):
+        // finding a marker counts every marker it contains.
+        let implied: Vec<u64> = markers
+            .iter()
+            .map(|(marker, _)| {
+                markers
+                    .iter()
+                    .filter(|(inner, _)| marker.contains(inner))
+                    .fold(0, |items, (_, more)| items | more)
+            })
+            .collect();
+        let searcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(markers.iter().map(|(marker, _)| marker))
+            .expect("the done markers make a valid automaton");
+        (searcher, implied)
+    });
+    let (searcher, implied) = &*MARKERS;
+    let mut marked = 0;
+    let mut from = 0;
+    // Resuming just after each match's start finds the markers overlapping it; leftmost
+    // searches skip ahead with a fast prefilter, overlapping ones cannot.
+    while let Some(found) = searcher.find(Input::new(text).span(from..text.len())) {
+        marked |= implied[found.pattern().as_usize()];
+        from = found.start() + 1;
+    }
+    marked
 }
 
 /// Project status: open anywhere → open; else done anywhere → done; else n/a.
@@ -225,4 +277,36 @@ pub fn merge(per_file: &[Vec<Entry>]) -> Vec<Entry> {
             merged
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn done(text: &str) -> Vec<&'static str> {
+        for_file(text, &[])
+            .into_iter()
+            .filter(|entry| entry.status == Status::Done)
+            .map(|entry| entry.id)
+            .collect()
+    }
+
+    #[test]
+    fn markers_count_wherever_they_overlap() {
+        assert_eq!(done(""), Vec::<&str>::new());
+        // `import mlx` is inside `import mlx.optimizers`; `mx.eval(` marks two items.
+        assert_eq!(
+            done("import mlx.optimizers as optim\nmx.eval(x)\n"),
+            [
+                "eval-at-boundaries",
+                "no-eval-in-step",
+                "optimizers-ported",
+                "no-torch-import"
+            ]
+        );
+        assert_eq!(
+            done("y = nn.Conv2d(1, 2, 3)(x)\nmx.fast.rms_norm(x, w, 1e-5)"),
+            ["fused-norms", "channels-last"]
+        );
+    }
 }
