@@ -38,6 +38,8 @@ pub struct Semantic {
     /// Local name → qualified name (`F` → `torch.nn.functional`).
     bindings: HashMap<String, String>,
     pub classes: HashMap<String, ClassInfo>,
+    /// Whether any name is bound to torch (asked at every node by some rules).
+    imports_torch: bool,
 }
 
 impl Semantic {
@@ -49,6 +51,7 @@ impl Semantic {
         for stmt in &module.body {
             imports.visit_stmt(stmt);
         }
+        semantic.imports_torch = semantic.bindings.values().any(|q| is_torch(q));
         for stmt in &module.body {
             if let Stmt::ClassDef(class) = stmt {
                 let info = semantic.class_info(class);
@@ -83,7 +86,7 @@ impl Semantic {
 
     /// Whether any name in this file is bound to torch.
     pub fn imports_torch(&self) -> bool {
-        self.bindings.values().any(|q| is_torch(q))
+        self.imports_torch
     }
 
     /// Fully qualified dotted name of a name/attribute chain, resolving import aliases.
@@ -103,6 +106,24 @@ impl Semantic {
                 Some(base)
             }
             _ => None,
+        }
+    }
+
+    /// Whether a name/attribute chain's qualified name is `qualified`: what comparing
+    /// `qualified(expr)` would tell, without building the name (rules ask this of every call).
+    pub fn qualified_is(&self, expr: &Expr, qualified: &str) -> bool {
+        match expr {
+            Expr::Name(name) => {
+                self.bindings
+                    .get(name.id.as_str())
+                    .map_or(name.id.as_str(), String::as_str)
+                    == qualified
+            }
+            Expr::Attribute(attribute) => qualified
+                .strip_suffix(attribute.attr.as_str())
+                .and_then(|base| base.strip_suffix('.'))
+                .is_some_and(|base| self.qualified_is(&attribute.value, base)),
+            _ => false,
         }
     }
 
@@ -340,6 +361,26 @@ mod tests {
                 Some(expected),
                 "{src}"
             );
+        }
+    }
+
+    #[test]
+    fn qualified_is_agrees_with_qualified() {
+        let (module, semantic) = semantic("import mlx.core as mx\nmx.core.eval");
+        let expr = first_expr(&module);
+        assert_eq!(
+            semantic.qualified(expr).as_deref(),
+            Some("mlx.core.core.eval")
+        );
+        assert!(semantic.qualified_is(expr, "mlx.core.core.eval"));
+        for other in [
+            "mlx.core.eval",
+            "core.eval",
+            "mlx.core.core",
+            "xmlx.core.core.eval",
+            "",
+        ] {
+            assert!(!semantic.qualified_is(expr, other), "{other}");
         }
     }
 

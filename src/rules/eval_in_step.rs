@@ -32,7 +32,7 @@ impl Rule for EvalInStep {
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else { return };
-        if cx.semantic.qualified(&call.func).as_deref() != Some("mlx.core.eval") {
+        if !cx.semantic.qualified_is(&call.func, "mlx.core.eval") {
             return;
         }
         let Some((function, class)) = enclosing_function(cx) else { return };
@@ -68,10 +68,10 @@ fn enclosing_function<'a>(cx: &Context<'a>) -> Option<(&'a ast::StmtFunctionDef,
 
 /// `@mx.compile` or `@partial(mx.compile, ...)`.
 fn compiled_by_decorator(cx: &Context, function: &ast::StmtFunctionDef) -> bool {
-    let is_compile = |expr: &Expr| cx.semantic.qualified(expr).as_deref() == Some("mlx.core.compile");
+    let is_compile = |expr: &Expr| cx.semantic.qualified_is(expr, "mlx.core.compile");
     function.decorator_list.iter().any(|decorator| match &decorator.expression {
         Expr::Call(call) => {
-            cx.semantic.qualified(&call.func).as_deref() == Some("functools.partial") && call.arguments.args.first().is_some_and(is_compile)
+            cx.semantic.qualified_is(&call.func, "functools.partial") && call.arguments.args.first().is_some_and(is_compile)
         }
         expr => is_compile(expr),
     })
@@ -107,7 +107,7 @@ fn traced_by(cx: &Context, name: &str, transforms: &[(&str, usize, &str)]) -> bo
 /// An `nn.Module` subclass: MLX's base, torch's, or a module class of this file.
 fn is_module_class(cx: &Context, class: &ast::StmtClassDef) -> bool {
     cx.semantic.classes.get(class.name.id.as_str()).is_some_and(|info| info.is_module)
-        || class.bases().iter().any(|base| cx.semantic.qualified(base).as_deref() == Some("mlx.nn.Module"))
+        || class.bases().iter().any(|base| cx.semantic.qualified_is(base, "mlx.nn.Module"))
 }
 
 #[cfg(test)]

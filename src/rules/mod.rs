@@ -161,6 +161,7 @@ pub fn check(text: &str, module: &ast::ModModule) -> Vec<Finding> {
     let mut walker = Walker {
         cx: Context::new(text, &semantic, module),
         torch_chains: Vec::new(),
+        chain_is_torch: false,
         outputs: RULES
             .iter()
             .map(|rule| Findings {
@@ -182,10 +183,10 @@ pub fn check(text: &str, module: &ast::ModModule) -> Vec<Finding> {
 
 /// Most nodes are names and literals that no rule rewrites unless they are torch names:
 /// skipping them keeps the walk cheap on large projects.
-fn worth_checking(cx: &Context, expr: &Expr) -> bool {
+fn worth_checking(expr: &Expr, torch: bool) -> bool {
     match expr {
-        Expr::Name(_) => cx.is_torch(expr),
-        Expr::Attribute(attribute) => attribute.attr.as_str() == "is_cuda" || cx.is_torch(expr),
+        Expr::Name(_) => torch,
+        Expr::Attribute(attribute) => attribute.attr.as_str() == "is_cuda" || torch,
         Expr::NumberLiteral(_)
         | Expr::StringLiteral(_)
         | Expr::BytesLiteral(_)
@@ -202,17 +203,18 @@ struct Walker<'a> {
     cx: Context<'a>,
     /// Maximal name/attribute chains rooted in torch, for the `unported` rule.
     torch_chains: Vec<&'a Expr>,
+    /// Whether the name/attribute chain being walked is rooted in torch: the links of a chain
+    /// share its root, so it is resolved once per chain, not once per link.
+    chain_is_torch: bool,
     outputs: Vec<Findings>,
 }
 
 impl<'a> Visitor<'a> for Walker<'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
-        for (rule, out) in RULES.iter().zip(self.outputs.iter_mut()) {
-            self.cx.stmt_stack.push(stmt);
-            rule.check_stmt(&self.cx, stmt, out);
-            self.cx.stmt_stack.pop();
-        }
         self.cx.stmt_stack.push(stmt);
+        for (rule, out) in RULES.iter().zip(self.outputs.iter_mut()) {
+            rule.check_stmt(&self.cx, stmt, out);
+        }
         match stmt {
             Stmt::ClassDef(class) => {
                 let previous = self.cx.set_class(Some(class));
@@ -235,18 +237,27 @@ impl<'a> Visitor<'a> for Walker<'a> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
-        let chain_continues = matches!(self.cx.parent_expr(), Some(Expr::Attribute(parent)) if std::ptr::eq(parent.value.as_ref(), expr));
-        if matches!(expr, Expr::Name(_) | Expr::Attribute(_))
-            && !chain_continues
-            && self.cx.is_torch(expr)
-        {
-            self.torch_chains.push(expr);
-        }
-        if worth_checking(&self.cx, expr) {
+        let torch = match expr {
+            Expr::Name(_) | Expr::Attribute(_) => {
+                let chain_continues = matches!(self.cx.parent_expr(), Some(Expr::Attribute(parent)) if std::ptr::eq(parent.value.as_ref(), expr));
+                if chain_continues {
+                    self.chain_is_torch
+                } else {
+                    let torch = self.cx.is_torch(expr);
+                    if torch {
+                        self.torch_chains.push(expr);
+                    }
+                    torch
+                }
+            }
+            _ => false,
+        };
+        if worth_checking(expr, torch) {
             for (rule, out) in RULES.iter().zip(self.outputs.iter_mut()) {
                 rule.check_expr(&self.cx, expr, out);
             }
         }
+        self.chain_is_torch = torch;
         self.cx.expr_stack.push(expr);
         visitor::walk_expr(self, expr);
         self.cx.expr_stack.pop();
