@@ -187,6 +187,12 @@ pub fn select_compatible<'a>(fixes: impl IntoIterator<Item = &'a Fix>) -> (Vec<u
 
 /// Apply mutually compatible edits to `text`. Edits nested in a hole are rendered inside it.
 pub fn apply_edits(text: &str, edits: &[&Edit]) -> String {
+    apply_edits_within(text, 0..text.len(), edits)
+}
+
+/// `within` of `text` with the edits inside it applied: what `apply_edits` gives for
+/// `&text[within]` and the edits shifted to it, without copying the edits.
+pub fn apply_edits_within(text: &str, within: Range<usize>, edits: &[&Edit]) -> String {
     let mut sorted: Vec<&Edit> = edits.to_vec();
     // By start; at one start, insertions first (they render before an edit starting there),
     // then outer edits before the edits nested in them.
@@ -197,8 +203,8 @@ pub fn apply_edits(text: &str, edits: &[&Edit]) -> String {
             std::cmp::Reverse(edit.range.end),
         )
     });
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    render(text, 0..text.len(), &sorted, &mut Vec::new(), &mut out);
+    let mut out = String::with_capacity(within.len() + within.len() / 8);
+    render(text, within, &sorted, &mut Vec::new(), &mut out);
     out
 }
 

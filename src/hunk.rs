@@ -2,7 +2,7 @@
 //! its id hashes the rule, the original text it touches, its replacement and the lines
 //! around it, so the id survives re-analysis when that part of the file did not change.
 
-use crate::fix::apply_edits;
+use crate::fix::apply_edits_within;
 use crate::rules::Finding;
 use serde::Serialize;
 use similar::TextDiff;
@@ -35,13 +35,10 @@ pub fn hunk_id(text: &str, finding: &Finding) -> HunkId {
     let context_end = text[span.end..]
         .find('\n')
         .map_or(text.len(), |n| span.end + n);
-    let refs: Vec<_> = finding.edits.iter().collect();
-    let local = &text[context_start..context_end];
-    let shifted: Vec<crate::fix::Edit> =
-        refs.iter().map(|edit| shift(edit, context_start)).collect();
-    let shifted_refs: Vec<_> = shifted.iter().collect();
-    let replacement = apply_edits(local, &shifted_refs);
-    HunkId(fnv1a(&[finding.rule, local, &replacement]))
+    let edits: Vec<_> = finding.edits.iter().collect();
+    let context = context_start..context_end;
+    let replacement = apply_edits_within(text, context.clone(), &edits);
+    HunkId(fnv1a(&[finding.rule, &text[context], &replacement]))
 }
 
 /// Identical lines with identical rewrites (`k = k.view(...)` twice) would share an id, and
@@ -62,21 +59,6 @@ pub fn distinct(ids: Vec<Option<HunkId>>) -> Vec<Option<HunkId>> {
             })
         })
         .collect()
-}
-
-fn shift(edit: &crate::fix::Edit, by: usize) -> crate::fix::Edit {
-    use crate::fix::Piece;
-    crate::fix::Edit {
-        range: edit.range.start - by..edit.range.end - by,
-        pieces: edit
-            .pieces
-            .iter()
-            .map(|piece| match piece {
-                Piece::Text(t) => Piece::Text(t.clone()),
-                Piece::Source(r) => Piece::Source(r.start - by..r.end - by),
-            })
-            .collect(),
-    }
 }
 
 /// The byte span a finding's edits cover (its own range when it has none).

@@ -3,11 +3,12 @@
 use crate::analysis::ProjectAnalysis;
 use crate::checklist::{Entry, Status};
 use crate::fix::Applicability;
-use crate::hunk::unified_diff;
+use crate::hunk::{HunkId, unified_diff};
 use crate::port::{SHIMS_MODULE, SHIMS_SOURCE};
 use crate::write::{Selection, ported_text};
 use rayon::prelude::*;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use std::io::Write;
 
 #[derive(Debug, Serialize)]
@@ -156,13 +157,14 @@ pub fn write_check_json(
     #[derive(Serialize)]
     struct FindingJson<'a> {
         rule: &'a str,
-        path: &'a str,
+        /// Escaped once per file, not once per finding.
+        path: &'a RawValue,
         line: usize,
         column: usize,
         message: &'a str,
         applicability: Applicability,
         checklist: &'a str,
-        hunk: Option<String>,
+        hunk: Option<Displayed<HunkId>>,
     }
     #[derive(Serialize)]
     struct FileJson<'a> {
@@ -182,18 +184,19 @@ pub fn write_check_json(
             .par_iter()
             .zip(&paths)
             .map(|(file, path)| {
+                let path = serde_json::value::to_raw_value(path).expect("paths serialise");
                 let mut rendered = Vec::new();
                 for (i, finding) in file.findings.iter().enumerate() {
                     let (line, column) = file.location(finding.range.start);
                     let json = FindingJson {
                         rule: finding.rule,
-                        path,
+                        path: &path,
                         line,
                         column,
                         message: &finding.message,
                         applicability: finding.applicability,
                         checklist: finding.checklist,
-                        hunk: file.hunks[i].map(|h| h.to_string()),
+                        hunk: file.hunks[i].map(Displayed),
                     };
                     rendered.extend_from_slice(b",\n");
                     serde_json::to_writer(&mut rendered, &json).expect("findings serialise");
@@ -231,6 +234,15 @@ pub fn write_check_json(
     json_field(&mut out, "torch_uses", &rate.torch_uses)?;
     write!(out, "\"converted\": {}\n}}\n", rate.converted)?;
     out.flush()
+}
+
+/// Serialised as the string its `Display` writes, without building that string first.
+struct Displayed<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Displayed<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
 }
 
 /// `"name": value,` and a newline.
