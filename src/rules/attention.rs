@@ -17,7 +17,7 @@
 use super::context::{argument, hole, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Edit, Piece};
-use crate::parse::ast::{self, Expr};
+use crate::parse::ast::{self, Expr, NodeKind};
 use crate::parse::span;
 
 pub struct Attention;
@@ -26,6 +26,10 @@ pub static RULE: Attention = Attention;
 impl Rule for Attention {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "attention", step: "2", checklist: "fused-attention", summary: "F.scaled_dot_product_attention → mx.fast with scale and mask" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

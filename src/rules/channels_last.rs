@@ -21,7 +21,7 @@ use super::calls::method_call;
 use super::context::{postfix_hole, hole, int_literal, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::ast::{self, Expr, NodeKind, Stmt};
 use crate::parse::span;
 use crate::parse::visitor::{self, Visitor};
 use crate::tensors::Certainty;
@@ -32,6 +32,10 @@ pub static RULE: ChannelsLast = ChannelsLast;
 impl Rule for ChannelsLast {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "channels-last", step: "1", checklist: "channels-last", summary: "axis-naming ops on feature maps → channels-last" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtReturn, NodeKind::StmtFunctionDef, NodeKind::ExprSubscript, NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

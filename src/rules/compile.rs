@@ -11,7 +11,7 @@
 //! Fix safety: manual.
 
 use super::{Context, Findings, Rule, RuleMeta};
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 
 pub struct Compile;
@@ -20,6 +20,10 @@ pub static RULE: Compile = Compile;
 impl Rule for Compile {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "compile", step: "7", checklist: "torch-semantics", summary: "torch.compile → mx.compile of the step function (manual)" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

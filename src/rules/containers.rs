@@ -15,7 +15,7 @@
 use super::context::{hole, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 
 pub struct Containers;
@@ -24,6 +24,10 @@ pub static RULE: Containers = Containers;
 impl Rule for Containers {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "containers", step: "1", checklist: "containers-replaced", summary: "ModuleList/ModuleDict/ParameterList → list/dict containers" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -17,7 +17,7 @@ use super::calls::method_call;
 use super::context::{postfix_hole, hole, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::ast::{self, Expr, NodeKind, Stmt};
 use crate::parse::span;
 use crate::parse::visitor::{self, Visitor};
 
@@ -27,6 +27,10 @@ pub static RULE: Device = Device;
 impl Rule for Device {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "device", step: "2", checklist: "device-removed", summary: "remove .cuda()/.cpu()/.to(device)/device= (unified memory)" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtExpr, NodeKind::StmtAssign, NodeKind::ExprCall, NodeKind::ExprAttribute])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {

@@ -10,7 +10,7 @@
 //! Fix safety: manual.
 
 use super::{Context, Findings, Rule, RuleMeta};
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 
 pub struct Distributed;
@@ -19,6 +19,10 @@ pub static RULE: Distributed = Distributed;
 impl Rule for Distributed {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "distributed", step: "1", checklist: "torch-semantics", summary: "DataParallel/DDP/torch.distributed → mx.distributed (manual)" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -12,7 +12,7 @@
 
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 
 pub struct Dtypes;
@@ -35,6 +35,10 @@ pub fn mlx_dtype(qualified: &str) -> Option<&'static str> {
 impl Rule for Dtypes {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "dtypes", step: "2", checklist: "torch-semantics", summary: "torch dtypes and torch.Tensor → mx dtypes and mx.array" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprAttribute])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -18,7 +18,7 @@
 //! Fix safety: manual. Where the evaluation belongs depends on the loop around the call.
 
 use super::{Context, Findings, Rule, RuleMeta};
-use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::ast::{self, Expr, NodeKind, Stmt};
 use crate::parse::span;
 use crate::parse::visitor::{self, Visitor};
 
@@ -28,6 +28,10 @@ pub static RULE: EvalInStep = EvalInStep;
 impl Rule for EvalInStep {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "eval-in-step", step: "5", checklist: "no-eval-in-step", summary: "mx.eval inside compiled, differentiated or __call__ functions (manual, error)" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -9,7 +9,7 @@
 
 use super::calls::method_call;
 use super::{Context, Findings, Rule, RuleMeta};
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 
 pub struct Float64;
@@ -18,6 +18,10 @@ pub static RULE: Float64 = Float64;
 impl Rule for Float64 {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "float64", step: "7", checklist: "no-float64", summary: "float64 (error: no float64 on the MLX GPU)" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprAttribute, NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -8,7 +8,7 @@
 //! Fix safety: safe inside `nn.Module` subclasses (the class is the module being ported).
 
 use super::{Context, Findings, Rule, RuleMeta};
-use crate::parse::ast::{Expr, Stmt};
+use crate::parse::ast::{Expr, NodeKind, Stmt};
 use crate::parse::span;
 use crate::fix::Edit;
 
@@ -18,6 +18,10 @@ pub static RULE: ForwardCall = ForwardCall;
 impl Rule for ForwardCall {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "forward-call", step: "1", checklist: "forward-renamed", summary: "forward → __call__" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtFunctionDef, NodeKind::ExprCall])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {

@@ -17,7 +17,7 @@ use super::calls::{keyword_edits, plain_positional, rename_callee};
 use super::context::{argument, hole, keyword, operand, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 
 pub struct Functional;
@@ -45,6 +45,10 @@ const MANUAL: &[(&str, &str)] = &[
 impl Rule for Functional {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "functional", step: "2", checklist: "torch-semantics", summary: "F.* functions → mx/nn functions with torch's defaults" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

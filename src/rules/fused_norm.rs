@@ -14,7 +14,7 @@
 use super::context::{argument, hole, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 
 pub struct FusedNorm;
@@ -23,6 +23,10 @@ pub static RULE: FusedNorm = FusedNorm;
 impl Rule for FusedNorm {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "fused-norm", step: "2", checklist: "fused-norms", summary: "F.layer_norm/F.rms_norm → mx.fast fused ops" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -20,7 +20,7 @@ use super::calls::method_call;
 use super::context::{argument, hole, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Edit, Piece};
-use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::ast::{self, Expr, NodeKind, Stmt};
 use crate::parse::span;
 
 pub struct Init;
@@ -29,6 +29,10 @@ pub static RULE: Init = Init;
 impl Rule for Init {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "init", step: "1", checklist: "torch-semantics", summary: "nn.init.*_ → initialiser assigned back; apply → apply_to_modules" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtExpr])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {

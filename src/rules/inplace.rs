@@ -14,7 +14,7 @@ use super::calls::method_call;
 use super::context::{hole, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Edit, Piece};
-use crate::parse::ast::{Expr, Stmt};
+use crate::parse::ast::{Expr, NodeKind, Stmt};
 use crate::parse::span;
 use crate::tensors::Certainty;
 
@@ -26,6 +26,10 @@ const OPERATORS: &[(&str, &str)] = &[("add_", "+"), ("sub_", "-"), ("mul_", "*")
 impl Rule for Inplace {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "inplace", step: "2", checklist: "torch-semantics", summary: "in-place tensor methods → functional assignments" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtExpr])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {

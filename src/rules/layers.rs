@@ -21,7 +21,7 @@
 use super::context::keyword;
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::ast::{self, Expr, NodeKind, Stmt};
 use crate::parse::span;
 use crate::weights::WeightNote;
 
@@ -76,6 +76,10 @@ const MANUAL: &[(&str, &str)] = &[
 impl Rule for Layers {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "layers", step: "1", checklist: "torch-semantics", summary: "nn layers → mlx.nn layers with argument differences" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtClassDef, NodeKind::ExprCall, NodeKind::ExprAttribute, NodeKind::ExprName])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {

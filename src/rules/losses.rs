@@ -29,7 +29,7 @@ use super::calls::plain_positional;
 use super::context::{hole, int_literal, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Edit, Piece};
-use crate::parse::ast::{self, Expr};
+use crate::parse::ast::{self, Expr, NodeKind};
 use crate::parse::span;
 use crate::parse::visitor::{self, Visitor};
 
@@ -130,6 +130,10 @@ impl Rule for Losses {
             checklist: "losses-ported",
             summary: "F.* losses and nn.*Loss → MLX losses with torch's reduction, ignore_index, weights",
         }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -24,7 +24,7 @@ use super::calls::{cast_to_dtype_of, float32_source, method_call, repeatable};
 use super::context::{argument, hole, int_literal, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{self, Expr, Operator};
+use crate::parse::ast::{self, Expr, NodeKind, Operator};
 use crate::parse::span;
 use crate::semantic::self_attribute;
 
@@ -34,6 +34,10 @@ pub static RULE: ManualRmsNorm = ManualRmsNorm;
 impl Rule for ManualRmsNorm {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "manual-rms-norm", step: "6", checklist: "fused-norms", summary: "hand-written RMSNorm → mx.fast.rms_norm" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprBinOp, NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -14,7 +14,7 @@ use super::calls::method_call;
 use super::context::{argument, hole, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{Expr, Stmt};
+use crate::parse::ast::{Expr, NodeKind, Stmt};
 use crate::parse::span;
 
 pub struct MaskedFill;
@@ -23,6 +23,10 @@ pub static RULE: MaskedFill = MaskedFill;
 impl Rule for MaskedFill {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "masked-fill", step: "2", checklist: "torch-semantics", summary: "masked_fill(mask, v) → mx.where(mask, v, x) (arguments move)" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtAssign, NodeKind::ExprCall])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {

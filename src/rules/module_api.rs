@@ -21,7 +21,7 @@ use super::calls::method_call;
 use super::context::{hole, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{self, CmpOp, Expr, Stmt};
+use crate::parse::ast::{self, CmpOp, Expr, NodeKind, Stmt};
 use crate::parse::span;
 
 pub struct ModuleApi;
@@ -30,6 +30,10 @@ pub static RULE: ModuleApi = ModuleApi;
 impl Rule for ModuleApi {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "module-api", step: "1", checklist: "torch-semantics", summary: "named_parameters/state_dict/load_state_dict/bias checks → MLX" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtFor, NodeKind::ExprCall, NodeKind::ExprCompare, NodeKind::ExprGenerator, NodeKind::ExprListComp, NodeKind::ExprDictComp, NodeKind::ExprSetComp])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {

@@ -10,7 +10,7 @@
 use super::context::{hole, keyword};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 
 pub struct NnParameter;
@@ -19,6 +19,10 @@ pub static RULE: NnParameter = NnParameter;
 impl Rule for NnParameter {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "nn-parameter", step: "1", checklist: "torch-semantics", summary: "nn.Parameter(t) → t (arrays are parameters)" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -14,7 +14,7 @@
 
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{Expr, Stmt};
+use crate::parse::ast::{Expr, NodeKind, Stmt};
 use crate::parse::span;
 
 pub struct NoGrad;
@@ -29,6 +29,10 @@ const CONTEXTS: &[&str] = &[
 impl Rule for NoGrad {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "no-grad", step: "2", checklist: "no-grad-removed", summary: "no_grad/inference_mode/autocast contexts removed" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtFunctionDef, NodeKind::StmtWith])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {

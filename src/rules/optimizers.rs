@@ -31,7 +31,7 @@ use super::calls::{arguments_inner, method_call, plain_positional, rename_callee
 use super::context::keyword;
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::ast::{self, Expr, NodeKind, Stmt};
 use crate::parse::span;
 use std::ops::Range;
 
@@ -270,6 +270,10 @@ impl Rule for Optimizers {
             checklist: "optimizers-ported",
             summary: "torch.optim optimizers → mlx.optimizers with torch's defaults (bias correction, eps, lr)",
         }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -21,7 +21,7 @@ use super::calls::{cast_to_dtype_of, float32_source, method_call, repeatable};
 use super::context::{argument, hole, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{self, Expr};
+use crate::parse::ast::{self, Expr, NodeKind};
 use crate::parse::span;
 
 pub struct PreciseSoftmax;
@@ -30,6 +30,10 @@ pub static RULE: PreciseSoftmax = PreciseSoftmax;
 impl Rule for PreciseSoftmax {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "precise-softmax", step: "6", checklist: "torch-semantics", summary: "softmax upcast to float32 and cast back → mx.softmax(precise=True)" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -10,7 +10,7 @@
 
 use super::calls::rename_callee;
 use super::{Context, Findings, Rule, RuleMeta};
-use crate::parse::ast::{Expr, Stmt};
+use crate::parse::ast::{Expr, NodeKind, Stmt};
 use crate::parse::span;
 
 pub struct Randomness;
@@ -19,6 +19,10 @@ pub static RULE: Randomness = Randomness;
 impl Rule for Randomness {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "randomness", step: "7", checklist: "torch-semantics", summary: "seeds → mx.random.seed; generators → keys" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtExpr, NodeKind::ExprCall])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {

@@ -15,7 +15,7 @@
 use super::context::{argument, hole, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{Expr, Stmt};
+use crate::parse::ast::{Expr, NodeKind, Stmt};
 use crate::parse::span;
 
 pub struct RegisterBuffer;
@@ -24,6 +24,10 @@ pub static RULE: RegisterBuffer = RegisterBuffer;
 impl Rule for RegisterBuffer {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "register-buffer", step: "1", checklist: "torch-semantics", summary: "register_buffer → frozen attribute / out of the tree" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtExpr])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {

@@ -15,7 +15,7 @@
 use super::context::{argument, hole, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 
 pub struct Sampling;
@@ -24,6 +24,10 @@ pub static RULE: Sampling = Sampling;
 impl Rule for Sampling {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "sampling", step: "2", checklist: "torch-semantics", summary: "topk (sorted, with indices) and multinomial (logits)" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -12,7 +12,7 @@
 use super::context::hole;
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 
 pub struct ScalarConstants;
@@ -21,6 +21,10 @@ pub static RULE: ScalarConstants = ScalarConstants;
 impl Rule for ScalarConstants {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "scalar-constants", step: "7", checklist: "scalar-constants", summary: "0-d tensor constants in arithmetic → Python scalars" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprBinOp])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -33,7 +33,7 @@ use super::calls::method_call;
 use super::context::{argument, hole, operand, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Edit, Piece};
-use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::ast::{self, Expr, NodeKind, Stmt};
 use crate::parse::span;
 use crate::parse::visitor::{self, Visitor};
 
@@ -78,6 +78,10 @@ impl Rule for Schedulers {
             checklist: "schedules-ported",
             summary: "LR schedulers → mlx.optimizers schedules as the learning rate; scheduler.step() removed",
         }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtAssign, NodeKind::ExprCall])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {

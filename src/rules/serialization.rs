@@ -16,7 +16,7 @@ use super::calls::method_call;
 use super::context::{argument, hole, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Edit, Piece};
-use crate::parse::ast::{self, Expr};
+use crate::parse::ast::{self, Expr, NodeKind};
 use crate::parse::span;
 
 pub struct Serialization;
@@ -25,6 +25,10 @@ pub static RULE: Serialization = Serialization;
 impl Rule for Serialization {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "serialization", step: "4", checklist: "safetensors", summary: "torch.save/load of state dicts → save_weights/load_weights (safetensors)" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

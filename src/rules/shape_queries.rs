@@ -13,7 +13,7 @@ use super::calls::method_call;
 use super::context::{postfix_hole, argument, hole, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Applicability, Edit};
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 use crate::tensors::Certainty;
 
@@ -23,6 +23,10 @@ pub static RULE: ShapeQueries = ShapeQueries;
 impl Rule for ShapeQueries {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "shape-queries", step: "2", checklist: "torch-semantics", summary: "size()/dim()/numel() → shape/ndim/size" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -19,7 +19,7 @@ use super::calls::method_call;
 use super::context::{argument, hole, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Applicability, Edit, Piece};
-use crate::parse::ast::{self, Expr, Stmt};
+use crate::parse::ast::{self, Expr, NodeKind, Stmt};
 use crate::parse::span;
 use crate::tensors::Certainty;
 
@@ -29,6 +29,10 @@ pub static RULE: Split = Split;
 impl Rule for Split {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "split", step: "2", checklist: "torch-semantics", summary: "split(size) is a chunk size in torch, a count in MLX" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -21,7 +21,7 @@ use super::calls::{arguments_inner, keyword_edits, method_call, method_to_functi
 use super::context::{postfix_hole, hole, int_literal, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Applicability, Edit, Piece};
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 use crate::tensors::Certainty;
 
@@ -80,6 +80,10 @@ const KEYWORDS: &[(&str, &str)] = &[("start_dim", "start_axis"), ("end_dim", "en
 impl Rule for TensorMethods {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "tensor-methods", step: "2", checklist: "torch-semantics", summary: "tensor methods → MLX methods/functions" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -19,7 +19,7 @@ use super::calls::{keyword_edits, pack_shape_varargs, plain_positional, rename_c
 use super::context::{argument, hole, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{self, Expr};
+use crate::parse::ast::{self, Expr, NodeKind};
 use crate::parse::span;
 
 pub struct TensorOps;
@@ -73,6 +73,10 @@ const MANUAL: &[(&str, &str)] = &[
 impl Rule for TensorOps {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "tensor-ops", step: "2", checklist: "torch-semantics", summary: "torch.* tensor functions → mx.* with torch's meaning" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

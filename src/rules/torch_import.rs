@@ -11,7 +11,7 @@
 //! added. A torch import stays while some torch use in the file is not ported.
 
 use super::{Context, Findings, Rule, RuleMeta};
-use crate::parse::ast::Stmt;
+use crate::parse::ast::{NodeKind, Stmt};
 use crate::parse::span;
 use crate::semantic::is_torch;
 
@@ -21,6 +21,10 @@ pub static RULE: TorchImport = TorchImport;
 impl Rule for TorchImport {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "torch-import", step: "1", checklist: "no-torch-import", summary: "torch imports → the MLX imports the port needs" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtImport, NodeKind::StmtImportFrom])
     }
 
     fn check_stmt(&self, _cx: &Context, stmt: &Stmt, out: &mut Findings) {

@@ -16,7 +16,7 @@
 
 use super::calls::method_call;
 use super::{Context, Findings, Rule, RuleMeta};
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 
 pub struct TrainingLoop;
@@ -25,6 +25,10 @@ pub static RULE: TrainingLoop = TrainingLoop;
 impl Rule for TrainingLoop {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "training-loop", step: "3", checklist: "backward-replaced", summary: "backward/zero_grad/step/clip_grad_norm_/DataLoader (manual)" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

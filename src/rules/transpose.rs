@@ -14,7 +14,7 @@ use super::calls::method_call;
 use super::context::{hole, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Applicability, Edit};
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 use crate::tensors::Certainty;
 
@@ -24,6 +24,10 @@ pub static RULE: Transpose = Transpose;
 impl Rule for Transpose {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "transpose", step: "2", checklist: "torch-semantics", summary: "transpose(a, b) swaps two axes → swapaxes" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

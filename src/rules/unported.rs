@@ -9,7 +9,7 @@
 //! argument names and defaults.
 
 use super::{Context, Finding, Rule, RuleMeta};
-use crate::parse::ast::Expr;
+use crate::parse::ast::{Expr, NodeKind};
 use crate::parse::span;
 
 pub struct Unported;
@@ -18,6 +18,11 @@ pub static RULE: Unported = Unported;
 impl Rule for Unported {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "unported", step: "-", checklist: "torch-semantics", summary: "torch API uses no rule handles (manual)" }
+    }
+
+    /// Its findings come from `claim_rest`, after the walk.
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[])
     }
 }
 

@@ -15,7 +15,7 @@
 
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{Expr, Stmt};
+use crate::parse::ast::{Expr, NodeKind, Stmt};
 use crate::parse::span;
 use crate::parse::visitor::{self, Visitor};
 use crate::semantic::self_attribute;
@@ -27,6 +27,10 @@ pub static RULE: WeightTying = WeightTying;
 impl Rule for WeightTying {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "weight-tying", step: "1", checklist: "torch-semantics", summary: "tied weights → a single owner (as_linear)" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtAssign])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
