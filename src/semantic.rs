@@ -92,33 +92,35 @@ impl Semantic {
     /// Fully qualified dotted name of a name/attribute chain, resolving import aliases.
     /// `F.softmax` → `torch.nn.functional.softmax`. Unbound roots are returned as written.
     pub fn qualified(&self, expr: &Expr) -> Option<String> {
-        match expr {
-            Expr::Name(name) => Some(
-                self.bindings
-                    .get(name.id.as_str())
-                    .cloned()
-                    .unwrap_or_else(|| name.id.to_string()),
-            ),
-            Expr::Attribute(attribute) => {
-                let mut base = self.qualified(&attribute.value)?;
-                base.push('.');
-                base.push_str(attribute.attr.as_str());
-                Some(base)
+        // Measured first, so the name is allocated once at its final size.
+        let mut length = 0;
+        let mut link = expr;
+        let root = loop {
+            match link {
+                Expr::Name(name) => break self.resolve(name.id.as_str()),
+                Expr::Attribute(attribute) => {
+                    length += 1 + attribute.attr.len();
+                    link = &attribute.value;
+                }
+                _ => return None,
             }
-            _ => None,
-        }
+        };
+        let mut qualified = String::with_capacity(root.len() + length);
+        qualified.push_str(root);
+        push_attributes(expr, &mut qualified);
+        Some(qualified)
+    }
+
+    /// What a local name stands for: its import, or itself.
+    fn resolve<'n>(&'n self, local: &'n str) -> &'n str {
+        self.bindings.get(local).map_or(local, String::as_str)
     }
 
     /// Whether a name/attribute chain's qualified name is `qualified`: what comparing
     /// `qualified(expr)` would tell, without building the name (rules ask this of every call).
     pub fn qualified_is(&self, expr: &Expr, qualified: &str) -> bool {
         match expr {
-            Expr::Name(name) => {
-                self.bindings
-                    .get(name.id.as_str())
-                    .map_or(name.id.as_str(), String::as_str)
-                    == qualified
-            }
+            Expr::Name(name) => self.resolve(name.id.as_str()) == qualified,
             Expr::Attribute(attribute) => qualified
                 .strip_suffix(attribute.attr.as_str())
                 .and_then(|base| base.strip_suffix('.'))
@@ -184,6 +186,15 @@ impl Semantic {
             .values()
             .any(|q| CHANNEL_LAYERS.contains(&q.as_str()));
         info
+    }
+}
+
+/// `.b.c` of `a.b.c`, appended in order.
+fn push_attributes(expr: &Expr, out: &mut String) {
+    if let Expr::Attribute(attribute) = expr {
+        push_attributes(&attribute.value, out);
+        out.push('.');
+        out.push_str(attribute.attr.as_str());
     }
 }
 

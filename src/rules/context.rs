@@ -9,6 +9,7 @@ use crate::tensors::{Certainty, FunctionTensors, Judge};
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
 use std::ops::Range;
+use std::rc::Rc;
 
 pub struct Context<'a> {
     pub text: &'a str,
@@ -26,7 +27,51 @@ pub struct Context<'a> {
     pub expr_stack: Vec<&'a Expr>,
     /// Tensor judgements of the current function, set aside while a nested one is walked.
     pub tensor_memo: RefCell<HashMap<(usize, usize), Certainty>>,
-    last_torch_name: RefCell<Option<(usize, Option<String>)>>,
+    last_torch_name: RefCell<Option<(usize, Option<QualifiedName>)>>,
+}
+
+/// A qualified torch name as rules get it. Rules ask about the same callee one after
+/// another (a dozen rules at every torch call): sharing the name, not copying it, is what
+/// makes asking cheap. It reads like the `String` it replaced (`as_str`, `==`, `{}`, `&str`
+/// methods).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct QualifiedName(Rc<str>);
+
+impl QualifiedName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for QualifiedName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for QualifiedName {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for QualifiedName {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl From<QualifiedName> for String {
+    fn from(name: QualifiedName) -> String {
+        name.0.to_string()
+    }
 }
 
 impl<'a> Context<'a> {
@@ -84,14 +129,17 @@ impl<'a> Context<'a> {
 
     /// The qualified torch name of a name/attribute chain. Rules ask about the same callee
     /// one after another, so the last answer is kept.
-    pub fn torch_name(&self, expr: &Expr) -> Option<String> {
+    pub fn torch_name(&self, expr: &Expr) -> Option<QualifiedName> {
         let key = std::ptr::from_ref(expr) as usize;
         if let Some((cached, name)) = &*self.last_torch_name.borrow()
             && *cached == key
         {
             return name.clone();
         }
-        let name = self.semantic.torch_name(expr);
+        let name = self
+            .semantic
+            .torch_name(expr)
+            .map(|name| QualifiedName(name.into()));
         *self.last_torch_name.borrow_mut() = Some((key, name.clone()));
         name
     }

@@ -7,7 +7,7 @@
 mod calls;
 mod context;
 mod dispatch;
-pub use context::Context;
+pub use context::{Context, QualifiedName};
 
 use crate::fix::{Applicability, Edit};
 use crate::parse::ast::{self, Expr, NodeKind, Stmt};

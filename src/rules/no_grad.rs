@@ -12,7 +12,7 @@
 //! (dedenting would change them); otherwise manual. Autocast removal is review: the code now
 //! runs in the dtypes its arrays have.
 
-use super::{Context, Findings, Rule, RuleMeta};
+use super::{Context, Findings, QualifiedName, Rule, RuleMeta};
 use crate::fix::Edit;
 use crate::parse::ast::{Expr, NodeKind, Stmt};
 use crate::parse::span;
@@ -75,7 +75,7 @@ impl Rule for NoGrad {
 }
 
 impl NoGrad {
-    fn context_name(&self, cx: &Context, expr: &Expr) -> Option<String> {
+    fn context_name(&self, cx: &Context, expr: &Expr) -> Option<QualifiedName> {
         let func = match expr {
             Expr::Call(call) => call.func.as_ref(),
             other => other,

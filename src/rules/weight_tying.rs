@@ -108,7 +108,7 @@ impl<'a> Visitor<'a> for DictEntry<'_, '_> {
                 if keyword.arg.as_ref().is_some_and(|a| a.as_str() == self.entry)
                     && let Expr::Call(inner) = &keyword.value
                 {
-                    self.found = self.cx.torch_name(&inner.func);
+                    self.found = self.cx.torch_name(&inner.func).map(String::from);
                 }
             }
         }
