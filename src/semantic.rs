@@ -202,11 +202,13 @@ pub fn is_torch(qualified: &str) -> bool {
     qualified == "torch" || qualified.starts_with("torch.")
 }
 
-pub fn leftmost_name(expr: &Expr) -> Option<&str> {
-    match expr {
-        Expr::Name(name) => Some(name.id.as_str()),
-        Expr::Attribute(attribute) => leftmost_name(&attribute.value),
-        _ => None,
+pub fn leftmost_name(mut expr: &Expr) -> Option<&str> {
+    loop {
+        match expr {
+            Expr::Name(name) => return Some(name.id.as_str()),
+            Expr::Attribute(attribute) => expr = &attribute.value,
+            _ => return None,
+        }
     }
 }
 

@@ -128,7 +128,8 @@ impl<'a> Context<'a> {
     }
 
     /// The qualified torch name of a name/attribute chain. Rules ask about the same callee
-    /// one after another, so the last answer is kept.
+    /// one after another, so the last answer is kept (and this check inlined into them).
+    #[inline]
     pub fn torch_name(&self, expr: &Expr) -> Option<QualifiedName> {
         let key = std::ptr::from_ref(expr) as usize;
         if let Some((cached, name)) = &*self.last_torch_name.borrow()
@@ -136,6 +137,10 @@ impl<'a> Context<'a> {
         {
             return name.clone();
         }
+        self.resolve_torch_name(key, expr)
+    }
+
+    fn resolve_torch_name(&self, key: usize, expr: &Expr) -> Option<QualifiedName> {
         let name = self
             .semantic
             .torch_name(expr)
