@@ -19,11 +19,15 @@ impl std::fmt::Display for HunkId {
 /// FNV-1a: stable across runs, platforms and compiler versions (unlike `DefaultHasher`).
 pub fn fnv1a(parts: &[&str]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |byte: u8| {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    };
     for part in parts {
-        for byte in part.bytes().chain(std::iter::once(0xff)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
+        // A plain loop over the bytes, then the separator: chaining the separator onto the
+        // bytes made every byte pay for the chain's bookkeeping.
+        part.bytes().for_each(&mut mix);
+        mix(0xff);
     }
     hash
 }
@@ -45,7 +49,7 @@ pub fn hunk_id(text: &str, finding: &Finding) -> HunkId {
 /// so a decision: the n-th repeat gets the id mixed with n, which stays stable as long as
 /// the repeats keep their order.
 pub fn distinct(ids: Vec<Option<HunkId>>) -> Vec<Option<HunkId>> {
-    let mut seen: std::collections::HashMap<HunkId, u64> = std::collections::HashMap::new();
+    let mut seen: rustc_hash::FxHashMap<HunkId, u64> = rustc_hash::FxHashMap::default();
     ids.into_iter()
         .map(|id| {
             id.map(|id| {
