@@ -178,32 +178,36 @@ pub fn write_check_json(
         .iter()
         .map(|f| f.rel.display().to_string())
         .collect();
-    let findings_per_file: Vec<Vec<u8>> = crate::analysis::in_pool(|| {
-        analysis
-            .files
-            .par_iter()
-            .zip(&paths)
-            .map(|(file, path)| {
-                let path = serde_json::value::to_raw_value(path).expect("paths serialise");
-                let mut rendered = Vec::new();
-                for (i, finding) in file.findings.iter().enumerate() {
-                    let (line, column) = file.location(finding.range.start);
-                    let json = FindingJson {
-                        rule: finding.rule,
-                        path: &path,
-                        line,
-                        column,
-                        message: &finding.message,
-                        applicability: finding.applicability,
-                        checklist: finding.checklist,
-                        hunk: file.hunks[i].map(Displayed),
-                    };
-                    rendered.extend_from_slice(b",\n");
-                    serde_json::to_writer(&mut rendered, &json).expect("findings serialise");
-                }
-                rendered
-            })
-            .collect()
+    // The project checklist is built on one thread: alongside the findings, not after them.
+    let (findings_per_file, checklist): (Vec<Vec<u8>>, _) = crate::analysis::in_pool(|| {
+        let findings = || {
+            analysis
+                .files
+                .par_iter()
+                .zip(&paths)
+                .map(|(file, path)| {
+                    let path = serde_json::value::to_raw_value(path).expect("paths serialise");
+                    let mut rendered = Vec::new();
+                    for (i, finding) in file.findings.iter().enumerate() {
+                        let (line, column) = file.location(finding.range.start);
+                        let json = FindingJson {
+                            rule: finding.rule,
+                            path: &path,
+                            line,
+                            column,
+                            message: &finding.message,
+                            applicability: finding.applicability,
+                            checklist: finding.checklist,
+                            hunk: file.hunks[i].map(Displayed),
+                        };
+                        rendered.extend_from_slice(b",\n");
+                        serde_json::to_writer(&mut rendered, &json).expect("findings serialise");
+                    }
+                    rendered
+                })
+                .collect()
+        };
+        rayon::join(findings, || analysis.checklist())
     });
     let files: Vec<FileJson> = analysis
         .files
@@ -228,7 +232,7 @@ pub fn write_check_json(
         first = false;
     }
     out.write_all(b"\n],\n")?;
-    json_field(&mut out, "checklist", &analysis.checklist())?;
+    json_field(&mut out, "checklist", &checklist)?;
     json_field(&mut out, "parse_errors", &parse_errors(analysis))?;
     json_field(&mut out, "conversion_rate", &rate.ratio())?;
     json_field(&mut out, "torch_uses", &rate.torch_uses)?;
