@@ -95,13 +95,19 @@ impl FunctionTensors {
 /// Flow-insensitive fixpoint: a few rounds cover chains of assignments.
 fn fixpoint(
     mut names: HashSet<String>,
-    assignments: &[(Vec<&Expr>, &Expr)],
+    assignments: &[(&[Expr], &Expr)],
     semantic: &Semantic,
     class: Option<&ClassInfo>,
 ) -> HashSet<String> {
+    // An assignment found to bind tensors has added its names; judging it again in a later
+    // round could add nothing (names are never removed).
+    let mut bound = vec![false; assignments.len()];
     for _ in 0..4 {
         let before = names.len();
-        for (targets, value) in assignments {
+        for ((targets, value), bound) in assignments.iter().zip(&mut bound) {
+            if *bound {
+                continue;
+            }
             let judge = Judge {
                 semantic,
                 class,
@@ -109,11 +115,12 @@ fn fixpoint(
                 memo: None,
             };
             if judge.certainty(value) == Certainty::Tensor {
-                let mut bound = Vec::new();
-                for target in targets {
-                    bind_names(target, &mut bound);
+                *bound = true;
+                let mut new = Vec::new();
+                for target in *targets {
+                    bind_names(target, &mut new);
                 }
-                names.extend(bound);
+                names.extend(new);
             }
         }
         if names.len() == before {
@@ -263,22 +270,24 @@ fn bind_names(target: &Expr, out: &mut Vec<String>) {
     }
 }
 
-fn collect_assignments<'a>(body: &'a [Stmt], out: &mut Vec<(Vec<&'a Expr>, &'a Expr)>) {
+/// Every assignment in a body: its targets and its value.
+fn collect_assignments<'a>(body: &'a [Stmt], out: &mut Vec<(&'a [Expr], &'a Expr)>) {
     struct Collector<'a, 'o> {
-        out: &'o mut Vec<(Vec<&'a Expr>, &'a Expr)>,
+        out: &'o mut Vec<(&'a [Expr], &'a Expr)>,
     }
     impl<'a> Visitor<'a> for Collector<'a, '_> {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
             match stmt {
-                Stmt::Assign(assign) => self
-                    .out
-                    .push((assign.targets.iter().collect(), &assign.value)),
+                Stmt::Assign(assign) => self.out.push((&assign.targets, &assign.value)),
                 Stmt::AnnAssign(assign) => {
                     if let Some(value) = &assign.value {
-                        self.out.push((vec![&assign.target], value));
+                        self.out
+                            .push((std::slice::from_ref(assign.target.as_ref()), value));
                     }
                 }
-                Stmt::AugAssign(assign) => self.out.push((vec![&assign.target], &assign.value)),
+                Stmt::AugAssign(assign) => self
+                    .out
+                    .push((std::slice::from_ref(assign.target.as_ref()), &assign.value)),
                 Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
                 _ => visitor::walk_stmt(self, stmt),
             }
