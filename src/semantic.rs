@@ -44,6 +44,24 @@ pub struct Semantic {
 
 impl Semantic {
     pub fn build(module: &ast::ModModule) -> Self {
+        let mut semantic = Self::imports(module);
+        semantic.add_classes(module);
+        semantic
+    }
+
+    /// The model of a module that imports torch; `None`, without analysing its classes, for
+    /// one that does not (most files of a large project: no rule has anything to say there).
+    pub fn build_for_torch(module: &ast::ModModule) -> Option<Self> {
+        let mut semantic = Self::imports(module);
+        if !semantic.imports_torch {
+            return None;
+        }
+        semantic.add_classes(module);
+        Some(semantic)
+    }
+
+    /// The import bindings alone.
+    fn imports(module: &ast::ModModule) -> Self {
         let mut semantic = Semantic::default();
         let mut imports = ImportCollector {
             bindings: &mut semantic.bindings,
@@ -52,10 +70,15 @@ impl Semantic {
             imports.visit_stmt(stmt);
         }
         semantic.imports_torch = semantic.bindings.values().any(|q| is_torch(q));
+        semantic
+    }
+
+    /// What the module's classes are: modules or not, their layers and arrays.
+    fn add_classes(&mut self, module: &ast::ModModule) {
         for stmt in &module.body {
             if let Stmt::ClassDef(class) = stmt {
-                let info = semantic.class_info(class);
-                semantic.classes.insert(class.name.id.to_string(), info);
+                let info = self.class_info(class);
+                self.classes.insert(class.name.id.to_string(), info);
             }
         }
         // A class deriving from a module class of this file is a module too.
@@ -64,19 +87,16 @@ impl Semantic {
                 if let Stmt::ClassDef(class) = stmt {
                     let derived = class.bases().iter().any(|base| {
                         let Expr::Name(name) = base else { return false };
-                        semantic
-                            .classes
+                        self.classes
                             .get(name.id.as_str())
                             .is_some_and(|c| c.is_module)
                     });
-                    if derived && let Some(info) = semantic.classes.get_mut(class.name.id.as_str())
-                    {
+                    if derived && let Some(info) = self.classes.get_mut(class.name.id.as_str()) {
                         info.is_module = true;
                     }
                 }
             }
         }
-        semantic
     }
 
     /// What an imported local name is bound to.

@@ -166,10 +166,9 @@ pub fn check(text: &str, module: &ast::ModModule) -> Vec<Finding> {
 }
 
 fn check_with(text: &str, module: &ast::ModModule, dispatch: &Dispatch) -> Vec<Finding> {
-    let semantic = Semantic::build(module);
-    if !semantic.imports_torch() {
+    let Some(semantic) = Semantic::build_for_torch(module) else {
         return Vec::new();
-    }
+    };
     let mut walker = Walker {
         cx: Context::new(text, &semantic, module),
         dispatch,
