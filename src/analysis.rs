@@ -164,13 +164,16 @@ pub fn analyse_text(rel: &Path, text: String) -> FileAnalysis {
 }
 
 fn read(path: &Path) -> Result<String, FileError> {
-    let metadata = std::fs::metadata(path).map_err(|e| FileError::Unreadable(e.to_string()))?;
-    if metadata.len() > MAX_FILE_BYTES {
-        return Err(FileError::TooLarge {
-            bytes: metadata.len(),
-        });
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| FileError::Unreadable(e.to_string());
+    // One open serves the size check and the read, instead of a path lookup for each.
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let size = file.metadata().map_err(unreadable)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(FileError::TooLarge { bytes: size });
     }
-    let bytes = std::fs::read(path).map_err(|e| FileError::Unreadable(e.to_string()))?;
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.read_to_end(&mut bytes).map_err(unreadable)?;
     String::from_utf8(bytes).map_err(|e| FileError::NotUtf8 {
         offset: e.utf8_error().valid_up_to(),
     })
