@@ -91,23 +91,41 @@ impl ProjectAnalysis {
             .enumerate()
             .map(|(i, entry)| (entry.id, i))
             .collect();
-        for file in &self.files {
-            let Some(source) = &file.source else { continue };
-            // Built by hand from a prefix formatted once per file: a large project has a
-            // hundred thousand locations, and this runs on one thread.
-            let prefix = format!("{}:", file.rel.display());
-            for finding in &file.findings {
-                if let Some(&i) = position.get(finding.checklist) {
-                    let line = source.lines.line(finding.range.start);
-                    let mut location = String::with_capacity(prefix.len() + 8);
-                    location.push_str(&prefix);
-                    write!(location, "{line}").expect("writing to a String cannot fail");
-                    merged[i].locations.push(location);
-                }
-            }
+        // On the pool: a large project has a hundred thousand locations to format.
+        let located: Vec<Vec<(usize, String)>> = in_pool(|| {
+            self.files
+                .par_iter()
+                .map(|file| open_locations(file, &position))
+                .collect()
+        });
+        for (i, location) in located.into_iter().flatten() {
+            merged[i].locations.push(location);
         }
         merged
     }
+}
+
+/// `(checklist item index, "path:line")` of each of a file's findings.
+fn open_locations(
+    file: &FileAnalysis,
+    position: &rustc_hash::FxHashMap<&str, usize>,
+) -> Vec<(usize, String)> {
+    let Some(source) = &file.source else {
+        return Vec::new();
+    };
+    // Built from a prefix formatted once per file.
+    let prefix = format!("{}:", file.rel.display());
+    file.findings
+        .iter()
+        .filter_map(|finding| {
+            let &i = position.get(finding.checklist)?;
+            let line = source.lines.line(finding.range.start);
+            let mut location = String::with_capacity(prefix.len() + 8);
+            location.push_str(&prefix);
+            write!(location, "{line}").expect("writing to a String cannot fail");
+            Some((i, location))
+        })
+        .collect()
 }
 
 /// Run `work` on the analysis pool (its large stacks, its threads).

@@ -1,6 +1,6 @@
 //! What `check` and `diff` print. The JSON shape is a public contract: fields are only added.
 
-use crate::analysis::ProjectAnalysis;
+use crate::analysis::{FileAnalysis, ProjectAnalysis};
 use crate::checklist::{Entry, Status};
 use crate::fix::Applicability;
 use crate::hunk::{HunkId, unified_diff};
@@ -147,9 +147,12 @@ fn parse_errors(analysis: &ProjectAnalysis) -> Vec<ParseError> {
     errors
 }
 
+/// Files whose findings are rendered at once, on the analysis pool, before they are written.
+/// The report for a large project runs to tens of megabytes: it is never held whole.
+const RENDERED_TOGETHER: usize = 512;
+
 /// `check --format json`: one object, one finding per line. Each file's findings are rendered
-/// on the analysis pool (the output for a large project runs to tens of megabytes) and written
-/// in file order.
+/// on the analysis pool and written in file order.
 pub fn write_check_json(
     analysis: &ProjectAnalysis,
     out: impl std::io::Write,
@@ -178,37 +181,26 @@ pub fn write_check_json(
         .iter()
         .map(|f| f.rel.display().to_string())
         .collect();
-    // The project checklist is built on one thread: alongside the findings, not after them.
-    let (findings_per_file, checklist): (Vec<Vec<u8>>, _) = crate::analysis::in_pool(|| {
-        let findings = || {
-            analysis
-                .files
-                .par_iter()
-                .zip(&paths)
-                .map(|(file, path)| {
-                    let path = serde_json::value::to_raw_value(path).expect("paths serialise");
-                    let mut rendered = Vec::new();
-                    for (i, finding) in file.findings.iter().enumerate() {
-                        let (line, column) = file.location(finding.range.start);
-                        let json = FindingJson {
-                            rule: finding.rule,
-                            path: &path,
-                            line,
-                            column,
-                            message: &finding.message,
-                            applicability: finding.applicability,
-                            checklist: finding.checklist,
-                            hunk: file.hunks[i].map(Displayed),
-                        };
-                        rendered.extend_from_slice(b",\n");
-                        serde_json::to_writer(&mut rendered, &json).expect("findings serialise");
-                    }
-                    rendered
-                })
-                .collect()
-        };
-        rayon::join(findings, || analysis.checklist())
-    });
+    let render = |(file, path): (&FileAnalysis, &String)| {
+        let path = serde_json::value::to_raw_value(path).expect("paths serialise");
+        let mut rendered = Vec::new();
+        for (i, finding) in file.findings.iter().enumerate() {
+            let (line, column) = file.location(finding.range.start);
+            let json = FindingJson {
+                rule: finding.rule,
+                path: &path,
+                line,
+                column,
+                message: &finding.message,
+                applicability: finding.applicability,
+                checklist: finding.checklist,
+                hunk: file.hunks[i].map(Displayed),
+            };
+            rendered.extend_from_slice(b",\n");
+            serde_json::to_writer(&mut rendered, &json).expect("findings serialise");
+        }
+        rendered
+    };
     let files: Vec<FileJson> = analysis
         .files
         .iter()
@@ -227,12 +219,20 @@ pub fn write_check_json(
     out.write_all(b"\"findings\": [")?;
     // Each rendered finding starts with ",\n"; the first one's comma is dropped.
     let mut first = true;
-    for rendered in findings_per_file.iter().filter(|r| !r.is_empty()) {
-        out.write_all(if first { &rendered[1..] } else { rendered })?;
-        first = false;
+    for (files, paths) in analysis
+        .files
+        .chunks(RENDERED_TOGETHER)
+        .zip(paths.chunks(RENDERED_TOGETHER))
+    {
+        let rendered: Vec<Vec<u8>> =
+            crate::analysis::in_pool(|| files.par_iter().zip(paths).map(render).collect());
+        for rendered in rendered.iter().filter(|r| !r.is_empty()) {
+            out.write_all(if first { &rendered[1..] } else { rendered })?;
+            first = false;
+        }
     }
     out.write_all(b"\n],\n")?;
-    json_field(&mut out, "checklist", &checklist)?;
+    json_field(&mut out, "checklist", &analysis.checklist())?;
     json_field(&mut out, "parse_errors", &parse_errors(analysis))?;
     json_field(&mut out, "conversion_rate", &rate.ratio())?;
     json_field(&mut out, "torch_uses", &rate.torch_uses)?;
