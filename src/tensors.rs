@@ -220,7 +220,7 @@ impl Judge<'_> {
                         Unknown
                     };
                 }
-                if self.semantic.torch_name(expr).is_some() {
+                if self.semantic.is_torch_rooted(expr) {
                     return NotTensor; // torch.float32, torch.inf ...
                 }
                 match (self.certainty(&attribute.value), attribute.attr.as_str()) {
