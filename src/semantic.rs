@@ -40,6 +40,10 @@ pub struct Semantic {
     pub classes: HashMap<String, ClassInfo>,
     /// Whether any name is bound to torch (asked at every node by some rules).
     imports_torch: bool,
+    /// The first bytes of the names bound to torch, one bit each. Most names asked about
+    /// (`self`, `x`) are not torch's, and most of those are told apart by their first byte
+    /// without hashing.
+    torch_initials: [u64; 4],
 }
 
 impl Semantic {
@@ -69,7 +73,14 @@ impl Semantic {
         for stmt in &module.body {
             imports.visit_stmt(stmt);
         }
-        semantic.imports_torch = semantic.bindings.values().any(|q| is_torch(q));
+        for (local, qualified) in &semantic.bindings {
+            if is_torch(qualified) {
+                semantic.imports_torch = true;
+                if let Some(&initial) = local.as_bytes().first() {
+                    semantic.torch_initials[usize::from(initial / 64)] |= 1 << (initial % 64);
+                }
+            }
+        }
         semantic
     }
 
@@ -159,7 +170,11 @@ impl Semantic {
 
     /// Whether a name/attribute chain starts at a name bound to torch.
     pub fn is_torch_rooted(&self, expr: &Expr) -> bool {
-        leftmost_name(expr).is_some_and(|root| self.bindings.get(root).is_some_and(|q| is_torch(q)))
+        leftmost_name(expr).is_some_and(|root| {
+            root.as_bytes().first().is_some_and(|&initial| {
+                self.torch_initials[usize::from(initial / 64)] & (1 << (initial % 64)) != 0
+            }) && self.bindings.get(root).is_some_and(|q| is_torch(q))
+        })
     }
 
     fn class_info(&self, class: &ast::StmtClassDef) -> ClassInfo {
