@@ -30,6 +30,7 @@
 
 use super::calls::{cast_to_dtype_of, float32_source, method_call};
 use super::context::{argument, blocks, hole, int_literal, operand, text};
+use super::manual_rms_norm::binary;
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Edit, Piece};
 use crate::parse::ast::{self, CmpOp, Expr, ExprContext, Operator, Stmt, UnaryOp};
@@ -174,13 +175,6 @@ fn assigned(stmt: &Stmt) -> Option<(&str, &Expr)> {
 
 fn is_name(expr: &Expr, name: &str) -> bool {
     matches!(expr, Expr::Name(n) if n.id.as_str() == name)
-}
-
-fn binary(expr: &Expr, op: Operator) -> Option<(&Expr, &Expr)> {
-    match expr {
-        Expr::BinOp(binary) if binary.op == op => Some((&binary.left, &binary.right)),
-        _ => None,
-    }
 }
 
 /// `(q, k, scale pieces, scale expression)` of the scaled scores `q @ kᵀ * scale`,
