@@ -30,6 +30,7 @@
 
 use super::calls::{cast_to_dtype_of, float32_source, method_call};
 use super::context::{argument, blocks, hole, int_literal, operand, text};
+use super::manual_layer_norm::line_of;
 use super::manual_rms_norm::binary;
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Edit, Piece};
@@ -158,10 +159,6 @@ fn report(cx: &Context, parent: &Stmt, chain: &Chain, out: &mut Findings) {
         message.push_str(&format!("; attention dropout (`{}`) is NOT applied by the fused kernel: training differs when its p > 0, eval numbers are unchanged", cx.src(layer)));
     }
     out.review(range, message, edits);
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset].matches('\n').count() + 1
 }
 
 /// `(name, value)` of `name = value`.

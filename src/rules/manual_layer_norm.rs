@@ -93,13 +93,13 @@ struct Norm<'a> {
 }
 
 /// A statement `name = value` earlier in the block that the norm reads through `name`.
-struct Binding<'a> {
-    name: &'a str,
+pub(super) struct Binding<'a> {
+    pub name: &'a str,
     /// Its whole lines, when it has them to itself.
-    lines: Option<Range<usize>>,
+    pub lines: Option<Range<usize>>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
+pub(super) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset].matches('\n').count() + 1
 }
 
@@ -173,7 +173,7 @@ fn square_root<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
 
 /// The expression `value` stands for: itself, or the value bound to its name earlier in the
 /// block (with no rebinding of the name or of `input` in between).
-fn resolve<'a, 'e>(cx: &Context<'a>, value: &'e Expr, input: &Expr) -> Option<(&'e Expr, Option<Binding<'a>>)>
+pub(super) fn resolve<'a, 'e>(cx: &Context<'a>, value: &'e Expr, input: &Expr) -> Option<(&'e Expr, Option<Binding<'a>>)>
 where
     'a: 'e,
 {
@@ -249,7 +249,7 @@ fn biased_variance(cx: &Context, expr: &Expr, input: &Expr, centred: &str) -> bo
 }
 
 /// Whether `name` is read in the enclosing function (or module) outside the `gone` ranges.
-fn reads_outside(cx: &Context, name: &str, gone: &[Range<usize>]) -> bool {
+pub(super) fn reads_outside(cx: &Context, name: &str, gone: &[Range<usize>]) -> bool {
     struct Reads<'g> {
         name: &'g str,
         gone: &'g [Range<usize>],

@@ -33,7 +33,7 @@ rules! {
     forward_call, layers, containers, nn_parameter, register_buffer, weight_tying, init, module_api,
     // Before device and tensor_methods: their rewrites of the casts inside these fused ops
     // cover the same call, and the earlier rule wins a tie.
-    manual_rms_norm, manual_layer_norm, precise_softmax, manual_attention,
+    manual_rms_norm, manual_layer_norm, precise_softmax, manual_attention, manual_rope,
     device, no_grad, scalar_constants, tensor_ops, tensor_methods, transpose, split, shape_queries,
     channels_last, masked_fill, dtypes, functional, attention, fused_norm, sampling, inplace,
     serialization, float64, randomness, optimizers, schedulers, losses, training_loop, eval_in_step, distributed, compile, torch_import, unported,
