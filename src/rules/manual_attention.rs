@@ -79,43 +79,35 @@ fn chain<'a>(cx: &Context, stmts: &'a [Stmt]) -> Option<Chain<'a>> {
     let first = rest.next()?;
     let (mut current, scores) = assigned(first)?;
     let (q, k, scale, scale_expr) = scaled_scores(cx, scores)?;
-    let mut chain = Chain {
-        stmts: vec![(first, "scores")],
-        q,
-        k,
-        v: q,
-        scale,
-        mask: None,
-        dropout: None,
-        product: q,
-        intermediates: vec![current],
-        moved: [q, k].into_iter().chain(scale_expr).collect(),
-    };
+    let mut found = vec![(first, "scores")];
+    let mut intermediates = vec![current];
+    let mut moved: Vec<&Expr> = [q, k].into_iter().chain(scale_expr).collect();
     let mut next = rest.next()?;
-    if let Some((target, pieces, kind, moved)) = masking(cx, next, current) {
-        chain.stmts.push((next, kind));
-        chain.mask = Some(pieces);
-        chain.moved.push(moved);
+    let mut mask = None;
+    if let Some((target, pieces, kind, condition)) = masking(cx, next, current) {
+        found.push((next, kind));
+        mask = Some(pieces);
+        moved.push(condition);
         current = target;
-        chain.intermediates.push(current);
+        intermediates.push(current);
         next = rest.next()?;
     }
     current = softmax(cx, next, current)?;
-    chain.stmts.push((next, "softmax"));
-    chain.intermediates.push(current);
+    found.push((next, "softmax"));
+    intermediates.push(current);
     next = rest.next()?;
+    let mut dropout_layer = None;
     if let Some((target, layer)) = dropout(cx, next, current) {
-        chain.stmts.push((next, "dropout"));
-        chain.dropout = Some(layer);
+        found.push((next, "dropout"));
+        dropout_layer = Some(layer);
         current = target;
-        chain.intermediates.push(current);
+        intermediates.push(current);
         next = rest.next()?;
     }
     let (product, v) = weighted_values(cx, next, current)?;
-    chain.stmts.push((next, "weights @ v"));
-    (chain.product, chain.v) = (product, v);
-    chain.moved.push(v);
-    Some(chain)
+    found.push((next, "weights @ v"));
+    moved.push(v);
+    Some(Chain { stmts: found, q, k, v, scale, mask, dropout: dropout_layer, product, intermediates, moved })
 }
 
 fn report(cx: &Context, parent: &Stmt, chain: &Chain, out: &mut Findings) {
@@ -413,4 +405,43 @@ fn read_after<'a>(cx: &Context<'a>, parent: &'a Stmt, offset: usize, names: &[&'
     let mut reads = Reads { names, offset, found: None };
     body.iter().for_each(|stmt| reads.visit_stmt(stmt));
     reads.found
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+
+    /// The applicability of this rule's findings on `body` (a function of q, k, v, mask).
+    fn findings(body: &str) -> Vec<Applicability> {
+        let source = format!("import math\nimport torch\nimport torch.nn.functional as F\n\n\ndef f(q, k, v, mask):\n{body}");
+        let module = crate::parse::parse_module(&source).expect("parses");
+        crate::rules::check(&source, &module).into_iter().filter(|f| f.rule == "manual-attention").map(|f| f.applicability).collect()
+    }
+
+    #[test]
+    fn only_what_the_fused_kernel_computes_is_rewritten() {
+        let scores = "    att = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))\n";
+        let product = "    return att @ v\n";
+        let recognised = format!("{scores}    att = att.masked_fill(mask == 0, float('-inf'))\n    att = F.softmax(att, dim=-1)\n{product}");
+        assert_eq!(findings(&recognised), [Applicability::Review]);
+        for middle in [
+            // A finite fill value differs from -inf on fully masked rows.
+            "    att = att.masked_fill(mask == 0, -1e9)\n    att = F.softmax(att, dim=-1)\n",
+            // Softmax over another axis, or a statement in between.
+            "    att = F.softmax(att, dim=1)\n",
+            "    att = F.softmax(att, dim=-1)\n    att = att * 2\n",
+        ] {
+            assert_eq!(findings(&format!("{scores}{middle}{product}")), [], "{middle}");
+        }
+        // Keys not transposed over the last two axes.
+        assert_eq!(findings(&format!("    att = q @ k.transpose(1, 2)\n    att = F.softmax(att, dim=-1)\n{product}")), []);
+    }
+
+    #[test]
+    fn weights_read_later_or_sharing_a_line_stay_manual() {
+        let read_later = "    att = q @ k.transpose(-2, -1)\n    att = att.softmax(-1)\n    y = att @ v\n    return y, att\n";
+        assert_eq!(findings(read_later), [Applicability::Manual]);
+        let one_line = "    att = q @ k.transpose(-2, -1); att = att.softmax(-1)\n    return att @ v\n";
+        assert_eq!(findings(one_line), [Applicability::Manual]);
+    }
 }

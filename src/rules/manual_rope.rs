@@ -388,8 +388,8 @@ fn arange_start<'e>(cx: &Context, expr: &'e Expr) -> Option<Option<&'e Expr>> {
     }
 }
 
-/// `(base, d)` of `1.0 / (base ** (torch.arange(0, d, 2).float() / d))` (also with
-/// `[: d // 2]`, `dtype=torch.float32` and `(base ** ...).reciprocal()`-free spellings).
+/// `(base, d)` of `1.0 / (base ** (torch.arange(0, d, 2).float() / d))` (also sliced
+/// `[: (d // 2)]`, or with a `dtype=` instead of `.float()`).
 fn inverse_frequencies<'e>(cx: &Context, expr: &'e Expr) -> Option<(&'e Expr, &'e Expr)> {
     let (one, power) = binary(expr, Operator::Div)?;
     let is_one = matches!(one, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Float(f) if *f == 1.0) || matches!(&n.value, ast::Number::Int(i) if i.as_i64() == Some(1)));
