@@ -9,7 +9,7 @@
 //! sliced `[:, :, :T, :T]`, a bottom-right kv-cache slice and a top-left `torch.tril` all mean
 //! what they meant, also when query and key lengths differ (mlx-traps #15).
 //!
-//! Example (nanoGPT):
+//! Example: nanoGPT's manual path,
 //! `att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))`,
 //! `att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf'))`,
 //! `att = F.softmax(att, dim=-1)`, `att = self.attn_dropout(att)`, `y = att @ v` →
