@@ -25,7 +25,7 @@
 //! position), instead of guessing them. The complex form is always manual (MLX has no
 //! complex view; the finding gives the `traditional=True` call).
 
-use super::calls::method_call;
+use super::calls::{method_call, repeatable};
 use super::context::{argument, hole, int_literal, keyword, text};
 use super::manual_layer_norm::{Binding, line_of, reads_outside, resolve};
 use super::manual_rms_norm::binary;
@@ -58,11 +58,13 @@ impl Rule for ManualRope {
         let x = cx.src(application.x);
         let mode = if application.traditional { "True" } else { "False" };
         let form = if application.traditional { "interleaved (even/odd)" } else { "rotate-half" };
-        let Some(tables) = tables(cx, &application) else {
+        // x is written twice and the fused call evaluates it once: only a name or attribute
+        // is rewritten.
+        let Some(tables) = tables(cx, &application).filter(|_| repeatable(cx, application.x)) else {
             out.manual(
                 range,
                 format!(
-                    "{form} RoPE with cos/sin tables built elsewhere: the base and positions cannot be read here. Write `{}` (x as (B, H, T, D); swap the sequence axis to -2 first otherwise), with base and start read off the table construction, and drop the tables",
+                    "{form} RoPE whose cos/sin tables are built elsewhere (or whose input is not a plain name): the base and positions cannot be read here. Write `{}` (x as (B, H, T, D); swap the sequence axis to -2 first otherwise), with base and start read off the table construction, and drop the tables",
                     wrap(x, application.sequence_axis_third, &format!("mx.fast.rope({{x}}, {x}.shape[-1], traditional={mode}, base=base, scale=1.0, offset=start)"))
                 ),
             );
@@ -408,4 +410,28 @@ fn inverse_frequencies<'e>(cx: &Context, expr: &'e Expr) -> Option<(&'e Expr, &'
         && int_literal(&args[2]) == Some(2)
         && arange.arguments.keywords.iter().all(|k| k.arg.as_ref().is_some_and(|a| matches!(a.as_str(), "dtype" | "device")) && keyword(arange, "dtype").is_none_or(|d| matches!(cx.torch_name(&d.value).as_deref(), Some("torch.float32" | "torch.float" | "torch.int64" | "torch.long"))));
     (is_one && even_positions).then_some((base, dims))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+
+    fn findings(application: &str) -> Vec<Applicability> {
+        let source = format!(
+            "import torch\n\n\ndef f(x, d, cos_cache):\n    inv_freq = 1.0 / (10000.0 ** (torch.arange(0, d, 2).float() / d))\n    freqs = torch.outer(torch.arange(x.shape[-2]).float(), inv_freq)\n    emb = torch.cat((freqs, freqs), dim=-1)\n    cos = emb.cos()\n    sin = emb.sin()\n    return {application}\n"
+        );
+        let module = crate::parse::parse_module(&source).expect("parses");
+        crate::rules::check(&source, &module).into_iter().filter(|f| f.rule == "manual-rope").map(|f| f.applicability).collect()
+    }
+
+    #[test]
+    fn only_traced_tables_on_a_plain_input_are_rewritten() {
+        assert_eq!(findings("x * cos + rotate_half(x) * sin"), [Applicability::Review]);
+        // The input is an expression the fused call would evaluate once instead of twice.
+        assert_eq!(findings("g(x) * cos + rotate_half(g(x)) * sin"), [Applicability::Manual]);
+        // A table from elsewhere: its base and positions are not in this function.
+        assert_eq!(findings("x * cos_cache + rotate_half(x) * sin"), [Applicability::Manual]);
+        // Not a rotation.
+        assert_eq!(findings("x * cos + x * sin"), []);
+    }
 }
