@@ -20,9 +20,10 @@
 //! in `.swapaxes(-3, -2)`.
 //!
 //! Fix safety: review (the rotated tensor must have the table's feature size). Manual where
-//! the tables come from elsewhere (a buffer, an argument, another function): the finding
-//! gives the call to write and what to read off the table construction (base, first
-//! position), instead of guessing them. The complex form is always manual (MLX has no
+//! the tables come from elsewhere (a buffer, an argument, another function) or the rotated
+//! input is an expression (written twice, it would be evaluated once): the finding gives the
+//! call to write and what to read off the table construction (base, first position),
+//! instead of guessing them. The complex form is always manual (MLX has no
 //! complex view; the finding gives the `traditional=True` call).
 
 use super::calls::{method_call, repeatable};
