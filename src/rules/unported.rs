@@ -52,6 +52,7 @@ pub fn claim_rest(cx: &Context, chains: &[&Expr], findings: &mut Vec<Finding>) {
             applicability: crate::fix::Applicability::Manual,
             edits: Vec::new(),
             weights: Vec::new(),
+            covers: &[],
         });
     }
 }
