@@ -809,10 +809,13 @@ mod tests {
     }
 
     #[test]
-    fn manual_param_group_updates_are_reported() {
+    fn param_group_updates_every_group_rewritten_one_group_manual() {
         let source = "import torch\n\ndef adjust(optimizer, lr):\n    for group in optimizer.param_groups:\n        group[\"lr\"] = lr\n    optimizer.param_groups[0][\"lr\"] = lr\n";
         let found = findings(source);
         assert_eq!(found.len(), 2);
-        assert!(found.iter().all(|f| f.applicability == Applicability::Manual));
+        assert_eq!(found[0].applicability, Applicability::Safe);
+        let port = crate::fix::apply_edits(source, &found[0].edits.iter().collect::<Vec<_>>());
+        assert!(port.contains("    optimizer.learning_rate = lr\n    optimizer.param_groups[0]"), "{port}");
+        assert_eq!(found[1].applicability, Applicability::Manual);
     }
 }
