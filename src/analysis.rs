@@ -92,11 +92,13 @@ impl ProjectAnalysis {
             .collect();
         for file in &self.files {
             for finding in &file.findings {
-                if let Some(&i) = position.get(finding.checklist) {
-                    let (line, _) = file.location(finding.range.start);
-                    merged[i]
-                        .locations
-                        .push(format!("{}:{line}", file.rel.display()));
+                for item in std::iter::once(&finding.checklist).chain(finding.covers) {
+                    if let Some(&i) = position.get(item) {
+                        let (line, _) = file.location(finding.range.start);
+                        merged[i]
+                            .locations
+                            .push(format!("{}:{line}", file.rel.display()));
+                    }
                 }
             }
         }

@@ -180,7 +180,7 @@ pub fn for_file(text: &str, findings: &[Finding]) -> Vec<Entry> {
     ITEMS
         .iter()
         .map(|item| {
-            let open = findings.iter().filter(|f| f.checklist == item.id).count();
+            let open = findings.iter().filter(|f| f.concerns(item.id)).count();
             let status = if open > 0 {
                 Status::Open
             } else if item.done_markers.iter().any(|marker| text.contains(marker)) {

@@ -29,7 +29,8 @@
 //! product (the kernel does not return them) or a statement shares its line with another.
 
 use super::calls::{cast_to_dtype_of, float32_source, method_call};
-use super::context::{argument, blocks, hole, int_literal, operand, text};
+use super::context::{argument, hole, int_literal, operand, text};
+use crate::parse::blocks;
 use super::manual_layer_norm::line_of;
 use super::manual_rms_norm::binary;
 use super::{Context, Findings, Rule, RuleMeta};

@@ -23,7 +23,8 @@
 //! taken of (checked by name, and that it is not rebound in between).
 
 use super::calls::{method_call, repeatable};
-use super::context::{argument, blocks, int_literal, keyword, text};
+use super::context::{argument, int_literal, keyword, text};
+use crate::parse::blocks;
 use super::manual_rms_norm::{binary, last_axis_mean, reciprocal_root, square_of, tensor_method_receiver, torch_function_argument};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;

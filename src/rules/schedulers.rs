@@ -17,7 +17,8 @@
 //! number of updates per epoch), an optimizer and scheduler not built in one scope, a scheduler
 //! used for more than stepping (`get_last_lr()`: read `optimizer.learning_rate`), `OneCycleLR`
 //! cycling momentum (its default), `ReduceLROnPlateau` (it follows a metric), and learning rates set
-//! by hand through `param_groups` (`optimizer.learning_rate = value` in MLX).
+//! by hand on some `param_groups` only. Setting every group's `lr` in a loop
+//! (`for g in optimizer.param_groups: g["lr"] = lr`) becomes `optimizer.learning_rate = lr`.
 //!
 //! Example: `optimizer = torch.optim.SGD(model.parameters(), lr=0.1)`,
 //! `scheduler = StepLR(optimizer, step_size=30, gamma=0.5)`, and in the loop `optimizer.step()`
@@ -81,8 +82,14 @@ impl Rule for Schedulers {
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
+        if let Some((optimizer, value)) = every_group_lr(stmt) {
+            let edit = Edit::template(span(stmt), vec![text(format!("{optimizer}.learning_rate = ")), hole(value)]);
+            out.safe(span(stmt), "learning rate set for every param_group → optimizer.learning_rate = value (MLX reads it at the next update)", vec![edit]);
+            return;
+        }
         let Stmt::Assign(assign) = stmt else { return };
-        if assign.targets.iter().any(|target| sets_param_group_lr(cx, target)) {
+        let in_rewritten_loop = cx.stmt_stack.iter().rev().nth(1).is_some_and(|parent| every_group_lr(parent).is_some());
+        if !in_rewritten_loop && assign.targets.iter().any(|target| sets_param_group_lr(cx, target)) {
             out.manual(
                 span(stmt),
                 "learning rate set by hand through param_groups: in MLX assign optimizer.learning_rate = value (it takes effect at the next update), or pass a schedule as learning_rate",
@@ -710,6 +717,19 @@ fn name_uses(cx: &Context, scope: &[Stmt], name: &str) -> usize {
     counter.count
 }
 
+/// `for group in optimizer.param_groups: group["lr"] = value`, the whole loop: the optimizer's
+/// name and the value.
+fn every_group_lr(stmt: &Stmt) -> Option<(&str, &Expr)> {
+    let Stmt::For(for_stmt) = stmt else { return None };
+    let (Expr::Name(group), Expr::Attribute(groups)) = (for_stmt.target.as_ref(), for_stmt.iter.as_ref()) else { return None };
+    let Expr::Name(optimizer) = groups.value.as_ref() else { return None };
+    let ([Stmt::Assign(assign)], true, "param_groups") = (&for_stmt.body[..], for_stmt.orelse.is_empty(), groups.attr.as_str()) else { return None };
+    let [Expr::Subscript(target)] = &assign.targets[..] else { return None };
+    let keyed_lr = matches!(target.slice.as_ref(), Expr::StringLiteral(key) if key.value.to_str() == "lr");
+    let on_group = matches!(target.value.as_ref(), Expr::Name(n) if n.id == group.id);
+    (keyed_lr && on_group).then_some((optimizer.id.as_str(), assign.value.as_ref()))
+}
+
 /// `group["lr"] = ...` where `group` comes from an optimizer's `param_groups` (directly, or as
 /// the variable of an enclosing `for group in optimizer.param_groups`).
 fn sets_param_group_lr(cx: &Context, target: &Expr) -> bool {
@@ -789,10 +809,13 @@ mod tests {
     }
 
     #[test]
-    fn manual_param_group_updates_are_reported() {
+    fn param_group_updates_every_group_rewritten_one_group_manual() {
         let source = "import torch\n\ndef adjust(optimizer, lr):\n    for group in optimizer.param_groups:\n        group[\"lr\"] = lr\n    optimizer.param_groups[0][\"lr\"] = lr\n";
         let found = findings(source);
         assert_eq!(found.len(), 2);
-        assert!(found.iter().all(|f| f.applicability == Applicability::Manual));
+        assert_eq!(found[0].applicability, Applicability::Safe);
+        let port = crate::fix::apply_edits(source, &found[0].edits.iter().collect::<Vec<_>>());
+        assert!(port.contains("    optimizer.learning_rate = lr\n    optimizer.param_groups[0]"), "{port}");
+        assert_eq!(found[1].applicability, Applicability::Manual);
     }
 }
