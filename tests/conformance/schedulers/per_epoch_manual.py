@@ -29,8 +29,3 @@ def attach(optimizer, total):
 def one_cycle(model):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=100)
-
-
-def decay(optimizer, lr):
-    for group in optimizer.param_groups:
-        group["lr"] = lr
