@@ -49,7 +49,8 @@ pub const ITEMS: &[Item] = &[
     item(
         "step-replaced",
         "All optimizer.step() replaced with optimizer.update(model, grads)",
-        &[".update(model"],
+        // Gradients from value_and_grad are only ever applied through optimizer.update.
+        &[".update(model", "value_and_grad"],
     ),
     item(
         "eval-at-boundaries",

@@ -121,18 +121,15 @@ fn weight_map_records_the_renames_and_the_input_layout() {
     );
 }
 
-/// The GPT training script (AdamW with weight decay, warmup + cosine learning rate set through
-/// param_groups, clip_grad_norm_, gradient accumulation, evaluation under no_grad, checkpoint
-/// save): ported with every hunk accepted, it imports no torch and trains under MLX from the
-/// torch weights and data like torch does: the first loss within 1e-4, then going down
-/// (tests/py/training.py).
-#[test]
-fn gpt_training_script_trains_like_torch() {
-    let out = port_fixture("gpt");
+/// A fixture's training script, ported with every hunk accepted: it imports no torch, its
+/// training-step checklist items are done, and it trains under MLX from the torch weights and
+/// data like torch does: the first loss within 1e-4, then going down (tests/py/training.py).
+fn trains_like_torch(name: &str, model_class: &str, steps: usize) {
+    let out = port_fixture(name);
     let train = std::fs::read_to_string(out.path().join("train.py")).expect("train.py written");
     assert!(
         !train.contains("torch"),
-        "the training port still mentions torch:\n{train}"
+        "{name}: the training port still mentions torch:\n{train}"
     );
     let check = Command::new(env!("CARGO_BIN_EXE_portui"))
         .args(["check", "--format", "json"])
@@ -155,13 +152,18 @@ fn gpt_training_script_trains_like_torch() {
         assert_eq!(
             status(item).as_deref(),
             Some("done"),
-            "{item} after apply: {report}"
+            "{name}: {item} after apply: {report}"
         );
     }
-    assert_eq!(status("zero-grad-removed").as_deref(), Some("n/a"));
+    assert_eq!(
+        status("zero-grad-removed").as_deref(),
+        Some("n/a"),
+        "{name}"
+    );
 
     let script = common::repo().join("tests/py/training.py");
-    let torch_dir = common::repo().join("fixtures/gpt");
+    let torch_dir = common::repo().join("fixtures").join(name);
+    let steps = steps.to_string();
     let (ok, stdout, stderr) = common::run_python(&[
         script.as_os_str(),
         "--torch-dir".as_ref(),
@@ -171,17 +173,31 @@ fn gpt_training_script_trains_like_torch() {
         "--script".as_ref(),
         "train.py".as_ref(),
         "--model-class".as_ref(),
-        "GPT".as_ref(),
+        model_class.as_ref(),
         "--steps".as_ref(),
-        "20".as_ref(),
+        steps.as_ref(),
     ]);
-    assert!(ok, "training parity failed: {stdout}\n{stderr}");
+    assert!(ok, "{name}: training parity failed: {stdout}\n{stderr}");
+}
+
+/// AdamW with weight decay, warmup + cosine learning rate set through param_groups,
+/// clip_grad_norm_, gradient accumulation, evaluation under no_grad, checkpoint save.
+#[test]
+fn gpt_training_script_trains_like_torch() {
+    trains_like_torch("gpt", "GPT", 20);
+}
+
+/// SGD with momentum and weight decay, StepLR stepped per epoch, CrossEntropyLoss, a
+/// DataLoader over an in-memory TensorDataset, accuracy from the logits.
+#[test]
+fn cnn_training_script_trains_like_torch() {
+    trains_like_torch("cnn", "ResNet", 12);
 }
 
 /// Before apply, `check` reports the training step's items open, at the step.
 #[test]
 fn training_checklist_is_open_before_apply() {
-    let analysis = common::analyse(&common::repo().join("fixtures/gpt/train.py"));
+    let analysis = common::analyse(&common::repo().join("fixtures/cnn/train.py"));
     let checklist = analysis.checklist();
     for item in [
         "backward-replaced",
