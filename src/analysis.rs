@@ -117,8 +117,13 @@ fn open_locations(
     let prefix = format!("{}:", file.rel.display());
     file.findings
         .iter()
-        .filter_map(|finding| {
-            let &i = position.get(finding.checklist)?;
+        .flat_map(|finding| {
+            std::iter::once(&finding.checklist)
+                .chain(finding.covers)
+                .map(move |item| (finding, item))
+        })
+        .filter_map(|(finding, item)| {
+            let &i = position.get(item)?;
             let line = source.lines.line(finding.range.start);
             let mut location = String::with_capacity(prefix.len() + 8);
             location.push_str(&prefix);

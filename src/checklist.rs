@@ -51,7 +51,8 @@ pub const ITEMS: &[Item] = &[
     item(
         "step-replaced",
         "All optimizer.step() replaced with optimizer.update(model, grads)",
-        &[".update(model"],
+        // Gradients from value_and_grad are only ever applied through optimizer.update.
+        &[".update(model", "value_and_grad"],
     ),
     item(
         "eval-at-boundaries",
@@ -181,8 +182,10 @@ pub struct Entry {
 pub fn for_file(text: &str, findings: &[Finding]) -> Vec<Entry> {
     let mut open = [0; ITEMS.len()];
     for finding in findings {
-        if let Some(index) = ITEMS.iter().position(|item| item.id == finding.checklist) {
-            open[index] += 1;
+        for item in std::iter::once(&finding.checklist).chain(finding.covers) {
+            if let Some(index) = ITEMS.iter().position(|entry| entry.id == *item) {
+                open[index] += 1;
+            }
         }
     }
     let marked = marked_items(text);
@@ -308,5 +311,57 @@ mod tests {
             done("y = nn.Conv2d(1, 2, 3)(x)\nmx.fast.rms_norm(x, w, 1e-5)"),
             ["fused-norms", "channels-last"]
         );
+    }
+
+    /// The status of `id` for `text`, from its own findings.
+    fn status(text: &str, id: &str) -> (Status, usize) {
+        let module = crate::parse::parse_module(text).expect("parses");
+        let findings = crate::rules::check(text, &module);
+        let entry = for_file(text, &findings)
+            .into_iter()
+            .find(|e| e.id == id)
+            .expect("item");
+        (entry.status, entry.open)
+    }
+
+    fn ported(text: &str) -> String {
+        let module = crate::parse::parse_module(text).expect("parses");
+        let findings = crate::rules::check(text, &module);
+        crate::port::port(text, &findings, |_| true)
+            .expect("ports")
+            .text
+    }
+
+    #[test]
+    fn fused_op_items_are_open_on_manual_patterns_and_done_once_ported() {
+        let header = "import math\nimport torch\nimport torch.nn.functional as F\n\n\n";
+        let attention = "def attend(q, k, v):\n    att = q @ k.transpose(-2, -1) / math.sqrt(k.size(-1))\n    att = F.softmax(att, dim=-1)\n    return att @ v\n";
+        let norm = "def norm(x, w, b):\n    mean = x.mean(-1, keepdim=True)\n    var = x.var(-1, keepdim=True, unbiased=False)\n    return (x - mean) / torch.sqrt(var + 1e-5) * w + b\n";
+        let rope = "def rope(x, d):\n    inv_freq = 1.0 / (10000.0 ** (torch.arange(0, d, 2).float() / d))\n    freqs = torch.outer(torch.arange(x.shape[-2]).float(), inv_freq)\n    emb = torch.cat((freqs, freqs), dim=-1)\n    cos = emb.cos()\n    sin = emb.sin()\n    return x * cos + rotate_half(x) * sin\n";
+        for (id, body) in [
+            ("fused-attention", attention),
+            ("fused-norms", norm),
+            ("fused-rope", rope),
+        ] {
+            let torch = format!("{header}{body}");
+            assert_eq!(status(&torch, id), (Status::Open, 1), "{id}");
+            assert_eq!(status(&ported(&torch), id).0, Status::Done, "{id}");
+            for other in ["fused-attention", "fused-norms", "fused-rope"]
+                .into_iter()
+                .filter(|other| *other != id)
+            {
+                assert_eq!(
+                    status(&torch, other).0,
+                    Status::NotApplicable,
+                    "{id}: {other}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rope_tables_from_elsewhere_keep_the_item_open() {
+        let torch = "import torch\n\n\ndef apply(q, cos, sin):\n    return q * cos + rotate_half(q) * sin\n";
+        assert_eq!(status(torch, "fused-rope"), (Status::Open, 1));
     }
 }

@@ -44,6 +44,29 @@ pub fn span(node: &impl Ranged) -> std::ops::Range<usize> {
     range.start().to_usize()..range.end().to_usize()
 }
 
+/// The statement lists a compound statement holds (its body, else, handlers...).
+pub fn blocks(stmt: &ast::Stmt) -> Vec<&[ast::Stmt]> {
+    match stmt {
+        ast::Stmt::FunctionDef(f) => vec![&f.body],
+        ast::Stmt::ClassDef(c) => vec![&c.body],
+        ast::Stmt::For(f) => vec![&f.body, &f.orelse],
+        ast::Stmt::While(w) => vec![&w.body, &w.orelse],
+        ast::Stmt::If(i) => std::iter::once(i.body.as_slice())
+            .chain(i.elif_else_clauses.iter().map(|c| c.body.as_slice()))
+            .collect(),
+        ast::Stmt::With(w) => vec![&w.body],
+        ast::Stmt::Try(t) => {
+            let mut v: Vec<&[ast::Stmt]> = vec![&t.body, &t.orelse, &t.finalbody];
+            v.extend(t.handlers.iter().map(|h| {
+                let ast::ExceptHandler::ExceptHandler(h) = h;
+                h.body.as_slice()
+            }));
+            v
+        }
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 use crate::fix::{Edit, Piece, apply_edits, select_compatible};
 use crate::parse::ast::{self, Expr, Stmt};
 use crate::parse::visitor::{self, Visitor};
-use crate::parse::{parse_module, span};
+use crate::parse::{blocks, parse_module, span};
 use crate::rules::Finding;
 use crate::semantic::{Semantic, is_torch};
 use std::collections::{BTreeSet, HashSet};
@@ -492,27 +492,5 @@ fn widen_lines(text: &str, imports: &mut ImportStatements) {
         if before.trim().is_empty() && (after.is_empty() || after.starts_with('#')) {
             import.lines = start..end;
         }
-    }
-}
-
-fn blocks(stmt: &Stmt) -> Vec<&[Stmt]> {
-    match stmt {
-        Stmt::FunctionDef(f) => vec![&f.body],
-        Stmt::ClassDef(c) => vec![&c.body],
-        Stmt::For(f) => vec![&f.body, &f.orelse],
-        Stmt::While(w) => vec![&w.body, &w.orelse],
-        Stmt::If(i) => std::iter::once(i.body.as_slice())
-            .chain(i.elif_else_clauses.iter().map(|c| c.body.as_slice()))
-            .collect(),
-        Stmt::With(w) => vec![&w.body],
-        Stmt::Try(t) => {
-            let mut v: Vec<&[Stmt]> = vec![&t.body, &t.orelse, &t.finalbody];
-            v.extend(t.handlers.iter().map(|h| {
-                let ast::ExceptHandler::ExceptHandler(h) = h;
-                h.body.as_slice()
-            }));
-            v
-        }
-        _ => Vec::new(),
     }
 }

@@ -125,3 +125,66 @@ def kl_div(log_probs, target, reduction="mean", log_target=False):
     if reduction == "sum":
         return losses.sum()
     return losses
+
+
+class Dataset:
+    """torch.utils.data.Dataset: a base class for `__getitem__` + `__len__`; nothing more."""
+
+
+class TensorDataset(Dataset):
+    """torch.utils.data.TensorDataset: sample i is the tuple of every array's row i."""
+
+    def __init__(self, *arrays):
+        if any(a.shape[0] != arrays[0].shape[0] for a in arrays):
+            raise ValueError("TensorDataset: arrays differ in their first dimension")
+        self.arrays = arrays
+
+    def __getitem__(self, index):
+        return tuple(a[index] for a in self.arrays)
+
+    def __len__(self):
+        return self.arrays[0].shape[0]
+
+
+def default_collate(samples):
+    """torch's default_collate, producing MLX arrays: tuples/lists/dicts collated field by
+    field, arrays stacked, numbers made an array. (torch makes float64 of Python floats;
+    MLX keeps its float32 default, which the GPU supports.)"""
+    first = samples[0]
+    if isinstance(first, (tuple, list)):
+        return [default_collate(list(field)) for field in zip(*samples)]
+    if isinstance(first, dict):
+        return {key: default_collate([s[key] for s in samples]) for key in first}
+    if isinstance(first, (int, float, bool)):
+        return mx.array(samples)
+    if isinstance(first, (str, bytes)):
+        return samples
+    return mx.stack([mx.array(s) for s in samples])
+
+
+class DataLoader:
+    """torch.utils.data.DataLoader over a map-style dataset, in the main process: batches of
+    `batch_size` samples, reshuffled on every pass with MLX's generator (`mx.random.seed`
+    makes it repeatable; the order differs from torch's), the last partial batch kept unless
+    `drop_last`. A TensorDataset is sliced in one gather per batch."""
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, collate_fn=None):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.collate_fn = collate_fn or default_collate
+
+    def __len__(self):
+        full, rest = divmod(len(self.dataset), self.batch_size)
+        return full if self.drop_last or not rest else full + 1
+
+    def __iter__(self):
+        n = len(self.dataset)
+        order = mx.random.permutation(n) if self.shuffle else mx.arange(n)
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            index = order[start:start + self.batch_size]
+            if isinstance(self.dataset, TensorDataset) and self.collate_fn is default_collate:
+                yield [a[index] for a in self.dataset.arrays]
+            else:
+                yield self.collate_fn([self.dataset[i] for i in index.tolist()])

@@ -84,9 +84,65 @@ impl Rule for ChannelsLast {
         let (torch, mlx) = layout_name(rank);
         let Some(class) = cx.class else { return };
         let permutation = if rank == 4 { "x.transpose(0, 2, 3, 1)" } else if rank == 3 { "x.transpose(0, 2, 1)" } else { "x.transpose(0, 2, 3, 4, 1)" };
+        if let Some(edit) = entry_transpose(cx, class, function, permutation) {
+            out.review(span(&function.name), format!("{} is the model this file builds: its input stays torch's {torch} and is transposed to {mlx} on entry, so callers need no change", class.name), vec![edit]);
+            return;
+        }
         let finding = out.manual(span(&function.name), format!("{}'s input is now {mlx}, not {torch}: callers pass {permutation} (recorded in portui-weights.json)", class.name));
         finding.weights.push(crate::weights::WeightNote::Input { class: class.name.to_string(), index: 0, layout: mlx.to_string() });
     }
+}
+
+/// For the model the file itself builds (a class called by name outside every class body,
+/// never handed to another constructor, as `ResNet(BasicBlock, ...)` is built and
+/// `BasicBlock` handed on), the transposition to channels-last on entry: its callers (a
+/// training script, a benchmark) keep passing torch's layout. Blocks used inside other
+/// modules keep channels-last inputs, as the layers they feed expect.
+fn entry_transpose(cx: &Context, class: &ast::StmtClassDef, function: &ast::StmtFunctionDef, permutation: &str) -> Option<Edit> {
+    struct Uses<'n> {
+        name: &'n str,
+        in_class: usize,
+        built_outside_classes: bool,
+        referenced_otherwise: bool,
+    }
+    impl<'a> Visitor<'a> for Uses<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if matches!(stmt, Stmt::ClassDef(c) if c.name.as_str() == self.name) {
+                return; // `super(ResNet, self)` and the like say nothing about its users
+            }
+            let is_class = matches!(stmt, Stmt::ClassDef(_));
+            self.in_class += usize::from(is_class);
+            visitor::walk_stmt(self, stmt);
+            self.in_class -= usize::from(is_class);
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr
+                && matches!(call.func.as_ref(), Expr::Name(n) if n.id.as_str() == self.name)
+            {
+                if self.in_class == 0 {
+                    self.built_outside_classes = true;
+                } else {
+                    self.referenced_otherwise = true;
+                }
+                visitor::walk_arguments(self, &call.arguments);
+                return;
+            }
+            if matches!(expr, Expr::Name(n) if n.id.as_str() == self.name) {
+                self.referenced_otherwise = true;
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut uses = Uses { name: class.name.as_str(), in_class: 0, built_outside_classes: false, referenced_otherwise: false };
+    cx.module.body.iter().for_each(|stmt| uses.visit_stmt(stmt));
+    if !uses.built_outside_classes || uses.referenced_otherwise {
+        return None;
+    }
+    let input = function.parameters.args.get(1)?.parameter.name.as_str();
+    let first = function.body.iter().find(|stmt| !matches!(stmt, Stmt::Expr(e) if e.value.is_string_literal_expr()))?;
+    let line_start = cx.statement_lines(first)?.start;
+    let transpose = permutation.replacen('x', input, 1);
+    Some(Edit::insert(line_start, format!("{}{input} = {transpose}  # torch's channels-first in; MLX layers are channels-last\n", cx.indent_of(first))))
 }
 
 impl ChannelsLast {

@@ -262,21 +262,7 @@ impl<'a> Context<'a> {
             .rev()
             .find(|s| !std::ptr::eq(**s, stmt));
         let Some(parent) = parent else { return false };
-        let blocks: Vec<&[Stmt]> = match parent {
-            Stmt::FunctionDef(f) => vec![&f.body],
-            Stmt::ClassDef(c) => vec![&c.body],
-            Stmt::For(f) => vec![&f.body, &f.orelse],
-            Stmt::While(w) => vec![&w.body, &w.orelse],
-            Stmt::If(i) => {
-                let mut v: Vec<&[Stmt]> = vec![&i.body];
-                v.extend(i.elif_else_clauses.iter().map(|c| c.body.as_slice()));
-                v
-            }
-            Stmt::With(w) => vec![&w.body],
-            Stmt::Try(t) => vec![&t.body, &t.orelse, &t.finalbody],
-            _ => vec![],
-        };
-        blocks
+        crate::parse::blocks(parent)
             .iter()
             .any(|block| block.len() == 1 && std::ptr::eq(&block[0], stmt))
     }

@@ -127,7 +127,7 @@ fn unweighted_norm<'e>(cx: &Context, expr: &'e Expr) -> Option<RmsNorm<'e>> {
     None
 }
 
-fn binary(expr: &Expr, op: Operator) -> Option<(&Expr, &Expr)> {
+pub(super) fn binary(expr: &Expr, op: Operator) -> Option<(&Expr, &Expr)> {
     match expr {
         Expr::BinOp(binary) if binary.op == op => Some((&binary.left, &binary.right)),
         _ => None,
@@ -139,7 +139,7 @@ fn same(cx: &Context, a: &Expr, b: &Expr) -> bool {
 }
 
 /// `v` of `torch.rsqrt(v)`, `v.rsqrt()` or `1 / torch.sqrt(v)`.
-fn reciprocal_root<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
+pub(super) fn reciprocal_root<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
     if let Some((one, root)) = binary(expr, Operator::Div) {
         let is_one = matches!(one, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Int(i) if i.as_i64() == Some(1)) || matches!(&n.value, ast::Number::Float(f) if *f == 1.0));
         return is_one.then(|| torch_function_argument(cx, root, "torch.sqrt")).flatten();
@@ -148,7 +148,7 @@ fn reciprocal_root<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
 }
 
 /// The single argument of `name(v)`.
-fn torch_function_argument<'e>(cx: &Context, expr: &'e Expr, name: &str) -> Option<&'e Expr> {
+pub(super) fn torch_function_argument<'e>(cx: &Context, expr: &'e Expr, name: &str) -> Option<&'e Expr> {
     let Expr::Call(call) = expr else { return None };
     (cx.torch_name(&call.func).as_deref() == Some(name) && call.arguments.len() == 1)
         .then(|| call.arguments.args.first())
@@ -156,7 +156,7 @@ fn torch_function_argument<'e>(cx: &Context, expr: &'e Expr, name: &str) -> Opti
 }
 
 /// `v` of `v.method()` without arguments.
-fn tensor_method_receiver<'e>(expr: &'e Expr, name: &str) -> Option<&'e Expr> {
+pub(super) fn tensor_method_receiver<'e>(expr: &'e Expr, name: &str) -> Option<&'e Expr> {
     let Expr::Call(call) = expr else { return None };
     let (receiver, method) = method_call(call)?;
     (method == name && call.arguments.is_empty()).then_some(receiver)
@@ -164,7 +164,7 @@ fn tensor_method_receiver<'e>(expr: &'e Expr, name: &str) -> Option<&'e Expr> {
 
 /// `s` of `s.mean(-1, keepdim=True)` or `torch.mean(s, -1, keepdim=True)` (`dim=` accepted):
 /// only the last axis with kept dims is what `mx.fast.rms_norm` computes.
-fn last_axis_mean<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
+pub(super) fn last_axis_mean<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
     let Expr::Call(call) = expr else { return None };
     let (reduced, first_option) = if cx.torch_name(&call.func).as_deref() == Some("torch.mean") {
         (argument(call, 0, "input")?, 1)
@@ -181,7 +181,7 @@ fn last_axis_mean<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
 }
 
 /// `y` of `y.pow(2)`, `torch.pow(y, 2)`, `y ** 2`, `y * y`, `y.square()`, `torch.square(y)`.
-fn square_of<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
+pub(super) fn square_of<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
     let two = |e: &Expr| matches!(e, Expr::NumberLiteral(n) if matches!(&n.value, ast::Number::Int(i) if i.as_i64() == Some(2)) || matches!(&n.value, ast::Number::Float(f) if *f == 2.0));
     if let Some((base, exponent)) = binary(expr, Operator::Pow) {
         return two(exponent).then_some(base);

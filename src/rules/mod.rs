@@ -7,6 +7,7 @@
 mod calls;
 mod context;
 mod dispatch;
+mod loop_shape;
 pub use context::{Context, QualifiedName};
 
 use crate::fix::{Applicability, Edit};
@@ -35,10 +36,10 @@ rules! {
     forward_call, layers, containers, nn_parameter, register_buffer, weight_tying, init, module_api,
     // Before device and tensor_methods: their rewrites of the casts inside these fused ops
     // cover the same call, and the earlier rule wins a tie.
-    manual_rms_norm, precise_softmax,
+    manual_rms_norm, manual_layer_norm, precise_softmax, manual_attention, manual_rope,
     device, no_grad, scalar_constants, tensor_ops, tensor_methods, transpose, split, shape_queries,
     channels_last, masked_fill, dtypes, functional, attention, fused_norm, sampling, inplace,
-    serialization, float64, randomness, optimizers, schedulers, losses, training_loop, eval_in_step, distributed, compile, torch_import, unported,
+    serialization, float64, randomness, optimizers, schedulers, losses, training_loop, data_loading, eval_in_step, distributed, compile, torch_import, unported,
 }
 
 /// A cast back from float32 that a fused-op rule replaces together with the computation it
@@ -98,6 +99,16 @@ pub struct Finding {
     pub edits: Vec<Edit>,
     /// How the rewrite changes parameter names (recorded in `portui-weights.json`).
     pub weights: Vec<WeightNote>,
+    /// Further checklist items this finding settles (one rewrite of a whole training step
+    /// replaces the backward, the zero_grad and the step at once).
+    pub covers: &'static [&'static str],
+}
+
+impl Finding {
+    /// Whether this finding keeps `item` open until it is dealt with.
+    pub fn concerns(&self, item: &str) -> bool {
+        self.checklist == item || self.covers.contains(&item)
+    }
 }
 
 /// Collects a rule's findings with its id and checklist item filled in.
@@ -155,6 +166,7 @@ impl Findings {
             applicability,
             edits,
             weights: Vec::new(),
+            covers: &[],
         });
         self.list.last_mut().expect("just pushed")
     }

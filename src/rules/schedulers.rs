@@ -14,10 +14,13 @@
 //! `cycle_momentum=False` two joined anneals. All but OneCycleLR start from the optimizer's
 //! `lr`. Everything else is manual and says why, with the schedule when there is one:
 //! a scheduler stepped per epoch while the optimizer steps per batch (the schedule needs the
-//! number of updates per epoch), an optimizer and scheduler not built in one scope, a scheduler
+//! number of updates per epoch; when the optimizer's one step sits in `for ... in loader` and
+//! the loader exists before the optimizer, the schedule becomes
+//! `lambda step: schedule(step // len(loader))`, review), an optimizer and scheduler not built in one scope, a scheduler
 //! used for more than stepping (`get_last_lr()`: read `optimizer.learning_rate`), `OneCycleLR`
 //! cycling momentum (its default), `ReduceLROnPlateau` (it follows a metric), and learning rates set
-//! by hand through `param_groups` (`optimizer.learning_rate = value` in MLX).
+//! by hand on some `param_groups` only. Setting every group's `lr` in a loop
+//! (`for g in optimizer.param_groups: g["lr"] = lr`) becomes `optimizer.learning_rate = lr`.
 //!
 //! Example: `optimizer = torch.optim.SGD(model.parameters(), lr=0.1)`,
 //! `scheduler = StepLR(optimizer, step_size=30, gamma=0.5)`, and in the loop `optimizer.step()`
@@ -81,12 +84,18 @@ impl Rule for Schedulers {
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
-        Some(&[NodeKind::StmtAssign, NodeKind::ExprCall])
+        Some(&[NodeKind::StmtAssign, NodeKind::StmtFor, NodeKind::ExprCall])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
+        if let Some((optimizer, value)) = every_group_lr(stmt) {
+            let edit = Edit::template(span(stmt), vec![text(format!("{optimizer}.learning_rate = ")), hole(value)]);
+            out.safe(span(stmt), "learning rate set for every param_group → optimizer.learning_rate = value (MLX reads it at the next update)", vec![edit]);
+            return;
+        }
         let Stmt::Assign(assign) = stmt else { return };
-        if assign.targets.iter().any(|target| sets_param_group_lr(cx, target)) {
+        let in_rewritten_loop = cx.stmt_stack.iter().rev().nth(1).is_some_and(|parent| every_group_lr(parent).is_some());
+        if !in_rewritten_loop && assign.targets.iter().any(|target| sets_param_group_lr(cx, target)) {
             out.manual(
                 span(stmt),
                 "learning rate set by hand through param_groups: in MLX assign optimizer.learning_rate = value (it takes effect at the next update), or pass a schedule as learning_rate",
@@ -199,6 +208,37 @@ fn coupled_rewrite<'a>(
         .iter()
         .filter(|s| steps_optimizer(cx, s, optimizer))
         .collect();
+    if stepping.is_empty()
+        && let Some(loader) = per_epoch_loader(cx, scope, optimizer, step_stmt)
+    {
+        // MLX evaluates the schedule when the optimizer is built: the loader must exist by then.
+        let built_at = span(optimizer_call.expect("checked above")).start;
+        if !bound_before(cx, scope, loader, built_at) {
+            return Err(format!("{name}.step() runs per epoch over {loader}, which is bound after the optimizer is built (MLX evaluates the schedule then): build the optimizer after {loader}; {per_epoch}"));
+        }
+        let mut pieces = vec![text("lambda step: ")];
+        pieces.extend(schedule.pieces);
+        pieces.push(text(format!("(step // len({loader}))")));
+        let mut edits = vec![Edit::template(span(lr), pieces)];
+        let mut removed = vec![cx.stmt().expect("a call is inside a statement"), step_stmt];
+        removed.extend(deleted);
+        let first_statement = removed.iter().map(|s| span(*s).start).min().unwrap_or(0);
+        for stmt in removed {
+            let lines = cx.statement_lines(stmt).ok_or_else(|| format!("`{}` shares its line with other statements: {per_epoch}", cx.src(stmt)))?;
+            edits.push(Edit::delete(lines));
+        }
+        if name_uses(cx, scope, name) != 2 {
+            return Err(format!(
+                "{name} is used for more than step() (get_last_lr(), state_dict()...): with a schedule, read optimizer.learning_rate instead; {per_epoch}"
+            ));
+        }
+        return Ok(Rewrite {
+            edits,
+            first_statement,
+            schedule: format!("lambda step: {rendered}(step // len({loader}))"),
+            caveat: Some(format!("{name}.step() runs once per epoch and the optimizer once per batch of {loader}: the schedule counts epochs as updates // len({loader}), assuming one pass over {loader} per {name}.step()")),
+        });
+    }
     let [optimizer_step] = stepping[..] else {
         return Err(format!(
             "{name}.step() is not called once right after each {optimizer} step (it looks per epoch while the optimizer steps per batch, or the optimizer steps several times in its block): MLX schedules advance once per optimizer.update; {per_epoch}"
@@ -666,6 +706,73 @@ fn steps_optimizer(cx: &Context, stmt: &Stmt, optimizer: &str) -> bool {
         })
 }
 
+/// Whether `name` is a parameter of the enclosing function or assigned in `scope` before `offset`.
+fn bound_before(cx: &Context, scope: &[Stmt], name: &str, offset: usize) -> bool {
+    struct Binding<'n> {
+        name: &'n str,
+        offset: usize,
+        found: bool,
+    }
+    impl<'a> Visitor<'a> for Binding<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(n) = expr
+                && n.id.as_str() == self.name
+                && matches!(n.ctx, ast::ExprContext::Store)
+                && span(n).start < self.offset
+            {
+                self.found = true;
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let parameter = cx.function.as_ref().is_some_and(|(f, _)| f.parameters.iter_non_variadic_params().any(|p| p.parameter.name.as_str() == name));
+    let mut binding = Binding { name, offset, found: false };
+    scope.iter().for_each(|stmt| binding.visit_stmt(stmt));
+    parameter || binding.found
+}
+
+/// The loader the optimizer steps over once per batch, when the scheduler steps per epoch:
+/// the one `optimizer.step()` of the scope (functions included) sits in `for ... in loader`
+/// (or `enumerate(loader)`), and the scheduler's step is outside that loop.
+fn per_epoch_loader<'a>(cx: &Context, scope: &'a [Stmt], optimizer: &str, scheduler_step: &Stmt) -> Option<&'a str> {
+    struct Finder<'c, 'a> {
+        cx: &'c Context<'c>,
+        optimizer: &'c str,
+        loops: Vec<&'a ast::StmtFor>,
+        found: Vec<Option<&'a ast::StmtFor>>,
+    }
+    impl<'a> Visitor<'a> for Finder<'_, 'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            // In a loop, a call given the optimizer steps it (a train_step helper); outside
+            // loops such calls build things from it (the scheduler itself).
+            if is_direct_step(self.cx, stmt, self.optimizer) || (!self.loops.is_empty() && steps_optimizer(self.cx, stmt, self.optimizer)) {
+                self.found.push(self.loops.last().copied());
+            }
+            if let Stmt::For(for_stmt) = stmt {
+                self.loops.push(for_stmt);
+                visitor::walk_stmt(self, stmt);
+                self.loops.pop();
+            } else {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, _: &'a Expr) {}
+    }
+    let mut finder = Finder { cx, optimizer, loops: Vec::new(), found: Vec::new() };
+    scope.iter().for_each(|stmt| finder.visit_stmt(stmt));
+    let [Some(batch_loop)] = finder.found[..] else { return None };
+    let outside = !span(batch_loop).contains(&span(scheduler_step).start);
+    let loader = match batch_loop.iter.as_ref() {
+        Expr::Name(name) => name,
+        Expr::Call(call) if matches!(call.func.as_ref(), Expr::Name(f) if f.id.as_str() == "enumerate") => match &call.arguments.args[..] {
+            [Expr::Name(name)] => name,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    outside.then_some(loader.id.as_str())
+}
+
 struct Steps<'a> {
     /// Each `scheduler.step()` statement: its block and index there.
     scheduler: Vec<(&'a [Stmt], usize)>,
@@ -714,6 +821,19 @@ fn name_uses(cx: &Context, scope: &[Stmt], name: &str) -> usize {
     counter.count
 }
 
+/// `for group in optimizer.param_groups: group["lr"] = value`, the whole loop: the optimizer's
+/// name and the value.
+fn every_group_lr(stmt: &Stmt) -> Option<(&str, &Expr)> {
+    let Stmt::For(for_stmt) = stmt else { return None };
+    let (Expr::Name(group), Expr::Attribute(groups)) = (for_stmt.target.as_ref(), for_stmt.iter.as_ref()) else { return None };
+    let Expr::Name(optimizer) = groups.value.as_ref() else { return None };
+    let ([Stmt::Assign(assign)], true, "param_groups") = (&for_stmt.body[..], for_stmt.orelse.is_empty(), groups.attr.as_str()) else { return None };
+    let [Expr::Subscript(target)] = &assign.targets[..] else { return None };
+    let keyed_lr = matches!(target.slice.as_ref(), Expr::StringLiteral(key) if key.value.to_str() == "lr");
+    let on_group = matches!(target.value.as_ref(), Expr::Name(n) if n.id == group.id);
+    (keyed_lr && on_group).then_some((optimizer.id.as_str(), assign.value.as_ref()))
+}
+
 /// `group["lr"] = ...` where `group` comes from an optimizer's `param_groups` (directly, or as
 /// the variable of an enclosing `for group in optimizer.param_groups`).
 fn sets_param_group_lr(cx: &Context, target: &Expr) -> bool {
@@ -749,8 +869,19 @@ mod tests {
     }
 
     #[test]
-    fn per_epoch_scheduler_with_per_batch_optimizer_is_manual_with_the_schedule() {
+    fn per_epoch_scheduler_over_a_loader_counts_epochs_by_its_length() {
         let source = "import torch\n\ndef train(model, loader):\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=30)\n    for epoch in range(90):\n        for x in loader:\n            opt.step()\n        sched.step()\n";
+        let found = findings(source);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].applicability, Applicability::Review);
+        let port = crate::fix::apply_edits(source, &found[0].edits.iter().collect::<Vec<_>>());
+        assert!(port.contains("lr=lambda step: optim.step_decay(0.1, 0.1, 30)(step // len(loader)))"), "{port}");
+        assert!(!port.contains("sched"), "{port}");
+    }
+
+    #[test]
+    fn per_epoch_scheduler_with_per_batch_optimizer_is_manual_with_the_schedule() {
+        let source = "import torch\n\ndef train(model, steps):\n    opt = torch.optim.SGD(model.parameters(), lr=0.1)\n    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=30)\n    for epoch in range(90):\n        for x in range(steps):\n            opt.step()\n        sched.step()\n";
         let found = findings(source);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].applicability, Applicability::Manual);
@@ -793,10 +924,13 @@ mod tests {
     }
 
     #[test]
-    fn manual_param_group_updates_are_reported() {
+    fn param_group_updates_every_group_rewritten_one_group_manual() {
         let source = "import torch\n\ndef adjust(optimizer, lr):\n    for group in optimizer.param_groups:\n        group[\"lr\"] = lr\n    optimizer.param_groups[0][\"lr\"] = lr\n";
         let found = findings(source);
         assert_eq!(found.len(), 2);
-        assert!(found.iter().all(|f| f.applicability == Applicability::Manual));
+        assert_eq!(found[0].applicability, Applicability::Safe);
+        let port = crate::fix::apply_edits(source, &found[0].edits.iter().collect::<Vec<_>>());
+        assert!(port.contains("    optimizer.learning_rate = lr\n    optimizer.param_groups[0]"), "{port}");
+        assert_eq!(found[1].applicability, Applicability::Manual);
     }
 }

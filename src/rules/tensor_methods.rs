@@ -21,7 +21,7 @@ use super::calls::{arguments_inner, keyword_edits, method_call, method_to_functi
 use super::context::{postfix_hole, hole, int_literal, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Applicability, Edit, Piece};
-use crate::parse::ast::{Expr, NodeKind};
+use crate::parse::ast::{self, Expr, NodeKind, Stmt};
 use crate::parse::span;
 use crate::tensors::Certainty;
 
@@ -61,6 +61,12 @@ const METHODS: &[(&str, Rewrite, bool)] = &[
     ("pow", Rewrite::Function("mx.power"), true),
     ("softmax", Rewrite::Function("mx.softmax"), false),
     ("clamp", Rewrite::Function("mx.clip"), true),
+    ("eq", Rewrite::Function("mx.equal"), true),
+    ("ne", Rewrite::Function("mx.not_equal"), true),
+    ("lt", Rewrite::Function("mx.less"), true),
+    ("le", Rewrite::Function("mx.less_equal"), true),
+    ("gt", Rewrite::Function("mx.greater"), true),
+    ("ge", Rewrite::Function("mx.greater_equal"), true),
     ("expand_as", Rewrite::Keywords, true),
     ("sum", Rewrite::Keywords, false),
     ("mean", Rewrite::Keywords, false),
@@ -148,11 +154,19 @@ impl Rule for TensorMethods {
                 out.fix(range, applicability, format!("{method}() is unbiased in torch; MLX's ddof defaults to 0, so ddof is made explicit{caveat}"), edits);
                 return;
             }
+            // Unpacked into two names: torch's (values, indices), whatever the receiver is known as.
+            "max" | "min" if certainty != Certainty::Tensor && values_and_indices(cx, call, receiver, method).is_some() => {
+                let pieces = values_and_indices(cx, call, receiver, method).expect("checked");
+                out.review(range.clone(), format!("x.{method}(dim) returns (values, indices) in torch; MLX's returns the values: unpacked as x.{method}(axis=d), x.arg{method}(axis=d){caveat}"), vec![Edit::template(range, pieces)]);
+                return;
+            }
             "max" | "min" if !call.arguments.is_empty() && (certainty == Certainty::Tensor || call.arguments.find_keyword("dim").is_some()) => {
                 let other_is_tensor = call.arguments.args.first().is_some_and(|a| int_literal(a).is_none() && cx.tensor(a) == Certainty::Tensor);
                 if other_is_tensor {
                     let to = if method == "max" { "mx.maximum" } else { "mx.minimum" };
                     out.fix(range.clone(), applicability, format!("x.{method}(y) is elementwise → {to}{caveat}"), vec![method_to_function(call, receiver, to)]);
+                } else if let Some(pieces) = values_and_indices(cx, call, receiver, method) {
+                    out.fix(range.clone(), applicability, format!("x.{method}(dim) returns (values, indices) in torch; MLX's returns the values: unpacked as x.{method}(axis=d), x.arg{method}(axis=d){caveat}"), vec![Edit::template(range, pieces)]);
                 } else {
                     out.manual(range, format!("x.{method}(dim) returns (values, indices) in torch: use x.{method}(axis=...) and x.arg{method}(axis=...)"));
                 }
@@ -285,3 +299,22 @@ fn is_dtype(cx: &Context, expr: &Expr) -> bool {
         || matches!(expr, Expr::Attribute(a) if a.attr.as_str() == "dtype")
 }
 
+/// `values, indices = x.max(dim)` → `x.max(axis=dim), x.argmax(axis=dim)`: only where the
+/// pair is unpacked at once and `x` can be evaluated twice.
+fn values_and_indices(cx: &Context, call: &ast::ExprCall, receiver: &Expr, method: &str) -> Option<Vec<Piece>> {
+    let unpacked = matches!(cx.stmt(), Some(Stmt::Assign(a))
+        if matches!(a.value.as_ref(), Expr::Call(c) if std::ptr::eq(c, call))
+            && matches!(&a.targets[..], [Expr::Tuple(t)] if t.elts.len() == 2));
+    let allowed = call.arguments.keywords.iter().all(|k| k.arg.as_ref().is_some_and(|a| matches!(a.as_str(), "dim" | "keepdim")));
+    if !unpacked || !allowed || call.arguments.args.len() > 1 || !super::calls::repeatable(cx, receiver) {
+        return None;
+    }
+    let dim = call.arguments.args.first().or_else(|| call.arguments.find_keyword("dim").map(|k| &k.value))?;
+    let keepdims = call.arguments.find_keyword("keepdim").map(|k| vec![text(", keepdims="), hole(&k.value)]).unwrap_or_default();
+    let mut pieces = vec![postfix_hole(cx.text, receiver), text(format!(".{method}(axis=")), hole(dim)];
+    pieces.extend(keepdims.iter().cloned());
+    pieces.extend([text("), "), postfix_hole(cx.text, receiver), text(format!(".arg{method}(axis=")), hole(dim)]);
+    pieces.extend(keepdims);
+    pieces.push(text(")"));
+    Some(pieces)
+}

@@ -1,22 +1,35 @@
-//! training-loop: `loss.backward()`, `optimizer.zero_grad()`, `optimizer.step()`,
-//! `clip_grad_norm_` and `DataLoader` are named, with what the MLX version looks like
-//! (optimizers and schedulers have their own rules).
+//! training-loop: a torch training step (forward, `loss.backward()`, `clip_grad_norm_`,
+//! `optimizer.step()`, `zero_grad()`, also with an inner gradient-accumulation loop) →
+//! a loss function differentiated by `nn.value_and_grad`, `optim.clip_grad_norm`,
+//! `optimizer.update(model, grads)` and `mx.eval` at the iteration boundary.
 //!
 //! Why: MLX has no `.grad` on arrays; gradients come from a function transform
-//! (`nn.value_and_grad(model, loss_fn)`), optimizers are built without parameters and
-//! applied with `optimizer.update(model, grads)`, and there is nothing to zero. Porting the
-//! loop means restructuring it into a loss function and a step; until portui does that
-//! automatically, each piece is reported here.
+//! (`nn.value_and_grad(model, loss_fn)`), optimizers are applied with
+//! `optimizer.update(model, grads)`, there is nothing to zero, and nothing is computed until
+//! it is evaluated: without `mx.eval` after the update the graph grows across iterations.
+//! The forward pass moves into a nested loss function at its place in the loop, so the
+//! numbers it reads and the order of the surrounding statements stay the same; names it
+//! assigns that are read later (the logits for an accuracy count) are returned with the
+//! loss. Gradient accumulation sums the micro-batch gradients with `tree_map`, as torch's
+//! `.grad` accumulation does.
 //!
-//! Example: `loss.backward(); optimizer.step()` →
-//! `loss, grads = nn.value_and_grad(model, loss_fn)(model, x, y); optimizer.update(model, grads);
-//! mx.eval(model.parameters(), optimizer.state)`.
+//! Example: `optimizer.zero_grad(); out = model(x); loss = crit(out, y); loss.backward();
+//! optimizer.step()` → `def loss_fn(): out = model(x); loss = crit(out, y); return loss, out`,
+//! `(loss, out), grads = nn.value_and_grad(model, loss_fn)()`,
+//! `optimizer.update(model, grads)`, `mx.eval(loss, model.parameters(), optimizer.state)`.
 //!
-//! Fix safety: manual.
+//! Fix safety: review, as one all-or-nothing hunk (half a restructured step does not run).
+//! Shapes it does not recognise (a step under a condition, gradients read by hand, a model
+//! that is an attribute, several backward calls...) get a manual finding with a template
+//! written with the loop's own names. `GradScaler` and a stray `clip_grad_norm_` are named
+//! with what the MLX version looks like.
 
 use super::calls::method_call;
+use super::context::{hole, text};
+use super::loop_shape::{self, ModuleNames, TrainingStep, backward_of};
 use super::{Context, Findings, Rule, RuleMeta};
-use crate::parse::ast::{Expr, NodeKind};
+use crate::fix::Edit;
+use crate::parse::ast::{self, Expr, NodeKind, Stmt};
 use crate::parse::span;
 
 pub struct TrainingLoop;
@@ -24,7 +37,7 @@ pub static RULE: TrainingLoop = TrainingLoop;
 
 impl Rule for TrainingLoop {
     fn meta(&self) -> RuleMeta {
-        RuleMeta { id: "training-loop", step: "3", checklist: "backward-replaced", summary: "backward/zero_grad/step/clip_grad_norm_/DataLoader (manual)" }
+        RuleMeta { id: "training-loop", step: "3", checklist: "backward-replaced", summary: "training step → nn.value_and_grad + optimizer.update + mx.eval (one hunk)" }
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
@@ -34,11 +47,17 @@ impl Rule for TrainingLoop {
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else { return };
         let range = span(call);
+        let statement = cx.stmt().filter(|stmt| matches!(stmt, Stmt::Expr(e) if std::ptr::eq(e.value.as_ref(), expr)) || is_assigned_call(stmt, expr));
+        let in_recognised_step = |belongs: &dyn Fn(&TrainingStep) -> bool| {
+            statement.is_some() && loop_shape::around(cx, cx.stmt_stack.len() - 1).is_ok_and(|step| belongs(&step))
+        };
         if let Some(q) = cx.torch_name(&call.func) {
             let message = if q == "torch.nn.utils.clip_grad_norm_" {
+                let stmt = statement.map(|s| s as *const Stmt);
+                if in_recognised_step(&|step| step.clips.iter().any(|clip| Some(clip.stmt as *const Stmt) == stmt)) {
+                    return;
+                }
                 "clip_grad_norm_: grads, total_norm = optim.clip_grad_norm(grads, max_norm) on the gradient tree".to_string()
-            } else if q.starts_with("torch.utils.data.") {
-                format!("{q}: iterate NumPy batches and convert with mx.array at the boundary")
             } else if q.ends_with("GradScaler") {
                 "GradScaler: not needed (no autocast in MLX): remove it and use the loss directly".to_string()
             } else {
@@ -48,25 +67,130 @@ impl Rule for TrainingLoop {
             return;
         }
         let Some((_, method)) = method_call(call) else { return };
-        let (message, item) = match method {
-            "backward" if call.arguments.is_empty() || call.arguments.keywords.iter().any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "retain_graph")) => (
-                "loss.backward(): write the loss as a function of the model and use loss, grads = nn.value_and_grad(model, loss_fn)(model, ...)",
-                "backward-replaced",
-            ),
-            "zero_grad" => ("zero_grad(): remove: MLX gradients are returned, never accumulated", "zero-grad-removed"),
-            "step" if looks_like_optimizer(call) => ("optimizer.step(): optimizer.update(model, grads), then mx.eval(model.parameters(), optimizer.state)", "step-replaced"),
-            _ => return,
-        };
-        out.manual(range, message).checklist = item;
+        let stmt = statement.map(|s| s as *const Stmt);
+        match method {
+            "backward" if statement.is_some_and(|s| backward_of(s).is_some()) => {
+                match loop_shape::around(cx, cx.stmt_stack.len() - 1) {
+                    Ok(step) => restructure(cx, &step, range, out),
+                    Err(refusal) => {
+                        let loss = statement.and_then(backward_of).unwrap_or("loss");
+                        let model = refusal.model.unwrap_or("model");
+                        let optimizer = refusal.optimizer.unwrap_or("optimizer");
+                        out.manual(
+                            range,
+                            format!(
+                                "training step not restructured ({}). In MLX: `def loss_fn(): <the forward pass computing {loss}>; return {loss}` · \
+                                 `{loss}, grads = nn.value_and_grad({model}, loss_fn)()` · `grads, _ = optim.clip_grad_norm(grads, max_norm)` if it clips · \
+                                 `{optimizer}.update({model}, grads)` · `mx.eval({loss}, {model}.parameters(), {optimizer}.state)`; drop zero_grad()",
+                                refusal.reason
+                            ),
+                        );
+                    }
+                }
+            }
+            "backward" if call.arguments.is_empty() || call.arguments.keywords.iter().any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "retain_graph")) => {
+                out.manual(range, "loss.backward(): write the loss as a function of the model and use loss, grads = nn.value_and_grad(model, loss_fn)(...)");
+            }
+            "zero_grad" => {
+                if in_recognised_step(&|step| step.zero_grads.iter().any(|z| Some(*z as *const Stmt) == stmt)) {
+                    return;
+                }
+                out.manual(range, "zero_grad(): remove: MLX gradients are returned, never accumulated").checklist = "zero-grad-removed";
+            }
+            "step" if looks_like_optimizer(call) => {
+                if in_recognised_step(&|step| Some(step.step as *const Stmt) == stmt) {
+                    return;
+                }
+                out.manual(range, "optimizer.step(): optimizer.update(model, grads), then mx.eval(model.parameters(), optimizer.state)").checklist = "step-replaced";
+            }
+            _ => {}
+        }
     }
 }
 
-fn looks_like_optimizer(call: &crate::parse::ast::ExprCall) -> bool {
+fn is_assigned_call(stmt: &Stmt, expr: &Expr) -> bool {
+    matches!(stmt, Stmt::Assign(a) if std::ptr::eq(a.value.as_ref(), expr))
+}
+
+fn looks_like_optimizer(call: &ast::ExprCall) -> bool {
     let Some((receiver, _)) = method_call(call) else { return false };
     let name = match receiver {
         Expr::Name(n) => n.id.as_str(),
         Expr::Attribute(a) => a.attr.as_str(),
         _ => return false,
     };
-    name.contains("optim") || name == "opt" || name.ends_with("scaler")
+    loop_shape::looks_like_optimizer(name) || name.ends_with("scaler")
+}
+
+/// The whole step as one finding: every edit below is one hunk.
+fn restructure(cx: &Context, step: &TrainingStep, range: std::ops::Range<usize>, out: &mut Findings) {
+    let names = ModuleNames::collect(cx.module);
+    let function = names.fresh("loss_fn");
+    let grads = names.fresh("grads");
+    let micro_grads = names.fresh("micro_grads");
+    let (model, optimizer, loss) = (step.model, step.optimizer, step.loss);
+    let indent = cx.indent_of(&step.forward[0]);
+    let unit = if indent.starts_with('\t') { "\t" } else { "    " };
+    let (Some(first), Some(last)) = (cx.statement_lines(&step.forward[0]), cx.statement_lines(step.forward.last().expect("non-empty"))) else {
+        return;
+    };
+    let mut edits = Vec::new();
+    // The forward pass, indented in place under the loss function's header.
+    let mut line_start = first.start;
+    while line_start < last.end {
+        let line_end = cx.text[line_start..].find('\n').map_or(cx.text.len(), |n| line_start + n + 1);
+        if line_start == first.start {
+            edits.push(Edit::insert(line_start, format!("{indent}def {function}():\n{unit}")));
+        } else if !cx.text[line_start..line_end].trim().is_empty() {
+            edits.push(Edit::insert(line_start, unit));
+        }
+        line_start = line_end;
+    }
+    let (returned, target) = if step.outputs.len() == 1 {
+        (loss.to_string(), loss.to_string())
+    } else {
+        let all = step.outputs.join(", ");
+        (all.clone(), format!("({all})"))
+    };
+    let gradient_name = if step.accumulation.is_some() { &micro_grads } else { &grads };
+    let mut after = format!("{indent}{unit}return {returned}\n{indent}{target}, {gradient_name} = nn.value_and_grad({model}, {function})()\n");
+    if let Some(accumulation) = step.accumulation {
+        after.push_str(&format!("{indent}{grads} = {micro_grads} if {grads} is None else tree_map(lambda a, b: a + b, {grads}, {micro_grads})\n"));
+        let Some(loop_lines) = cx.statement_lines(accumulation).map(|r| r.start) else { return };
+        edits.push(Edit::insert(loop_lines, format!("{}{grads} = None\n", cx.indent_of(accumulation))));
+    }
+    edits.push(Edit::insert(last.end, after));
+    let mut removed = vec![step.backward];
+    removed.extend(&step.zero_grads);
+    for stmt in removed {
+        let Some(lines) = cx.statement_lines(stmt) else { return };
+        edits.push(Edit::delete(lines));
+    }
+    let step_indent = cx.indent_of(step.step);
+    edits.push(Edit::replace(
+        span(step.step),
+        format!("{optimizer}.update({model}, {grads})\n{step_indent}mx.eval({loss}, {model}.parameters(), {optimizer}.state)"),
+    ));
+    for clip in &step.clips {
+        let norm = clip.norm.unwrap_or("_");
+        edits.push(Edit::template(
+            span(clip.stmt),
+            vec![text(format!("{grads}, {norm} = optim.clip_grad_norm({grads}, ")), hole(clip.max_norm), text(")")],
+        ));
+    }
+    let line = |node: &Stmt| cx.text[..span(node).start].matches('\n').count() + 1;
+    let lines = format!("{}–{}", line(&step.forward[0]), line(step.forward.last().expect("non-empty")));
+    let mut message = format!(
+        "training step → nn.value_and_grad: the forward pass (lines {lines}) becomes {function}(), differentiated with nn.value_and_grad({model}, {function}); \
+         backward and zero_grad() removed; {optimizer}.step() → {optimizer}.update({model}, {grads}) and mx.eval at the iteration boundary"
+    );
+    if !step.clips.is_empty() {
+        message.push_str("; clip_grad_norm_ → optim.clip_grad_norm on the gradients");
+    }
+    if step.accumulation.is_some() {
+        message.push_str("; micro-batch gradients summed with tree_map, as torch accumulates .grad");
+    }
+    message.push_str(". One hunk: part of it alone would not run");
+    let finding = out.review(range, message, edits);
+    finding.covers = &["zero-grad-removed", "step-replaced", "eval-at-boundaries"];
 }

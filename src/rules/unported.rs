@@ -30,7 +30,12 @@ impl Rule for Unported {
 /// no other finding covers.
 pub fn claim_rest(cx: &Context, chains: &[&Expr], findings: &mut Vec<Finding>) {
     let meta = RULE.meta();
-    let mut claimed: Vec<std::ops::Range<usize>> = findings.iter().map(|f| f.range.clone()).collect();
+    // A finding claims its own range and whatever its edits replace (a training-step rewrite
+    // replaces a clip_grad_norm_ call lines away from where it is reported).
+    let mut claimed: Vec<std::ops::Range<usize>> = findings
+        .iter()
+        .flat_map(|f| std::iter::once(f.range.clone()).chain(f.edits.iter().map(|e| e.range.clone())))
+        .collect();
     claimed.sort_by_key(|r| r.start);
     // furthest[i]: the largest end among claimed[..=i], so one binary search answers
     // "does any claimed range starting at or before this one reach past its end?".
@@ -57,6 +62,7 @@ pub fn claim_rest(cx: &Context, chains: &[&Expr], findings: &mut Vec<Finding>) {
             applicability: crate::fix::Applicability::Manual,
             edits: Vec::new(),
             weights: Vec::new(),
+            covers: &[],
         });
     }
 }

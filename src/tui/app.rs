@@ -515,7 +515,7 @@ impl App {
                 let found = self
                     .items_after(true)
                     .into_iter()
-                    .find(|&(f, i)| self.session.files[f].items[i].checklist == id);
+                    .find(|&(f, i)| self.session.files[f].items[i].concerns(id));
                 match found {
                     Some((file, item)) => {
                         self.go(file, item);
@@ -723,7 +723,7 @@ impl App {
                             .items
                             .iter()
                             .enumerate()
-                            .filter(|(_, i)| i.checklist == entry.id)
+                            .filter(|(_, i)| i.concerns(entry.id))
                             .map(move |(i, _)| (f, i))
                     })
                     .filter(|&(f, i)| self.session.decision(f, i) == Some(Decision::Accepted))

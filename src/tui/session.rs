@@ -18,8 +18,16 @@ pub struct Item {
     pub lines: Range<usize>,
     pub rule: &'static str,
     pub checklist: &'static str,
+    /// Further checklist items the finding settles (see `Finding::covers`).
+    pub covers: &'static [&'static str],
     pub applicability: Applicability,
     pub message: String,
+}
+
+impl Item {
+    pub fn concerns(&self, checklist_item: &str) -> bool {
+        self.checklist == checklist_item || self.covers.contains(&checklist_item)
+    }
 }
 
 #[derive(Debug)]
@@ -277,6 +285,7 @@ fn items_of(analysis: &FileAnalysis) -> Vec<Item> {
                 lines: first..last.max(first + 1),
                 rule: finding.rule,
                 checklist: finding.checklist,
+                covers: finding.covers,
                 applicability: finding.applicability,
                 message: finding.message.lines().next().unwrap_or("").to_string(),
             }

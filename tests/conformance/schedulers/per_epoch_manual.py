@@ -1,14 +1,15 @@
 # portui-expect: manual
-# A scheduler stepped per epoch while the optimizer steps per batch, one read for logging, one
+# A scheduler stepped per epoch while the optimizer steps a counted number of times (no loader
+# to take the length of), one read for logging, one
 # built away from its optimizer, OneCycleLR (it cycles momentum) and a hand-set learning rate.
 import torch
 
 
-def train(model, loader, epochs):
+def train(model, steps_per_epoch, epochs):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30, gamma=0.1)
     for epoch in range(epochs):
-        for x, y in loader:
+        for step in range(steps_per_epoch):
             optimizer.step()
         scheduler.step()
 
@@ -29,8 +30,3 @@ def attach(optimizer, total):
 def one_cycle(model):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=100)
-
-
-def decay(optimizer, lr):
-    for group in optimizer.param_groups:
-        group["lr"] = lr
