@@ -21,7 +21,7 @@
 use super::context::{keyword, remove_keyword};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{Expr, Stmt};
+use crate::parse::ast::{Expr, NodeKind, Stmt};
 use crate::parse::span;
 
 pub struct DataLoading;
@@ -44,6 +44,11 @@ const KEPT: &[&str] = &["dataset", "batch_size", "shuffle", "drop_last", "collat
 impl Rule for DataLoading {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "data-loading", step: "3", checklist: "torch-semantics", summary: "DataLoader / TensorDataset / Dataset → portui_shims batching of MLX arrays" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        // Calls, and the names or attributes of a class's bases.
+        Some(&[NodeKind::ExprCall, NodeKind::ExprName, NodeKind::ExprAttribute])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -35,7 +35,7 @@ use super::manual_layer_norm::line_of;
 use super::manual_rms_norm::binary;
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Edit, Piece};
-use crate::parse::ast::{self, CmpOp, Expr, ExprContext, Operator, Stmt, UnaryOp};
+use crate::parse::ast::{self, CmpOp, Expr, ExprContext, NodeKind, Operator, Stmt, UnaryOp};
 use crate::parse::span;
 use crate::parse::visitor::{self, Visitor};
 
@@ -45,6 +45,19 @@ pub static RULE: ManualAttention = ManualAttention;
 impl Rule for ManualAttention {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "manual-attention", step: "6", checklist: "fused-attention", summary: "hand-written attention → mx.fast.scaled_dot_product_attention" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        // The statements that hold blocks.
+        Some(&[
+            NodeKind::StmtFunctionDef,
+            NodeKind::StmtClassDef,
+            NodeKind::StmtFor,
+            NodeKind::StmtWhile,
+            NodeKind::StmtIf,
+            NodeKind::StmtWith,
+            NodeKind::StmtTry,
+        ])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
