@@ -228,6 +228,16 @@ fn recognise<'a>(cx: &Context<'a>, block: &'a [Stmt]) -> Recognition<'a> {
     if forward.iter().any(mentions_gradients) {
         return Err(refuse("the forward pass reads or changes gradients"));
     }
+    let own_lines = [&forward[0], forward.last().expect("non-empty"), backward]
+        .into_iter()
+        .chain(zero_grads.iter().copied())
+        .chain(accumulation)
+        .all(|stmt| cx.statement_lines(stmt).is_some());
+    if !own_lines {
+        return Err(refuse(
+            "a statement of the step shares its line with another",
+        ));
+    }
     let outputs = outputs_of(forward, loss, &names);
     Ok(TrainingStep {
         optimizer,

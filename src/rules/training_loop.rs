@@ -131,9 +131,9 @@ fn restructure(cx: &Context, step: &TrainingStep, range: std::ops::Range<usize>,
     let (model, optimizer, loss) = (step.model, step.optimizer, step.loss);
     let indent = cx.indent_of(&step.forward[0]);
     let unit = if indent.starts_with('\t') { "\t" } else { "    " };
-    let (Some(first), Some(last)) = (cx.statement_lines(&step.forward[0]), cx.statement_lines(step.forward.last().expect("non-empty"))) else {
-        return;
-    };
+    // Recognition checked that these statements have lines of their own.
+    let own_lines = |stmt: &Stmt| cx.statement_lines(stmt).expect("checked when recognised");
+    let (first, last) = (own_lines(&step.forward[0]), own_lines(step.forward.last().expect("non-empty")));
     let mut edits = Vec::new();
     // The forward pass, indented in place under the loss function's header.
     let mut line_start = first.start;
@@ -156,16 +156,12 @@ fn restructure(cx: &Context, step: &TrainingStep, range: std::ops::Range<usize>,
     let mut after = format!("{indent}{unit}return {returned}\n{indent}{target}, {gradient_name} = nn.value_and_grad({model}, {function})()\n");
     if let Some(accumulation) = step.accumulation {
         after.push_str(&format!("{indent}{grads} = {micro_grads} if {grads} is None else tree_map(lambda a, b: a + b, {grads}, {micro_grads})\n"));
-        let Some(loop_lines) = cx.statement_lines(accumulation).map(|r| r.start) else { return };
-        edits.push(Edit::insert(loop_lines, format!("{}{grads} = None\n", cx.indent_of(accumulation))));
+        edits.push(Edit::insert(own_lines(accumulation).start, format!("{}{grads} = None\n", cx.indent_of(accumulation))));
     }
     edits.push(Edit::insert(last.end, after));
     let mut removed = vec![step.backward];
     removed.extend(&step.zero_grads);
-    for stmt in removed {
-        let Some(lines) = cx.statement_lines(stmt) else { return };
-        edits.push(Edit::delete(lines));
-    }
+    edits.extend(removed.into_iter().map(|stmt| Edit::delete(own_lines(stmt))));
     let step_indent = cx.indent_of(step.step);
     edits.push(Edit::replace(
         span(step.step),
@@ -193,4 +189,41 @@ fn restructure(cx: &Context, step: &TrainingStep, range: std::ops::Range<usize>,
     message.push_str(". One hunk: part of it alone would not run");
     let finding = out.review(range, message, edits);
     finding.covers = &["zero-grad-removed", "step-replaced", "eval-at-boundaries"];
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+
+    fn findings(source: &str) -> Vec<crate::rules::Finding> {
+        let module = crate::parse::parse_module(source).expect("parses");
+        crate::rules::check(source, &module)
+            .into_iter()
+            .filter(|f| f.rule == "training-loop")
+            .collect()
+    }
+
+    const STEP: &str = "import torch\n\ndef train(model, loader, crit):\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n    for x, y in loader:\n        optimizer.zero_grad()\n        FORWARD\n        loss.backward()\n        optimizer.step()\n";
+
+    #[test]
+    fn a_step_becomes_one_review_hunk_covering_its_checklist_items() {
+        let source = STEP.replace("FORWARD", "out = model(x)\n        loss = crit(out, y)");
+        let found = findings(&source);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].applicability, Applicability::Review);
+        assert!(found[0].concerns("zero-grad-removed") && found[0].concerns("step-replaced"));
+        let port = crate::fix::apply_edits(&source, &found[0].edits.iter().collect::<Vec<_>>());
+        assert!(port.contains("        def loss_fn():\n            out = model(x)\n            loss = crit(out, y)\n            return loss\n        loss, grads = nn.value_and_grad(model, loss_fn)()\n        optimizer.update(model, grads)\n        mx.eval(loss, model.parameters(), optimizer.state)\n"), "{port}");
+        assert!(!port.contains("zero_grad") && !port.contains("backward"), "{port}");
+    }
+
+    #[test]
+    fn a_forward_pass_sharing_a_line_is_manual_with_the_reason() {
+        let source = STEP.replace("FORWARD", "out = model(x); loss = crit(out, y)");
+        let found = findings(&source);
+        let backward = found.iter().find(|f| f.message.contains("not restructured")).expect("a manual finding at the backward");
+        assert_eq!(backward.applicability, Applicability::Manual);
+        assert!(backward.message.contains("shares its line"), "{}", backward.message);
+        assert!(found.iter().all(|f| f.edits.is_empty()));
+    }
 }
