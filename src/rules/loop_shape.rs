@@ -27,6 +27,8 @@ pub struct TrainingStep<'a> {
     pub outputs: Vec<&'a str>,
     /// The inner loop that accumulates gradients over micro-batches, if any.
     pub accumulation: Option<&'a Stmt>,
+    /// AMP's `scaler.unscale_(optimizer)` and `scaler.update()`: MLX has no loss scaling.
+    pub scaler_calls: Vec<&'a Stmt>,
 }
 
 /// `clip_grad_norm_(model.parameters(), max_norm)`, as a statement of its own.
@@ -86,12 +88,37 @@ fn containing_block<'a>(cx: &Context<'a>, depth: usize) -> Option<&'a [Stmt]> {
 }
 
 /// `name.backward()` as a statement; the name.
+/// `name.backward()` as a statement, also through AMP's `scaler.scale(name).backward()`;
+/// the name.
 pub fn backward_of(stmt: &Stmt) -> Option<&str> {
     let (receiver, method, call) = method_statement(stmt)?;
-    let Expr::Name(name) = receiver else {
+    if method != "backward" || !call.arguments.is_empty() {
+        return None;
+    }
+    match receiver {
+        Expr::Name(name) => Some(name.id.as_str()),
+        Expr::Call(scale) => match (method_call(scale), &scale.arguments.args[..]) {
+            (Some((Expr::Name(_), "scale")), [Expr::Name(loss)]) => Some(loss.id.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether the backward goes through AMP's GradScaler.
+pub fn is_scaled(backward: &Stmt) -> bool {
+    scaler_of(backward).is_some()
+}
+
+/// The GradScaler of `scaler.scale(loss).backward()`.
+fn scaler_of(backward: &Stmt) -> Option<&str> {
+    let (Expr::Call(scale), "backward", _) = method_statement(backward)? else {
         return None;
     };
-    (method == "backward" && call.arguments.is_empty()).then_some(name.id.as_str())
+    let (Expr::Name(scaler), "scale") = method_call(scale)? else {
+        return None;
+    };
+    Some(scaler.id.as_str())
 }
 
 fn method_statement(stmt: &Stmt) -> Option<(&Expr, &str, &ast::ExprCall)> {
@@ -207,6 +234,17 @@ fn recognise<'a>(cx: &Context<'a>, block: &'a [Stmt]) -> Recognition<'a> {
     {
         return Err(refuse("zero_grad() inside the accumulation loop"));
     }
+    let scaler = scaler_of(backward);
+    let scaled_step = matches!(method_statement(step), Some((Expr::Name(r), "step", _)) if Some(r.id.as_str()) == scaler);
+    if scaler.is_some() != scaled_step {
+        return Err(refuse(
+            "the backward and the step do not both go through the same GradScaler",
+        ));
+    }
+    let scaler_calls: Vec<&Stmt> = block
+        .iter()
+        .filter(|s| matches!(method_statement(s), Some((Expr::Name(r), "unscale_" | "update", _)) if Some(r.id.as_str()) == scaler))
+        .collect();
     let mut clips = Vec::new();
     let after_backward_in_inner_loop = if accumulation.is_some() {
         &forward_block[backward_index + 1..]
@@ -216,6 +254,7 @@ fn recognise<'a>(cx: &Context<'a>, block: &'a [Stmt]) -> Recognition<'a> {
     let between = block[site + 1..step_index]
         .iter()
         .chain(after_backward_in_inner_loop);
+    let between = between.filter(|s| !scaler_calls.iter().any(|c| std::ptr::eq(*c, *s)));
     for stmt in between {
         if let Some(clip) = clip_of(cx, stmt, model) {
             clips.push(clip);
@@ -231,6 +270,7 @@ fn recognise<'a>(cx: &Context<'a>, block: &'a [Stmt]) -> Recognition<'a> {
     let own_lines = [&forward[0], forward.last().expect("non-empty"), backward]
         .into_iter()
         .chain(zero_grads.iter().copied())
+        .chain(scaler_calls.iter().copied())
         .chain(accumulation)
         .all(|stmt| cx.statement_lines(stmt).is_some());
     if !own_lines {
@@ -250,6 +290,7 @@ fn recognise<'a>(cx: &Context<'a>, block: &'a [Stmt]) -> Recognition<'a> {
         forward,
         outputs,
         accumulation,
+        scaler_calls,
     })
 }
 
@@ -258,6 +299,13 @@ fn optimizer_step(stmt: &Stmt) -> Option<&str> {
     let (Expr::Name(receiver), "step", call) = method_statement(stmt)? else {
         return None;
     };
+    // AMP: `scaler.step(optimizer)`.
+    if let [Expr::Name(optimizer)] = &call.arguments.args[..]
+        && call.arguments.keywords.is_empty()
+        && looks_like_optimizer(optimizer.id.as_str())
+    {
+        return Some(optimizer.id.as_str());
+    }
     (call.arguments.is_empty() && looks_like_optimizer(receiver.id.as_str()))
         .then_some(receiver.id.as_str())
 }

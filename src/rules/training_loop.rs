@@ -59,6 +59,11 @@ impl Rule for TrainingLoop {
                 }
                 "clip_grad_norm_: grads, total_norm = optim.clip_grad_norm(grads, max_norm) on the gradient tree".to_string()
             } else if q.ends_with("GradScaler") {
+                if let Some(lines) = statement.filter(|s| matches!(s, Stmt::Assign(_))).and_then(|s| cx.statement_lines(s)) {
+                    out.safe(range, "GradScaler removed: MLX has no autocast, so no loss scaling (the training-step rewrite drops its scale/step/update calls)", vec![Edit::delete(lines)])
+                        .checklist = "step-replaced";
+                    return;
+                }
                 "GradScaler: not needed (no autocast in MLX): remove it and use the loss directly".to_string()
             } else {
                 return;
@@ -134,15 +139,16 @@ fn restructure(cx: &Context, step: &TrainingStep, range: std::ops::Range<usize>,
     // Recognition checked that these statements have lines of their own.
     let own_lines = |stmt: &Stmt| cx.statement_lines(stmt).expect("checked when recognised");
     let (first, last) = (own_lines(&step.forward[0]), own_lines(step.forward.last().expect("non-empty")));
-    let mut edits = Vec::new();
-    // The forward pass, indented in place under the loss function's header.
+    // The forward pass, indented in place under the loss function's header. The indentation
+    // goes after each line's own (not at the line start), so it composes with a rule that
+    // dedents or deletes the line (an autocast `with` removed around the forward pass).
+    let mut edits = vec![Edit::insert(first.start, format!("{indent}def {function}():\n"))];
     let mut line_start = first.start;
     while line_start < last.end {
         let line_end = cx.text[line_start..].find('\n').map_or(cx.text.len(), |n| line_start + n + 1);
-        if line_start == first.start {
-            edits.push(Edit::insert(line_start, format!("{indent}def {function}():\n{unit}")));
-        } else if !cx.text[line_start..line_end].trim().is_empty() {
-            edits.push(Edit::insert(line_start, unit));
+        let line = &cx.text[line_start..line_end];
+        if !line.trim().is_empty() {
+            edits.push(Edit::insert(line_start + line.len() - line.trim_start().len(), unit));
         }
         line_start = line_end;
     }
@@ -161,6 +167,7 @@ fn restructure(cx: &Context, step: &TrainingStep, range: std::ops::Range<usize>,
     edits.push(Edit::insert(last.end, after));
     let mut removed = vec![step.backward];
     removed.extend(&step.zero_grads);
+    removed.extend(&step.scaler_calls);
     edits.extend(removed.into_iter().map(|stmt| Edit::delete(own_lines(stmt))));
     let step_indent = cx.indent_of(step.step);
     edits.push(Edit::replace(
@@ -186,6 +193,9 @@ fn restructure(cx: &Context, step: &TrainingStep, range: std::ops::Range<usize>,
     if step.accumulation.is_some() {
         message.push_str("; micro-batch gradients summed with tree_map, as torch accumulates .grad");
     }
+    if !step.scaler_calls.is_empty() || loop_shape::is_scaled(step.backward) {
+        message.push_str("; GradScaler's scale/step/unscale_/update dropped (no autocast in MLX, so no loss scaling)");
+    }
     message.push_str(". One hunk: part of it alone would not run");
     let finding = out.review(range, message, edits);
     finding.covers = &["zero-grad-removed", "step-replaced", "eval-at-boundaries"];
@@ -201,6 +211,16 @@ mod tests {
             .into_iter()
             .filter(|f| f.rule == "training-loop")
             .collect()
+    }
+
+    #[test]
+    fn an_amp_step_drops_the_grad_scaler() {
+        let source = "import torch\n\ndef train(model, loader, crit):\n    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)\n    scaler = torch.amp.GradScaler(\"cuda\")\n    for x, y in loader:\n        with torch.autocast(device_type=\"cuda\", dtype=torch.float16):\n            loss = crit(model(x), y)\n        scaler.scale(loss).backward()\n        scaler.unscale_(optimizer)\n        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n        scaler.step(optimizer)\n        scaler.update()\n        optimizer.zero_grad()\n";
+        let module = crate::parse::parse_module(source).expect("parses");
+        let all = crate::rules::check(source, &module);
+        let port = crate::port::port(source, &all, |_| true).expect("ports").text;
+        assert!(!port.contains("scaler") && !port.contains("torch"), "{port}");
+        assert!(port.contains("        def loss_fn():\n            loss = crit(model(x), y)\n            return loss\n        loss, grads = nn.value_and_grad(model, loss_fn)()\n        grads, _ = optim.clip_grad_norm(grads, 1.0)\n        optimizer.update(model, grads)\n"), "{port}");
     }
 
     const STEP: &str = "import torch\n\ndef train(model, loader, crit):\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n    for x, y in loader:\n        optimizer.zero_grad()\n        FORWARD\n        loss.backward()\n        optimizer.step()\n";
