@@ -98,11 +98,11 @@ fn review_write_and_quit_in_a_real_terminal() {
 
     // Accept two hunks, reject one.
     tmux.keys(&["J", "y", "J", "y", "J", "n"]);
-    tmux.wait_for("three decisions", |s| s.contains("3/79"));
+    tmux.wait_for("three decisions", |s| s.contains("3/80"));
     // `e` hands the terminal to the editor; the session resumes and re-analyses the file,
     // keeping the three decisions.
     tmux.keys(&["e"]);
-    tmux.wait_for("the edited file re-analysed", |s| s.contains("3/80"));
+    tmux.wait_for("the edited file re-analysed", |s| s.contains("3/81"));
     tmux.keys(&["w"]);
     let written = tmux.wait_for("the write report", |s| s.contains("Done (esc closes)"));
     assert!(written.contains("wrote 2 file(s)"), "{written}");
