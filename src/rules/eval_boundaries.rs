@@ -12,7 +12,7 @@
 //! → the same loop ending in `mx.eval(idx)`.
 //!
 //! Fix safety: review. Only loops that call the model (`self(...)` in a module's method, or
-//! a name the file calls `.eval()`/`.parameters()`... on), take no gradients, are not in a
+//! a name the enclosing function calls `.eval()`/`.parameters()`... on), take no gradients, are not in a
 //! `forward`, and carry a name they both read and reassign; a loop that already reads the
 //! carried array with `.item()`/`.tolist()` or evaluates it is left alone.
 
@@ -46,17 +46,20 @@ impl Rule for EvalBoundaries {
             return;
         }
         let names = LoopNames::of(body);
-        if names.takes_gradients || names.evaluates {
-            return;
-        }
-        let calls_model = names.calls.iter().any(|callee| match callee {
-            Callee::SelfCall => cx.class_info().is_some_and(|c| c.is_module),
-            Callee::Name(name) => ModuleNames::collect(cx.module).models.contains(name),
-        });
-        if !calls_model {
+        if names.takes_gradients || names.evaluates || names.calls.is_empty() {
             return;
         }
         let Some(carried) = names.carried() else { return };
+        // The model is `self` in a module's method, or a name the enclosing function treats as
+        // one (looking at that function only keeps this cheap on large files).
+        let self_call = names.calls.iter().any(|c| matches!(c, Callee::SelfCall)) && cx.class_info().is_some_and(|c| c.is_module);
+        let calls_model = self_call || {
+            let models = ModuleNames::collect_in(&function.body).models;
+            names.calls.iter().any(|c| matches!(c, Callee::Name(name) if models.contains(name)))
+        };
+        if !calls_model {
+            return;
+        }
         let Some(last) = body.last() else { return };
         let Some(lines) = cx.statement_lines(last) else { return };
         let indent = cx.indent_of(&body[0]);

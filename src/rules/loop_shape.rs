@@ -561,12 +561,17 @@ pub struct ModuleNames<'a> {
 
 impl<'a> ModuleNames<'a> {
     pub fn collect(module: &'a ast::ModModule) -> Self {
+        Self::collect_in(&module.body)
+    }
+
+    /// The same, for one function's body.
+    pub fn collect_in(body: &'a [Stmt]) -> Self {
         let mut names = Self {
             models: HashSet::default(),
             used: HashSet::default(),
             loads: Vec::new(),
         };
-        for stmt in &module.body {
+        for stmt in body {
             names.visit_stmt(stmt);
         }
         names
