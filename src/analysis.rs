@@ -74,63 +74,51 @@ impl FileAnalysis {
     }
 }
 
+/// A project's files, each kept as `F`: the whole analysis by default, or what a command needs
+/// of it (`check` keeps its rendered findings and counts).
 #[derive(Debug)]
-pub struct ProjectAnalysis {
+pub struct ProjectAnalysis<F = FileAnalysis> {
     pub root: PathBuf,
-    pub files: Vec<FileAnalysis>,
+    pub files: Vec<F>,
     pub walk_errors: Vec<(PathBuf, String)>,
     pub single_file: bool,
 }
 
 impl ProjectAnalysis {
     pub fn checklist(&self) -> Vec<Entry> {
-        let per_file: Vec<Vec<Entry>> = self.files.iter().map(|f| f.checklist.clone()).collect();
-        let mut merged = checklist::merge(&per_file);
-        let position: rustc_hash::FxHashMap<&str, usize> = merged
-            .iter()
-            .enumerate()
-            .map(|(i, entry)| (entry.id, i))
-            .collect();
-        // On the pool: a large project has a hundred thousand locations to format.
-        let located: Vec<Vec<(usize, String)>> = in_pool(|| {
-            self.files
-                .par_iter()
-                .map(|file| open_locations(file, &position))
-                .collect()
-        });
-        for (i, location) in located.into_iter().flatten() {
+        let mut merged = checklist::merge(self.files.iter().map(|f| f.checklist.as_slice()));
+        for (i, location) in self.files.iter().flat_map(FileAnalysis::open_locations) {
             merged[i].locations.push(location);
         }
         merged
     }
 }
 
-/// `(checklist item index, "path:line")` of each of a file's findings.
-fn open_locations(
-    file: &FileAnalysis,
-    position: &rustc_hash::FxHashMap<&str, usize>,
-) -> Vec<(usize, String)> {
-    let Some(source) = &file.source else {
-        return Vec::new();
-    };
-    // Built from a prefix formatted once per file.
-    let prefix = format!("{}:", file.rel.display());
-    file.findings
-        .iter()
-        .flat_map(|finding| {
-            std::iter::once(&finding.checklist)
-                .chain(finding.covers)
-                .map(move |item| (finding, item))
-        })
-        .filter_map(|(finding, item)| {
-            let &i = position.get(item)?;
-            let line = source.lines.line(finding.range.start);
-            let mut location = String::with_capacity(prefix.len() + 8);
-            location.push_str(&prefix);
-            write!(location, "{line}").expect("writing to a String cannot fail");
-            Some((i, location))
-        })
-        .collect()
+impl FileAnalysis {
+    /// `(checklist item index, "path:line")` of each of the file's findings.
+    pub fn open_locations(&self) -> Vec<(usize, String)> {
+        let Some(source) = &self.source else {
+            return Vec::new();
+        };
+        // Built from a prefix formatted once per file.
+        let prefix = format!("{}:", self.rel.display());
+        self.findings
+            .iter()
+            .flat_map(|finding| {
+                std::iter::once(&finding.checklist)
+                    .chain(finding.covers)
+                    .map(move |item| (finding, item))
+            })
+            .filter_map(|(finding, item)| {
+                let i = checklist::item_index(item)?;
+                let line = source.lines.line(finding.range.start);
+                let mut location = String::with_capacity(prefix.len() + 8);
+                location.push_str(&prefix);
+                write!(location, "{line}").expect("writing to a String cannot fail");
+                Some((i, location))
+            })
+            .collect()
+    }
 }
 
 /// Run `work` on the analysis pool (its large stacks, its threads).
@@ -152,6 +140,16 @@ fn pool() -> &'static rayon::ThreadPool {
 
 /// Analyse every Python file under `path`, reporting progress through `on_file`.
 pub fn analyse_path(path: &Path, on_file: impl Fn() + Sync) -> std::io::Result<ProjectAnalysis> {
+    analyse_path_into(path, on_file, |analysis| analysis)
+}
+
+/// Analyse every Python file under `path` and keep what `keep` makes of each file, made on the
+/// worker that analysed it, so the rest of the file's analysis is freed there and then.
+pub fn analyse_path_into<F: Send>(
+    path: &Path,
+    on_file: impl Fn() + Sync,
+    keep: impl Fn(FileAnalysis) -> F + Sync,
+) -> std::io::Result<ProjectAnalysis<F>> {
     let Discovery {
         root,
         files,
@@ -162,9 +160,9 @@ pub fn analyse_path(path: &Path, on_file: impl Fn() + Sync) -> std::io::Result<P
         files
             .par_iter()
             .map(|rel| {
-                let analysis = analyse_file(rel, read(&root.join(rel)));
+                let kept = keep(analyse_file(rel, read(&root.join(rel))));
                 on_file();
-                analysis
+                kept
             })
             .collect()
     });

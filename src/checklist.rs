@@ -178,12 +178,17 @@ pub struct Entry {
     pub locations: Vec<String>,
 }
 
+/// Where the item `id` is in `ITEMS` (and so in every checklist).
+pub fn item_index(id: &str) -> Option<usize> {
+    ITEMS.iter().position(|item| item.id == id)
+}
+
 /// Status of every item for one file.
 pub fn for_file(text: &str, findings: &[Finding]) -> Vec<Entry> {
     let mut open = [0; ITEMS.len()];
     for finding in findings {
         for item in std::iter::once(&finding.checklist).chain(finding.covers) {
-            if let Some(index) = ITEMS.iter().position(|entry| entry.id == *item) {
+            if let Some(index) = item_index(item) {
                 open[index] += 1;
             }
         }
@@ -255,31 +260,29 @@ fn marked_items(text: &str) -> u64 {
 }
 
 /// Project status: open anywhere → open; else done anywhere → done; else n/a.
-pub fn merge(per_file: &[Vec<Entry>]) -> Vec<Entry> {
-    ITEMS
+pub fn merge<'a>(per_file: impl IntoIterator<Item = &'a [Entry]>) -> Vec<Entry> {
+    let mut merged: Vec<Entry> = ITEMS
         .iter()
-        .enumerate()
-        .map(|(index, item)| {
-            // Files that could not be analysed have no checklist.
-            let entries = per_file.iter().filter_map(|entries| entries.get(index));
-            let mut merged = Entry {
-                id: item.id,
-                title: item.title,
-                status: Status::NotApplicable,
-                open: 0,
-                locations: Vec::new(),
-            };
-            for entry in entries {
-                merged.open += entry.open;
-                merged.status = match (merged.status, entry.status) {
-                    (Status::Open, _) | (_, Status::Open) => Status::Open,
-                    (Status::Done, _) | (_, Status::Done) => Status::Done,
-                    _ => Status::NotApplicable,
-                };
-            }
-            merged
+        .map(|item| Entry {
+            id: item.id,
+            title: item.title,
+            status: Status::NotApplicable,
+            open: 0,
+            locations: Vec::new(),
         })
-        .collect()
+        .collect();
+    // Files that could not be analysed have no checklist, and so add nothing.
+    for entries in per_file {
+        for (merged, entry) in merged.iter_mut().zip(entries) {
+            merged.open += entry.open;
+            merged.status = match (merged.status, entry.status) {
+                (Status::Open, _) | (_, Status::Open) => Status::Open,
+                (Status::Done, _) | (_, Status::Done) => Status::Done,
+                _ => Status::NotApplicable,
+            };
+        }
+    }
+    merged
 }
 
 #[cfg(test)]

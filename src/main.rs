@@ -1,5 +1,5 @@
 use clap::{Parser, Subcommand, ValueEnum};
-use portui::analysis::{ProjectAnalysis, analyse_path};
+use portui::analysis::{ProjectAnalysis, analyse_path_into};
 use portui::write::{Selection, Target};
 use portui::{decisions, report, rules, write};
 use std::io::{IsTerminal, Write};
@@ -172,22 +172,12 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<ExitCode, String> {
     match command {
         Command::Check { path, format } => {
-            let analysis = analyse(&path)?;
-            match format {
-                Format::Text => emit(&report::check_text(&analysis)),
-                Format::Json => {
-                    if let Err(error) =
-                        report::write_check_json(&analysis, std::io::stdout().lock())
-                    {
-                        exit_on_write_error(error);
-                    }
-                }
+            let format = report_format(format);
+            let checked = analyse_into(&path, |file| report::CheckedFile::of(&file, format))?;
+            if let Err(error) = report::write_check(&checked, format, std::io::stdout().lock()) {
+                exit_on_write_error(error);
             }
-            let open = report::anything_open(&analysis);
-            // The process ends here: freeing a large project's analysis allocation by
-            // allocation would cost more than the exit that returns it all at once.
-            std::mem::forget(analysis);
-            Ok(ExitCode::from(u8::from(open)))
+            Ok(ExitCode::from(u8::from(report::anything_open(&checked))))
         }
         Command::Diff { path } => {
             let analysis = analyse(&path)?;
@@ -241,8 +231,11 @@ fn run(command: Command) -> Result<ExitCode, String> {
             if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
                 return session_on(&root, &session);
             }
-            let analysis = analyse(&root)?;
-            emit(&report::check_text(&analysis));
+            let format = report::Format::Text;
+            let checked = analyse_into(&root, |file| report::CheckedFile::of(&file, format))?;
+            if let Err(error) = report::write_check(&checked, format, std::io::stdout().lock()) {
+                exit_on_write_error(error);
+            }
             outln!("\nthe example torch project is in {}", root.display());
             outln!(
                 "next: portui diff {0}    # every proposed rewrite\n      portui apply {0} --accept-all    # writes {1}",
@@ -319,13 +312,28 @@ fn session_on(path: &Path, args: &SessionArgs) -> Result<ExitCode, String> {
 }
 
 fn analyse(path: &Path) -> Result<ProjectAnalysis, String> {
+    analyse_into(path, |file| file)
+}
+
+/// Analyse `path` with a progress spinner, keeping what `keep` makes of each file.
+fn analyse_into<F: Send>(
+    path: &Path,
+    keep: impl Fn(portui::analysis::FileAnalysis) -> F + Sync,
+) -> Result<ProjectAnalysis<F>, String> {
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     progress.set_message("analysing");
-    let analysis =
-        analyse_path(path, || progress.inc(1)).map_err(|e| format!("{}: {e}", path.display()))?;
+    let analysis = analyse_path_into(path, || progress.inc(1), keep)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     progress.finish_and_clear();
     Ok(analysis)
+}
+
+fn report_format(format: Format) -> report::Format {
+    match format {
+        Format::Text => report::Format::Text,
+        Format::Json => report::Format::Json,
+    }
 }
 
 fn bench(

@@ -684,13 +684,12 @@ impl App {
     /// The checklist of the selected file and of the project, with how many open locations
     /// already have an accepted rewrite.
     pub fn checklists(&self) -> (Vec<Entry>, Vec<Entry>, Vec<usize>) {
-        let per_file: Vec<Vec<Entry>> = self
-            .session
-            .files
-            .iter()
-            .filter_map(|f| f.analysis.as_ref().map(|a| a.checklist.clone()))
-            .collect();
-        let project = checklist::merge(&per_file);
+        let project = checklist::merge(
+            self.session
+                .files
+                .iter()
+                .filter_map(|f| f.analysis.as_ref().map(|a| a.checklist.as_slice())),
+        );
         let file = self
             .session
             .files

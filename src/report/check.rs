@@ -1,0 +1,303 @@
+//! What `check` prints. Each file's findings are rendered on the worker that analysed it, and
+//! only that rendering and the file's counts are kept: a large project's sources, syntax trees
+//! and findings are never all in memory at once. The JSON shape is a public contract: fields
+//! are only added.
+
+use crate::analysis::{FileAnalysis, FileError, ProjectAnalysis};
+use crate::checklist::{self, Entry, Status};
+use crate::fix::Applicability;
+use crate::hunk::HunkId;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Torch API uses found, and how many of them have a rewrite.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Rate {
+    pub converted: usize,
+    pub torch_uses: usize,
+}
+
+impl Rate {
+    fn of(file: &FileAnalysis) -> Self {
+        // An import is not an API use: it goes when the uses go.
+        let counted = file.findings.iter().filter(|f| f.rule != "torch-import");
+        let (mut converted, mut torch_uses) = (0, 0);
+        for finding in counted {
+            torch_uses += 1;
+            if finding.applicability != Applicability::Manual {
+                converted += 1;
+            }
+        }
+        Self {
+            converted,
+            torch_uses,
+        }
+    }
+
+    fn add(self, other: Self) -> Self {
+        Self {
+            converted: self.converted + other.converted,
+            torch_uses: self.torch_uses + other.torch_uses,
+        }
+    }
+
+    pub fn ratio(&self) -> f64 {
+        if self.torch_uses == 0 {
+            1.0
+        } else {
+            self.converted as f64 / self.torch_uses as f64
+        }
+    }
+}
+
+/// What `check` keeps of one analysed file.
+#[derive(Debug)]
+pub struct CheckedFile {
+    rel: PathBuf,
+    error: Option<FileError>,
+    findings: usize,
+    hunks: usize,
+    /// The findings as printed: text lines, or JSON objects each preceded by `,\n`.
+    rendered: Vec<u8>,
+    checklist: Vec<Entry>,
+    /// `(checklist item index, "path:line")` of each open location.
+    locations: Vec<(usize, String)>,
+    rate: Rate,
+}
+
+impl CheckedFile {
+    pub fn of(file: &FileAnalysis, format: Format) -> Self {
+        Self {
+            rel: file.rel.clone(),
+            error: file.error.clone(),
+            findings: file.findings.len(),
+            hunks: file.hunks.iter().flatten().count(),
+            rendered: match format {
+                Format::Text => render_text(file),
+                Format::Json => render_json(file),
+            },
+            checklist: file.checklist.clone(),
+            locations: file.open_locations(),
+            rate: Rate::of(file),
+        }
+    }
+}
+
+fn render_text(file: &FileAnalysis) -> Vec<u8> {
+    let mut out = Vec::new();
+    let path = file.rel.display();
+    for finding in &file.findings {
+        let (line, column) = file.location(finding.range.start);
+        writeln!(
+            out,
+            "{path}:{line}:{column}: {} [{}] {}",
+            finding.rule,
+            finding.applicability.as_str(),
+            finding.message
+        )
+        .expect("writing to a Vec cannot fail");
+    }
+    out
+}
+
+fn render_json(file: &FileAnalysis) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct FindingJson<'a> {
+        rule: &'a str,
+        /// Escaped once per file, not once per finding.
+        path: &'a RawValue,
+        line: usize,
+        column: usize,
+        message: &'a str,
+        applicability: Applicability,
+        checklist: &'a str,
+        hunk: Option<Displayed<HunkId>>,
+    }
+    let path = serde_json::value::to_raw_value(&file.rel.display().to_string())
+        .expect("paths serialise");
+    let mut out = Vec::new();
+    for (finding, hunk) in file.findings.iter().zip(&file.hunks) {
+        let (line, column) = file.location(finding.range.start);
+        let json = FindingJson {
+            rule: finding.rule,
+            path: &path,
+            line,
+            column,
+            message: &finding.message,
+            applicability: finding.applicability,
+            checklist: finding.checklist,
+            hunk: hunk.map(Displayed),
+        };
+        out.extend_from_slice(b",\n");
+        serde_json::to_writer(&mut out, &json).expect("findings serialise");
+    }
+    out
+}
+
+/// Whether anything is left to do: open findings, open checklist items or unreadable files.
+pub fn anything_open(project: &ProjectAnalysis<CheckedFile>) -> bool {
+    !project.walk_errors.is_empty()
+        || project.files.iter().any(|f| {
+            f.findings > 0
+                || f.error.is_some()
+                || f.checklist.iter().any(|e| e.status == Status::Open)
+        })
+}
+
+/// The project's checklist, with the location of each open item.
+fn project_checklist(project: &ProjectAnalysis<CheckedFile>) -> Vec<Entry> {
+    let mut merged = checklist::merge(project.files.iter().map(|f| f.checklist.as_slice()));
+    for (i, location) in project.files.iter().flat_map(|f| &f.locations) {
+        merged[*i].locations.push(location.clone());
+    }
+    merged
+}
+
+fn rate(project: &ProjectAnalysis<CheckedFile>) -> Rate {
+    project.files.iter().map(|f| f.rate).fold(Rate::default(), Rate::add)
+}
+
+/// `check`'s report, in `format`, to `out`.
+pub fn write_check(
+    project: &ProjectAnalysis<CheckedFile>,
+    format: Format,
+    out: impl Write,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(out);
+    match format {
+        Format::Text => write_text(project, &mut out)?,
+        Format::Json => write_json(project, &mut out)?,
+    }
+    out.flush()
+}
+
+fn write_text(project: &ProjectAnalysis<CheckedFile>, out: &mut impl Write) -> std::io::Result<()> {
+    for file in &project.files {
+        out.write_all(&file.rendered)?;
+    }
+    let errors = parse_errors(project);
+    if !errors.is_empty() {
+        writeln!(out, "\nfiles that could not be analysed ({}):", errors.len())?;
+        for error in &errors {
+            writeln!(out, "  {}: {}", error.path, error.message)?;
+        }
+    }
+    writeln!(out, "\nchecklist (project):")?;
+    for entry in project_checklist(project) {
+        let status = match entry.status {
+            Status::Open => format!("open {}", entry.open),
+            other => other.as_str().to_string(),
+        };
+        writeln!(out, "  [{status:>7}] {}", entry.title)?;
+    }
+    let rate = rate(project);
+    writeln!(
+        out,
+        "\n{} files, {} findings; conversion rate {:.1}% ({} of {} torch API uses have a rewrite, {} need manual work)",
+        project.files.len(),
+        project.files.iter().map(|f| f.findings).sum::<usize>(),
+        rate.ratio() * 100.0,
+        rate.converted,
+        rate.torch_uses,
+        rate.torch_uses - rate.converted
+    )
+}
+
+/// One object, one finding per line.
+fn write_json(project: &ProjectAnalysis<CheckedFile>, out: &mut impl Write) -> std::io::Result<()> {
+    #[derive(Serialize)]
+    struct FileJson {
+        path: String,
+        findings: usize,
+        hunks: usize,
+        error: Option<String>,
+    }
+    let files: Vec<FileJson> = project
+        .files
+        .iter()
+        .map(|file| FileJson {
+            path: file.rel.display().to_string(),
+            findings: file.findings,
+            hunks: file.hunks,
+            error: file.error.as_ref().map(|e| e.to_string()),
+        })
+        .collect();
+    out.write_all(b"{\n")?;
+    json_field(out, "files", &files)?;
+    out.write_all(b"\"findings\": [")?;
+    // Each rendered finding starts with ",\n"; the first one's comma is dropped.
+    let mut first = true;
+    for rendered in project.files.iter().map(|f| &f.rendered) {
+        if rendered.is_empty() {
+            continue;
+        }
+        out.write_all(if first { &rendered[1..] } else { rendered })?;
+        first = false;
+    }
+    out.write_all(b"\n],\n")?;
+    let rate = rate(project);
+    json_field(out, "checklist", &project_checklist(project))?;
+    json_field(out, "parse_errors", &parse_errors(project))?;
+    json_field(out, "conversion_rate", &rate.ratio())?;
+    json_field(out, "torch_uses", &rate.torch_uses)?;
+    write!(out, "\"converted\": {}\n}}\n", rate.converted)
+}
+
+#[derive(Serialize)]
+struct ParseError {
+    path: String,
+    line: Option<usize>,
+    column: Option<usize>,
+    message: String,
+}
+
+fn parse_errors(project: &ProjectAnalysis<CheckedFile>) -> Vec<ParseError> {
+    let mut errors: Vec<ParseError> = project
+        .files
+        .iter()
+        .filter_map(|file| {
+            let error = file.error.as_ref()?;
+            let (line, column) = match error {
+                FileError::Syntax { line, column, .. } => (Some(*line), Some(*column)),
+                _ => (None, None),
+            };
+            Some(ParseError {
+                path: file.rel.display().to_string(),
+                line,
+                column,
+                message: error.to_string(),
+            })
+        })
+        .collect();
+    errors.extend(project.walk_errors.iter().map(|(path, why)| ParseError {
+        path: path.display().to_string(),
+        line: None,
+        column: None,
+        message: why.clone(),
+    }));
+    errors
+}
+
+/// Serialised as the string its `Display` writes, without building that string first.
+struct Displayed<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Displayed<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// `"name": value,` and a newline.
+fn json_field(out: &mut impl Write, name: &str, value: &impl Serialize) -> std::io::Result<()> {
+    write!(out, "\"{name}\": ")?;
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b",\n")
+}
