@@ -10,6 +10,18 @@ use similar::TextDiff;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct HunkId(pub u64);
 
+impl HunkId {
+    /// The 16 lowercase hex digits `Display` writes, without the formatting machinery.
+    pub fn hex(self) -> [u8; 16] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = [0; 16];
+        for (i, digit) in hex.iter_mut().enumerate() {
+            *digit = DIGITS[((self.0 >> (60 - 4 * i)) & 0xf) as usize];
+        }
+        hex
+    }
+}
+
 impl std::fmt::Display for HunkId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:016x}", self.0)

@@ -31,6 +31,9 @@ pub struct ClassInfo {
     /// The class owns convolution/pooling/2-D norm layers: its activations are channels-last
     /// once ported.
     pub channels_last: bool,
+    /// For a channels-last class, the rank of its feature maps (4 for NCHW) when its layers
+    /// agree on one.
+    pub feature_rank: Option<usize>,
 }
 
 #[derive(Debug, Default)]
@@ -220,8 +223,29 @@ impl Semantic {
             .layers
             .values()
             .any(|q| CHANNEL_LAYERS.contains(&q.as_str()));
+        if info.channels_last {
+            info.feature_rank = feature_rank(&info.layers);
+        }
         info
     }
+}
+
+/// The rank of the feature maps the layers work on (`Conv2d` → 4), when they agree.
+fn feature_rank(layers: &HashMap<String, String>) -> Option<usize> {
+    let mut ranks = layers.values().filter_map(|q| {
+        let q = q.strip_prefix("torch.nn.")?;
+        if q.ends_with("1d") {
+            Some(3)
+        } else if q.ends_with("2d") {
+            Some(4)
+        } else if q.ends_with("3d") {
+            Some(5)
+        } else {
+            None
+        }
+    });
+    let first = ranks.next()?;
+    ranks.all(|r| r == first).then_some(first)
 }
 
 /// `.b.c` of `a.b.c`, appended in order.

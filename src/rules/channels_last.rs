@@ -25,6 +25,8 @@ use crate::parse::ast::{self, Expr, NodeKind, Stmt};
 use crate::parse::span;
 use crate::parse::visitor::{self, Visitor};
 use crate::tensors::Certainty;
+use crate::semantic::ClassInfo;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 pub struct ChannelsLast;
 pub static RULE: ChannelsLast = ChannelsLast;
@@ -99,43 +101,7 @@ impl Rule for ChannelsLast {
 /// training script, a benchmark) keep passing torch's layout. Blocks used inside other
 /// modules keep channels-last inputs, as the layers they feed expect.
 fn entry_transpose(cx: &Context, class: &ast::StmtClassDef, function: &ast::StmtFunctionDef, permutation: &str) -> Option<Edit> {
-    struct Uses<'n> {
-        name: &'n str,
-        in_class: usize,
-        built_outside_classes: bool,
-        referenced_otherwise: bool,
-    }
-    impl<'a> Visitor<'a> for Uses<'_> {
-        fn visit_stmt(&mut self, stmt: &'a Stmt) {
-            if matches!(stmt, Stmt::ClassDef(c) if c.name.as_str() == self.name) {
-                return; // `super(ResNet, self)` and the like say nothing about its users
-            }
-            let is_class = matches!(stmt, Stmt::ClassDef(_));
-            self.in_class += usize::from(is_class);
-            visitor::walk_stmt(self, stmt);
-            self.in_class -= usize::from(is_class);
-        }
-        fn visit_expr(&mut self, expr: &'a Expr) {
-            if let Expr::Call(call) = expr
-                && matches!(call.func.as_ref(), Expr::Name(n) if n.id.as_str() == self.name)
-            {
-                if self.in_class == 0 {
-                    self.built_outside_classes = true;
-                } else {
-                    self.referenced_otherwise = true;
-                }
-                visitor::walk_arguments(self, &call.arguments);
-                return;
-            }
-            if matches!(expr, Expr::Name(n) if n.id.as_str() == self.name) {
-                self.referenced_otherwise = true;
-            }
-            visitor::walk_expr(self, expr);
-        }
-    }
-    let mut uses = Uses { name: class.name.as_str(), in_class: 0, built_outside_classes: false, referenced_otherwise: false };
-    cx.module.body.iter().for_each(|stmt| uses.visit_stmt(stmt));
-    if !uses.built_outside_classes || uses.referenced_otherwise {
+    if !cx.built_models.get_or_init(|| built_models(cx.module, &cx.semantic.classes)).contains(class.name.as_str()) {
         return None;
     }
     let input = function.parameters.args.get(1)?.parameter.name.as_str();
@@ -143,6 +109,61 @@ fn entry_transpose(cx: &Context, class: &ast::StmtClassDef, function: &ast::Stmt
     let line_start = cx.statement_lines(first)?.start;
     let transpose = permutation.replacen('x', input, 1);
     Some(Edit::insert(line_start, format!("{}{input} = {transpose}  # torch's channels-first in; MLX layers are channels-last\n", cx.indent_of(first))))
+}
+
+/// The classes the module builds: called by name outside every class body and named nowhere
+/// else (references inside a class's own body, `super(ResNet, self)`, say nothing about its
+/// users). Found in one walk, the first time a file asks.
+fn built_models<'a>(module: &'a ast::ModModule, classes: &'a FxHashMap<String, ClassInfo>) -> FxHashSet<String> {
+    struct Uses<'a> {
+        /// The module's classes: no other name is recorded.
+        candidates: &'a FxHashMap<String, ClassInfo>,
+        /// Enclosing class names, innermost last.
+        classes: Vec<&'a str>,
+        built_outside_classes: FxHashSet<&'a str>,
+        referenced_otherwise: FxHashSet<&'a str>,
+    }
+    impl<'a> Uses<'a> {
+        fn refer(&mut self, name: &'a str, built: bool) {
+            if !self.candidates.contains_key(name) || self.classes.contains(&name) {
+                return;
+            }
+            if built && self.classes.is_empty() {
+                self.built_outside_classes.insert(name);
+            } else {
+                self.referenced_otherwise.insert(name);
+            }
+        }
+    }
+    impl<'a> Visitor<'a> for Uses<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if let Stmt::ClassDef(class) = stmt {
+                self.classes.push(class.name.as_str());
+                visitor::walk_stmt(self, stmt);
+                self.classes.pop();
+            } else {
+                visitor::walk_stmt(self, stmt);
+            }
+        }
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr
+                && let Expr::Name(name) = call.func.as_ref()
+            {
+                self.refer(name.id.as_str(), true);
+                visitor::walk_arguments(self, &call.arguments);
+                return;
+            }
+            if let Expr::Name(name) = expr {
+                self.refer(name.id.as_str(), false);
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut uses = Uses { candidates: classes, classes: Vec::new(), built_outside_classes: FxHashSet::default(), referenced_otherwise: FxHashSet::default() };
+    module.body.iter().for_each(|stmt| uses.visit_stmt(stmt));
+    let Uses { mut built_outside_classes, referenced_otherwise, .. } = uses;
+    built_outside_classes.retain(|name| !referenced_otherwise.contains(name));
+    built_outside_classes.into_iter().map(str::to_string).collect()
 }
 
 impl ChannelsLast {
@@ -239,20 +260,7 @@ fn feature_rank(cx: &Context) -> Option<usize> {
 
 /// Rank of the feature maps of the enclosing channels-last module class.
 fn class_rank(cx: &Context) -> Option<usize> {
-    let info = cx.class_info()?;
-    if !info.channels_last {
-        return None;
-    }
-    let ranks: Vec<usize> = info
-        .layers
-        .values()
-        .filter_map(|q| {
-            let q = q.strip_prefix("torch.nn.")?;
-            if q.ends_with("1d") { Some(3) } else if q.ends_with("2d") { Some(4) } else if q.ends_with("3d") { Some(5) } else { None }
-        })
-        .collect();
-    let first = *ranks.first()?;
-    ranks.iter().all(|&r| r == first).then_some(first)
+    cx.class_info()?.feature_rank
 }
 
 fn layout_name(rank: usize) -> (&'static str, &'static str) {

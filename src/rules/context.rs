@@ -6,8 +6,8 @@ use crate::parse::ast::{self, Expr, Stmt};
 use crate::parse::{Ranged, span};
 use crate::semantic::{ClassInfo, Semantic, self_attribute};
 use crate::tensors::{Certainty, FunctionTensors, Judge};
-use rustc_hash::FxHashMap as HashMap;
-use std::cell::RefCell;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
+use std::cell::{OnceCell, RefCell};
 use std::ops::Range;
 use std::rc::Rc;
 
@@ -28,6 +28,9 @@ pub struct Context<'a> {
     /// Tensor judgements of the current function, set aside while a nested one is walked.
     pub tensor_memo: RefCell<HashMap<(usize, usize), Certainty>>,
     last_torch_name: RefCell<Option<(usize, Option<QualifiedName>)>>,
+    /// The classes the module builds (see `channels_last::built_models`), found when first
+    /// asked. Owned names: a borrowed one would make the context invariant in `'a`.
+    pub built_models: OnceCell<FxHashSet<String>>,
 }
 
 /// A qualified torch name as rules get it. Rules ask about the same callee one after
@@ -88,6 +91,7 @@ impl<'a> Context<'a> {
             expr_stack: Vec::new(),
             tensor_memo: RefCell::default(),
             last_torch_name: RefCell::default(),
+            built_models: OnceCell::new(),
         }
     }
 
