@@ -193,7 +193,19 @@ pub fn apply_edits(text: &str, edits: &[&Edit]) -> String {
 /// `within` of `text` with the edits inside it applied: what `apply_edits` gives for
 /// `&text[within]` and the edits shifted to it, without copying the edits.
 pub fn apply_edits_within(text: &str, within: Range<usize>, edits: &[&Edit]) -> String {
-    let mut sorted: Vec<&Edit> = edits.to_vec();
+    let mut out = String::with_capacity(within.len() + within.len() / 8);
+    apply_edits_within_into(text, within, edits.iter().copied(), &mut out);
+    out
+}
+
+/// `apply_edits_within`, appended to `out` (a buffer reused across many calls).
+pub fn apply_edits_within_into<'e>(
+    text: &str,
+    within: Range<usize>,
+    edits: impl IntoIterator<Item = &'e Edit>,
+    out: &mut String,
+) {
+    let mut sorted: Vec<&Edit> = edits.into_iter().collect();
     // By start; at one start, insertions first (they render before an edit starting there),
     // then outer edits before the edits nested in them.
     sorted.sort_by_key(|edit| {
@@ -203,9 +215,7 @@ pub fn apply_edits_within(text: &str, within: Range<usize>, edits: &[&Edit]) -> 
             std::cmp::Reverse(edit.range.end),
         )
     });
-    let mut out = String::with_capacity(within.len() + within.len() / 8);
-    render(text, within, &sorted, &mut Vec::new(), &mut out);
-    out
+    render(text, within, &sorted, &mut Vec::new(), out);
 }
 
 /// Render `within`, with the edits inside it. A hole is rendered afresh each time it appears

@@ -2,7 +2,7 @@
 //! its id hashes the rule, the original text it touches, its replacement and the lines
 //! around it, so the id survives re-analysis when that part of the file did not change.
 
-use crate::fix::apply_edits_within;
+use crate::fix::apply_edits_within_into;
 use crate::rules::Finding;
 use serde::Serialize;
 use similar::TextDiff;
@@ -51,10 +51,16 @@ pub fn hunk_id(text: &str, finding: &Finding) -> HunkId {
     let context_end = text[span.end..]
         .find('\n')
         .map_or(text.len(), |n| span.end + n);
-    let edits: Vec<_> = finding.edits.iter().collect();
     let context = context_start..context_end;
-    let replacement = apply_edits_within(text, context.clone(), &edits);
-    HunkId(fnv1a(&[finding.rule, &text[context], &replacement]))
+    // One buffer per thread: a large project has a hundred thousand hunks.
+    thread_local! {
+        static REPLACEMENT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    REPLACEMENT.with_borrow_mut(|replacement| {
+        replacement.clear();
+        apply_edits_within_into(text, context.clone(), &finding.edits, replacement);
+        HunkId(fnv1a(&[finding.rule, &text[context], replacement]))
+    })
 }
 
 /// Identical lines with identical rewrites (`k = k.view(...)` twice) would share an id, and

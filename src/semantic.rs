@@ -126,6 +126,14 @@ impl Semantic {
     /// Fully qualified dotted name of a name/attribute chain, resolving import aliases.
     /// `F.softmax` → `torch.nn.functional.softmax`. Unbound roots are returned as written.
     pub fn qualified(&self, expr: &Expr) -> Option<String> {
+        let mut qualified = String::new();
+        self.qualified_into(expr, &mut qualified)
+            .then_some(qualified)
+    }
+
+    /// `qualified`, appended to `out`; false (and nothing appended) when `expr` is not a
+    /// name/attribute chain.
+    pub fn qualified_into(&self, expr: &Expr, out: &mut String) -> bool {
         // Measured first, so the name is allocated once at its final size.
         let mut length = 0;
         let mut link = expr;
@@ -136,13 +144,13 @@ impl Semantic {
                     length += 1 + attribute.attr.len();
                     link = &attribute.value;
                 }
-                _ => return None,
+                _ => return false,
             }
         };
-        let mut qualified = String::with_capacity(root.len() + length);
-        qualified.push_str(root);
-        push_attributes(expr, &mut qualified);
-        Some(qualified)
+        out.reserve(root.len() + length);
+        out.push_str(root);
+        push_attributes(expr, out);
+        true
     }
 
     /// What a local name stands for: its import, or itself.
@@ -169,6 +177,21 @@ impl Semantic {
             return None;
         }
         self.qualified(expr)
+    }
+
+    /// `f` of the qualified name, only when it resolves into torch: `torch_name` without
+    /// allocating (the name is built in a buffer kept per thread). `f` must not ask again.
+    pub fn with_torch_name<R>(&self, expr: &Expr, f: impl FnOnce(&str) -> R) -> Option<R> {
+        thread_local! {
+            static BUFFER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        if !self.is_torch_rooted(expr) {
+            return None;
+        }
+        BUFFER.with_borrow_mut(|buffer| {
+            buffer.clear();
+            self.qualified_into(expr, buffer).then(|| f(buffer))
+        })
     }
 
     /// Whether a name/attribute chain starts at a name bound to torch.

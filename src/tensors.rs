@@ -171,18 +171,22 @@ impl Judge<'_> {
             | Expr::Dict(_) => NotTensor,
             Expr::Compare(compare) => self.certainty(&compare.left),
             Expr::Call(call) => {
-                if let Some(q) = self.semantic.torch_name(&call.func) {
+                let torch_call = self.semantic.with_torch_name(&call.func, |q| {
                     let is_class = q
                         .rsplit('.')
                         .next()
                         .is_some_and(|last| last.starts_with(char::is_uppercase));
-                    if NON_TENSOR_TORCH.contains(&q.as_str())
+                    if NON_TENSOR_TORCH.contains(&q)
                         || q.starts_with("torch.cuda.")
                         || (is_class && q != "torch.Tensor")
                     {
-                        return NotTensor;
+                        NotTensor
+                    } else {
+                        Tensor
                     }
-                    return Tensor;
+                });
+                if let Some(certainty) = torch_call {
+                    return certainty;
                 }
                 match call.func.as_ref() {
                     // `self(x)` inside a module: the module's output.

@@ -66,8 +66,9 @@ pub struct CheckedFile {
     /// The findings as printed: text lines, or JSON objects each preceded by `,\n`.
     rendered: Vec<u8>,
     checklist: Vec<Entry>,
-    /// `(checklist item index, "path:line")` of each open location.
-    locations: Vec<(usize, String)>,
+    /// For each checklist item, its open locations in this file as JSON strings, each
+    /// preceded by a comma (JSON only: the text report does not list them).
+    locations: Vec<Vec<u8>>,
     rate: Rate,
 }
 
@@ -83,10 +84,22 @@ impl CheckedFile {
                 Format::Json => render_json(file),
             },
             checklist: file.checklist.clone(),
-            locations: file.open_locations(),
+            locations: match format {
+                Format::Text => Vec::new(),
+                Format::Json => json_locations(file),
+            },
             rate: Rate::of(file),
         }
     }
+}
+
+fn json_locations(file: &FileAnalysis) -> Vec<Vec<u8>> {
+    let mut locations = vec![Vec::new(); checklist::ITEMS.len()];
+    for (i, location) in file.open_locations() {
+        locations[i].push(b',');
+        json_str(&mut locations[i], &location);
+    }
+    locations
 }
 
 fn render_text(file: &FileAnalysis) -> Vec<u8> {
@@ -147,7 +160,11 @@ fn render_json(file: &FileAnalysis) -> Vec<u8> {
 /// `text` as a JSON string: copied as it is when nothing in it needs escaping (the usual
 /// case), escaped by `serde_json` otherwise.
 fn json_str(out: &mut Vec<u8>, text: &str) {
-    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    // A fold without an early exit, so the compiler checks many bytes at a time.
+    let escaped = text.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if !escaped {
         out.push(b'"');
         out.extend_from_slice(text.as_bytes());
         out.push(b'"');
@@ -166,13 +183,42 @@ pub fn anything_open(project: &ProjectAnalysis<CheckedFile>) -> bool {
         })
 }
 
-/// The project's checklist, with the location of each open item.
+/// The project's checklist (without locations: the JSON report adds them from each file).
 fn project_checklist(project: &ProjectAnalysis<CheckedFile>) -> Vec<Entry> {
-    let mut merged = checklist::merge(project.files.iter().map(|f| f.checklist.as_slice()));
-    for (i, location) in project.files.iter().flat_map(|f| &f.locations) {
-        merged[*i].locations.push(location.clone());
+    checklist::merge(project.files.iter().map(|f| f.checklist.as_slice()))
+}
+
+/// The checklist as `serde_json` would write it, each item's locations gathered from the
+/// files' JSON fragments in file order.
+fn checklist_json(project: &ProjectAnalysis<CheckedFile>) -> Vec<u8> {
+    let mut out = vec![b'['];
+    let mut numbers = itoa::Buffer::new();
+    for (i, entry) in project_checklist(project).iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"id\":");
+        json_str(&mut out, entry.id);
+        out.extend_from_slice(b",\"title\":");
+        json_str(&mut out, entry.title);
+        out.extend_from_slice(b",\"status\":");
+        json_str(&mut out, entry.status.as_str());
+        out.extend_from_slice(b",\"open\":");
+        out.extend_from_slice(numbers.format(entry.open).as_bytes());
+        out.extend_from_slice(b",\"locations\":[");
+        let mut first = true;
+        for locations in project.files.iter().filter_map(|f| f.locations.get(i)) {
+            if locations.is_empty() {
+                continue;
+            }
+            // Each location starts with a comma; the first one's is dropped.
+            out.extend_from_slice(if first { &locations[1..] } else { locations });
+            first = false;
+        }
+        out.extend_from_slice(b"]}");
     }
-    merged
+    out.push(b']');
+    out
 }
 
 fn rate(project: &ProjectAnalysis<CheckedFile>) -> Rate {
@@ -266,7 +312,9 @@ fn write_json(project: &ProjectAnalysis<CheckedFile>, out: &mut impl Write) -> s
     }
     out.write_all(b"\n],\n")?;
     let rate = rate(project);
-    json_field(out, "checklist", &project_checklist(project))?;
+    out.write_all(b"\"checklist\": ")?;
+    out.write_all(&checklist_json(project))?;
+    out.write_all(b",\n")?;
     json_field(out, "parse_errors", &parse_errors(project))?;
     json_field(out, "conversion_rate", &rate.ratio())?;
     json_field(out, "torch_uses", &rate.torch_uses)?;

@@ -34,9 +34,10 @@ impl Rule for Compile {
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
-        if cx.torch_name(expr).as_deref() == Some("torch.compile")
-            && let Some(Stmt::FunctionDef(function)) = cx.stmt()
+        // The decorator test first: it is cheap, and torch names are many.
+        if let Some(Stmt::FunctionDef(function)) = cx.stmt()
             && let Some(decorator) = function.decorator_list.iter().find(|d| std::ptr::eq(&d.expression, expr))
+            && cx.torch_name(expr).as_deref() == Some("torch.compile")
         {
             let line_start = cx.text[..span(decorator).start].rfind('\n').map_or(0, |i| i + 1);
             let line_end = cx.text[span(decorator).end..].find('\n').map_or(cx.text.len(), |n| span(decorator).end + n + 1);

@@ -147,8 +147,7 @@ impl<'a> Context<'a> {
     fn resolve_torch_name(&self, key: usize, expr: &Expr) -> Option<QualifiedName> {
         let name = self
             .semantic
-            .torch_name(expr)
-            .map(|name| QualifiedName(name.into()));
+            .with_torch_name(expr, |name| QualifiedName(Rc::from(name)));
         *self.last_torch_name.borrow_mut() = Some((key, name.clone()));
         name
     }

@@ -3,7 +3,7 @@
 //! projects. Rules name their kinds with `Rule::kinds`; a rule that names none sees every node.
 
 use super::{RULES, Rule};
-use crate::parse::ast::AnyNodeRef;
+use crate::parse::ast::{AnyNodeRef, NodeKind};
 use std::sync::LazyLock;
 
 pub struct Dispatch {
@@ -11,22 +11,26 @@ pub struct Dispatch {
     by_kind: Vec<Vec<usize>>,
     /// The rules that name no kinds: all a node of a kind no rule names concerns.
     everywhere: Vec<usize>,
+    /// The rules for a call whose callee is not a torch name: those for calls, less the
+    /// rules that act on torch callees only.
+    other_calls: Vec<usize>,
 }
 
 /// The dispatch the walk uses: each rule at the kinds it names.
 pub static BY_KIND: LazyLock<Dispatch> = LazyLock::new(|| Dispatch::new(RULES, true));
 
 impl Dispatch {
-    /// With `by_kind` false, every rule is called at every node (what naming kinds must not
-    /// change).
+    /// With `by_kind` false, every rule is called at every node (what naming kinds and
+    /// `torch_callees_only` must not change).
     pub fn new(rules: &[&dyn Rule], by_kind: bool) -> Self {
+        let by_kind_on = by_kind;
         let kinds = |rule: &dyn Rule| if by_kind { rule.kinds() } else { None };
         let everywhere: Vec<usize> = (0..rules.len())
             .filter(|&i| kinds(rules[i]).is_none())
             .collect();
         let named = rules.iter().filter_map(|rule| kinds(*rule)).flatten();
         let slots = named.map(|&kind| kind as usize + 1).max().unwrap_or(0);
-        let by_kind = (0..slots)
+        let by_kind: Vec<Vec<usize>> = (0..slots)
             .map(|slot| {
                 (0..rules.len())
                     .filter(|&i| {
@@ -35,10 +39,25 @@ impl Dispatch {
                     .collect()
             })
             .collect();
+        let calls: &Vec<usize> = by_kind
+            .get(NodeKind::ExprCall as usize)
+            .unwrap_or(&everywhere);
+        let other_calls = calls
+            .iter()
+            .copied()
+            .filter(|&i| !(by_kind_on && rules[i].torch_callees_only()))
+            .collect();
         Self {
             by_kind,
             everywhere,
+            other_calls,
         }
+    }
+
+    /// The indices (into `RULES`) of the rules to call at a call whose callee is not a torch
+    /// name, in `RULES` order.
+    pub fn other_calls(&self) -> &[usize] {
+        &self.other_calls
     }
 
     /// The indices (into `RULES`) of the rules to call at `node`, in `RULES` order.

@@ -24,6 +24,9 @@ impl Rule for Distributed {
     fn kinds(&self) -> Option<&'static [NodeKind]> {
         Some(&[NodeKind::ExprCall])
     }
+    fn torch_callees_only(&self) -> bool {
+        true
+    }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else { return };

@@ -81,6 +81,9 @@ impl Rule for Layers {
     fn kinds(&self) -> Option<&'static [NodeKind]> {
         Some(&[NodeKind::StmtClassDef, NodeKind::ExprCall, NodeKind::ExprAttribute, NodeKind::ExprName])
     }
+    fn torch_callees_only(&self) -> bool {
+        true
+    }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
         // `class M(nn.Module)`: the base must end up as mlx.nn.Module.

@@ -66,6 +66,12 @@ pub trait Rule: Sync {
     fn kinds(&self) -> Option<&'static [NodeKind]> {
         None
     }
+    /// Whether the rule acts on a call only when its callee is a torch name (`torch.zeros`,
+    /// `nn.Linear`, `F.softmax`): most calls (`self.proj(x)`, `x.view(...)`) are then not
+    /// offered to it. The same test as for `kinds` checks that this loses no finding.
+    fn torch_callees_only(&self) -> bool {
+        false
+    }
     fn check_stmt(&self, _cx: &Context, _stmt: &Stmt, _out: &mut Findings) {}
     fn check_expr(&self, _cx: &Context, _expr: &Expr, _out: &mut Findings) {}
 }
@@ -278,7 +284,11 @@ impl<'a> Visitor<'a> for Walker<'a> {
             _ => false,
         };
         if worth_checking(expr, torch) {
-            for &i in self.dispatch.rules(expr) {
+            let rules = match expr {
+                Expr::Call(call) if !self.cx.is_torch(&call.func) => self.dispatch.other_calls(),
+                _ => self.dispatch.rules(expr),
+            };
+            for &i in rules {
                 RULES[i].check_expr(&self.cx, expr, &mut self.outputs[i]);
             }
         }

@@ -24,6 +24,9 @@ impl Rule for Randomness {
     fn kinds(&self) -> Option<&'static [NodeKind]> {
         Some(&[NodeKind::StmtExpr, NodeKind::ExprCall])
     }
+    fn torch_callees_only(&self) -> bool {
+        true
+    }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
         let Stmt::Expr(statement) = stmt else { return };

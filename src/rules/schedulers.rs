@@ -86,6 +86,9 @@ impl Rule for Schedulers {
     fn kinds(&self) -> Option<&'static [NodeKind]> {
         Some(&[NodeKind::StmtAssign, NodeKind::StmtFor, NodeKind::ExprCall])
     }
+    fn torch_callees_only(&self) -> bool {
+        true
+    }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
         if let Some((optimizer, value)) = every_group_lr(stmt) {
