@@ -97,27 +97,33 @@ impl ProjectAnalysis {
 impl FileAnalysis {
     /// `(checklist item index, "path:line")` of each of the file's findings.
     pub fn open_locations(&self) -> Vec<(usize, String)> {
-        let Some(source) = &self.source else {
-            return Vec::new();
-        };
         // Built from a prefix formatted once per file.
         let prefix = format!("{}:", self.rel.display());
+        self.open_items()
+            .map(|(i, line)| {
+                let mut location = String::with_capacity(prefix.len() + 8);
+                location.push_str(&prefix);
+                write!(location, "{line}").expect("writing to a String cannot fail");
+                (i, location)
+            })
+            .collect()
+    }
+
+    /// `(checklist item index, line)` of each checklist item each finding leaves open.
+    pub fn open_items(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let lines = self.source.as_ref().map(|source| &source.lines);
         self.findings
             .iter()
+            .filter(move |_| lines.is_some())
             .flat_map(|finding| {
                 std::iter::once(&finding.checklist)
                     .chain(finding.covers)
                     .map(move |item| (finding, item))
             })
-            .filter_map(|(finding, item)| {
+            .filter_map(move |(finding, item)| {
                 let i = checklist::item_index(item)?;
-                let line = source.lines.line(finding.range.start);
-                let mut location = String::with_capacity(prefix.len() + 8);
-                location.push_str(&prefix);
-                write!(location, "{line}").expect("writing to a String cannot fail");
-                Some((i, location))
+                Some((i, lines?.line(finding.range.start)))
             })
-            .collect()
     }
 }
 

@@ -94,10 +94,17 @@ impl CheckedFile {
 }
 
 fn json_locations(file: &FileAnalysis) -> Vec<Vec<u8>> {
+    // `,"path:` once per file (a colon needs no escaping); each location adds `line"`.
+    let mut prefix = vec![b','];
+    json_str(&mut prefix, &file.rel.display().to_string());
+    prefix.pop();
+    prefix.push(b':');
     let mut locations = vec![Vec::new(); checklist::ITEMS.len()];
-    for (i, location) in file.open_locations() {
-        locations[i].push(b',');
-        json_str(&mut locations[i], &location);
+    let mut numbers = itoa::Buffer::new();
+    for (i, line) in file.open_items() {
+        locations[i].extend_from_slice(&prefix);
+        locations[i].extend_from_slice(numbers.format(line).as_bytes());
+        locations[i].push(b'"');
     }
     locations
 }
@@ -160,17 +167,39 @@ fn render_json(file: &FileAnalysis) -> Vec<u8> {
 /// `text` as a JSON string: copied as it is when nothing in it needs escaping (the usual
 /// case), escaped by `serde_json` otherwise.
 fn json_str(out: &mut Vec<u8>, text: &str) {
-    // A fold without an early exit, so the compiler checks many bytes at a time.
-    let escaped = text.bytes().fold(false, |any, b| {
-        any | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if !escaped {
+    if !needs_escaping(text.as_bytes()) {
         out.push(b'"');
         out.extend_from_slice(text.as_bytes());
         out.push(b'"');
     } else {
         serde_json::to_writer(out, text).expect("strings serialise");
     }
+}
+
+/// Whether any byte is a control character, a quote or a backslash, tested eight bytes at a
+/// time with the usual bit tricks: `(w - n·ones) & !w & highs` is nonzero exactly when some
+/// byte of `w` is below `n` (a borrow can only mark bytes above a true one).
+fn needs_escaping(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let some_byte_below =
+        |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS != 0;
+    let special = |word: u64| {
+        some_byte_below(word, 0x20)
+            || some_byte_below(word ^ (ONES * u64::from(b'"')), 1)
+            || some_byte_below(word ^ (ONES * u64::from(b'\\')), 1)
+    };
+    let mut words = bytes.chunks_exact(8);
+    if words
+        .by_ref()
+        .any(|chunk| special(u64::from_le_bytes(chunk.try_into().expect("eight bytes"))))
+    {
+        return true;
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// Whether anything is left to do: open findings, open checklist items or unreadable files.
@@ -379,6 +408,12 @@ mod tests {
             "\u{1}",
             "é → ü",
             "\u{7f}",
+            "eight ch",
+            "sixteen chars...\u{1f}",
+            "longer text with a quote\" late",
+            "longer text with a backslash late\\",
+            "ends with a control char\u{0}",
+            "\u{1f}\u{20}\u{21}\u{5b}\u{5d}\u{7e}\u{80}\u{ff}",
         ] {
             let mut out = Vec::new();
             json_str(&mut out, text);
@@ -386,6 +421,22 @@ mod tests {
                 String::from_utf8(out).unwrap(),
                 serde_json::to_string(text).unwrap()
             );
+        }
+    }
+
+    #[test]
+    fn escaping_is_needed_exactly_for_controls_quotes_and_backslashes() {
+        for byte in 0..=255u8 {
+            for position in 0..17 {
+                let mut bytes = vec![b'a'; 17];
+                bytes[position] = byte;
+                let expected = byte < 0x20 || byte == b'"' || byte == b'\\';
+                assert_eq!(
+                    needs_escaping(&bytes),
+                    expected,
+                    "byte {byte:#x} at {position}"
+                );
+            }
         }
     }
 

@@ -28,7 +28,7 @@ use crate::parse::blocks;
 use super::manual_rms_norm::{binary, last_axis_mean, reciprocal_root, square_of, tensor_method_receiver, torch_function_argument};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{self, Expr, ExprContext, Operator, Stmt};
+use crate::parse::ast::{self, Expr, ExprContext, NodeKind, Operator, Stmt};
 use crate::parse::span;
 use crate::parse::visitor::{self, Visitor};
 use crate::semantic::self_attribute;
@@ -40,6 +40,10 @@ pub static RULE: ManualLayerNorm = ManualLayerNorm;
 impl Rule for ManualLayerNorm {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "manual-layer-norm", step: "6", checklist: "fused-norms", summary: "hand-written LayerNorm (biased variance) → mx.fast.layer_norm" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprBinOp])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -32,7 +32,7 @@ use super::manual_layer_norm::{Binding, line_of, reads_outside, resolve};
 use super::manual_rms_norm::binary;
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::{Edit, Piece};
-use crate::parse::ast::{self, Expr, Operator};
+use crate::parse::ast::{self, Expr, NodeKind, Operator};
 use crate::parse::span;
 use std::ops::Range;
 
@@ -42,6 +42,10 @@ pub static RULE: ManualRope = ManualRope;
 impl Rule for ManualRope {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "manual-rope", step: "6", checklist: "fused-rope", summary: "hand-written rotary embeddings → mx.fast.rope" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall, NodeKind::ExprBinOp])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {

@@ -34,7 +34,14 @@ impl Rule for Sampling {
         let Expr::Call(call) = expr else { return };
         let range = span(call);
         let method = match call.func.as_ref() {
-            Expr::Attribute(a) if !cx.is_torch(&call.func) && cx.tensor(&a.value) == crate::tensors::Certainty::Tensor => Some((a.value.as_ref(), a.attr.as_str())),
+            // The method name first: judging the receiver costs more, and few calls qualify.
+            Expr::Attribute(a)
+                if matches!(a.attr.as_str(), "topk" | "multinomial")
+                    && !cx.is_torch(&call.func)
+                    && cx.tensor(&a.value) == crate::tensors::Certainty::Tensor =>
+            {
+                Some((a.value.as_ref(), a.attr.as_str()))
+            }
             _ => None,
         };
         let q = cx.torch_name(&call.func);

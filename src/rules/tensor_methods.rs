@@ -42,6 +42,12 @@ enum Rewrite {
 }
 
 /// (method, rewrite, torch-only name: rewritten even when the receiver type is unknown)
+/// The methods with their own arm in `check_expr` (the rest are in `METHODS`).
+const SPECIAL: &[&str] = &[
+    "expand", "expand_as", "index_select", "log_softmax", "max", "min", "new_empty", "new_ones", "new_zeros", "norm", "repeat",
+    "reshape_as", "std", "tril", "triu", "type_as", "var", "view_as",
+];
+
 const METHODS: &[(&str, Rewrite, bool)] = &[
     ("view", Rewrite::Method("reshape"), true),
     ("permute", Rewrite::Method("transpose"), true),
@@ -95,6 +101,11 @@ impl Rule for TensorMethods {
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else { return };
         let Some((receiver, method)) = method_call(call) else { return };
+        // Most calls are to methods this rule does not rewrite: they are told apart before
+        // asking what the receiver is.
+        if !(SPECIAL.contains(&method) || METHODS.iter().any(|(name, _, _)| *name == method)) {
+            return;
+        }
         if cx.is_torch(receiver) || !(plain_positional(call) || method == "view") {
             return; // torch.<fn>(...) is tensor-ops' business; *args hide positions
         }
