@@ -11,6 +11,7 @@ use crate::source::SourceFile;
 use rayon::prelude::*;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Files above this size are reported, not parsed: nobody hand-writes them.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
@@ -162,15 +163,16 @@ pub fn analyse_path_into<F: Send>(
         errors,
         single_file,
     } = discover(path)?;
-    let analysed = pool().install(|| {
+    let sizes: Vec<u64> = pool().install(|| {
         files
             .par_iter()
-            .map(|rel| {
-                let kept = keep(analyse_file(rel, read(&root.join(rel))));
-                on_file();
-                kept
-            })
+            .map(|rel| std::fs::metadata(root.join(rel)).map_or(0, |m| m.len()))
             .collect()
+    });
+    let analysed = largest_first(&sizes, |i| {
+        let kept = keep(analyse_file(&files[i], read(&root.join(&files[i]))));
+        on_file();
+        kept
     });
     Ok(ProjectAnalysis {
         root,
@@ -178,6 +180,33 @@ pub fn analyse_path_into<F: Send>(
         walk_errors: errors,
         single_file,
     })
+}
+
+/// `work(i)` for every index of `sizes`, on every thread of the pool, taking the largest item
+/// left each time; the results in index order. In name order a project's largest files can
+/// come last (transformers' `trainer.py` and `testing_utils.py`), and one thread then works
+/// alone at the end: taking them first measured 7% off `check` on transformers.
+fn largest_first<T: Send>(sizes: &[u64], work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    let next = AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(Vec::with_capacity(sizes.len()));
+    pool().scope(|scope| {
+        for _ in 0..pool().current_num_threads() {
+            scope.spawn(|_| {
+                let mut mine = Vec::new();
+                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    mine.push((i, work(i)));
+                }
+                done.lock()
+                    .expect("no worker panics holding it")
+                    .extend(mine);
+            });
+        }
+    });
+    let mut done = done.into_inner().expect("no worker panicked holding it");
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Read and analyse one project file (the session streams a project in file by file).

@@ -47,6 +47,8 @@ pub struct Semantic {
     /// (`self`, `x`) are not torch's, and most of those are told apart by their first byte
     /// without hashing.
     torch_initials: [u64; 4],
+    /// The local names bound to torch: a handful (`torch`, `nn`, `F`), compared directly.
+    torch_locals: Vec<String>,
 }
 
 impl Semantic {
@@ -79,6 +81,7 @@ impl Semantic {
         for (local, qualified) in &semantic.bindings {
             if is_torch(qualified) {
                 semantic.imports_torch = true;
+                semantic.torch_locals.push(local.clone());
                 if let Some(&initial) = local.as_bytes().first() {
                     semantic.torch_initials[usize::from(initial / 64)] |= 1 << (initial % 64);
                 }
@@ -199,7 +202,7 @@ impl Semantic {
         leftmost_name(expr).is_some_and(|root| {
             root.as_bytes().first().is_some_and(|&initial| {
                 self.torch_initials[usize::from(initial / 64)] & (1 << (initial % 64)) != 0
-            }) && self.bindings.get(root).is_some_and(|q| is_torch(q))
+            }) && self.torch_locals.iter().any(|local| local == root)
         })
     }
 

@@ -8,7 +8,7 @@ use crate::parse::ast::{self, Expr, Stmt};
 use crate::parse::visitor::{self, Visitor};
 use crate::semantic::{ClassInfo, Semantic, self_attribute};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Certainty {
@@ -57,38 +57,63 @@ const NON_TENSOR_TORCH: &[&str] = &[
     "torch.topk",
 ];
 
-pub struct FunctionTensors {
-    pub names: HashSet<String>,
+/// The names a function (or the module) binds to tensors, inferred when first asked: most
+/// functions are never asked about.
+pub struct FunctionTensors<'a> {
+    scope: Scope<'a>,
+    semantic: &'a Semantic,
+    names: OnceCell<HashSet<String>>,
 }
 
-impl FunctionTensors {
+enum Scope<'a> {
+    Module(&'a [Stmt]),
+    Function(&'a ast::StmtFunctionDef, Option<&'a ClassInfo>),
+}
+
+impl<'a> FunctionTensors<'a> {
     /// Tensors bound at module level (scripts build data and models there).
-    pub fn infer_module(body: &[Stmt], semantic: &Semantic) -> Self {
-        let mut assignments = Vec::new();
-        collect_assignments(body, &mut assignments);
+    pub fn of_module(body: &'a [Stmt], semantic: &'a Semantic) -> Self {
         Self {
-            names: fixpoint(HashSet::default(), &assignments, semantic, None),
+            scope: Scope::Module(body),
+            semantic,
+            names: OnceCell::new(),
         }
     }
 
-    pub fn infer(
-        function: &ast::StmtFunctionDef,
-        semantic: &Semantic,
-        class: Option<&ClassInfo>,
+    /// Tensors bound in `function`, a method of `class` when it has one.
+    pub fn of_function(
+        function: &'a ast::StmtFunctionDef,
+        semantic: &'a Semantic,
+        class: Option<&'a ClassInfo>,
     ) -> Self {
-        let mut names = HashSet::default();
-        if class.is_some_and(|c| c.is_module)
-            && matches!(function.name.as_str(), "forward" | "__call__")
-        {
-            for parameter in function.parameters.iter_non_variadic_params().skip(1) {
-                names.insert(parameter.parameter.name.to_string());
-            }
-        }
-        let mut assignments = Vec::new();
-        collect_assignments(&function.body, &mut assignments);
         Self {
-            names: fixpoint(names, &assignments, semantic, class),
+            scope: Scope::Function(function, class),
+            semantic,
+            names: OnceCell::new(),
         }
+    }
+
+    pub fn names(&self) -> &HashSet<String> {
+        self.names.get_or_init(|| match self.scope {
+            Scope::Module(body) => {
+                let mut assignments = Vec::new();
+                collect_assignments(body, &mut assignments);
+                fixpoint(HashSet::default(), &assignments, self.semantic, None)
+            }
+            Scope::Function(function, class) => {
+                let mut names = HashSet::default();
+                if class.is_some_and(|c| c.is_module)
+                    && matches!(function.name.as_str(), "forward" | "__call__")
+                {
+                    for parameter in function.parameters.iter_non_variadic_params().skip(1) {
+                        names.insert(parameter.parameter.name.to_string());
+                    }
+                }
+                let mut assignments = Vec::new();
+                collect_assignments(&function.body, &mut assignments);
+                fixpoint(names, &assignments, self.semantic, class)
+            }
+        })
     }
 }
 

@@ -17,9 +17,9 @@ pub struct Context<'a> {
     pub class: Option<&'a ast::StmtClassDef>,
     /// What the semantic model knows of `class` (looked up once per class body).
     class_info: Option<&'a ClassInfo>,
-    pub function: Option<(&'a ast::StmtFunctionDef, FunctionTensors)>,
+    pub function: Option<(&'a ast::StmtFunctionDef, FunctionTensors<'a>)>,
     /// Tensors bound at module level, seen where no function encloses the node.
-    pub module_tensors: FunctionTensors,
+    pub module_tensors: FunctionTensors<'a>,
     pub module: &'a ast::ModModule,
     /// Enclosing statements, innermost last.
     pub stmt_stack: Vec<&'a Stmt>,
@@ -82,7 +82,7 @@ impl<'a> Context<'a> {
         Self {
             text,
             semantic,
-            module_tensors: FunctionTensors::infer_module(&module.body, semantic),
+            module_tensors: FunctionTensors::of_module(&module.body, semantic),
             module,
             class: None,
             class_info: None,
@@ -121,7 +121,8 @@ impl<'a> Context<'a> {
         let names = self
             .function
             .as_ref()
-            .map_or(&self.module_tensors.names, |(_, t)| &t.names);
+            .map_or(&self.module_tensors, |(_, t)| t)
+            .names();
         Judge {
             semantic: self.semantic,
             class: self.class_info(),

@@ -254,7 +254,7 @@ impl<'a> Visitor<'a> for Walker<'a> {
             }
             Stmt::FunctionDef(function) => {
                 let tensors =
-                    FunctionTensors::infer(function, self.cx.semantic, self.cx.class_info());
+                    FunctionTensors::of_function(function, self.cx.semantic, self.cx.class_info());
                 // Methods see their class; functions nested in a method keep the method's class.
                 let previous = self.cx.function.replace((function, tensors));
                 let outer_memo = self.cx.tensor_memo.take();

@@ -43,7 +43,8 @@ impl Rule for Transpose {
             return;
         }
         let Some((receiver, method)) = method_call(call) else { return };
-        if cx.is_torch(receiver) {
+        // The method name before the receiver: judging the receiver costs more.
+        if !matches!(method, "transpose" | "t") || cx.is_torch(receiver) {
             return;
         }
         let certainty = cx.tensor(receiver);
