@@ -8,7 +8,6 @@ use crate::parse::parse_module;
 use crate::project::{Discovery, discover};
 use crate::rules::{self, Finding};
 use crate::source::SourceFile;
-use rayon::prelude::*;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -160,15 +159,10 @@ pub fn analyse_path_into<F: Send>(
     let Discovery {
         root,
         files,
+        sizes,
         errors,
         single_file,
     } = discover(path)?;
-    let sizes: Vec<u64> = pool().install(|| {
-        files
-            .par_iter()
-            .map(|rel| std::fs::metadata(root.join(rel)).map_or(0, |m| m.len()))
-            .collect()
-    });
     let analysed = largest_first(&sizes, |i| {
         let kept = keep(analyse_file(&files[i], read(&root.join(&files[i]))));
         on_file();
@@ -184,8 +178,8 @@ pub fn analyse_path_into<F: Send>(
 
 /// `work(i)` for every index of `sizes`, on every thread of the pool, taking the largest item
 /// left each time; the results in index order. In name order a project's largest files can
-/// come last (transformers' `trainer.py` and `testing_utils.py`), and one thread then works
-/// alone at the end: taking them first measured 7% off `check` on transformers.
+/// come last (transformers' `trainer.py` and `testing_utils.py`), and one thread then worked
+/// alone for the last ~90 ms of `check` on transformers.
 fn largest_first<T: Send>(sizes: &[u64], work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let mut order: Vec<usize> = (0..sizes.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));

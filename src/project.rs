@@ -1,6 +1,7 @@
 //! Finding a project's Python files and where its port goes.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Written into every output tree so a later walk of the project skips it.
 pub const OUTPUT_MARKER: &str = ".portui-output";
@@ -29,13 +30,15 @@ pub struct Discovery {
     pub root: PathBuf,
     /// Python files, relative to `root`, sorted.
     pub files: Vec<PathBuf>,
+    /// Each file's size in bytes, as the walk saw it (0 when it could not tell).
+    pub sizes: Vec<u64>,
     /// Paths the walk could not enter or read, with why.
     pub errors: Vec<(PathBuf, String)>,
     /// The project is one `.py` file (its `root` is the file's directory).
     pub single_file: bool,
 }
 
-/// Walk `path` (a directory or one `.py` file), `.gitignore` aware.
+/// Walk `path` (a directory or one `.py` file), `.gitignore` aware, on several threads.
 pub fn discover(path: &Path) -> std::io::Result<Discovery> {
     let metadata = std::fs::metadata(path)?;
     if metadata.is_file() {
@@ -46,14 +49,15 @@ pub fn discover(path: &Path) -> std::io::Result<Discovery> {
         return Ok(Discovery {
             root,
             files: vec![name],
+            sizes: vec![metadata.len()],
             errors: Vec::new(),
             single_file: true,
         });
     }
     let root = path.to_path_buf();
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    let walker = ignore::WalkBuilder::new(&root)
+    let found = Mutex::new(Vec::new());
+    let errors = Mutex::new(Vec::new());
+    ignore::WalkBuilder::new(&root)
         .hidden(true)
         .git_ignore(true)
         .git_global(false)
@@ -63,31 +67,47 @@ pub fn discover(path: &Path) -> std::io::Result<Discovery> {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             !is_dir || entry.depth() == 0 || !skipped_dir(entry.path())
         })
-        .build();
-    for entry in walker {
-        match entry {
-            Ok(entry) => {
-                let is_file = entry
-                    .file_type()
-                    .is_some_and(|t| t.is_file() || t.is_symlink());
-                if is_file && entry.path().extension().is_some_and(|e| e == "py") {
-                    let rel = entry.path().strip_prefix(&root).unwrap_or(entry.path());
-                    files.push(rel.to_path_buf());
+        .build_parallel()
+        .run(|| {
+            Box::new(|entry| {
+                match entry {
+                    Ok(entry) => {
+                        let is_file = entry
+                            .file_type()
+                            .is_some_and(|t| t.is_file() || t.is_symlink());
+                        if is_file && entry.path().extension().is_some_and(|e| e == "py") {
+                            let rel = entry.path().strip_prefix(&root).unwrap_or(entry.path());
+                            let size = entry.metadata().map_or(0, |m| m.len());
+                            lock(&found).push((rel.to_path_buf(), size));
+                        }
+                    }
+                    Err(error) => {
+                        let path = error_path(&error).unwrap_or_else(|| root.clone());
+                        lock(&errors).push((path, error.to_string()));
+                    }
                 }
-            }
-            Err(error) => {
-                let path = error_path(&error).unwrap_or_else(|| root.clone());
-                errors.push((path, error.to_string()));
-            }
-        }
-    }
-    files.sort();
+                ignore::WalkState::Continue
+            })
+        });
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    // The threads find files in any order; reports list them by name.
+    found.sort_unstable();
+    errors.sort();
+    let (files, sizes) = found.into_iter().unzip();
     Ok(Discovery {
         root,
         files,
+        sizes,
         errors,
         single_file: false,
     })
+}
+
+/// The walk's threads only push to the lists they share: a panic cannot leave one half
+/// written, so a poisoned lock is still good.
+fn lock<T>(list: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    list.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn error_path(error: &ignore::Error) -> Option<PathBuf> {
