@@ -8,9 +8,9 @@
 //! compiling the ported step is a deliberate second step.
 //!
 //! Example: `model = torch.compile(model)` → removed; `fast = torch.compile(model, mode="max-autotune")`
-//! → `fast = model`; `@torch.compile` on a function → removed. The finding says how to
-//! compile the step: `step = mx.compile(step, inputs=state, outputs=state)` with
-//! `state = [model.state, optimizer.state]`.
+//! → `fast = model`; `@torch.compile` or `@torch.compile(mode=...)` on a function → removed.
+//! The finding says how to compile the step: `step = mx.compile(step, inputs=state,
+//! outputs=state)` with `state = [model.state, optimizer.state]`.
 //!
 //! Fix safety: review (the speed-up is gone until the step is compiled with `mx.compile`).
 
@@ -34,10 +34,15 @@ impl Rule for Compile {
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
-        // The decorator test first: it is cheap, and torch names are many.
+        // The decorator test first: it is cheap, and torch names are many. A decorator is
+        // `torch.compile` itself or a call configuring it (`@torch.compile(mode=...)`).
+        let compiler = match expr {
+            Expr::Call(call) if call.arguments.args.is_empty() => call.func.as_ref(),
+            _ => expr,
+        };
         if let Some(Stmt::FunctionDef(function)) = cx.stmt()
             && let Some(decorator) = function.decorator_list.iter().find(|d| std::ptr::eq(&d.expression, expr))
-            && cx.torch_name(expr).as_deref() == Some("torch.compile")
+            && cx.torch_name(compiler).as_deref() == Some("torch.compile")
         {
             let line_start = cx.text[..span(decorator).start].rfind('\n').map_or(0, |i| i + 1);
             let line_end = cx.text[span(decorator).end..].find('\n').map_or(cx.text.len(), |n| span(decorator).end + n + 1);
