@@ -4,7 +4,7 @@
 //! The terminal loop and the tests call exactly these functions.
 
 use crate::analysis::FileAnalysis;
-use crate::checklist::{self, Entry, Status};
+use crate::checklist::{self, Entry};
 use crate::decisions::{Decision, Decisions, Position};
 use crate::tui::bench::BenchPane;
 use crate::tui::keymap::{Action, Key, Keymap};
@@ -695,21 +695,8 @@ impl App {
             .files
             .get(self.file)
             .and_then(|f| f.analysis.as_ref())
-            .map_or_else(
-                || {
-                    checklist::ITEMS
-                        .iter()
-                        .map(|item| Entry {
-                            id: item.id,
-                            title: item.title,
-                            status: Status::NotApplicable,
-                            open: 0,
-                            locations: Vec::new(),
-                        })
-                        .collect()
-                },
-                |a| a.checklist.clone(),
-            );
+            // No analysis yet: every item n/a, as a project of no files merges to.
+            .map_or_else(|| checklist::merge([]), |a| a.checklist.clone());
         let accepted = checklist::ITEMS
             .iter()
             .map(|entry| {
