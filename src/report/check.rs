@@ -402,6 +402,7 @@ fn json_field(out: &mut impl Write, name: &str, value: &impl Serialize) -> std::
 mod tests {
     use super::*;
     use crate::hunk::HunkId;
+    use std::path::Path;
 
     #[test]
     fn json_strings_are_written_as_serde_json_writes_them() {
@@ -444,6 +445,65 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The findings and the checklist written by hand are, byte for byte, what serde_json
+    /// writes for the same data (a path with a quote and a space forces real escaping).
+    #[test]
+    fn hand_written_json_is_what_serde_writes() {
+        #[derive(Serialize)]
+        struct FindingJson<'a> {
+            rule: &'a str,
+            path: String,
+            line: usize,
+            column: usize,
+            message: &'a str,
+            applicability: Applicability,
+            checklist: &'a str,
+            hunk: Option<String>,
+        }
+        let text = include_str!("../../fixtures/gpt/model.py");
+        let file = crate::analysis::analyse_text(Path::new("a \"b\"/model.py"), text.into());
+        assert!(file.findings.len() > 50 && file.hunks.iter().any(Option::is_none));
+        let mut expected = Vec::new();
+        for (finding, hunk) in file.findings.iter().zip(&file.hunks) {
+            let (line, column) = file.location(finding.range.start);
+            expected.extend_from_slice(b",\n");
+            let json = FindingJson {
+                rule: finding.rule,
+                path: file.rel.display().to_string(),
+                line,
+                column,
+                message: &finding.message,
+                applicability: finding.applicability,
+                checklist: finding.checklist,
+                hunk: hunk.map(|h| h.to_string()),
+            };
+            serde_json::to_writer(&mut expected, &json).unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(render_json(&file)).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+
+        let checked = ProjectAnalysis {
+            root: PathBuf::new(),
+            files: vec![CheckedFile::of(&file, Format::Json)],
+            walk_errors: Vec::new(),
+            single_file: true,
+        };
+        let whole = ProjectAnalysis {
+            root: PathBuf::new(),
+            files: vec![file],
+            walk_errors: Vec::new(),
+            single_file: true,
+        };
+        let mut written = Vec::new();
+        write_checklist_json(&checked, &mut written).unwrap();
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            serde_json::to_string(&whole.checklist()).unwrap()
+        );
     }
 
     #[test]
