@@ -134,11 +134,7 @@ impl<'a> Visitor<'a> for LoopNames<'a> {
 #[cfg(test)]
 mod tests {
     fn findings(source: &str) -> Vec<crate::rules::Finding> {
-        let module = crate::parse::parse_module(source).expect("parses");
-        crate::rules::check(source, &module)
-            .into_iter()
-            .filter(|f| f.rule == "eval-boundaries")
-            .collect()
+        crate::rules::findings_of("eval-boundaries", source)
     }
 
     #[test]

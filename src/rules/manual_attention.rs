@@ -428,8 +428,7 @@ mod tests {
     /// The applicability of this rule's findings on `body` (a function of q, k, v, mask).
     fn findings(body: &str) -> Vec<Applicability> {
         let source = format!("import math\nimport torch\nimport torch.nn.functional as F\n\n\ndef f(q, k, v, mask):\n{body}");
-        let module = crate::parse::parse_module(&source).expect("parses");
-        crate::rules::check(&source, &module).into_iter().filter(|f| f.rule == "manual-attention").map(|f| f.applicability).collect()
+        crate::rules::findings_of("manual-attention", &source).into_iter().map(|f| f.applicability).collect()
     }
 
     #[test]

@@ -425,8 +425,7 @@ mod tests {
         let source = format!(
             "import torch\n\n\ndef f(x, d, cos_cache):\n    inv_freq = 1.0 / (10000.0 ** (torch.arange(0, d, 2).float() / d))\n    freqs = torch.outer(torch.arange(x.shape[-2]).float(), inv_freq)\n    emb = torch.cat((freqs, freqs), dim=-1)\n    cos = emb.cos()\n    sin = emb.sin()\n    return {application}\n"
         );
-        let module = crate::parse::parse_module(&source).expect("parses");
-        crate::rules::check(&source, &module).into_iter().filter(|f| f.rule == "manual-rope").map(|f| f.applicability).collect()
+        crate::rules::findings_of("manual-rope", &source).into_iter().map(|f| f.applicability).collect()
     }
 
     #[test]

@@ -76,6 +76,16 @@ pub trait Rule: Sync {
     fn check_expr(&self, _cx: &Context, _expr: &Expr, _out: &mut Findings) {}
 }
 
+/// The findings of the rule `id` on `source`, for the rules' unit tests.
+#[cfg(test)]
+pub(crate) fn findings_of(id: &str, source: &str) -> Vec<Finding> {
+    let module = crate::parse::parse_module(source).expect("parses");
+    check(source, &module)
+        .into_iter()
+        .filter(|f| f.rule == id)
+        .collect()
+}
+
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
     RULES.iter().copied().find(|rule| rule.meta().id == id)
 }

@@ -864,11 +864,7 @@ mod tests {
     use crate::fix::Applicability;
 
     fn findings(source: &str) -> Vec<crate::rules::Finding> {
-        let module = crate::parse::parse_module(source).expect("parses");
-        crate::rules::check(source, &module)
-            .into_iter()
-            .filter(|f| f.rule == "schedulers")
-            .collect()
+        crate::rules::findings_of("schedulers", source)
     }
 
     #[test]
