@@ -120,10 +120,8 @@ mod tests {
 
     fn messages(body: &str) -> Vec<String> {
         let source = format!("import torch\nimport mlx.core as mx\nimport mlx.nn as nn\nfrom functools import partial\n\n{body}");
-        let module = crate::parse::parse_module(&source).expect("parses");
-        crate::rules::check(&source, &module)
+        crate::rules::findings_of("eval-in-step", &source)
             .into_iter()
-            .filter(|f| f.rule == "eval-in-step")
             .map(|f| {
                 assert_eq!(f.applicability, Applicability::Manual);
                 f.message

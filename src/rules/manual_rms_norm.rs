@@ -211,10 +211,8 @@ mod tests {
     use crate::fix::{Applicability, apply_edits};
 
     fn port(source: &str) -> Vec<String> {
-        let module = crate::parse::parse_module(source).expect("parses");
-        crate::rules::check(source, &module)
+        crate::rules::findings_of("manual-rms-norm", source)
             .into_iter()
-            .filter(|f| f.rule == "manual-rms-norm")
             .map(|f| {
                 assert_eq!(f.applicability, Applicability::Review);
                 let edits: Vec<_> = f.edits.iter().collect();
