@@ -271,3 +271,23 @@ fn analyse_file(rel: &Path, text: Result<String, FileError>) -> FileAnalysis {
     analysis.source = Some(source);
     analysis
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Items are taken largest first on several threads, but every result comes back once, in
+    /// index order: reports list files by name whatever order they were analysed in.
+    #[test]
+    fn largest_first_returns_every_result_in_index_order() {
+        let sizes: Vec<u64> = (0..500).map(|i| (i * 7919) % 1000).collect();
+        let calls = AtomicUsize::new(0);
+        let results = largest_first(&sizes, |i| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            (i, sizes[i])
+        });
+        assert_eq!(calls.into_inner(), sizes.len());
+        let expected: Vec<(usize, u64)> = sizes.iter().copied().enumerate().collect();
+        assert_eq!(results, expected);
+    }
+}

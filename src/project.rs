@@ -158,3 +158,38 @@ pub fn default_output(project: &Path) -> PathBuf {
         .unwrap_or(Path::new("."))
         .join(format!("{name}_mlx"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parallel walk finds files in any order; discovery lists them sorted, each with the
+    /// size the walk saw, and still skips what it must.
+    #[test]
+    fn discovery_is_sorted_and_sized() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let root = dir.path();
+        for (rel, bytes) in [
+            ("b.py", 3),
+            ("a/z.py", 10),
+            ("a/b/c.py", 1),
+            ("a.py", 7),
+            ("__pycache__/x.py", 5),
+            ("notes.txt", 2),
+        ] {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("creatable");
+            std::fs::write(&path, "x".repeat(bytes)).expect("writable");
+        }
+        let found = discover(root).expect("walkable");
+        let files: Vec<&str> = found
+            .files
+            .iter()
+            .map(|p| p.to_str().expect("UTF-8"))
+            .collect();
+        // Path order: component by component (the directory `a` sorts before `a.py`).
+        assert_eq!(files, ["a/b/c.py", "a/z.py", "a.py", "b.py"]);
+        assert_eq!(found.sizes, [1, 10, 7, 3]);
+        assert!(found.errors.is_empty() && !found.single_file);
+    }
+}
