@@ -63,6 +63,7 @@ pub struct FunctionTensors<'a> {
     scope: Scope<'a>,
     semantic: &'a Semantic,
     names: OnceCell<HashSet<String>>,
+    non_tensors: OnceCell<HashSet<String>>,
 }
 
 enum Scope<'a> {
@@ -77,6 +78,7 @@ impl<'a> FunctionTensors<'a> {
             scope: Scope::Module(body),
             semantic,
             names: OnceCell::new(),
+            non_tensors: OnceCell::new(),
         }
     }
 
@@ -90,6 +92,7 @@ impl<'a> FunctionTensors<'a> {
             scope: Scope::Function(function, class),
             semantic,
             names: OnceCell::new(),
+            non_tensors: OnceCell::new(),
         }
     }
 
@@ -109,13 +112,146 @@ impl<'a> FunctionTensors<'a> {
                         names.insert(parameter.parameter.name.to_string());
                     }
                 }
+                // `x: torch.Tensor` (or `Optional[Tensor]`, `Tensor | None`) says so.
+                for parameter in function.parameters.iter_non_variadic_params() {
+                    if parameter
+                        .parameter
+                        .annotation
+                        .as_deref()
+                        .is_some_and(|a| annotates_tensor(a, self.semantic))
+                    {
+                        names.insert(parameter.parameter.name.to_string());
+                    }
+                }
                 let mut assignments = Vec::new();
                 collect_assignments(&function.body, &mut assignments);
                 fixpoint(names, &assignments, self.semantic, class)
             }
         })
     }
+
+    /// Names every assignment of which binds something that is not a tensor (`seen = set()`,
+    /// `names = [...]`, `s: str`): a method called on one is not a tensor method.
+    pub fn non_tensors(&self) -> &HashSet<String> {
+        self.non_tensors.get_or_init(|| {
+            let (body, class, parameters) = match self.scope {
+                Scope::Module(body) => (body, None, None),
+                Scope::Function(function, class) => {
+                    (&function.body[..], class, Some(&function.parameters))
+                }
+            };
+            let mut assignments = Vec::new();
+            collect_assignments(body, &mut assignments);
+            let empty = HashSet::default();
+            let judge = Judge {
+                semantic: self.semantic,
+                class,
+                names: self.names(),
+                non_tensors: &empty,
+                memo: None,
+            };
+            let mut verdicts: HashMap<String, bool> = HashMap::default();
+            for (targets, value) in &assignments {
+                let not_tensor = judge.certainty(value) == Certainty::NotTensor;
+                for target in *targets {
+                    if let Expr::Name(name) = target {
+                        let verdict = verdicts.entry(name.id.to_string()).or_insert(true);
+                        *verdict &= not_tensor;
+                    }
+                }
+            }
+            for parameter in parameters
+                .into_iter()
+                .flat_map(|p| p.iter_non_variadic_params())
+            {
+                let name = parameter.parameter.name.to_string();
+                let annotated_other = parameter
+                    .parameter
+                    .annotation
+                    .as_deref()
+                    .is_some_and(annotates_non_tensor);
+                let verdict = verdicts.entry(name).or_insert(annotated_other);
+                *verdict &= annotated_other;
+            }
+            verdicts
+                .into_iter()
+                .filter(|(_, v)| *v)
+                .map(|(name, _)| name)
+                .collect()
+        })
+    }
 }
+
+/// Annotations of Python's own types: `str`, `int`, `list[int]`, `Dict[str, int]`...
+fn annotates_non_tensor(annotation: &Expr) -> bool {
+    let name = match annotation {
+        Expr::Name(name) => name.id.as_str(),
+        Expr::Subscript(subscript) => return annotates_non_tensor(&subscript.value),
+        _ => return false,
+    };
+    matches!(
+        name,
+        "str"
+            | "int"
+            | "float"
+            | "bool"
+            | "bytes"
+            | "list"
+            | "dict"
+            | "set"
+            | "tuple"
+            | "List"
+            | "Dict"
+            | "Set"
+            | "Tuple"
+            | "Sequence"
+            | "Mapping"
+    )
+}
+
+/// Builtins whose result is never a tensor.
+const NON_TENSOR_BUILTINS: &[&str] = &[
+    "set",
+    "list",
+    "dict",
+    "tuple",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "len",
+    "range",
+    "sorted",
+    "enumerate",
+    "zip",
+    "isinstance",
+    "hasattr",
+    "repr",
+    "open",
+    "frozenset",
+    "bytes",
+    "type",
+];
+
+/// Modules whose functions never return tensors.
+const NON_TENSOR_MODULES: &[&str] = &[
+    "numpy",
+    "math",
+    "os",
+    "re",
+    "json",
+    "random",
+    "string",
+    "pathlib",
+    "collections",
+    "itertools",
+    "sys",
+    "time",
+    "logging",
+    "warnings",
+    "inspect",
+    "argparse",
+];
 
 /// Flow-insensitive fixpoint: a few rounds cover chains of assignments.
 fn fixpoint(
@@ -137,6 +273,7 @@ fn fixpoint(
                 semantic,
                 class,
                 names: &names,
+                non_tensors: &HashSet::default(),
                 memo: None,
             };
             if judge.certainty(value) == Certainty::Tensor {
@@ -159,6 +296,8 @@ pub struct Judge<'a> {
     pub semantic: &'a Semantic,
     pub class: Option<&'a ClassInfo>,
     pub names: &'a HashSet<String>,
+    /// Names bound only to things that are not tensors.
+    pub non_tensors: &'a HashSet<String>,
     /// Judgements by node range: a 20k-call chain is judged once per node, not once per
     /// node per ancestor.
     pub memo: Option<&'a RefCell<HashMap<(usize, usize), Certainty>>>,
@@ -185,7 +324,9 @@ impl Judge<'_> {
         use Certainty::*;
         match expr {
             Expr::Name(name) if self.names.contains(name.id.as_str()) => Tensor,
+            Expr::Name(name) if self.non_tensors.contains(name.id.as_str()) => NotTensor,
             Expr::Name(_) => Unknown,
+            Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Set(_) => NotTensor,
             Expr::NumberLiteral(_)
             | Expr::StringLiteral(_)
             | Expr::FString(_)
@@ -212,6 +353,18 @@ impl Judge<'_> {
                 });
                 if let Some(certainty) = torch_call {
                     return certainty;
+                }
+                if let Expr::Name(name) = call.func.as_ref()
+                    && NON_TENSOR_BUILTINS.contains(&name.id.as_str())
+                    && self.semantic.qualified_binding(name.id.as_str()).is_none()
+                {
+                    return NotTensor;
+                }
+                if let Some(root) = chain_root(&call.func)
+                    && let Some(module) = self.semantic.qualified_binding(root)
+                    && NON_TENSOR_MODULES.contains(&module.split('.').next().unwrap_or_default())
+                {
+                    return NotTensor;
                 }
                 match call.func.as_ref() {
                     // `self(x)` inside a module: the module's output.
@@ -286,6 +439,32 @@ impl Judge<'_> {
             }
             _ => Unknown,
         }
+    }
+}
+
+/// `torch.Tensor`, `Tensor` imported from torch, and those inside `Optional[...]` or `| None`.
+fn annotates_tensor(annotation: &Expr, semantic: &Semantic) -> bool {
+    match annotation {
+        Expr::Subscript(subscript) => {
+            let optional = matches!(subscript.value.as_ref(), Expr::Name(n) if n.id.as_str() == "Optional")
+                || matches!(subscript.value.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "Optional");
+            optional && annotates_tensor(&subscript.slice, semantic)
+        }
+        Expr::BinOp(union) => {
+            annotates_tensor(&union.left, semantic) || annotates_tensor(&union.right, semantic)
+        }
+        _ => semantic
+            .with_torch_name(annotation, |q| q == "torch.Tensor")
+            .unwrap_or(false),
+    }
+}
+
+/// The name a name/attribute chain starts at (`np` of `np.random.rand`).
+fn chain_root(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Name(name) => Some(name.id.as_str()),
+        Expr::Attribute(attribute) => chain_root(&attribute.value),
+        _ => None,
     }
 }
 

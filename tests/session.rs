@@ -472,7 +472,7 @@ fn benchmark_pane_states_running_finished_failed() {
     });
     let failed = screen(&mut runtime);
     assert!(failed.contains("failed (forward pass)"), "{failed}");
-    assert!(failed.contains("written by the tensor-ops"), "{failed}");
+    assert!(failed.contains("written by the api"), "{failed}");
     insta::assert_snapshot!("bench_failed", failed);
     // Enter in the pane goes to the hunk that wrote the failing line.
     key(&mut runtime, "\n");

@@ -36,6 +36,18 @@ def split(x, split_size_or_sections, axis=0):
     return mx.split(x, indices, axis=axis)
 
 
+def expand(x, *sizes):
+    """torch's Tensor.expand: -1 keeps a dimension's size, new dimensions go in front.
+
+    mx.broadcast_to needs every size written out.
+    """
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    lead = len(sizes) - x.ndim
+    shape = tuple(x.shape[i - lead] if size == -1 else size for i, size in enumerate(sizes))
+    return mx.broadcast_to(x, shape)
+
+
 def topk(x, k, axis=-1, largest=True):
     """torch.topk: (values, indices), sorted, largest first. mx.topk returns unsorted values only."""
     order = mx.argsort(-x if largest else x, axis=axis)

@@ -3,8 +3,7 @@
 //! call into a function call with the receiver spliced in as a hole.
 
 use super::Context;
-use super::context::{hole, text};
-use crate::fix::{Edit, Piece};
+use crate::fix::Edit;
 use crate::parse::ast::{self, Expr};
 use crate::parse::span;
 use std::ops::Range;
@@ -32,26 +31,8 @@ pub fn arguments_inner(call: &ast::ExprCall) -> Option<Range<usize>> {
     Some(first.start..last.end)
 }
 
-/// Everything between the call's parentheses from the first argument on, with any trailing
-/// comma and comments: a hole over it keeps the comments a restructured call had.
-pub fn arguments_contents(call: &ast::ExprCall) -> Option<Range<usize>> {
-    let inner = arguments_inner(call)?;
-    Some(inner.start..span(&call.arguments).end - 1)
-}
-
 pub fn rename_callee(call: &ast::ExprCall, to: &str) -> Edit {
     Edit::replace(span(call.func.as_ref()), to)
-}
-
-/// `receiver.method(args)` → `function(receiver, args)`.
-pub fn method_to_function(call: &ast::ExprCall, receiver: &Expr, function: &str) -> Edit {
-    let mut pieces = vec![text(format!("{function}(")), hole(receiver)];
-    if let Some(inner) = arguments_contents(call) {
-        pieces.push(text(", "));
-        pieces.push(Piece::Source(inner));
-    }
-    pieces.push(text(")"));
-    Edit::template(span(call), pieces)
 }
 
 /// Keyword edits every tensor call needs: `dim`→`axis`, `keepdim`→`keepdims`, device
@@ -76,19 +57,6 @@ pub fn keyword_edits(source: &str, call: &ast::ExprCall, extra: &[(&str, &str)])
     edits
 }
 
-/// `f(2, 3)` → `f((2, 3))` when a shape is given as varargs (torch allows both forms; MLX
-/// takes one shape argument). Returns no edit when the shape is already one argument.
-pub fn pack_shape_varargs(call: &ast::ExprCall, from: usize) -> Vec<Edit> {
-    let shape: Vec<&Expr> = call.arguments.args.iter().skip(from).collect();
-    match shape.as_slice() {
-        [] | [_] => Vec::new(),
-        [first, .., last] => vec![
-            Edit::insert(span(*first).start, "("),
-            Edit::insert(span(*last).end, ")"),
-        ],
-    }
-}
-
 /// An edit adding `argument` (e.g. `ddof=1`) after the call's last argument, so a trailing
 /// comma (`f(\n    x,\n)`) stays valid.
 pub fn append_argument(call: &ast::ExprCall, argument: &str) -> Edit {
@@ -106,19 +74,6 @@ pub fn method_suffix(text: &str, call: &ast::ExprCall) -> Option<Range<usize>> {
     };
     let dot = text[..span(&attribute.attr).start].rfind('.')?;
     Some(dot..span(call).end)
-}
-
-/// `clamp(x, min=a)` → `clip(x, a_min=a, a_max=None)`: MLX's clip needs both bounds (None
-/// for an open side). `first_bound` is the position of `min` among positional arguments.
-pub fn missing_clip_bound(call: &ast::ExprCall, first_bound: usize) -> Option<Edit> {
-    let has = |name: &str, position: usize| {
-        call.arguments.find_keyword(name).is_some() || call.arguments.args.len() > position
-    };
-    match (has("min", first_bound), has("max", first_bound + 1)) {
-        (true, false) => Some(append_argument(call, "a_max=None")),
-        (false, true) => Some(append_argument(call, "a_min=None")),
-        _ => None,
-    }
 }
 
 /// The receiver and method name of `receiver.method(...)`.

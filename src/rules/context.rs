@@ -118,15 +118,15 @@ impl<'a> Context<'a> {
     }
 
     pub fn tensor(&self, expr: &Expr) -> Certainty {
-        let names = self
+        let scope = self
             .function
             .as_ref()
-            .map_or(&self.module_tensors, |(_, t)| t)
-            .names();
+            .map_or(&self.module_tensors, |(_, t)| t);
         Judge {
             semantic: self.semantic,
             class: self.class_info(),
-            names,
+            names: scope.names(),
+            non_tensors: scope.non_tensors(),
             memo: Some(&self.tensor_memo),
         }
         .certainty(expr)

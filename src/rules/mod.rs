@@ -5,7 +5,7 @@
 //! the session's rule popup print, so the documentation cannot drift from the code.
 
 mod calls;
-mod context;
+pub(crate) mod context;
 mod dispatch;
 mod loop_shape;
 pub use context::{Context, QualifiedName};
@@ -37,8 +37,8 @@ rules! {
     // Before device and tensor_methods: their rewrites of the casts inside these fused ops
     // cover the same call, and the earlier rule wins a tie.
     manual_rms_norm, manual_layer_norm, precise_softmax, manual_attention, manual_rope,
-    device, no_grad, scalar_constants, tensor_ops, tensor_methods, transpose, split, shape_queries,
-    channels_last, masked_fill, dtypes, functional, attention, fused_norm, sampling, inplace,
+    device, no_grad, scalar_constants, api, split, shape_queries,
+    channels_last, masked_fill, dtypes, functional, attention, fused_norm, sampling,
     serialization, float64, randomness, optimizers, schedulers, losses, training_loop, data_loading, eval_in_step, eval_boundaries, distributed, compile, torch_import, unported,
 }
 
@@ -201,6 +201,7 @@ fn check_with(text: &str, module: &ast::ModModule, dispatch: &Dispatch) -> Vec<F
         cx: Context::new(text, &semantic, module),
         dispatch,
         torch_chains: Vec::new(),
+        tensor_method_calls: Vec::new(),
         chain_is_torch: false,
         outputs: RULES
             .iter()
@@ -215,6 +216,7 @@ fn check_with(text: &str, module: &ast::ModModule, dispatch: &Dispatch) -> Vec<F
     }
     let mut findings: Vec<Finding> = walker.outputs.into_iter().flat_map(|f| f.list).collect();
     unported::claim_rest(&walker.cx, &walker.torch_chains, &mut findings);
+    unported::claim_methods(&walker.tensor_method_calls, &mut findings);
     // Stable: findings were collected rule by rule in RULES order, which breaks ties.
     findings.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
     findings.dedup();
@@ -244,6 +246,9 @@ struct Walker<'a> {
     dispatch: &'a Dispatch,
     /// Maximal name/attribute chains rooted in torch, for the `unported` rule.
     torch_chains: Vec<&'a Expr>,
+    /// Calls of methods MLX arrays lack on receivers that may be tensors (with whether the
+    /// receiver is known to be one), for the `unported` rule.
+    tensor_method_calls: Vec<(&'a Expr, bool)>,
     /// Whether the name/attribute chain being walked is rooted in torch: the links of a chain
     /// share its root, so it is resolved once per chain, not once per link.
     chain_is_torch: bool,
@@ -293,6 +298,11 @@ impl<'a> Visitor<'a> for Walker<'a> {
             }
             _ => false,
         };
+        if let Expr::Call(call) = expr
+            && let Some(known) = api::maybe_tensor_method_call(&self.cx, call)
+        {
+            self.tensor_method_calls.push((expr, known));
+        }
         if worth_checking(expr, torch) {
             let rules = match expr {
                 Expr::Call(call) if !self.cx.is_torch(&call.func) => self.dispatch.other_calls(),

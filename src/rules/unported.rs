@@ -3,6 +3,10 @@
 //! Why: a report must say precisely what remains. portui leaves such code as it is rather than
 //! guess, and names it here so the conversion rate counts it.
 //!
+//! It also names every call of a method torch tensors have and MLX arrays lack (`x.bmm(y)`,
+//! `x.fill_(0)`) on a receiver that may be a tensor, when nothing rewrites it: such a call
+//! fails at run time with `AttributeError`.
+//!
 //! Example: `torch.fft.rfft(x)` → finding "torch.fft.rfft has no portui rewrite".
 //!
 //! Fix safety: manual. Look up the MLX equivalent (often `mx.<same name>`) and check its
@@ -29,40 +33,88 @@ impl Rule for Unported {
 /// Add a manual finding for every maximal torch name chain (collected during the walk) that
 /// no other finding covers.
 pub fn claim_rest(cx: &Context, chains: &[&Expr], findings: &mut Vec<Finding>) {
-    let meta = RULE.meta();
-    // A finding claims its own range and whatever its edits replace (a training-step rewrite
-    // replaces a clip_grad_norm_ call lines away from where it is reported).
-    let mut claimed: Vec<std::ops::Range<usize>> = findings
-        .iter()
-        .flat_map(|f| std::iter::once(f.range.clone()).chain(f.edits.iter().map(|e| e.range.clone())))
-        .collect();
-    claimed.sort_by_key(|r| r.start);
-    // furthest[i]: the largest end among claimed[..=i], so one binary search answers
-    // "does any claimed range starting at or before this one reach past its end?".
-    let furthest: Vec<usize> = claimed
-        .iter()
-        .scan(0, |max, r| {
-            *max = (*max).max(r.end);
-            Some(*max)
-        })
-        .collect();
+    let claimed = Claimed::of(findings);
     for chain in chains {
-        let range = span(*chain);
-        let before = claimed.partition_point(|c| c.start <= range.start);
-        let covered = before > 0 && furthest[before - 1] >= range.end;
-        if covered {
+        if claimed.covers(span(*chain)) {
             continue;
         }
         let Some(name) = cx.torch_name(chain) else { continue };
-        findings.push(Finding {
-            rule: meta.id,
-            checklist: meta.checklist,
-            range,
-            message: format!("`{name}` has no portui rewrite; port it by hand"),
-            applicability: crate::fix::Applicability::Manual,
-            edits: Vec::new(),
-            weights: Vec::new(),
-            covers: &[],
-        });
+        findings.push(finding(span(*chain), format!("`{name}` has no portui rewrite; port it by hand")));
+    }
+}
+
+/// Add a manual finding for every call of a method that torch tensors have and MLX arrays
+/// lack (`x.bmm(y)`), on a receiver that may be a tensor, that no other finding covers: left
+/// alone, it fails at run time with `AttributeError`. `calls` holds each call with whether
+/// its receiver is known to be a tensor.
+pub fn claim_methods(calls: &[(&Expr, bool)], findings: &mut Vec<Finding>) {
+    let claimed = Claimed::of(findings);
+    for (call, known) in calls {
+        let Expr::Call(call) = call else { continue };
+        let Expr::Attribute(method) = call.func.as_ref() else { continue };
+        if claimed.covers(span(call)) {
+            continue;
+        }
+        let name = method.attr.as_str();
+        let entry = crate::api::table().method(name).next();
+        let mut message = format!("`.{name}()`: MLX arrays have no `{name}`");
+        match entry.and_then(|e| e.why.as_deref()) {
+            Some(why) => message.push_str(&format!(" ({why})")),
+            None => message.push_str("; port it by hand"),
+        }
+        if let Some(closest) = entry.and_then(|e| e.closest.as_deref()) {
+            message.push_str(&format!("; closest MLX: {closest}"));
+        }
+        if !known {
+            message.push_str(" (if the receiver is a tensor)");
+        }
+        findings.push(finding(span(call), message));
+    }
+}
+
+fn finding(range: std::ops::Range<usize>, message: String) -> Finding {
+    let meta = RULE.meta();
+    Finding {
+        rule: meta.id,
+        checklist: meta.checklist,
+        range,
+        message,
+        applicability: crate::fix::Applicability::Manual,
+        edits: Vec::new(),
+        weights: Vec::new(),
+        covers: &[],
+    }
+}
+
+/// The ranges the findings so far claim: their own and whatever their edits replace (a
+/// training-step rewrite replaces a clip_grad_norm_ call lines away from where it is
+/// reported).
+struct Claimed {
+    ranges: Vec<std::ops::Range<usize>>,
+    /// furthest[i]: the largest end among ranges[..=i], so one binary search answers "does
+    /// any claimed range starting at or before this one reach past its end?".
+    furthest: Vec<usize>,
+}
+
+impl Claimed {
+    fn of(findings: &[Finding]) -> Self {
+        let mut ranges: Vec<std::ops::Range<usize>> = findings
+            .iter()
+            .flat_map(|f| std::iter::once(f.range.clone()).chain(f.edits.iter().map(|e| e.range.clone())))
+            .collect();
+        ranges.sort_by_key(|r| r.start);
+        let furthest = ranges
+            .iter()
+            .scan(0, |max, r| {
+                *max = (*max).max(r.end);
+                Some(*max)
+            })
+            .collect();
+        Self { ranges, furthest }
+    }
+
+    fn covers(&self, range: std::ops::Range<usize>) -> bool {
+        let before = self.ranges.partition_point(|c| c.start <= range.start);
+        before > 0 && self.furthest[before - 1] >= range.end
     }
 }

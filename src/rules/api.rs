@@ -1,0 +1,359 @@
+//! api: torch functions, Tensor methods, `torch.nn.functional`, `torch.nn` layers,
+//! `torch.linalg`, `torch.fft` and `torch.special` → MLX, from the API table
+//! (`portui rules --api` lists it).
+//!
+//! Why: most of torch's API has an MLX home, but rarely under the same spelling: other
+//! names (`acos` → `mx.arccos`), methods that are functions (`x.unsqueeze(1)` →
+//! `mx.expand_dims(x, 1)`), `dim`/`keepdim` → `axis`/`keepdims`, shapes as varargs, defaults
+//! that differ (`torch.var` is unbiased), in-place `_` methods on immutable arrays, and
+//! methods `mx.array` lacks altogether (`x.bmm(y)`, `x.add(y)`, `x.amax(-1)`), which would
+//! fail at run time with `AttributeError`. Each entry of the table gives torch's signature
+//! and the MLX form with torch's meaning, and is tested by running torch and the rewrite on
+//! the same inputs.
+//!
+//! Example: `torch.acos(x)` → `mx.arccos(x)`; `x.bmm(y)` → `mx.matmul(x, y)`;
+//! `x.amax(-1, keepdim=True)` → `x.max(-1, keepdims=True)`; `x.add_(y)` → `x = x + y`;
+//! `torch.zeros(2, 3, device=d)` → `mx.zeros((2, 3))`.
+//!
+//! Fix safety: as the entry says (safe, or review with its reason); review when the receiver
+//! of a method is not known to be a tensor, and for in-place methods (other references to
+//! the old array keep the old values). A call that does not fit the entry (an argument MLX
+//! has no counterpart for, `*args`) and manual entries are manual, with the reason and the
+//! closest MLX spelling.
+
+mod bind;
+mod render;
+
+use super::calls::method_call;
+use super::{Context, Findings, Rule, RuleMeta};
+use crate::api::{Action, Entry, Template, table};
+use crate::fix::{Applicability, Piece};
+use crate::parse::ast::{self, Expr, NodeKind, Stmt};
+use crate::parse::span;
+use crate::tensors::Certainty;
+
+pub struct Api;
+pub static RULE: Api = Api;
+
+impl Rule for Api {
+    fn meta(&self) -> RuleMeta {
+        RuleMeta {
+            id: "api",
+            step: "2",
+            checklist: "torch-semantics",
+            summary: "torch functions, Tensor methods, F.*, nn layers → MLX, from the API table",
+        }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::ExprCall])
+    }
+
+    fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        let Expr::Call(call) = expr else { return };
+        if let Some(qualified) = cx.torch_name(&call.func) {
+            let entries: Vec<&'static Entry> = table().lookup(&qualified).collect();
+            if !entries.is_empty() {
+                apply(cx, call, None, &entries, Certainty::Tensor, out);
+            }
+            return;
+        }
+        let Some((receiver, method)) = method_call(call) else { return };
+        let entries: Vec<&'static Entry> = table().method(method).collect();
+        if entries.is_empty() || cx.is_torch(receiver) {
+            return;
+        }
+        if matches!(entries[0].action, Action::Rule(_)) || in_claimed_chain(cx, call) {
+            return;
+        }
+        let certainty = cx.tensor(receiver);
+        if certainty == Certainty::NotTensor || module_like(cx, receiver) {
+            return;
+        }
+        if certainty == Certainty::Unknown && shared_with_builtins(method) {
+            return; // `seen.add(x)`: the unported-method pass names it if it stays
+        }
+        apply(cx, call, Some(receiver), &entries, certainty, out);
+    }
+}
+
+/// The first overload the call binds to, rendered; or a manual finding saying why none does.
+fn apply(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &[&'static Entry], certainty: Certainty, out: &mut Findings) {
+    let range = span(call);
+    let first = entries[0];
+    let mut first_error = None;
+    for entry in entries {
+        match &entry.action {
+            Action::Rule(_) => return,
+            Action::Manual => {
+                out.manual(range, manual_message(entry, entry.why.as_deref().unwrap_or("no MLX counterpart")));
+                return;
+            }
+            Action::Rewrite(template) => {
+                let referenced = template.params();
+                let binding = match bind::bind(entry, receiver, call, &referenced, cx.text, &|expr, kind| fits(cx, expr, kind)) {
+                    Ok(binding) => binding,
+                    Err(why) => {
+                        first_error.get_or_insert(why);
+                        continue;
+                    }
+                };
+                // `x.max(1)[0]`, `x.max(1).values`: only that element of a tuple result.
+                let (template, range) = match selected_element(cx, call, entry, template) {
+                    Some((element, parent)) => (element, span(parent)),
+                    None => (template, span(call)),
+                };
+                let pieces = match render::render(cx.text, entry, template, &binding) {
+                    Ok(pieces) => pieces,
+                    Err(why) => {
+                        first_error.get_or_insert(why);
+                        continue;
+                    }
+                };
+                rewrite(cx, call, range, receiver, entry, template.is_operator_expression(), pieces, certainty, out);
+                return;
+            }
+        }
+    }
+    // `x.transpose((1, 0))`, `x.reshape(shape, stream=s)`: a call torch would reject, on a
+    // method MLX arrays have, is not a torch call (a second run on a port sees many).
+    if first.is_method() && table().mlx_array_has(first.short_name()) {
+        return;
+    }
+    let why = first_error.unwrap_or_default();
+    out.manual(range, manual_message(first, &format!("this call does not fit the rewrite ({why})")));
+}
+
+/// Whether the call, or a call its result is the receiver of (`x.float().softmax(-1)` in
+/// `x.float().softmax(-1).type_as(x)`), is a cast a fused-op rule replaces with the whole
+/// computation: rewriting a link of the chain would fight that rewrite.
+fn in_claimed_chain(cx: &Context, call: &ast::ExprCall) -> bool {
+    if super::cast_claimed_by_fused_op(cx, call) {
+        return true;
+    }
+    let mut link = span(call);
+    let mut stack = cx.expr_stack.iter().rev();
+    while let (Some(Expr::Attribute(attribute)), Some(Expr::Call(outer))) = (stack.next(), stack.next()) {
+        if span(attribute.value.as_ref()) != link || span(outer.func.as_ref()) != span(attribute) {
+            return false;
+        }
+        if super::cast_claimed_by_fused_op(cx, outer) {
+            return true;
+        }
+        link = span(outer);
+    }
+    false
+}
+
+/// The element of a tuple result the call's parent takes: `[k]` with a literal `k`, or a
+/// field name (`.values`), with that parent (which the rewrite replaces).
+fn selected_element<'c>(cx: &Context<'c>, call: &ast::ExprCall, entry: &'static Entry, template: &'static Template) -> Option<(&'static Template, &'c Expr)> {
+    if template.elements.is_empty() {
+        return None;
+    }
+    let parent = cx.parent_expr()?;
+    let index = match parent {
+        Expr::Subscript(subscript) if span(subscript.value.as_ref()) == span(call) => {
+            let k = super::context::int_literal(&subscript.slice)?;
+            let n = template.elements.len() as i64;
+            usize::try_from(if k < 0 { k + n } else { k }).ok()?
+        }
+        Expr::Attribute(attribute) if span(attribute.value.as_ref()) == span(call) => {
+            entry.fields.iter().position(|f| f == attribute.attr.as_str())?
+        }
+        _ => return None,
+    };
+    Some((template.elements.get(index)?, parent))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, receiver: Option<&Expr>, entry: &Entry, operator: bool, mut pieces: Vec<Piece>, certainty: Certainty, out: &mut Findings) {
+    let mut applicability = entry.applicability;
+    let mut message = format!("{} → {}", entry.torch, display_form(entry));
+    if entry.is_inplace() {
+        if entry.inplace_keeps_dtype
+            && let Some(receiver) = receiver
+        {
+            let mut cast = vec![Piece::Text("(".into())];
+            cast.append(&mut pieces);
+            cast.extend([Piece::Text(").astype(".into()), Piece::Source(span(receiver)), Piece::Text(".dtype)".into())]);
+            pieces = cast;
+        }
+        let Some(assignment) = inplace_assignment(cx, call, receiver, operator && !entry.inplace_keeps_dtype, &pieces) else {
+            out.manual(range, manual_message(entry, "in place on an array inside an expression: MLX arrays are immutable, assign the result to the receiver first"));
+            return;
+        };
+        pieces = assignment;
+        applicability = Applicability::Review;
+        message.push_str(" (MLX arrays are immutable: the result is assigned back; other references to the old array keep the old values)");
+    } else if operator && needs_parentheses(cx, call) {
+        pieces.insert(0, Piece::Text("(".into()));
+        pieces.push(Piece::Text(")".into()));
+    }
+    let edits = render::minimal_edits(cx.text, range.clone(), pieces);
+    if edits.is_empty() {
+        return;
+    }
+    if let Some(why) = &entry.why {
+        message.push_str(&format!(": {why}"));
+    }
+    if let Some(note) = &entry.note {
+        message.push_str(&format!(" ({note})"));
+    }
+    if certainty == Certainty::Unknown && receiver.is_some() {
+        applicability = Applicability::Review;
+        message.push_str(" (receiver not known to be a tensor: check it is one)");
+    }
+    let finding = out.fix(range, applicability, message, edits);
+    if let Some(item) = &entry.checklist {
+        finding.checklist = crate::checklist::find(item).map_or(finding.checklist, |i| i.id);
+    }
+}
+
+/// `x.add_(y)` as a statement → `x = x + y`; as an assignment's value → `z = x = x + y`; in
+/// another expression, on a plain name → `(x := x + y)`. `None` elsewhere.
+fn inplace_assignment(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, operator: bool, value: &[Piece]) -> Option<Vec<Piece>> {
+    let receiver = receiver?;
+    if !matches!(receiver, Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)) {
+        return None;
+    }
+    let call_range = span(call);
+    let is_whole = |e: &Expr| span(e) == call_range;
+    let statement_level = cx.parent_expr().is_none()
+        && match cx.stmt() {
+            Some(Stmt::Expr(s)) => is_whole(&s.value),
+            Some(Stmt::Assign(a)) => is_whole(&a.value),
+            _ => false,
+        };
+    let mut pieces = vec![Piece::Source(span(receiver))];
+    if statement_level {
+        pieces.push(Piece::Text(" = ".into()));
+        pieces.extend(value.iter().cloned());
+        return Some(pieces);
+    }
+    if !matches!(receiver, Expr::Name(_)) {
+        return None;
+    }
+    pieces.insert(0, Piece::Text("(".into()));
+    pieces.push(Piece::Text(" := ".into()));
+    if operator {
+        pieces.push(Piece::Text("(".into()));
+        pieces.extend(value.iter().cloned());
+        pieces.push(Piece::Text(")".into()));
+    } else {
+        pieces.extend(value.iter().cloned());
+    }
+    pieces.push(Piece::Text(")".into()));
+    Some(pieces)
+}
+
+/// Whether an argument is of the kind a parameter is annotated with: `int` (an integer
+/// literal), `notint`, `not-minus-one`, `tensor` (known to be one), `nottensor`, `dtype`, or a
+/// quoted literal
+/// the argument must be (`approximate: 'tanh'`). Other annotations are documentation.
+fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
+    let known_tensor = || cx.tensor(expr) == Certainty::Tensor;
+    match kind {
+        "int" => super::context::int_literal(expr).is_some(),
+        "notint" => super::context::int_literal(expr).is_none(),
+        "not-minus-one" => match expr {
+            Expr::Tuple(t) => t.elts.iter().all(|e| super::context::int_literal(e) != Some(-1)),
+            Expr::List(l) => l.elts.iter().all(|e| super::context::int_literal(e) != Some(-1)),
+            _ => super::context::int_literal(expr) != Some(-1),
+        },
+        "tensor" => known_tensor(),
+        "nottensor" => !known_tensor(),
+        "dtype" => {
+            cx.torch_name(expr).is_some_and(|q| super::dtypes::mlx_dtype(&q).is_some() || q == "torch.float64" || q == "torch.double")
+                || matches!(expr, Expr::Attribute(a) if a.attr.as_str() == "dtype")
+                || matches!(expr, Expr::Name(n) if n.id.as_str().contains("dtype"))
+        }
+        quoted if quoted.starts_with(['\'', '"']) => {
+            matches!(expr, Expr::StringLiteral(s) if s.value.to_str() == quoted.trim_matches(['\'', '"']))
+        }
+        _ => true,
+    }
+}
+
+/// An operator expression replacing a call needs parentheses unless the call stands alone:
+/// a statement's value, an argument, an element, a keyword's value.
+fn needs_parentheses(cx: &Context, call: &ast::ExprCall) -> bool {
+    let call_range = span(call);
+    match cx.parent_expr() {
+        None => false,
+        Some(Expr::Call(parent)) => span(parent.func.as_ref()) == call_range,
+        Some(Expr::List(_) | Expr::Tuple(_) | Expr::Set(_) | Expr::Dict(_)) => false,
+        Some(_) => true,
+    }
+}
+
+/// For a call of a method torch tensors have and MLX arrays lack: whether its receiver is
+/// known to be a tensor, or `None` when it is known not to be one (or is torch itself, or a
+/// module). Called at every call: the method name is looked up before the receiver is judged.
+pub fn maybe_tensor_method_call(cx: &Context, call: &ast::ExprCall) -> Option<bool> {
+    let (receiver, method) = method_call(call)?;
+    if !table().tensor_only_method(method) || cx.is_torch(receiver) {
+        return None;
+    }
+    match cx.tensor(receiver) {
+        Certainty::NotTensor => None,
+        _ if module_like(cx, receiver) => None,
+        certainty => Some(certainty == Certainty::Tensor),
+    }
+}
+
+/// `self`, a layer attribute, a name bound to a module of this file or an `nn` layer: its
+/// `half()`, `float()`, `type()`... are the module's, not a tensor's.
+fn module_like(cx: &Context, receiver: &Expr) -> bool {
+    match receiver {
+        Expr::Name(name) if name.id.as_str() == "self" => cx.in_module(),
+        Expr::Name(name) => {
+            matches!(name.id.as_str(), "model" | "module" | "net" | "network") || cx.module_instance(name.id.as_str())
+        }
+        Expr::Attribute(_) => cx.layer_type(receiver).is_some(),
+        _ => false,
+    }
+}
+
+/// Method names Python's own types have too (`set.add`, `list.index`, `str.split`): on a
+/// receiver not known to be a tensor, they are more likely those.
+fn shared_with_builtins(method: &str) -> bool {
+    static SHARED: std::sync::LazyLock<rustc_hash::FxHashSet<&'static str>> = std::sync::LazyLock::new(|| {
+        include_str!("../api/names/other_types.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once(' '))
+            .filter(|(kind, _)| matches!(*kind, "str" | "bytes" | "list" | "tuple" | "dict" | "set" | "int" | "float"))
+            .map(|(_, name)| name)
+            .collect()
+    });
+    SHARED.contains(method)
+}
+
+/// The template as a reader sees it: parameters by name, optional groups unmarked.
+fn display_form(entry: &Entry) -> String {
+    let Action::Rewrite(template) = &entry.action else {
+        return entry.mlx_form();
+    };
+    let mut out = String::new();
+    fn walk(segments: &[crate::api::Segment], out: &mut String) {
+        for segment in segments {
+            match segment {
+                crate::api::Segment::Text(t) => out.push_str(t),
+                crate::api::Segment::Ref { param, .. } => out.push_str(param),
+                crate::api::Segment::Group(inner) => walk(inner, out),
+            }
+        }
+    }
+    walk(&template.segments, &mut out);
+    out.replace("self.", "x.").replace("(self", "(x").replace("self ", "x ")
+}
+
+fn manual_message(entry: &Entry, why: &str) -> String {
+    let mut message = format!("{}: {why}", entry.torch);
+    if let Some(closest) = &entry.closest {
+        message.push_str(&format!("; closest MLX: {closest}"));
+    }
+    message
+}
+

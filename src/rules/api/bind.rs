@@ -1,0 +1,193 @@
+//! Binding a call's arguments to an entry's torch signature, as Python would: positional
+//! arguments in order (the rest into a `*varargs` parameter), keywords by name. What does
+//! not bind, and what binds to a parameter the MLX form has no place for, is the reason the
+//! call is left to a person.
+
+use crate::api::{Entry, ParamKind};
+use crate::parse::ast::{self, Expr};
+use rustc_hash::FxHashMap;
+
+/// Keywords that only place or lay out memory, track gradients on tensors, or save memory by
+/// working in place: MLX has unified memory, row-major arrays, function transformations for
+/// gradients and immutable arrays, so they drop out.
+const DROPPED: &[&str] = &[
+    "inplace",
+    "device",
+    "layout",
+    "pin_memory",
+    "memory_format",
+    "non_blocking",
+    "requires_grad",
+];
+
+#[derive(Debug, Clone)]
+pub enum Bound<'e> {
+    One(&'e Expr),
+    /// The arguments a `*varargs` parameter took.
+    Many(Vec<&'e Expr>),
+}
+
+#[derive(Debug, Default)]
+pub struct Binding<'e> {
+    pub args: FxHashMap<&'e str, Bound<'e>>,
+}
+
+impl<'e> Binding<'e> {
+    pub fn get(&self, param: &str) -> Option<&Bound<'e>> {
+        self.args.get(param)
+    }
+}
+
+/// Bind `call` (with `receiver` as `self` for a Tensor method) to `entry`'s signature, and
+/// check that every argument it binds has a place in the MLX form (`referenced`) and can be
+/// of the kind its parameter is annotated with (`fits(argument, annotation)`).
+pub fn bind<'e>(
+    entry: &'e Entry,
+    receiver: Option<&'e Expr>,
+    call: &'e ast::ExprCall,
+    referenced: &[&str],
+    source: &str,
+    fits: &dyn Fn(&Expr, &str) -> bool,
+) -> Result<Binding<'e>, String> {
+    let mut binding = Binding::default();
+    let mut params = entry.params.iter().peekable();
+    if entry.is_method() {
+        let receiver = receiver.ok_or("a Tensor method called without a receiver")?;
+        params.next();
+        binding.args.insert("self", Bound::One(receiver));
+    }
+    let positional: Vec<_> = params.clone().filter(|p| p.kind == ParamKind::Positional).collect();
+    let varargs = entry.params.iter().find(|p| p.kind == ParamKind::Varargs);
+    let mut rest = Vec::new();
+    for (index, arg) in call.arguments.args.iter().enumerate() {
+        let starred = matches!(arg, Expr::Starred(_));
+        match positional.get(index) {
+            Some(_) if starred => {
+                return Err("a `*` argument: which parameters it fills cannot be told".into());
+            }
+            Some(param) => {
+                binding.args.insert(&param.name, Bound::One(arg));
+            }
+            None if varargs.is_some() => rest.push(arg),
+            None => {
+                return Err(format!(
+                    "{} positional argument(s), torch's signature takes {}",
+                    call.arguments.args.len(),
+                    positional.len()
+                ));
+            }
+        }
+    }
+    if let Some(varargs) = varargs
+        && !rest.is_empty()
+    {
+        binding.args.insert(&varargs.name, Bound::Many(rest));
+    }
+    for keyword in &call.arguments.keywords {
+        let Some(name) = &keyword.arg else {
+            return Err("a `**` argument: which parameters it fills cannot be told".into());
+        };
+        let param = entry
+            .params
+            .iter()
+            .filter(|p| p.name != "self")
+            .find(|p| p.name == name.as_str())
+            .ok_or_else(|| format!("torch's signature has no `{name}`"))?;
+        // A varargs parameter given by name (`torch.zeros(size=(2, 3))`) is one sequence.
+        if binding.args.insert(&param.name, Bound::One(&keyword.value)).is_some() {
+            return Err(format!("`{name}` is given twice"));
+        }
+    }
+    for param in &entry.params {
+        let required = param.default.is_none() && param.kind != ParamKind::Varargs;
+        if required && !binding.args.contains_key(param.name.as_str()) {
+            return Err(format!("`{}` is not given", param.name));
+        }
+    }
+    for (name, bound) in &binding.args {
+        if let Some(annotation) = entry.param(name).and_then(|p| p.annotation.as_deref()) {
+            let fit = match bound {
+                Bound::One(expr) => fits(expr, annotation),
+                Bound::Many(exprs) => exprs.iter().all(|expr| fits(expr, annotation)),
+            };
+            if !fit {
+                return Err(format!("`{name}` is not {annotation}"));
+            }
+        }
+        if referenced.contains(name) || DROPPED.contains(name) || *name == "self" {
+            continue;
+        }
+        let default = entry.param(name).and_then(|p| p.default.as_deref());
+        let is_default = match bound {
+            Bound::One(expr) => default.is_some_and(|d| d == source_of(source, expr)),
+            Bound::Many(_) => false,
+        };
+        if !is_default {
+            return Err(if *name == "out" {
+                "MLX has no `out=`: assign the result instead".to_string()
+            } else {
+                format!("`{name}` has no MLX counterpart here")
+            });
+        }
+    }
+    Ok(binding)
+}
+
+fn source_of<'s>(source: &'s str, expr: &Expr) -> &'s str {
+    &source[crate::parse::span(expr)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::table;
+    use crate::parse::parse_module;
+
+    fn call_of(module: &ast::ModModule) -> &ast::ExprCall {
+        let ast::Stmt::Expr(stmt) = &module.body[0] else { panic!("an expression") };
+        let Expr::Call(call) = stmt.value.as_ref() else { panic!("a call") };
+        call
+    }
+
+    fn try_bind(torch: &str, source: &str) -> Result<Vec<String>, String> {
+        let module = parse_module(source).expect("parses");
+        let call = call_of(&module);
+        let mut first_error = None;
+        for entry in table().lookup(torch) {
+            let receiver = match call.func.as_ref() {
+                Expr::Attribute(a) if entry.is_method() => Some(a.value.as_ref()),
+                _ => None,
+            };
+            let referenced: Vec<&str> = match &entry.action {
+                crate::api::Action::Rewrite(t) => t.params(),
+                _ => Vec::new(),
+            };
+            match bind(entry, receiver, call, &referenced, source, &|_, _| false) {
+                Ok(binding) => {
+                    let mut names: Vec<String> = binding.args.keys().map(|k| k.to_string()).collect();
+                    names.sort();
+                    return Ok(names);
+                }
+                Err(why) => {
+                    first_error.get_or_insert(why);
+                }
+            }
+        }
+        Err(first_error.expect("an entry"))
+    }
+
+    #[test]
+    fn positional_keyword_and_varargs() {
+        assert_eq!(try_bind("torch.sum", "torch.sum(x, 1, keepdim=True)").unwrap(), ["dim", "input", "keepdim"]);
+        assert_eq!(try_bind("torch.zeros", "torch.zeros(2, 3, device=d)").unwrap(), ["device", "size"]);
+        assert_eq!(try_bind("torch.Tensor.view", "x.view(*shape)").unwrap(), ["self", "shape"]);
+    }
+
+    #[test]
+    fn what_does_not_bind_says_why() {
+        assert!(try_bind("torch.sum", "torch.sum(x, frob=1)").unwrap_err().contains("no `frob`"));
+        assert!(try_bind("torch.acos", "torch.acos(x, out=y)").unwrap_err().contains("out="));
+        assert!(try_bind("torch.sum", "torch.sum(**kw)").unwrap_err().contains("**"));
+        assert!(try_bind("torch.sum", "torch.sum()").unwrap_err().contains("`input` is not given"));
+    }
+}
