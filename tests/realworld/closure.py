@@ -113,9 +113,10 @@ class Closure:
         if names is ALL:
             self._require(target, ALL, queue)
             return
-        plain = set()
-        for n in names:  # `from pkg import submodule` imports the submodule
-            if _module_path(self.root, f"{target}.{n}")[0] is not None:
+        plain, bound = set(), self._init_binds(target)
+        for n in names:  # `from pkg import submodule` imports the submodule, unless the
+            # package's __init__ binds that name itself (timm.layers.create_attn is a function)
+            if n not in bound and _module_path(self.root, f"{target}.{n}")[0] is not None:
                 self._require(f"{target}.{n}", ALL, queue)
             else:
                 plain.add(n)
@@ -138,6 +139,21 @@ class Closure:
                     kept.append((target, hit))
                     bound |= {a.asname or a.name for a in node.names if a.name in hit}
         return kept, names - bound
+
+    def _init_binds(self, dotted):
+        """Names a package's __init__.py binds at top level (not counting `*` imports)."""
+        path, is_pkg = _module_path(self.root, dotted)
+        if not is_pkg or path.is_dir():
+            return set()
+        found = set()
+        for node in _module_level(ast.parse(path.read_text(encoding="utf-8")).body):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found.add(node.name)
+            elif isinstance(node, ast.ImportFrom):
+                found |= {a.asname or a.name for a in node.names if a.name != "*"}
+            elif isinstance(node, ast.Assign):
+                found |= {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        return found
 
     def _exported(self, dotted):
         """Names `from dotted import *` binds: its `__all__` if a literal, else its public
