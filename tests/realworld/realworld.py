@@ -34,12 +34,14 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests" / "py"))
+import audit  # noqa: E402
 import closure  # noqa: E402
 import parity  # noqa: E402  (torch blocking, weight mapping, layouts, output comparison)
 
 TABLE = HERE / "models.toml"
 TRAINING = REPO / "tests" / "py" / "training.py"
 DEFAULT_TIMEOUT = 300  # seconds per phase
+TOP_APIS = 40  # rows of the markdown report's "torch APIs left" table
 SEED = 0
 
 
@@ -362,6 +364,8 @@ def _run_model(entry, ctx, res):
         res["error"] = "timed out" if proc is None else (lines or out.strip().splitlines() or ["?"])[0][:300]
         res["apply_output"] = out[-2000:]
         return
+    res["audit"] = summarize_audit(audit.audit_port(mlx, src, map_line, source_line,
+                                                           own=pkg["top"]))
     job = {"entry": entry, "src": str(src), "mlx": str(mlx), "npz": str(work / "torch.npz"),
            "result": str(work / "mlx.json")}
     Path(work, "job.json").write_text(json.dumps(job))
@@ -409,6 +413,18 @@ def _run_model(entry, ctx, res):
     res["ok"] = True
 
 
+def summarize_audit(found):
+    """{api: {"n": uses, "first": location}} of the torch left in a port, and unused imports."""
+    apis, by_file = {}, {}
+    for use in found["uses"]:
+        a = apis.setdefault(use["api"], {"n": 0, "first": {k: use[k] for k in ("port", "orig", "code")}})
+        a["n"] += 1
+        per = by_file.setdefault(use["port"].rpartition(":")[0], {})
+        per[use["api"]] = per.get(use["api"], 0) + 1
+    return {"uses": len(found["uses"]), "apis": apis, "by_file": by_file,
+            "unused_imports": found["unused_imports"]}
+
+
 def last_error_line(text):
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     return lines[-1][:300] if lines else "?"
@@ -446,6 +462,8 @@ CLASSES = [
     (".", r"'(\w+)' object has no attribute '(\w+)'", "{0}.{1} missing in MLX"),
     (".", r"got an unexpected keyword argument '(\w+)'", "keyword argument {0}= not translated"),
     (".", r"name '(\w+)' is not defined", "name {0} undefined in the port"),
+    (".", r"\[conv\] Expect the input channels", "channels-last: a conv gets a channels-first input"),
+    (".", r"^(\w+Error): \[(\w+)\]", "MLX op [{1}] rejects its arguments ({0})"),
     ("load weights", r"shape mismatch", "weights: shape/layout mismatch"),
     ("load weights", r"unmatched", "weights: names do not match (portui-weights.json)"),
     ("compare", r"shape", "output shape differs"),
@@ -457,9 +475,28 @@ CLASSES = [
 ]
 
 
+def blockers(res):
+    """For a surviving torch import: {family: [api, ...]} of the torch uses in the failing file
+    (what keeps the import), or the family of the import line itself when it names one
+    (`from einops.layers.torch import Rearrange`)."""
+    where, au = res.get("where") or {}, res.get("audit") or {}
+    if res.get("stage") != "import" or res.get("exception") not in ("ImportError", "ModuleNotFoundError"):
+        return {}
+    if not where.get("port"):
+        return {}
+    found = {}
+    for api in sorted(au.get("by_file", {}).get(where["port"]["file"], {})):
+        found.setdefault(audit.family(api), []).append(api)
+    if not found:
+        found["torch import kept with no torch use left in its file"] = []
+    return found
+
+
 def classify(res):
     if res["ok"]:
         return "ok"
+    if blockers(res):
+        return "torch import survives"
     stage, error = res.get("stage") or "", res.get("error") or ""
     if "timed out" in error:
         return f"timeout in {stage}"
@@ -502,7 +539,29 @@ def location(res):
         text += f"\n      from    {o['file']}:{o['line']}: {o['code']}"
     if where.get("library"):
         text += f"\n      raised in {where['library']}"
+    kept = kept_by(res)
+    if kept:
+        text += f"\n      the import stays for: {kept}"
+        text += "\n      classes: " + "; ".join(blockers(res))
+    au = res.get("audit")
+    if au and au["uses"]:
+        text += (f"\n      torch left in the port: {au['uses']} uses of {len(au['apis'])} APIs: "
+                 + top_apis(au["apis"], 6))
     return text
+
+
+def top_apis(apis, n):
+    top = sorted(apis.items(), key=lambda kv: (-kv[1]["n"], kv[0]))
+    return ", ".join(f"{api} x{a['n']}" for api, a in top[:n]) + (", ..." if len(top) > n else "")
+
+
+def kept_by(res):
+    """For a surviving torch import: the torch uses in the same ported file, which keep it."""
+    where, au = res.get("where") or {}, res.get("audit") or {}
+    if res.get("stage") != "import" or not where.get("port") or not au.get("apis"):
+        return ""
+    found = {api: {"n": n} for api, n in au.get("by_file", {}).get(where["port"]["file"], {}).items()}
+    return top_apis(found, 5) if found else "no use in that file (an import portui keeps unused)"
 
 
 def one_line(text, n):
@@ -520,8 +579,8 @@ def markdown(results, meta):
     n, m, last = summary(results)
     out.append(f"Run of {meta.get('date', '?')} ({meta.get('scope', 'all')}, {meta.get('seconds', '?')} s, "
                f"{meta.get('jobs', '?')} jobs), portui {meta.get('portui_commit', '?')}.\n")
-    out.append("| model | package | status | max error | what still needs a person |")
-    out.append("|---|---|---|---|---|")
+    out.append("| model | package | status | max error | torch left | what still needs a person |")
+    out.append("|---|---|---|---|---|---|")
     for r in results:
         err = f"{r['max_abs']:.1e}" if r.get("max_abs") is not None else "–"
         if r["ok"]:
@@ -529,22 +588,53 @@ def markdown(results, meta):
         else:
             stage = {"mlx": "forward"}.get(r["stage"], r["stage"])
             status = f"FAIL {stage}"
-            need = f"{r['class']}: {one_line(r['error'], 140)}"
             where = r.get("where") or {}
-            if where.get("orig"):
-                need += f" — `{where['orig']['file']}:{where['orig']['line']}`"
+            if blockers(r):
+                need = (f"torch import kept at `{where['port']['file']}:{where['port']['line']}` "
+                        f"for {kept_by(r)}")
+            else:
+                need = f"{r['class']}: {one_line(r['error'], 140)}"
+                if where.get("orig"):
+                    need += f" — `{where['orig']['file']}:{where['orig']['line']}`"
         need = need.replace("|", "\\|")
-        out.append(f"| {r['name']} | {r['package']} | {status} | {err} | {need} |")
+        left = (r.get("audit") or {}).get("uses", "–")
+        out.append(f"| {r['name']} | {r['package']} | {status} | {err} | {left} | {need} |")
     out.append("")
     counts = {}
     for r in results:
-        if not r["ok"]:
-            counts.setdefault(r["class"], []).append(r["name"])
+        if r["ok"]:
+            continue
+        fams = blockers(r)
+        for fam, apis in fams.items():  # a model whose import survives counts in each class keeping it
+            e = counts.setdefault("torch import survives: " + fam, {"models": [], "apis": set()})
+            e["models"].append(r["name"])
+            e["apis"] |= set(apis)
+        if not fams:
+            counts.setdefault(r["class"], {"models": [], "apis": set()})["models"].append(r["name"])
     if counts:
-        out.append("| failure class | models | which |")
-        out.append("|---|---|---|")
-        for cls, names in sorted(counts.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            out.append(f"| {cls.replace('|', '/')} | {len(names)} | {', '.join(names)} |")
+        out.append("First failure of each model, by class (a model whose torch import survives counts once "
+                   "in every class of the torch uses that keep that import):\n")
+        out.append("| failure class | models | which | APIs |")
+        out.append("|---|---|---|---|")
+        for cls, e in sorted(counts.items(), key=lambda kv: (-len(kv[1]["models"]), kv[0])):
+            apis = ", ".join(f"`{a}`" for a in sorted(e["apis"])[:8]) + (" ..." if len(e["apis"]) > 8 else "")
+            out.append(f"| {cls.replace('|', '/')} | {len(e['models'])} | {', '.join(e['models'])} | {apis} |")
+        out.append("")
+    apis = {}
+    for r in results:
+        for api, a in ((r.get("audit") or {}).get("apis") or {}).items():
+            e = apis.setdefault(api, {"n": 0, "models": [], "first": a["first"]})
+            e["n"] += a["n"]
+            e["models"].append(r["name"])
+    if apis:
+        out.append(f"torch APIs left in the ports ({len(apis)}; the {min(len(apis), TOP_APIS)} used by the most "
+                   "models; `torch left` above counts every use in the files the model needs):\n")
+        out.append("| torch API left | models | uses | e.g. (original line) |")
+        out.append("|---|---|---|---|")
+        ranked = sorted(apis.items(), key=lambda kv: (-len(kv[1]["models"]), -kv[1]["n"], kv[0]))
+        for api, e in ranked[:TOP_APIS]:
+            ex = e["first"]["orig"] or e["first"]["port"]
+            out.append(f"| `{api}` | {len(e['models'])} | {e['n']} | `{ex}` |")
         out.append("")
     out.append(last)
     return "\n".join(out)
