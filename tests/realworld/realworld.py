@@ -664,6 +664,8 @@ def main():
     if args.report:
         saved = json.loads(Path(args.report).read_text())
         results, meta = saved["results"], saved["meta"]
+        for r in results:  # the diagnosis may have improved since the run
+            r["class"] = classify(r)
     else:
         results, meta = run_all(args)
     n, m, last = summary(results)
