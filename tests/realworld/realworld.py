@@ -41,6 +41,7 @@ import parity  # noqa: E402  (torch blocking, weight mapping, layouts, output co
 TABLE = HERE / "models.toml"
 TRAINING = REPO / "tests" / "py" / "training.py"
 DEFAULT_TIMEOUT = 300  # seconds per phase
+README_BEGIN, README_END = "<!-- realworld report: begin -->", "<!-- realworld report: end -->"
 TOP_APIS = 40  # rows of the markdown report's "torch APIs left" table
 SEED = 0
 
@@ -655,6 +656,8 @@ def main():
     ap.add_argument("--work", default=str(cache_dir() / "work"))
     ap.add_argument("--results", help="write the results as JSON here (default WORK/results.json)")
     ap.add_argument("--report", help="print a saved results.json instead of running")
+    ap.add_argument("--readme", help="also write the markdown report into this file, between "
+                    f"{README_BEGIN!r} and {README_END!r}")
     ap.add_argument("--phase", choices=["torch", "mlx"], help=argparse.SUPPRESS)
     ap.add_argument("--job", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -669,6 +672,11 @@ def main():
     else:
         results, meta = run_all(args)
     n, m, last = summary(results)
+    if args.readme:
+        path = Path(args.readme)
+        text = path.read_text(encoding="utf-8")
+        begin, end = text.index(README_BEGIN) + len(README_BEGIN), text.index(README_END)
+        path.write_text(text[:begin] + "\n" + markdown(results, meta) + "\n" + text[end:], encoding="utf-8")
     if args.markdown:
         print(markdown(results, meta))
     else:
