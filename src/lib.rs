@@ -4,6 +4,7 @@
 //! the session are shells around it.
 
 pub mod analysis;
+pub mod audit;
 pub mod bench;
 pub mod checklist;
 pub mod decisions;
