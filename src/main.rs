@@ -236,7 +236,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 Target::Tree(out) => out,
                 Target::InPlace => path,
             };
-            outln!("{}", audit_summary(&written));
+            outln!("{}", portui::audit::after_write(&written));
             Ok(if report.refused.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -443,14 +443,6 @@ fn audit(path: &Path, format: Format, original: Option<PathBuf>) -> Result<ExitC
         exit_on_write_error(error);
     }
     Ok(ExitCode::from(audit.exit_code()))
-}
-
-/// The audit of a port just written, in one line (the port is written either way).
-fn audit_summary(written: &Path) -> String {
-    match portui::audit::audit_path(written, portui::audit::Originals::Skip) {
-        Ok(audit) => portui::audit::summary(&audit, written),
-        Err(error) => format!("audit: could not run: {error}"),
-    }
 }
 
 fn print_apply(report: &write::ApplyReport) {

@@ -46,7 +46,7 @@ mod values;
 mod walk;
 
 pub use origin::{Originals, Roots};
-pub use report::{summary, write_json, write_text};
+pub use report::{after_write, summary, write_json, write_text};
 
 use crate::analysis::{FileError, MAX_FILE_BYTES};
 use crate::bench::trace::LineChange;

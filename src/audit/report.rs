@@ -123,6 +123,15 @@ pub fn summary(audit: &Audit, command_path: &std::path::Path) -> String {
     )
 }
 
+/// Audit a port just written (`apply`, the session's write) and say in one line what is left;
+/// an audit that cannot run says why, since the port is written either way.
+pub fn after_write(out: &std::path::Path) -> String {
+    match super::audit_path(out, super::Originals::Skip) {
+        Ok(audit) => summary(&audit, out),
+        Err(error) => format!("audit: could not run: {error}"),
+    }
+}
+
 /// `model.py:12 torch.fft.rfft`.
 fn example(finding: &Finding) -> String {
     let name = match finding.kind {
