@@ -349,3 +349,44 @@ fn bench_names_the_torch_uses_that_keep_the_import() {
         "{said}"
     );
 }
+
+/// The session's `w` writes the port and says what the audit found, like `apply`.
+#[test]
+fn the_sessions_write_reports_the_audit() {
+    use portui::tui::keymap::Keymap;
+    use portui::tui::runtime::{Options, Runtime};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let project = dir.path().join("hooked");
+    write(&project.join("model.py"), HOOKED);
+    let output = dir.path().join("hooked_mlx");
+    let mut runtime = Runtime::open(
+        &project,
+        Options {
+            keymap: Keymap::default(),
+            store: Some(dir.path().join("decisions.json")),
+            output: Some(output.clone()),
+            watch: false,
+        },
+    )
+    .expect("opens");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while runtime.app.session.analysed() < runtime.app.session.files.len() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "analysis did not land"
+        );
+        runtime.pump(std::time::Duration::from_millis(20));
+    }
+    // Nothing accepted: the port is the torch original, imports and all.
+    let effects = runtime
+        .app
+        .on_key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::NONE));
+    assert!(runtime.perform(effects).is_empty());
+    let popup = format!("{:?}", runtime.app.popup);
+    assert!(popup.contains("wrote 1 file(s)"), "{popup}");
+    assert!(
+        popup.contains("audit: 6 leftovers in 1 file (model.py:1 torch, model.py:2 torch.nn, model.py:5 torch.nn.Module, ...); run `portui audit"),
+        "{popup}"
+    );
+}
