@@ -35,7 +35,8 @@
 //! changed it, and the hunk over it: the narrowest hunk the original's analysis proposes there
 //! (the one that rewrote the line, or on a line kept as it was, the one that would port it).
 //!
-//! Each file is walked once (its scopes' bindings first, then the checks) on the analysis pool.
+//! Files are audited in parallel on the analysis pool; each is parsed once, and its tree walked
+//! once for each scope's bindings and once for the checks.
 
 mod frames;
 mod names;
