@@ -42,6 +42,7 @@ mod frames;
 mod names;
 mod origin;
 mod report;
+mod results;
 mod scope;
 mod values;
 mod walk;
@@ -86,11 +87,6 @@ impl Kind {
             Kind::ArrayMethod => "array-method",
             Kind::Syntax => "syntax",
         }
-    }
-
-    /// A reference to torch, import or use.
-    pub fn is_torch(self) -> bool {
-        matches!(self, Kind::TorchImport | Kind::TorchUse)
     }
 }
 

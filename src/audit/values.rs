@@ -5,6 +5,7 @@
 
 use super::frames::{Binding, Frames};
 use super::names::names;
+use super::results::{arithmetic, builtin_result, builtin_type, called, imported};
 use super::scope::{Scope, Source};
 use crate::parse::ast::{self, Expr};
 use rustc_hash::FxHashMap as HashMap;
@@ -404,82 +405,4 @@ fn memoised<'a>(
     let value = compute();
     memo.borrow_mut().insert(key, value);
     value
-}
-
-/// An imported name itself (not called): MLX's and numpy's are modules, classes, functions and
-/// constants, never arrays; another module's could be anything.
-fn imported(qualified: &str) -> Value {
-    match qualified.split('.').next().unwrap_or(qualified) {
-        "mlx" => Value::Other(What::Object),
-        "numpy" => Value::Other(What::Numpy),
-        _ => Value::Unknown,
-    }
-}
-
-/// What calling an imported name (or an mx.array method, `mlx.core.array.<name>`) gives.
-fn called(callee: &str) -> Value {
-    let names = names();
-    let (root, last) = (
-        callee.split('.').next().unwrap_or(callee),
-        callee.rsplit('.').next().unwrap_or(callee),
-    );
-    match root {
-        "numpy" => Value::Other(What::Numpy),
-        "mlx" if names.is_array_class(callee) || names.returns_array(callee) => Value::Array,
-        "mlx" if names.is_class(callee) && callee.starts_with("mlx.nn.") => {
-            Value::Other(What::Module)
-        }
-        "mlx" if names.is_class(callee) || names.returns_other(callee) => {
-            Value::Other(What::Object)
-        }
-        // Another library's class (`Queue()`, `Path()`): an instance of it, not an array.
-        _ if !root.starts_with("torch") && last.starts_with(char::is_uppercase) => {
-            Value::Other(What::Object)
-        }
-        _ => Value::Unknown,
-    }
-}
-
-/// What a builtin returns, when it is never an array.
-fn builtin_result(name: &str) -> Value {
-    match name {
-        "str" | "repr" | "format" | "chr" | "ascii" | "bytes" => Value::Other(What::Str),
-        "list" | "tuple" | "dict" | "set" | "frozenset" | "sorted" | "vars" | "dir" => {
-            Value::Other(What::Container)
-        }
-        "int" | "float" | "bool" | "complex" | "len" | "ord" | "hash" | "id" | "isinstance"
-        | "issubclass" | "hasattr" | "callable" => Value::Other(What::Number),
-        "range" | "enumerate" | "zip" | "open" | "print" | "type" | "object" | "iter"
-        | "reversed" | "map" | "filter" | "super" | "property" => Value::Other(What::Object),
-        _ => Value::Unknown,
-    }
-}
-
-/// A builtin type named in an annotation.
-fn builtin_type(name: &str) -> Value {
-    match name {
-        "str" | "bytes" => Value::Other(What::Str),
-        "int" | "float" | "bool" | "complex" => Value::Other(What::Number),
-        "list" | "dict" | "tuple" | "set" | "frozenset" => Value::Other(What::Container),
-        _ => Value::Unknown,
-    }
-}
-
-/// `left op right`: arithmetic with an array is an array; strings, numbers and containers keep
-/// their kind; `@` is matrix multiplication.
-fn arithmetic(op: ast::Operator, left: Value, right: Value) -> Value {
-    if op == ast::Operator::MatMult || left == Value::Array || right == Value::Array {
-        return Value::Array;
-    }
-    match (left, right) {
-        // `x = x + 1` while x is being worked out: the other bindings decide.
-        (Value::Nothing, Value::Other(What::Number))
-        | (Value::Other(What::Number), Value::Nothing) => Value::Nothing,
-        (Value::Nothing, value) | (value, Value::Nothing) => value,
-        (Value::Other(What::Str), _) if op == ast::Operator::Mod => Value::Other(What::Str),
-        (Value::Other(What::Numpy), Value::Other(What::Numpy | What::Number))
-        | (Value::Other(What::Number), Value::Other(What::Numpy)) => Value::Other(What::Numpy),
-        (Value::Other(a), Value::Other(b)) if a == b => Value::Other(a),
-        _ => Value::Unknown,
-    }
 }

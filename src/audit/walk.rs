@@ -36,7 +36,7 @@ pub fn leftovers(text: &str, module: &ast::ModModule) -> Vec<Leftover> {
 
 /// `torch` and its submodules, and the PyTorch packages that import it (`torchvision`,
 /// `torchaudio`, `torch_geometric`...): a port that imports any of them still needs torch.
-pub fn is_torch(qualified: &str) -> bool {
+fn is_torch(qualified: &str) -> bool {
     qualified.starts_with("torch")
 }
 
