@@ -435,11 +435,13 @@ fn audit(path: &Path, format: Format, original: Option<PathBuf>) -> Result<ExitC
         None => Originals::Find,
     };
     let audit = portui::audit::audit_path(path, originals)?;
+    // Buffered: stdout alone flushes every line, and a torch project has thousands of them.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match format {
-        Format::Text => portui::audit::write_text(&audit, std::io::stdout().lock()),
-        Format::Json => portui::audit::write_json(&audit, std::io::stdout().lock()),
+        Format::Text => portui::audit::write_text(&audit, &mut out),
+        Format::Json => portui::audit::write_json(&audit, &mut out),
     };
-    if let Err(error) = written {
+    if let Err(error) = written.and_then(|()| out.flush()) {
         exit_on_write_error(error);
     }
     Ok(ExitCode::from(audit.exit_code()))

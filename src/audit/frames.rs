@@ -6,6 +6,7 @@
 use super::scope::{Scope, ScopeKind, Source};
 use super::values::Value;
 use crate::parse::ast::{self, Expr};
+use crate::semantic::leftmost_name;
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -150,25 +151,14 @@ impl<'a> Frames<'a> {
     /// A pure name/attribute chain rooted in an import, as a qualified name and the length of
     /// its imported root (`mx.fast.rms_norm` → (`mlx.core.fast.rms_norm`, 8)).
     pub fn qualified(&self, expr: &Expr, at: usize) -> Option<(String, usize)> {
-        let mut attributes = Vec::new();
-        let mut link = expr;
-        let root = loop {
-            match link {
-                Expr::Name(name) => break self.import_of(name.id.as_str(), at)?,
-                Expr::Attribute(attribute) => {
-                    attributes.push(attribute.attr.as_str());
-                    link = &attribute.value;
-                }
-                _ => return None,
-            }
-        };
-        let mut qualified = String::with_capacity(root.len() + attributes.len() * 8);
-        qualified.push_str(root);
-        for attribute in attributes.iter().rev() {
-            qualified.push('.');
-            qualified.push_str(attribute);
-        }
-        Some((qualified, root.len()))
+        // Most chains (`self.fc`, `x.shape`) are not imports: nothing is built for them.
+        let root = self.import_of(leftmost_name(expr)?, at)?;
+        Some((spell(root, expr), root.len()))
+    }
+
+    /// Whether `expr` is a name/attribute chain rooted in an import (`mx.fast`, `np`).
+    pub fn is_imported(&self, expr: &Expr, at: usize) -> bool {
+        leftmost_name(expr).is_some_and(|root| self.import_of(root, at).is_some())
     }
 
     /// The class whose instance a `Source::Instance` bound in frame `at` is.
@@ -177,6 +167,21 @@ impl<'a> Frames<'a> {
             .rev()
             .find(|&index| self.frames[index].scope.kind == ScopeKind::Class)
     }
+}
+
+/// `root` followed by the attributes of the chain `expr`: (`mlx.core`, `mx.fast.rms_norm`) →
+/// `mlx.core.fast.rms_norm`.
+pub fn spell(root: &str, expr: &Expr) -> String {
+    fn push_attributes(expr: &Expr, out: &mut String) {
+        if let Expr::Attribute(attribute) = expr {
+            push_attributes(&attribute.value, out);
+            out.push('.');
+            out.push_str(attribute.attr.as_str());
+        }
+    }
+    let mut spelt = root.to_string();
+    push_attributes(expr, &mut spelt);
+    spelt
 }
 
 /// The qualified name the sources of a name import it as, when they agree on one.

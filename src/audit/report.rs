@@ -80,13 +80,19 @@ fn totals(audit: &Audit) -> String {
     line
 }
 
-/// `{"findings": [...], "files": N, "errors": [...]}`.
+/// `{"findings": [...], "files": N, "errors": [...]}`, serialised straight from the audit.
 pub fn write_json(audit: &Audit, mut out: impl Write) -> std::io::Result<()> {
-    let document = serde_json::json!({
-        "findings": audit.findings,
-        "files": audit.files,
-        "errors": audit.errors,
-    });
+    #[derive(serde::Serialize)]
+    struct Document<'a> {
+        findings: &'a [Finding],
+        files: usize,
+        errors: &'a [super::AuditError],
+    }
+    let document = Document {
+        findings: &audit.findings,
+        files: audit.files,
+        errors: &audit.errors,
+    };
     serde_json::to_writer_pretty(&mut out, &document)?;
     writeln!(out)
 }

@@ -3,11 +3,12 @@
 //! `Unknown` (may be an array) is the answer whenever the code does not say otherwise, so a
 //! torch method is missed only on receivers known not to be arrays.
 
-use super::frames::{Binding, Frames};
+use super::frames::{Binding, Frames, import_in, spell};
 use super::names::names;
 use super::results::{arithmetic, builtin_result, builtin_type, called, imported};
 use super::scope::{Scope, Source};
 use crate::parse::ast::{self, Expr};
+use crate::semantic::leftmost_name;
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
 
@@ -183,28 +184,11 @@ impl<'f, 'a> Infer<'f, 'a> {
 
     /// The qualified name of an import-rooted chain, seen from `context`.
     fn qualified(&self, expr: &Expr, context: Context<'f, 'a>) -> Option<String> {
-        let mut attributes = Vec::new();
-        let mut link = expr;
-        let root = loop {
-            match link {
-                Expr::Name(name) => break name.id.as_str(),
-                Expr::Attribute(attribute) => {
-                    attributes.push(attribute.attr.as_str());
-                    link = &attribute.value;
-                }
-                _ => return None,
-            }
-        };
-        let sources = match self.find(root, context)? {
+        let sources = match self.find(leftmost_name(expr)?, context)? {
             Found::Frame(binding) => binding.sources,
             Found::Method(_, sources) => sources,
         };
-        let mut qualified = super::frames::import_in(sources)?.to_string();
-        for attribute in attributes.iter().rev() {
-            qualified.push('.');
-            qualified.push_str(attribute);
-        }
-        Some(qualified)
+        Some(spell(import_in(sources)?, expr))
     }
 
     fn name(&self, name: &'a str, context: Context<'f, 'a>) -> Value {

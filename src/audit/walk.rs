@@ -233,11 +233,9 @@ impl<'a> Visitor<'a> for Walk<'a> {
                 }
             }
             Expr::Call(call) => {
+                // `mx.zeros(...)`, `np.sort(...)`: a module's function, not an array's method.
                 if let Expr::Attribute(method) = call.func.as_ref()
-                    && self
-                        .frames
-                        .qualified(&method.value, self.frames.top())
-                        .is_none()
+                    && !self.frames.is_imported(&method.value, self.frames.top())
                 {
                     self.check_method(method, &call.arguments);
                 }
