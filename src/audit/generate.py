@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes mlx_facts.txt, what the port audit needs to know about the pinned mlx beyond the names in
-src/api/names/mlx.txt, read from the installed package itself (never typed by hand). Run it with the
+src/api/names/mlx.txt (and about Python's containers), read from the installed packages
+themselves (never typed by hand). Run it with the
 test venv's Python after changing the pins in tests/run.sh (and regenerate mlx.txt with it):
 
     ~/.cache/portui-tests/venv/bin/python src/audit/generate.py
@@ -19,6 +20,8 @@ One fact a line:
   dynamic NAME         a name a module answers through its own `__getattr__` (`mlx.core.random.state`),
                        which `dir()` and so mlx.txt do not show: found by asking each such module for
                        every name mlx uses anywhere (in mlx.txt, its stubs and its Python sources).
+  container-method N  a method of str, bytes, list, tuple, dict or set that mx.array does not have
+                       (`items`, `append`, `startswith`): a name it is called on is not only an array.
   class NAME           a class (`mlx.nn.Linear`, `mlx.optimizers.AdamW`, `mlx.core.array`): calling
                        it makes an instance of it, which is not an array unless it is mx.array.
 """
@@ -135,6 +138,13 @@ def dynamic_names():
     return found
 
 
+def container_methods():
+    names = set()
+    for kind in (str, bytes, list, tuple, dict, set):
+        names.update(n for n in dir(kind) if not n.startswith("_") and not hasattr(mx.array, n))
+    return sorted(names)
+
+
 def _module(qualified):
     try:
         return importlib.import_module(qualified)
@@ -147,6 +157,7 @@ def main():
     lines += [f"property {p}" for p in properties()]
     lines += [f"{fact} {name}" for fact, name in results()]
     lines += [f"dynamic {d}" for d in dynamic_names()]
+    lines += [f"container-method {m}" for m in container_methods()]
     lines += [f"class {c}" for c in classes()]
     with open(os.path.join(HERE, "mlx_facts.txt"), "w") as f:
         f.write(f"# facts about mlx {mx.__version__} for the port audit (src/audit/generate.py)\n")

@@ -23,7 +23,8 @@
 //!   `x.at[...]` update helper, or an annotated `str`/`int`/`list`... parameter. Values from
 //!   `mx.*` functions that return arrays, `mx.array(...)`, arithmetic with an array, array
 //!   methods that return arrays, and parameters the function uses like arrays (`x.shape`,
-//!   `x.reshape`, `x @ w`) are known arrays. Names that a str, list, tuple, dict, set, MLX
+//!   `x.reshape`, `x @ w`) and like nothing else (no `isinstance(x, ...)`, no `x.items()`, no
+//!   union annotation) are known arrays. Names that a str, list, tuple, dict, set, MLX
 //!   module or optimizer also has (`index`, `sort`, `values`, `add`) are reported only on known
 //!   arrays. Binding is by scope, as Python does it (a parameter shadows an import; class
 //!   bodies are invisible from methods); `self.<name>` is what any method of the class assigns.

@@ -43,6 +43,8 @@ pub struct Names {
     ambiguous: HashSet<&'static str>,
     /// mx.array's attribute names (`reshape`, `shape`).
     array_members: HashSet<&'static str>,
+    /// Methods of str, list, dict... that neither mx.array nor torch.Tensor has (`items`).
+    container_methods: HashSet<&'static str>,
 }
 
 /// Where a qualified name stops existing.
@@ -103,6 +105,11 @@ impl Names {
                     .map(|name| &name[prefix_len..]),
             );
         }
+        let torch_tensor: HashSet<&str> = entries(TORCH_TENSOR).collect();
+        let container_methods = fact("container-method")
+            .into_iter()
+            .filter(|name| !torch_tensor.contains(name))
+            .collect();
         Self {
             mlx_version: version(MLX_NAMES),
             mlx,
@@ -112,9 +119,10 @@ impl Names {
             array_results: fact("returns-array"),
             other_results: fact("returns-other"),
             classes: fact("class"),
-            torch_tensor: entries(TORCH_TENSOR).collect(),
+            torch_tensor,
             ambiguous,
             array_members,
+            container_methods,
         }
     }
 
@@ -207,6 +215,12 @@ impl Names {
             qualified.push_str(name);
             self.properties.contains(qualified.as_str())
         }
+    }
+
+    /// A method only a str, list, dict, set or tuple has (`items`, `append`, `startswith`):
+    /// the value it is called on is not only an array.
+    pub fn marks_container(&self, attribute: &str) -> bool {
+        self.container_methods.contains(attribute)
     }
 
     /// An mx.array attribute no ordinary receiver has (`reshape`, `astype`, `swapaxes`, `ndim`),

@@ -45,6 +45,8 @@ pub struct Scope<'a> {
     free: HashSet<&'a str>,
     /// Names used like arrays here.
     array_like: HashSet<&'a str>,
+    /// Names used like something else too: `isinstance(x, ...)`, `x.items()`, `x.append(...)`.
+    polymorphic: HashSet<&'a str>,
     /// In a method: `self.<attribute>` assignments (`None` for an unknown value).
     pub instance_attributes: HashMap<&'a str, Vec<Option<&'a Expr>>>,
 }
@@ -56,6 +58,7 @@ impl<'a> Scope<'a> {
             bindings: HashMap::default(),
             free: HashSet::default(),
             array_like: HashSet::default(),
+            polymorphic: HashSet::default(),
             instance_attributes: HashMap::default(),
         }
     }
@@ -139,8 +142,9 @@ impl<'a> Scope<'a> {
         self.free.contains(name)
     }
 
+    /// Used like an array, and like nothing else.
     pub fn used_like_array(&self, name: &str) -> bool {
-        self.array_like.contains(name)
+        self.array_like.contains(name) && !self.polymorphic.contains(name)
     }
 }
 
@@ -211,12 +215,17 @@ impl<'a> Binder<'a> {
 }
 
 impl<'a> Binder<'a> {
-    /// `name.attribute` where only an array has `attribute`: `name` is used like an array.
-    fn mark_array_use(&mut self, attribute: &'a ast::ExprAttribute) {
-        if let Expr::Name(owner) = attribute.value.as_ref()
-            && names().marks_array(attribute.attr.as_str())
-        {
+    /// `name.attribute` where only an array has `attribute`: `name` is used like an array;
+    /// where only a str, list, dict... has it, like something else.
+    fn mark_use(&mut self, attribute: &'a ast::ExprAttribute) {
+        let Expr::Name(owner) = attribute.value.as_ref() else {
+            return;
+        };
+        let names = names();
+        if names.marks_array(attribute.attr.as_str()) {
             self.scope.array_like.insert(owner.id.as_str());
+        } else if names.marks_container(attribute.attr.as_str()) {
+            self.scope.polymorphic.insert(owner.id.as_str());
         }
     }
 }
@@ -333,19 +342,26 @@ impl<'a> Visitor<'a> for Binder<'a> {
                 self.bind_target(&named.target, Some(&named.value));
                 self.visit_expr(&named.value);
             }
-            // `p.size()` is not an array's (its `size` is a property): only what an array can
-            // do marks one.
             Expr::Call(call) => match call.func.as_ref() {
+                // `p.size()` is not an array's (its `size` is a property): only what an array
+                // can do marks one.
                 Expr::Attribute(method) if matches!(method.value.as_ref(), Expr::Name(_)) => {
                     if !names().is_array_property(method.attr.as_str()) {
-                        self.mark_array_use(method);
+                        self.mark_use(method);
                     }
                     visitor::walk_arguments(self, &call.arguments);
+                }
+                // A value whose type is tested may be of several.
+                Expr::Name(callee) if callee.id.as_str() == "isinstance" => {
+                    if let Some(Expr::Name(tested)) = call.arguments.args.first() {
+                        self.scope.polymorphic.insert(tested.id.as_str());
+                    }
+                    visitor::walk_expr(self, expr);
                 }
                 _ => visitor::walk_expr(self, expr),
             },
             Expr::Attribute(attribute) => {
-                self.mark_array_use(attribute);
+                self.mark_use(attribute);
                 visitor::walk_expr(self, expr);
             }
             Expr::BinOp(binary) if binary.op == ast::Operator::MatMult => {
@@ -404,7 +420,7 @@ mod tests {
     #[test]
     fn a_function_owns_its_parameters_and_assignments_and_sees_self_attributes() {
         let module = parse_module(
-            "class M:\n    def f(self, optim, x, *rest, n: int = 2):\n        global g\n        y = x.reshape(2)\n        a, b = 1, x\n        for i in range(3):\n            pass\n        self.w = y\n        self.q, self.r = 1, 2\n        g = 1\n        return [z for z in rest]\n",
+            "class M:\n    def f(self, optim, x, *rest, n: int = 2, d=None, t=None):\n        global g\n        y = x.reshape(2)\n        d.ndim, d.items()\n        isinstance(t, dict) or t.shape\n        a, b = 1, x\n        for i in range(3):\n            pass\n        self.w = y\n        self.q, self.r = 1, 2\n        g = 1\n        return [z for z in rest]\n",
         )
         .unwrap();
         let Stmt::ClassDef(class) = &module.body[0] else {
@@ -424,6 +440,10 @@ mod tests {
         assert!(scope.sources("z").is_none(), "the comprehension's own");
         assert!(scope.sources("g").is_none() && scope.is_global("g"));
         assert!(scope.used_like_array("x") && !scope.used_like_array("y"));
+        assert!(
+            !scope.used_like_array("d") && !scope.used_like_array("t"),
+            "polymorphic"
+        );
         let mut attributes: Vec<&str> = scope.instance_attributes.keys().copied().collect();
         attributes.sort_unstable();
         assert_eq!(attributes, ["q", "r", "w"]);

@@ -244,6 +244,11 @@ impl<'f, 'a> Infer<'f, 'a> {
             Source::Import(qualified) => imported(qualified),
             Source::Value(value) => self.of(value, context),
             Source::Annotation(annotation) => self.annotation(annotation, context),
+            // A union (`dict | list | Tensor`) says the parameter is not only an array,
+            // whatever its uses look like.
+            Source::Parameter(Some(annotation)) if is_union(annotation) => {
+                self.annotation(annotation, context)
+            }
             Source::Parameter(annotation) => {
                 let annotated = annotation.map_or(Value::Unknown, |a| self.annotation(a, context));
                 match annotated {
@@ -372,6 +377,26 @@ impl<'f, 'a> Infer<'f, 'a> {
                 },
             },
         }
+    }
+}
+
+/// `A | B` or `Union[A, B]` with more than `None` beside one type.
+fn is_union(annotation: &Expr) -> bool {
+    match annotation {
+        Expr::BinOp(union) if union.op == ast::Operator::BitOr => {
+            !matches!(union.left.as_ref(), Expr::NoneLiteral(_))
+                && !matches!(union.right.as_ref(), Expr::NoneLiteral(_))
+        }
+        Expr::Subscript(generic) => {
+            matches!(
+                generic.value.as_ref(),
+                Expr::Name(name) if name.id.as_str() == "Union"
+            ) || matches!(
+                generic.value.as_ref(),
+                Expr::Attribute(attribute) if attribute.attr.as_str() == "Union"
+            )
+        }
+        _ => false,
     }
 }
 
