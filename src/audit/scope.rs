@@ -256,15 +256,16 @@ impl<'a> Visitor<'a> for Binder<'a> {
             Stmt::ImportFrom(import) => {
                 for alias in &import.names {
                     let local = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
-                    match (&import.module, import.level) {
-                        (_, 0) if local == "*" => {}
-                        (Some(module), 0) => {
-                            let qualified = format!("{}.{}", module.as_str(), alias.name.as_str());
-                            self.bind(local, Source::Import(qualified));
-                        }
-                        // A relative import is the project's own code.
-                        _ => self.bind(local, Source::Opaque),
+                    if local == "*" {
+                        continue;
                     }
+                    // A relative import (the project's own module) keeps its dots, so it is
+                    // an import like any other and never torch's or mlx's.
+                    let dots = ".".repeat(import.level as usize);
+                    let module = import.module.as_ref().map_or("", |m| m.as_str());
+                    let separator = if module.is_empty() { "" } else { "." };
+                    let qualified = format!("{dots}{module}{separator}{}", alias.name.as_str());
+                    self.bind(local, Source::Import(qualified));
                 }
             }
             Stmt::Assign(assign) => {
@@ -404,7 +405,7 @@ mod tests {
     #[test]
     fn module_bindings_resolve_every_import_form() {
         let module = parse_module(
-            "import mlx.core as mx\nimport mlx.nn\nfrom mlx import nn as mnn\nfrom mlx.core import fast\nfrom . import local\nfrom mlx.core import *\ntry:\n    import torch\nexcept ImportError:\n    torch = None\n",
+            "import mlx.core as mx\nimport mlx.nn\nfrom mlx import nn as mnn\nfrom mlx.core import fast\nfrom . import local\nfrom ..utils import helper\nfrom mlx.core import *\ntry:\n    import torch\nexcept ImportError:\n    torch = None\n",
         )
         .unwrap();
         let scope = Scope::module(&module.body);
@@ -412,7 +413,8 @@ mod tests {
         assert_eq!(kinds(&scope, "mlx"), ["import mlx"]);
         assert_eq!(kinds(&scope, "mnn"), ["import mlx.nn"]);
         assert_eq!(kinds(&scope, "fast"), ["import mlx.core.fast"]);
-        assert_eq!(kinds(&scope, "local"), ["opaque"]);
+        assert_eq!(kinds(&scope, "local"), ["import .local"]);
+        assert_eq!(kinds(&scope, "helper"), ["import ..utils.helper"]);
         assert_eq!(kinds(&scope, "torch"), ["import torch", "value"]);
         assert!(scope.sources("*").is_none());
     }
