@@ -93,6 +93,19 @@ enum Command {
         #[arg(long)]
         in_place: bool,
     },
+    /// Name what a written port still has that MLX will not run: torch imports and uses, MLX
+    /// names the pinned mlx lacks, torch.Tensor methods mx.array lacks.
+    /// Exits 0 on a clean port, 1 when something is found, 2 on usage or I/O errors.
+    Audit {
+        /// The port: a directory (`<project>_mlx`) or one `.py` file.
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The torch project the port was written from, when it is not the sibling of a
+        /// `<project>_mlx` tree (a tree written with `apply --out`).
+        #[arg(long)]
+        original: Option<PathBuf>,
+    },
     /// List the rules.
     Rules {
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -219,12 +232,22 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let analysis = analyse(&path)?;
             let report = write::apply(&analysis, &selection, &target)?;
             print_apply(&report);
+            let written = match target {
+                Target::Tree(out) => out,
+                Target::InPlace => path,
+            };
+            outln!("{}", portui::audit::after_write(&written));
             Ok(if report.refused.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
             })
         }
+        Command::Audit {
+            path,
+            format,
+            original,
+        } => audit(&path, format, original),
         Command::Rules { format } => {
             print_rules(format);
             Ok(ExitCode::SUCCESS)
@@ -395,6 +418,33 @@ fn bench_setup(python: Option<&Path>, with_torch: bool) -> Result<(), String> {
         venv.display()
     );
     Ok(())
+}
+
+fn audit(path: &Path, format: Format, original: Option<PathBuf>) -> Result<ExitCode, String> {
+    use portui::audit::{Originals, Roots};
+    let originals = match original {
+        Some(original) => {
+            let port = if path.is_file() {
+                path.parent()
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            } else {
+                path.to_path_buf()
+            };
+            Originals::At(Roots { port, original })
+        }
+        None => Originals::Find,
+    };
+    let audit = portui::audit::audit_path(path, originals)?;
+    // Buffered: stdout alone flushes every line, and a torch project has thousands of them.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match format {
+        Format::Text => portui::audit::write_text(&audit, &mut out),
+        Format::Json => portui::audit::write_json(&audit, &mut out),
+    };
+    if let Err(error) = written.and_then(|()| out.flush()) {
+        exit_on_write_error(error);
+    }
+    Ok(ExitCode::from(audit.exit_code()))
 }
 
 fn print_apply(report: &write::ApplyReport) {

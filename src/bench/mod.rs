@@ -12,6 +12,7 @@ pub mod python;
 pub mod report;
 pub mod runner;
 pub mod template;
+mod torch_uses;
 pub mod trace;
 
 pub use config::{BenchConfig, ConfigError, Dtype, InputSpec};

@@ -368,6 +368,9 @@ fn parse_event(line: &str, request: &BenchRequest) -> Option<BenchEvent> {
                             frame.line,
                         );
                     }
+                    if let Some(hint) = super::torch_uses::hint(&failure, request) {
+                        failure.hint = Some(hint);
+                    }
                     BenchEvent::Error(Box::new(failure))
                 }
                 Err(error) => unreadable(&value, &error),

@@ -49,16 +49,35 @@ pub fn original_line(
 
 /// 0-based line of `original` that 0-based line `target` of `ported` came from, and how.
 fn map_line(original: &str, ported: &str, target: usize) -> Option<(usize, LineChange)> {
-    let diff = similar::TextDiff::configure()
-        .algorithm(similar::Algorithm::Myers)
-        .diff_lines(original, ported);
-    for op in diff.ops() {
-        let (tag, old, new) = op.as_tag_tuple();
+    LineMap::new(original, ported).original(target)
+}
+
+/// The line diff of an original and its port, made once for asking about many lines (the port
+/// audit maps each of a file's findings).
+pub struct LineMap {
+    ops: Vec<similar::DiffOp>,
+}
+
+impl LineMap {
+    pub fn new(original: &str, ported: &str) -> Self {
+        let diff = similar::TextDiff::configure()
+            .algorithm(similar::Algorithm::Myers)
+            .diff_lines(original, ported);
+        Self {
+            ops: diff.ops().to_vec(),
+        }
+    }
+
+    /// 0-based line of the original that 0-based line `target` of the port came from, and how.
+    pub fn original(&self, target: usize) -> Option<(usize, LineChange)> {
+        // The ops are in port order: the one holding `target` is found by bisection.
+        let index = self.ops.partition_point(|op| op.new_range().end <= target);
+        let (tag, old, new) = self.ops.get(index)?.as_tag_tuple();
         if !new.contains(&target) {
-            continue;
+            return None;
         }
         let offset = target - new.start;
-        return Some(match tag {
+        Some(match tag {
             similar::DiffTag::Equal => (old.start + offset, LineChange::Unchanged),
             // An inserted line (an added import) belongs to the original line before it.
             similar::DiffTag::Insert => (old.start.saturating_sub(1), LineChange::Added),
@@ -66,9 +85,8 @@ fn map_line(original: &str, ported: &str, target: usize) -> Option<(usize, LineC
                 old.start + offset.min(old.len().saturating_sub(1)),
                 LineChange::Rewritten,
             ),
-        });
+        })
     }
-    None
 }
 
 #[cfg(test)]

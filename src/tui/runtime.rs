@@ -3,6 +3,7 @@
 //! it, so what the tests drive is what the user runs.
 
 use crate::analysis::{self, FileAnalysis};
+use crate::audit;
 use crate::decisions::{self, Decisions};
 use crate::project::{default_output, discover};
 use crate::tui::app::{App, Effect, Popup};
@@ -204,6 +205,8 @@ impl Runtime {
                 for (rel, why) in report.refused.iter().chain(&report.conflicts) {
                     text.push_str(&format!("\nnot written: {}: {why}", rel.display()));
                 }
+                text.push('\n');
+                text.push_str(&audit::after_write(&report.out));
                 self.app.popup = Some(Popup::Info(text));
                 true
             }
