@@ -283,8 +283,16 @@ fn push_attributes(expr: &Expr, out: &mut String) {
     }
 }
 
+/// Whether a qualified name is torch's, or a package's that only works with torch (its layers
+/// are torch modules, its functions take torch tensors): a port must replace those too, and
+/// an import of one keeps torch alive just as `import torch` does.
 pub fn is_torch(qualified: &str) -> bool {
-    qualified == "torch" || qualified.starts_with("torch.")
+    const TORCH_PACKAGES: &[&str] = &["torch", "torchvision", "torchaudio", "einops.layers.torch"];
+    TORCH_PACKAGES.iter().any(|package| {
+        qualified
+            .strip_prefix(package)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    })
 }
 
 pub fn leftmost_name(mut expr: &Expr) -> Option<&str> {

@@ -322,11 +322,11 @@ fn cases_of(index: usize, entry: &Entry) -> Result<Vec<Case>, String> {
     if entry.tests.is_empty() {
         return Err("no test call".into());
     }
-    let layer =
-        entry.torch.starts_with("torch.nn.") && entry.short_name().starts_with(char::is_uppercase);
+    // Classes (`torch.nn.Linear`, `einops.layers.torch.Rearrange`) are layers.
+    let layer = entry.short_name().starts_with(char::is_uppercase);
     let mut out = Vec::new();
     for test in &entry.tests {
-        let (arguments, inputs) = match test.split_once("->") {
+        let (arguments, inputs) = match test.rsplit_once("->") {
             Some((arguments, inputs)) if layer => (
                 arguments.trim(),
                 Some(
@@ -392,8 +392,12 @@ fn call_text(entry: &Entry, args: &Args) -> Result<String, String> {
             format!("{receiver}.{}", entry.short_name()),
             &args.positional[1..],
         )
-    } else {
+    } else if entry.torch.starts_with("torch.") {
         (entry.torch.clone(), &args.positional[..])
+    } else {
+        // A torch-only package's name is imported by name (`from einops.layers.torch import
+        // Rearrange`), as real code does: see `write_modules`.
+        (entry.short_name().to_string(), &args.positional[..])
     };
     let mut list: Vec<String> = rest.to_vec();
     list.extend(args.keywords.iter().map(|(k, v)| format!("{k}={v}")));
@@ -522,10 +526,25 @@ fn assign_modules(cases: &mut [Case]) {
 fn write_modules(dir: &Path, cases: &[Case]) {
     std::fs::create_dir_all(dir).expect("cases dir");
     let mut modules: BTreeMap<&str, String> = BTreeMap::new();
+    let table = table();
+    let mut imports: BTreeMap<&str, std::collections::BTreeSet<String>> = BTreeMap::new();
     for case in cases {
-        let text = modules
-            .entry(&case.module)
-            .or_insert_with(|| "import numpy as np\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n".to_string());
+        let entry = &table.entries[case.entry];
+        if !entry.torch.starts_with("torch.")
+            && let Some((module, name)) = entry.torch.rsplit_once('.')
+        {
+            imports
+                .entry(&case.module)
+                .or_default()
+                .insert(format!("from {module} import {name}\n"));
+        }
+    }
+    for case in cases {
+        let text = modules.entry(&case.module).or_insert_with(|| {
+            let mut header = "import numpy as np\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n".to_string();
+            header.extend(imports.get(case.module.as_str()).into_iter().flatten().cloned());
+            header
+        });
         let params: Vec<String> = case
             .params
             .iter()

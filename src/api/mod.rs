@@ -27,6 +27,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("linalg.api", include_str!("table/linalg.api")),
     ("fft.api", include_str!("table/fft.api")),
     ("special.api", include_str!("table/special.api")),
+    ("einops.api", include_str!("table/einops.api")),
 ];
 
 /// torch.Tensor's public attributes and mlx's public names, generated from the pinned
@@ -44,6 +45,9 @@ pub struct Param {
     /// can be of that kind (`x.view(torch.int32)` is not `x.view(2, 3)`). Other annotations
     /// are documentation.
     pub annotation: Option<String>,
+    /// `~name`: the argument means nothing in MLX and is dropped whatever it is (a type
+    /// annotation's type, a TorchScript flag).
+    pub dropped: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +58,8 @@ pub enum ParamKind {
     KeywordOnly,
     /// `*size`: the rest of the positional arguments (a shape, mostly).
     Varargs,
+    /// `**axes_lengths`: the keywords no other parameter takes.
+    VarKeywords,
 }
 
 #[derive(Debug, Clone, PartialEq)]

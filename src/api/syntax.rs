@@ -81,8 +81,10 @@ impl Written {
             .ok_or_else(|| format!("{origin}: expected `name(parameters)`"))?;
         let close = closing_paren(line, open).ok_or_else(|| format!("{origin}: unclosed `(`"))?;
         let torch = line[..open].trim().to_string();
-        if !torch.starts_with("torch.") {
-            return Err(format!("{origin}: `{torch}` is not a torch name"));
+        if !crate::semantic::is_torch(&torch) {
+            return Err(format!(
+                "{origin}: `{torch}` is not a name of torch or of a torch-only package"
+            ));
         }
         let params = parse_params(&line[open + 1..close]).map_err(|e| format!("{origin}: {e}"))?;
         let mut raw = Written {
@@ -270,6 +272,7 @@ fn method_twin(function: &Entry, origin: &str) -> Result<Entry, String> {
         kind: ParamKind::Positional,
         default: None,
         annotation: None,
+        dropped: false,
     };
     let action = match &function.action {
         Action::Rewrite(template) => {
@@ -363,10 +366,8 @@ fn parse_params(text: &str) -> Result<Vec<Param>, String> {
             }
             _ => {}
         }
-        if part.starts_with("**") {
-            return Err(format!("`{part}`: keyword varargs are not supported"));
-        }
         let (name, kind) = match part.strip_prefix('*') {
+            Some(name) if name.starts_with('*') => (&name[1..], ParamKind::VarKeywords),
             Some(name) => {
                 keyword_only = true;
                 (name, ParamKind::Varargs)
@@ -382,6 +383,10 @@ fn parse_params(text: &str) -> Result<Vec<Param>, String> {
             Some((name, annotation)) => (name.trim(), Some(annotation.trim().to_string())),
             None => (name, None),
         };
+        let (name, dropped) = match name.strip_prefix('~') {
+            Some(name) => (name, true),
+            None => (name, false),
+        };
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(format!("`{part}` is not a parameter"));
         }
@@ -390,6 +395,7 @@ fn parse_params(text: &str) -> Result<Vec<Param>, String> {
             kind,
             default,
             annotation,
+            dropped,
         });
     }
     Ok(params)
@@ -459,8 +465,9 @@ torch.Tensor.storage(self)
         );
         assert_eq!(params[3].kind, ParamKind::KeywordOnly);
         assert_eq!(params[4].default.as_deref(), Some("(2, 3)"));
-        let varargs = parse_params("*size, out=None").expect("parses");
+        let varargs = parse_params("*size, out=None, **rest").expect("parses");
         assert_eq!(varargs[0].kind, ParamKind::Varargs);
+        assert_eq!(varargs[2].kind, ParamKind::VarKeywords);
         assert_eq!(varargs[1].kind, ParamKind::KeywordOnly);
     }
 

@@ -8,7 +8,8 @@
 //!   inside it: `mx.sum({input}{?, axis={dim}})`.
 //! - `{size|tuple}`: a shape, always a sequence: one scalar argument `n` is written `(n,)`
 //!   (MLX's random functions take no bare int shape).
-//! - `{*operands}`: a varargs parameter's arguments as they were given (`a, b`).
+//! - `{*operands}`: a varargs parameter's arguments as they were given (`a, b`); `{**rest}`
+//!   a keyword varargs parameter's keywords (`h=2, w=3`).
 //! - `{self}`: the receiver of a Tensor method.
 //! - `{{` and `}}`: literal braces.
 //!
@@ -32,7 +33,8 @@ pub enum RefForm {
     Plain,
     /// A shape that must be a sequence (`{size|tuple}`).
     Tuple,
-    /// A varargs parameter's arguments, comma-separated (`{*operands}`).
+    /// A varargs parameter's arguments, comma-separated (`{*operands}`); a keyword varargs
+    /// parameter's keywords (`{**axes}` → `h=2, w=3`).
     Spread,
 }
 
@@ -201,7 +203,9 @@ fn parse_segments(source: &str, chars: &mut Chars, in_group: bool) -> Result<Vec
                 };
                 let (param, form) = if let Some(param) = param.strip_suffix("|tuple") {
                     (param, RefForm::Tuple)
-                } else if let Some(param) = param.strip_prefix('*') {
+                } else if let Some(param) =
+                    param.strip_prefix("**").or_else(|| param.strip_prefix('*'))
+                {
                     (param, RefForm::Spread)
                 } else {
                     (param, RefForm::Plain)

@@ -200,3 +200,36 @@ class DataLoader:
                 yield [a[index] for a in self.dataset.arrays]
             else:
                 yield self.collate_fn([self.dataset[i] for i in index.tolist()])
+
+
+# --- einops layers (API table) ---
+
+
+class Rearrange(nn.Module):
+    """einops.layers.torch.Rearrange: einops has no MLX layers, but einops.rearrange takes MLX
+    arrays. The pattern is kept out of the parameter tree."""
+
+    def __init__(self, pattern, **axes_lengths):
+        super().__init__()
+        self._pattern = pattern
+        self._axes_lengths = axes_lengths
+
+    def __call__(self, x):
+        from einops import rearrange
+
+        return rearrange(x, self._pattern, **self._axes_lengths)
+
+
+class Reduce(nn.Module):
+    """einops.layers.torch.Reduce: einops.reduce with the layer's pattern and reduction."""
+
+    def __init__(self, pattern, reduction, **axes_lengths):
+        super().__init__()
+        self._pattern = pattern
+        self._reduction = reduction
+        self._axes_lengths = axes_lengths
+
+    def __call__(self, x):
+        from einops import reduce
+
+        return reduce(x, self._pattern, self._reduction, **self._axes_lengths)

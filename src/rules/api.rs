@@ -46,10 +46,14 @@ impl Rule for Api {
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
-        Some(&[NodeKind::ExprCall])
+        Some(&[NodeKind::ExprCall, NodeKind::ExprAttribute, NodeKind::ExprName])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        if matches!(expr, Expr::Attribute(_) | Expr::Name(_)) {
+            function_value(cx, expr, out);
+            return;
+        }
         let Expr::Call(call) = expr else { return };
         if let Some(qualified) = cx.torch_name(&call.func) {
             let entries: Vec<&'static Entry> = table().lookup(&qualified).collect();
@@ -75,6 +79,46 @@ impl Rule for Api {
         }
         apply(cx, call, Some(receiver), &entries, certainty, out);
     }
+}
+
+/// A torch function used as a value (`act=F.gelu`, `map(torch.sigmoid, xs)`): its MLX
+/// function, when an entry's MLX form is that function called with torch's positional
+/// parameters in order, so any call through the value means the same.
+fn function_value(cx: &Context, expr: &Expr, out: &mut Findings) {
+    let called_or_link = match cx.parent_expr() {
+        Some(Expr::Call(call)) => span(call.func.as_ref()) == span(expr),
+        Some(Expr::Attribute(attribute)) => span(attribute.value.as_ref()) == span(expr),
+        _ => false,
+    };
+    if called_or_link {
+        return;
+    }
+    let Some(qualified) = cx.torch_name(expr) else { return };
+    let Some(callee) = table().lookup(&qualified).find_map(plain_callee) else { return };
+    let range = span(expr);
+    out.review(
+        range.clone(),
+        format!("{qualified} (as a value) → {callee}: calls through it must pass torch's arguments by position"),
+        vec![crate::fix::Edit::replace(range, callee)],
+    );
+}
+
+/// `mx.arccos` of `torch.acos(input) = mx.arccos({input})`: an MLX form that is a dotted
+/// function called with every positional parameter of torch's, in order, and nothing else.
+fn plain_callee(entry: &Entry) -> Option<&str> {
+    let Action::Rewrite(template) = &entry.action else { return None };
+    if entry.is_method() {
+        return None;
+    }
+    let (callee, arguments) = template.source.split_once('(')?;
+    let expected: Vec<String> = entry
+        .params
+        .iter()
+        .filter(|p| p.kind == crate::api::ParamKind::Positional)
+        .map(|p| format!("{{{}}}", p.name))
+        .collect();
+    let dotted = !callee.is_empty() && callee.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    (dotted && arguments == format!("{})", expected.join(", "))).then_some(callee)
 }
 
 /// The first overload the call binds to, rendered; or a manual finding saying why none does.

@@ -1,7 +1,9 @@
 //! dtypes: `torch.float32`, `torch.long`, `torch.bool`... → `mx.float32`, `mx.int64`,
-//! `mx.bool_`...
+//! `mx.bool_`...; torch types written as types (`x: Tensor`, `isinstance(m, nn.Module)`,
+//! `-> torch.Size`) → `mx.array`, `nn.Module`, `tuple`.
 //!
-//! Why: dtype objects are framework objects; torch's aliases (`torch.float`, `torch.long`,
+//! Why: a type annotation that still names torch keeps `import torch` alive in the port.
+//! dtype objects are framework objects; torch's aliases (`torch.float`, `torch.long`,
 //! `torch.half`) have no MLX spelling and `torch.bool` is `mx.bool_`. float64 is handled by
 //! the float64 rule (MLX has no float64 on the GPU).
 //!
@@ -32,26 +34,47 @@ pub fn mlx_dtype(qualified: &str) -> Option<&'static str> {
     DTYPES.iter().find(|(t, _)| *t == name).map(|(_, m)| *m)
 }
 
+/// torch types written as types (annotations, `isinstance`): their MLX counterparts.
+const TYPES: &[(&str, &str)] = &[
+    ("torch.Tensor", "mx.array"), ("torch.FloatTensor", "mx.array"), ("torch.LongTensor", "mx.array"),
+    ("torch.IntTensor", "mx.array"), ("torch.BoolTensor", "mx.array"), ("torch.HalfTensor", "mx.array"),
+    ("torch.DoubleTensor", "mx.array"), ("torch.ByteTensor", "mx.array"), ("torch.nn.Parameter", "mx.array"),
+    ("torch.nn.parameter.Parameter", "mx.array"), ("torch.nn.Module", "nn.Module"),
+    ("torch.nn.modules.module.Module", "nn.Module"), ("torch.dtype", "mx.Dtype"), ("torch.Size", "tuple"),
+];
+
 impl Rule for Dtypes {
     fn meta(&self) -> RuleMeta {
-        RuleMeta { id: "dtypes", step: "2", checklist: "torch-semantics", summary: "torch dtypes and torch.Tensor → mx dtypes and mx.array" }
+        RuleMeta { id: "dtypes", step: "2", checklist: "torch-semantics", summary: "torch dtypes and types (Tensor, nn.Module, Size) → MLX" }
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
-        Some(&[NodeKind::ExprAttribute])
+        Some(&[NodeKind::ExprAttribute, NodeKind::ExprName])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
-        if !matches!(expr, Expr::Attribute(_)) {
+        if !matches!(expr, Expr::Attribute(_) | Expr::Name(_)) {
             return;
         }
         let Some(qualified) = cx.torch_name(expr) else { return };
-        if qualified == "torch.Tensor" || qualified == "torch.FloatTensor" || qualified == "torch.LongTensor" {
-            let range = span(expr);
-            out.safe(range.clone(), format!("{qualified} (type) → mx.array"), vec![Edit::replace(range, "mx.array")]);
+        let range = span(expr);
+        if let Some((_, to)) = TYPES.iter().find(|(t, _)| *t == qualified.as_str()) {
+            if is_callee_or_base(cx, expr) {
+                return; // calls are the API table's; class bases the layers rule's
+            }
+            out.safe(range.clone(), format!("{qualified} (type) → {to}"), vec![Edit::replace(range, *to)]);
         } else if let Some(to) = mlx_dtype(&qualified) {
-            let range = span(expr);
             out.safe(range.clone(), format!("{qualified} → {to}"), vec![Edit::replace(range, to)]);
         }
     }
+}
+
+/// `torch.Tensor(...)`, `torch.Tensor.add` or `class M(nn.Module)`: not a type reference of
+/// this rule's.
+fn is_callee_or_base(cx: &Context, expr: &Expr) -> bool {
+    let callee = matches!(cx.parent_expr(), Some(Expr::Call(call)) if span(call.func.as_ref()) == span(expr))
+        || matches!(cx.parent_expr(), Some(Expr::Attribute(a)) if span(a.value.as_ref()) == span(expr));
+    let base = cx.parent_expr().is_none()
+        && matches!(cx.stmt(), Some(crate::parse::ast::Stmt::ClassDef(class)) if class.bases().iter().any(|b| span(b) == span(expr)));
+    callee || base
 }

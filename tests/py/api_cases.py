@@ -58,9 +58,12 @@ def pool(family):
     }
 
 
-def flatten(value, prefix, out, to_np):
-    """Nested results → {path: numpy array}; the structure is compared through the paths."""
-    if isinstance(value, (tuple, list)):
+def flatten(value, prefix, out, to_np, probe=None):
+    """Nested results → {path: numpy array}; the structure is compared through the paths. A
+    function or module result is compared by what it returns for `probe` (the pool's x)."""
+    if callable(value) and probe is not None and not hasattr(value, "shape"):
+        flatten(value(probe), f"{prefix}()", out, to_np)
+    elif isinstance(value, (tuple, list)):
         out[f"{prefix}#len"] = np.array(len(value))
         for i, item in enumerate(value):
             flatten(item, f"{prefix}/{i}", out, to_np)
@@ -143,7 +146,7 @@ def torch_phase(args, cases, out_path):
                 names = function.__code__.co_varnames[: function.__code__.co_argcount]
                 result = function(*[torch.from_numpy(data[n].copy()) for n in names])
             out = {}
-            flatten(result, "out", out, to_np)
+            flatten(result, "out", out, to_np, probe=torch.from_numpy(data["x"].copy()))
             arrays.update({f"{case['name']}|{k}": v for k, v in out.items()})
             status[case["name"]] = "ran"
         except Exception as e:  # the case does not apply at these shapes
@@ -188,7 +191,7 @@ def mlx_phase(args, cases, npz_path):
                 names = function.__code__.co_varnames[: function.__code__.co_argcount]
                 result = function(*[mx.array(data[n]) for n in names])
             got = {}
-            flatten(result, "out", got, to_np)
+            flatten(result, "out", got, to_np, probe=mx.array(data["x"]))
             error, worst = compare(got, want, case)
             results[name] = {"status": "fail" if error else "ok", "error": error, "max_abs": worst}
         except Exception as e:

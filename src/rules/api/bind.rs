@@ -25,6 +25,8 @@ pub enum Bound<'e> {
     One(&'e Expr),
     /// The arguments a `*varargs` parameter took.
     Many(Vec<&'e Expr>),
+    /// The keywords a `**kwargs` parameter took (`**spread` ones included), as written.
+    Keywords(Vec<&'e ast::Keyword>),
 }
 
 #[derive(Debug, Default)]
@@ -83,23 +85,38 @@ pub fn bind<'e>(
     {
         binding.args.insert(&varargs.name, Bound::Many(rest));
     }
+    let var_keywords = entry.params.iter().find(|p| p.kind == ParamKind::VarKeywords);
+    let mut extra_keywords = Vec::new();
     for keyword in &call.arguments.keywords {
-        let Some(name) = &keyword.arg else {
-            return Err("a `**` argument: which parameters it fills cannot be told".into());
+        let named = keyword.arg.as_ref().and_then(|name| {
+            entry
+                .params
+                .iter()
+                .filter(|p| p.name != "self" && p.kind != ParamKind::VarKeywords)
+                .find(|p| p.name == name.as_str())
+        });
+        let param = match (named, &keyword.arg) {
+            (Some(param), _) => param,
+            (None, _) if var_keywords.is_some() => {
+                extra_keywords.push(keyword);
+                continue;
+            }
+            (None, Some(name)) => return Err(format!("torch's signature has no `{name}`")),
+            (None, None) => return Err("a `**` argument: which parameters it fills cannot be told".into()),
         };
-        let param = entry
-            .params
-            .iter()
-            .filter(|p| p.name != "self")
-            .find(|p| p.name == name.as_str())
-            .ok_or_else(|| format!("torch's signature has no `{name}`"))?;
+        let name = &param.name;
         // A varargs parameter given by name (`torch.zeros(size=(2, 3))`) is one sequence.
         if binding.args.insert(&param.name, Bound::One(&keyword.value)).is_some() {
             return Err(format!("`{name}` is given twice"));
         }
     }
+    if let Some(var_keywords) = var_keywords
+        && !extra_keywords.is_empty()
+    {
+        binding.args.insert(&var_keywords.name, Bound::Keywords(extra_keywords));
+    }
     for param in &entry.params {
-        let required = param.default.is_none() && param.kind != ParamKind::Varargs;
+        let required = param.default.is_none() && !matches!(param.kind, ParamKind::Varargs | ParamKind::VarKeywords);
         if required && !binding.args.contains_key(param.name.as_str()) {
             return Err(format!("`{}` is not given", param.name));
         }
@@ -109,18 +126,20 @@ pub fn bind<'e>(
             let fit = match bound {
                 Bound::One(expr) => fits(expr, annotation),
                 Bound::Many(exprs) => exprs.iter().all(|expr| fits(expr, annotation)),
+                Bound::Keywords(keywords) => keywords.iter().all(|k| fits(&k.value, annotation)),
             };
             if !fit {
                 return Err(format!("`{name}` is not {annotation}"));
             }
         }
-        if referenced.contains(name) || DROPPED.contains(name) || *name == "self" {
+        let dropped = entry.param(name).is_some_and(|p| p.dropped);
+        if referenced.contains(name) || DROPPED.contains(name) || dropped || *name == "self" {
             continue;
         }
         let default = entry.param(name).and_then(|p| p.default.as_deref());
         let is_default = match bound {
             Bound::One(expr) => default.is_some_and(|d| d == source_of(source, expr)),
-            Bound::Many(_) => false,
+            Bound::Many(_) | Bound::Keywords(_) => false,
         };
         if !is_default {
             return Err(if *name == "out" {

@@ -15,6 +15,8 @@ use std::ops::Range;
 enum Part<'e> {
     Text(String),
     Hole(&'e Expr),
+    /// Original text kept as it is (a keyword argument, `h=2` or `**sizes`).
+    Span(Range<usize>),
 }
 
 /// The pieces of `template` for this binding, over the original `text`.
@@ -43,6 +45,14 @@ fn render_segments<'e>(entry: &Entry, segments: &[Segment], binding: &Binding<'e
                     out.extend([Part::Text("(".into()), Part::Hole(expr), Part::Text(",)".into())]);
                 }
                 Some(Bound::One(expr)) => out.push(Part::Hole(expr)),
+                Some(Bound::Keywords(keywords)) => {
+                    for (i, keyword) in keywords.iter().enumerate() {
+                        if i > 0 {
+                            out.push(Part::Text(", ".into()));
+                        }
+                        out.push(Part::Span(span(*keyword)));
+                    }
+                }
                 Some(Bound::Many(exprs)) => match exprs.as_slice() {
                     many if *form == RefForm::Spread => {
                         for (i, expr) in many.iter().enumerate() {
@@ -129,7 +139,7 @@ fn with_parentheses(text: &str, parts: Vec<Part>) -> Vec<Piece> {
         .iter()
         .map(|p| match p {
             Part::Text(t) => Some(t.as_str()),
-            Part::Hole(_) => None,
+            Part::Hole(_) | Part::Span(_) => None,
         })
         .collect();
     let mut pieces = Vec::with_capacity(parts.len());
@@ -137,6 +147,7 @@ fn with_parentheses(text: &str, parts: Vec<Part>) -> Vec<Piece> {
     for (i, part) in parts.iter().enumerate() {
         match part {
             Part::Text(t) => pieces.push(Piece::Text(t.clone())),
+            Part::Span(range) => pieces.push(Piece::Source(range.clone())),
             Part::Hole(expr) => {
                 let before = neighbour_text[..i].iter().rev().map_while(|t| *t).collect::<Vec<_>>().into_iter().rev().collect::<String>();
                 let after = neighbour_text[i + 1..].iter().map_while(|t| *t).collect::<String>();

@@ -1,0 +1,52 @@
+//! jit: TorchScript decorators (`@torch.jit.script`, `@torch.jit.ignore`, `@torch.jit.unused`,
+//! `@torch.jit.export`, `@torch.jit._overload_method`...) removed.
+//!
+//! Why: TorchScript compiles torch code ahead of time; MLX has no counterpart (`mx.compile`
+//! traces pure functions at run time, see the compile rule). The decorators change nothing a
+//! port computes, but they keep `import torch` alive. Calls (`torch.jit.is_scripting()`,
+//! `torch.jit.script(f)`, `torch.jit.annotate(T, v)`) are in the API table.
+//!
+//! Example: `@torch.jit.ignore` above `def no_weight_decay(self)` → (decorator removed).
+//!
+//! Fix safety: safe: TorchScript never changes the numbers.
+
+use super::{Context, Findings, Rule, RuleMeta};
+use crate::fix::Edit;
+use crate::parse::ast::{Expr, NodeKind, Stmt};
+use crate::parse::span;
+
+pub struct Jit;
+pub static RULE: Jit = Jit;
+
+impl Rule for Jit {
+    fn meta(&self) -> RuleMeta {
+        RuleMeta { id: "jit", step: "7", checklist: "torch-semantics", summary: "TorchScript decorators removed (MLX has no TorchScript)" }
+    }
+
+    fn kinds(&self) -> Option<&'static [NodeKind]> {
+        Some(&[NodeKind::StmtFunctionDef])
+    }
+
+    fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
+        let Stmt::FunctionDef(function) = stmt else { return };
+        for decorator in &function.decorator_list {
+            // `@torch.jit.ignore` or `@torch.jit.ignore(drop=True)`.
+            let name = match &decorator.expression {
+                Expr::Call(call) => call.func.as_ref(),
+                other => other,
+            };
+            let Some(qualified) = cx.torch_name(name) else { continue };
+            if !qualified.starts_with("torch.jit.") {
+                continue;
+            }
+            let range = span(decorator);
+            let line_start = cx.text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = cx.text[range.end..].find('\n').map_or(cx.text.len(), |n| range.end + n + 1);
+            let rest = cx.text[range.end..line_end].trim();
+            let alone = cx.text[line_start..range.start].trim() == "@" && (rest.is_empty() || rest.starts_with('#'));
+            if alone {
+                out.safe(range, format!("@{qualified}: TorchScript only; removed"), vec![Edit::delete(line_start..line_end)]);
+            }
+        }
+    }
+}
