@@ -101,9 +101,23 @@ impl Edit {
             && inner.end <= self.range.end
     }
 
+    /// Whether `inner` lies in text this edit replaces and none of its holes keeps: a rewrite
+    /// that drops `, device=d` makes another rewrite removing that keyword moot, not wrong.
+    fn drops(&self, inner: &Range<usize>) -> bool {
+        // An insertion at a hole's edge could belong on either side: not dropped.
+        let apart = |hole: &Range<usize>| match inner.is_empty() {
+            true => inner.end < hole.start || hole.end < inner.start,
+            false => inner.end <= hole.start || hole.end <= inner.start,
+        };
+        self.range.start < inner.start && inner.end < self.range.end && self.holes().all(apart)
+    }
+
     fn compatible(&self, other: &Edit) -> bool {
         let disjoint = self.range.end <= other.range.start || other.range.end <= self.range.start;
         if self.swallows(&other.range) || other.swallows(&self.range) {
+            return true;
+        }
+        if self.drops(&other.range) || other.drops(&self.range) {
             return true;
         }
         let same_insertion_point = self.range.is_empty()
@@ -363,6 +377,24 @@ mod tests {
         assert_eq!((kept.len(), conflicting.len()), (2, 0));
         let edits: Vec<&Edit> = dedent.edits.iter().chain(&delete_line.edits).collect();
         assert_eq!(apply_edits(text, &edits), "y\n");
+    }
+
+    #[test]
+    fn an_edit_in_text_another_drops_is_moot() {
+        // torch.arange(t, device=d): one rewrite drops `, device=d` with the call, another
+        // (the device variable's) removes the keyword alone.
+        let text = "f(t, device=d)";
+        let call = Edit::template(0..14, vec![txt("g("), src(2..3), txt(")")]);
+        let keyword = Edit::delete(3..13);
+        let (kept, conflicting) = select_compatible([
+            &Fix::safe(vec![keyword.clone()]),
+            &Fix::safe(vec![call.clone()]),
+        ]);
+        assert_eq!((kept.len(), conflicting.len()), (2, 0));
+        assert_eq!(apply_edits(text, &[&keyword, &call]), "g(t)");
+        // An edit reaching into a hole is still a conflict.
+        let straddling = Edit::delete(2..5);
+        assert!(!call.compatible(&straddling));
     }
 
     #[test]
