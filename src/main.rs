@@ -455,11 +455,22 @@ fn print_apply(report: &write::ApplyReport) {
         report.hunks_applied,
         report.copied
     );
-    if report.wrote_shims {
+    if !report.shim_dirs.is_empty() {
+        let places: Vec<String> = report
+            .shim_dirs
+            .iter()
+            .map(|dir| {
+                report
+                    .out
+                    .join(dir)
+                    .join(format!("{}.py", portui::port::SHIMS_MODULE))
+                    .display()
+                    .to_string()
+            })
+            .collect();
         outln!(
-            "wrote {}/{}.py (helpers the port uses)",
-            report.out.display(),
-            portui::port::SHIMS_MODULE
+            "wrote {} (helpers the port uses, beside the files that use them)",
+            places.join(", ")
         );
     }
     if report.wrote_weights {

@@ -11,7 +11,7 @@ use crate::semantic::{Semantic, is_torch};
 use std::collections::{BTreeSet, HashSet};
 use std::ops::Range;
 
-/// Module name of the shims a port may use; written once beside the ported files.
+/// Module name of the shims a port may use; written beside the ported files that use them.
 pub const SHIMS_MODULE: &str = "portui_shims";
 pub const SHIMS_SOURCE: &str = include_str!("port/portui_shims.py");
 
@@ -25,8 +25,14 @@ const MLX_IMPORTS: &[(&str, &str)] = &[
     ("tree_flatten", "from mlx.utils import tree_flatten"),
     ("tree_unflatten", "from mlx.utils import tree_unflatten"),
     ("tree_map", "from mlx.utils import tree_map"),
-    (SHIMS_MODULE, "import portui_shims"),
+    (SHIMS_MODULE, SHIMS_IMPORT),
 ];
+
+/// How a port imports its shims. A copy is written beside every ported file that uses them,
+/// so the import works however the file runs: inside a package (`from .`), or as a script or
+/// a top-level module, from its own directory or another (`python sub/train.py`), where the
+/// relative import raises ImportError and the file's own directory is on `sys.path`.
+pub const SHIMS_IMPORT: &str = "try:  # portui's helpers, written beside this file\n    from . import portui_shims\nexcept ImportError:\n    import portui_shims";
 
 #[derive(Debug)]
 pub struct Ported {
@@ -334,7 +340,7 @@ fn merge_from_imports(lines: Vec<&str>) -> Vec<String> {
     if !utils.is_empty() {
         let position = out
             .iter()
-            .position(|l| l == "import portui_shims")
+            .position(|l| l == SHIMS_IMPORT)
             .unwrap_or(out.len());
         out.insert(
             position,

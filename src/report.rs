@@ -11,7 +11,7 @@ use crate::write::{Selection, ported_text};
 /// A unified diff (paths relative to the project) of everything proposed.
 pub fn diff(analysis: &ProjectAnalysis) -> Result<String, String> {
     let mut out = String::new();
-    let mut shims = false;
+    let mut shim_dirs: Vec<std::path::PathBuf> = Vec::new();
     for file in &analysis.files {
         let Some(source) = &file.source else { continue };
         if file.error.is_some() {
@@ -19,7 +19,11 @@ pub fn diff(analysis: &ProjectAnalysis) -> Result<String, String> {
         }
         let (text, _, _, uses_shims) = ported_text(file, &Selection::AcceptAll)
             .map_err(|why| format!("{}: {why}", file.rel.display()))?;
-        shims |= uses_shims;
+        if let Some(dir) = file.rel.parent().filter(|_| uses_shims)
+            && !shim_dirs.iter().any(|d| d == dir)
+        {
+            shim_dirs.push(dir.to_path_buf());
+        }
         let rel = file.rel.display();
         out.push_str(&unified_diff(
             &source.text,
@@ -28,12 +32,13 @@ pub fn diff(analysis: &ProjectAnalysis) -> Result<String, String> {
             &format!("b/{rel}"),
         ));
     }
-    if shims {
+    for dir in shim_dirs {
+        let path = dir.join(format!("{SHIMS_MODULE}.py"));
         out.push_str(&unified_diff(
             "",
             SHIMS_SOURCE,
             "/dev/null",
-            &format!("b/{SHIMS_MODULE}.py"),
+            &format!("b/{}", path.display()),
         ));
     }
     Ok(out)

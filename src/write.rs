@@ -52,7 +52,9 @@ pub struct ApplyReport {
     pub refused: Vec<(PathBuf, String)>,
     /// Accepted hunks left out because they overlap an earlier one.
     pub conflicts: Vec<(PathBuf, String)>,
-    pub wrote_shims: bool,
+    /// The directories (relative to the output) a copy of the shims was written to: each
+    /// holding a ported file that uses them.
+    pub shim_dirs: Vec<PathBuf>,
     pub wrote_weights: bool,
 }
 
@@ -107,7 +109,12 @@ pub fn apply(
                 report
                     .conflicts
                     .extend(conflicts.into_iter().map(|c| (file.rel.clone(), c)));
-                report.wrote_shims |= shims;
+                if shims {
+                    let dir = file.rel.parent().map(Path::to_path_buf).unwrap_or_default();
+                    if !report.shim_dirs.contains(&dir) {
+                        report.shim_dirs.push(dir);
+                    }
+                }
                 notes.extend(
                     file.findings
                         .iter()
@@ -176,9 +183,9 @@ fn write_support_files(
     report: &ApplyReport,
     weights: &WeightMap,
 ) -> Result<(), String> {
-    if report.wrote_shims {
+    for dir in &report.shim_dirs {
         write_atomic(
-            &out.join(format!("{SHIMS_MODULE}.py")),
+            &out.join(dir).join(format!("{SHIMS_MODULE}.py")),
             SHIMS_SOURCE.as_bytes(),
         )?;
     }

@@ -9,6 +9,10 @@ use crate::parse::ast;
 /// An imported name itself (not called): MLX's and numpy's are modules, classes, functions and
 /// constants, never arrays; another module's could be anything.
 pub fn imported(qualified: &str) -> Value {
+    // portui's own helpers, however imported (`import portui_shims`, `from . import ...`).
+    if qualified.rsplit('.').next() == Some(crate::port::SHIMS_MODULE) {
+        return Value::Other(What::Object);
+    }
     match qualified.split('.').next().unwrap_or(qualified) {
         "mlx" => Value::Other(What::Object),
         "numpy" => Value::Other(What::Numpy),
