@@ -99,7 +99,7 @@ pub fn load_from(path: &Path) -> Result<Option<Decisions>, String> {
 /// Save atomically: a crash mid-save keeps the previous decisions.
 pub fn save_to(path: &Path, decisions: &Decisions) -> Result<(), String> {
     let json = serde_json::to_string_pretty(decisions).map_err(|e| e.to_string())?;
-    crate::write::write_atomic(path, json.as_bytes())
+    crate::atomic::write_atomic(path, json.as_bytes())
 }
 
 #[cfg(test)]

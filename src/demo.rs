@@ -53,7 +53,7 @@ pub fn materialise(parent: &Path) -> Result<PathBuf, String> {
             )
         })?;
     for (rel, text) in FILES {
-        crate::write::write_atomic(&root.join(rel), text.as_bytes())?;
+        crate::atomic::write_atomic(&root.join(rel), text.as_bytes())?;
     }
     Ok(root)
 }

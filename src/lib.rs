@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod api;
+pub mod atomic;
 pub mod audit;
 pub mod bench;
 pub mod checklist;

@@ -106,10 +106,14 @@ enum Command {
         #[arg(long)]
         original: Option<PathBuf>,
     },
-    /// List the rules.
+    /// List the rules; with --api, the torch API table: every entry, what becomes of it in MLX,
+    /// its status (safe, review, rule, manual) and why, then the counts per namespace.
     Rules {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// The API table instead of the rules.
+        #[arg(long)]
+        api: bool,
     },
     /// Print a rule's documentation: what, why, example, fix safety.
     Explain { rule: String },
@@ -248,8 +252,17 @@ fn run(command: Command) -> Result<ExitCode, String> {
             format,
             original,
         } => audit(&path, format, original),
-        Command::Rules { format } => {
-            print_rules(format);
+        Command::Rules { format, api } => {
+            let format = match format {
+                Format::Text => report::Format::Text,
+                Format::Json => report::Format::Json,
+            };
+            let listing = if api {
+                report::rules::api(format)
+            } else {
+                report::rules::rules(format)
+            };
+            emit(&listing);
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { dir, session } => {
@@ -485,35 +498,5 @@ fn print_apply(report: &write::ApplyReport) {
     }
     for (path, why) in &report.refused {
         outln!("not written: {}: {why}", path.display());
-    }
-}
-
-fn print_rules(format: Format) {
-    match format {
-        Format::Text => {
-            for rule in rules::RULES {
-                let meta = rule.meta();
-                outln!(
-                    "{:<20} {:<8} {:<20} {}",
-                    meta.id,
-                    meta.step,
-                    meta.checklist,
-                    meta.summary
-                );
-            }
-        }
-        Format::Json => {
-            let list: Vec<serde_json::Value> = rules::RULES
-                .iter()
-                .map(|rule| {
-                    let meta = rule.meta();
-                    serde_json::json!({"id": meta.id, "step": meta.step, "checklist": meta.checklist, "summary": meta.summary})
-                })
-                .collect();
-            outln!(
-                "{}",
-                serde_json::to_string_pretty(&list).expect("rules serialise")
-            );
-        }
     }
 }

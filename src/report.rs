@@ -1,6 +1,7 @@
 //! What `check` and `diff` print.
 
 mod check;
+pub mod rules;
 pub use check::{CheckedFile, Format, anything_open, write_check};
 
 use crate::analysis::ProjectAnalysis;

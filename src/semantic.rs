@@ -78,6 +78,23 @@ impl Semantic {
         for stmt in &module.body {
             imports.visit_stmt(stmt);
         }
+        // `from .layers import *` brings that module's `torch`, `nn` and `F` along (a package's
+        // modules rarely list `__all__`): a file using them through a star import is torch code.
+        let star_import = module.body.iter().any(|stmt| {
+            matches!(stmt, Stmt::ImportFrom(import) if import.names.iter().any(|a| a.name.as_str() == "*"))
+        });
+        if star_import {
+            for (local, qualified) in [
+                ("torch", "torch"),
+                ("nn", "torch.nn"),
+                ("F", "torch.nn.functional"),
+            ] {
+                semantic
+                    .bindings
+                    .entry(local.to_string())
+                    .or_insert_with(|| qualified.to_string());
+            }
+        }
         for (local, qualified) in &semantic.bindings {
             if is_torch(qualified) {
                 semantic.imports_torch = true;

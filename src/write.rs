@@ -4,12 +4,12 @@
 //! leaves either the old file or the new one, never half of each.
 
 use crate::analysis::{FileAnalysis, ProjectAnalysis};
+use crate::atomic::write_atomic;
 use crate::decisions::{Decision, Decisions};
 use crate::fix::Applicability;
 use crate::port::{SHIMS_MODULE, SHIMS_SOURCE, port};
 use crate::project::OUTPUT_MARKER;
 use crate::weights::WeightMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub const WEIGHTS_FILE: &str = "portui-weights.json";
@@ -237,17 +237,4 @@ fn timestamp() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     seconds.to_string()
-}
-
-/// Write `bytes` to `path` atomically, creating parent directories.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    }
-    let mut file = atomic_write_file::AtomicWriteFile::open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    file.write_all(bytes)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    file.commit()
-        .map_err(|e| format!("{}: {e}", path.display()))
 }

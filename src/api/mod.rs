@@ -242,6 +242,26 @@ fn names(list: &str) -> impl Iterator<Item = &str> {
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
 }
 
+/// The namespace an entry is counted under (`torch.Tensor`, `torch.nn.functional`...).
+pub fn namespace(torch: &str) -> &'static str {
+    const NAMESPACES: &[&str] = &[
+        "torch.Tensor.",
+        "torch.nn.functional.",
+        "torch.nn.init.",
+        "torch.nn.",
+        "torch.linalg.",
+        "torch.fft.",
+        "torch.special.",
+        "torch.jit.",
+        "einops.layers.torch.",
+        "torch.",
+    ];
+    NAMESPACES
+        .iter()
+        .find(|ns| torch.starts_with(**ns))
+        .map_or("other", |ns| ns.trim_end_matches('.'))
+}
+
 /// Whether mlx (the pinned version) has this qualified name (`mlx.core.fft.rfft`).
 pub fn mlx_has(qualified: &str) -> bool {
     static MLX: LazyLock<FxHashMap<&'static str, ()>> =

@@ -96,8 +96,10 @@ def exit_when_parent_goes(on_exit=None):
 def load_module(directory, file):
     """Import `file` from `directory` as a plain module (its sibling imports resolve in that dir)."""
     directory = os.path.abspath(directory)
-    sys.path.insert(0, directory)
     path = os.path.join(directory, file)
+    # As for a script: its own directory first (its siblings, the port's shims beside it),
+    # then the project's root.
+    sys.path[:0] = list(dict.fromkeys([os.path.dirname(path), directory]))
     name = os.path.splitext(os.path.basename(path))[0]
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)

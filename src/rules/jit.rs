@@ -1,12 +1,14 @@
 //! jit: TorchScript decorators (`@torch.jit.script`, `@torch.jit.ignore`, `@torch.jit.unused`,
-//! `@torch.jit.export`, `@torch.jit._overload_method`...) removed.
+//! `@torch.jit.export`, `@torch.jit._overload_method`...) removed; `torch.jit.Final[T]`
+//! annotations → `T`.
 //!
 //! Why: TorchScript compiles torch code ahead of time; MLX has no counterpart (`mx.compile`
 //! traces pure functions at run time, see the compile rule). The decorators change nothing a
 //! port computes, but they keep `import torch` alive. Calls (`torch.jit.is_scripting()`,
 //! `torch.jit.script(f)`, `torch.jit.annotate(T, v)`) are in the API table.
 //!
-//! Example: `@torch.jit.ignore` above `def no_weight_decay(self)` → (decorator removed).
+//! Example: `@torch.jit.ignore` above `def no_weight_decay(self)` → (decorator removed);
+//! `fused: torch.jit.Final[bool]` → `fused: bool`.
 //!
 //! Fix safety: safe: TorchScript never changes the numbers.
 
@@ -24,7 +26,15 @@ impl Rule for Jit {
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
-        Some(&[NodeKind::StmtFunctionDef])
+        Some(&[NodeKind::StmtFunctionDef, NodeKind::ExprSubscript])
+    }
+
+    fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        let Expr::Subscript(subscript) = expr else { return };
+        if cx.torch_name(&subscript.value).as_deref() == Some("torch.jit.Final") {
+            let range = span(expr);
+            out.safe(range.clone(), "torch.jit.Final[T]: TorchScript only; the annotation is T", vec![Edit::template(range, vec![super::context::hole(subscript.slice.as_ref())])]);
+        }
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
@@ -43,7 +53,8 @@ impl Rule for Jit {
             let line_start = cx.text[..range.start].rfind('\n').map_or(0, |i| i + 1);
             let line_end = cx.text[range.end..].find('\n').map_or(cx.text.len(), |n| range.end + n + 1);
             let rest = cx.text[range.end..line_end].trim();
-            let alone = cx.text[line_start..range.start].trim() == "@" && (rest.is_empty() || rest.starts_with('#'));
+            let before = cx.text[line_start..range.start].trim();
+            let alone = matches!(before, "" | "@") && (rest.is_empty() || rest.starts_with('#'));
             if alone {
                 out.safe(range, format!("@{qualified}: TorchScript only; removed"), vec![Edit::delete(line_start..line_end)]);
             }

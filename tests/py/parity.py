@@ -28,8 +28,10 @@ PHASE_TIMEOUT = 600
 def load_module(directory, file):
     """Import `file` from `directory` as a plain module (the fixtures have no packages)."""
     directory = os.path.abspath(directory)
-    sys.path.insert(0, directory)  # so the module's sibling imports resolve inside this dir only
     path = Path(directory, file)
+    # As for a script: its own directory first (its siblings, the port's shims beside it),
+    # then the project's root.
+    sys.path[:0] = list(dict.fromkeys([str(path.parent), directory]))
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[path.stem] = module  # dataclasses look their module up in sys.modules
