@@ -556,3 +556,40 @@ def kthvalue(x, k, dim=-1, keepdim=False):
     if not keepdim:
         values, indices = values.squeeze(dim), indices.squeeze(dim)
     return _ValuesIndices(values, indices.astype(mx.int64))
+
+
+def diff(x, n=1, dim=-1, prepend=None, append=None):
+    """torch.diff with prepend/append: they are concatenated along dim before differencing."""
+    parts = [p for p in (prepend, x, append) if p is not None]
+    return mx.diff(mx.concatenate(parts, axis=dim) if len(parts) > 1 else x, n, axis=dim)
+
+
+_HistogramEdges = collections.namedtuple("HistogramEdges", ["hist", "bin_edges"])
+
+
+def histogram(x, bins, range=None, weight=None, density=False):
+    """torch.histogram: (hist, bin_edges) of the flattened input; `bins` equal bins over `range`
+    (the data's minimum and maximum by default), or the given increasing edges. Bins are
+    closed on the left, the last one on both sides; values outside are not counted."""
+    flat = x.reshape(-1)
+    if isinstance(bins, int):
+        low, high = range if range is not None else (flat.min().item(), flat.max().item())
+        if low == high:
+            low, high = low - 0.5, high + 0.5
+        edges = mx.linspace(low, high, bins + 1).astype(x.dtype)
+        count = bins
+        index = mx.floor((flat - low) * (bins / (high - low))).astype(mx.int32)
+    else:
+        edges = mx.array(bins).astype(x.dtype)
+        count = edges.shape[0] - 1
+        index = mx.searchsorted(edges, flat, side="right").astype(mx.int32) - 1
+    index = mx.where(flat == edges[-1], count - 1, index)
+    inside = (flat >= edges[0]) & (flat <= edges[-1]) & (index >= 0) & (index < count)
+    if weight is None:
+        amounts = inside.astype(x.dtype)
+    else:
+        amounts = mx.where(inside, weight.reshape(-1).astype(x.dtype), 0)
+    hist = mx.zeros((count,), dtype=x.dtype).at[mx.where(inside, index, 0)].add(amounts)
+    if density:
+        hist = hist / (hist.sum() * mx.diff(edges))
+    return _HistogramEdges(hist, edges)
