@@ -277,11 +277,13 @@ fn case_at(text: &str, line: usize) -> Option<String> {
     })
 }
 
-/// One test call's arguments: positional sources, then keyword (name, source) pairs.
+/// One test call's arguments: positional sources, then keyword (name, source) pairs; and
+/// what the test takes of the result (`(torch.float32).eps`: `.eps`), if anything.
 #[derive(Clone)]
 struct Args {
     positional: Vec<String>,
     keywords: Vec<(String, String)>,
+    suffix: String,
 }
 
 fn parse_args(test: &str) -> Result<Args, String> {
@@ -291,11 +293,24 @@ fn parse_args(test: &str) -> Result<Args, String> {
     let portui::parse::ast::Stmt::Expr(stmt) = &module.body[0] else {
         return Err(format!("test `{test}` is not an argument list"));
     };
-    let portui::parse::ast::Expr::Call(call) = stmt.value.as_ref() else {
+    // `(args).attr`, `(args)[0]`: the call is the innermost value of the chain.
+    let mut expr = stmt.value.as_ref();
+    loop {
+        match expr {
+            portui::parse::ast::Expr::Attribute(a) => expr = a.value.as_ref(),
+            portui::parse::ast::Expr::Subscript(s) => expr = s.value.as_ref(),
+            _ => break,
+        }
+    }
+    let portui::parse::ast::Expr::Call(call) = expr else {
         return Err(format!("test `{test}` is not an argument list"));
     };
     let text = |range: std::ops::Range<usize>| source[range].to_string();
+    let suffix = source
+        [portui::parse::span(call).end..portui::parse::span(stmt.value.as_ref()).end]
+        .to_string();
     Ok(Args {
+        suffix,
         positional: call
             .arguments
             .args
@@ -322,8 +337,10 @@ fn cases_of(index: usize, entry: &Entry) -> Result<Vec<Case>, String> {
     if entry.tests.is_empty() {
         return Err("no test call".into());
     }
-    // Classes (`torch.nn.Linear`, `einops.layers.torch.Rearrange`) are layers.
-    let layer = entry.short_name().starts_with(char::is_uppercase);
+    // Layer classes (`torch.nn.Linear`, `einops.layers.torch.Rearrange`), not other classes
+    // (`torch.HalfTensor`).
+    let layer = (entry.torch.starts_with("torch.nn.") || entry.torch.starts_with("einops.layers."))
+        && entry.short_name().starts_with(char::is_uppercase);
     let mut out = Vec::new();
     for test in &entry.tests {
         let (arguments, inputs) = match test.rsplit_once("->") {
@@ -354,8 +371,13 @@ fn cases_of(index: usize, entry: &Entry) -> Result<Vec<Case>, String> {
                 family_forms.push(("neg", negative));
             }
             for (form, form_args) in family_forms {
-                let call = call_text(entry, &form_args)?;
+                let call = format!("{}{}", call_text(entry, &form_args)?, form_args.suffix);
                 let body = match (&inputs, entry.is_inplace()) {
+                    (None, true) if !form_args.suffix.is_empty() => {
+                        return Err(format!(
+                            "test `{test}`: an in-place method's test takes the receiver, not part of the result"
+                        ));
+                    }
                     (None, true) => inplace_body(&form_args.positional, &call)?,
                     _ => format!("    return {call}\n"),
                 };
@@ -436,6 +458,7 @@ fn keyword_form(entry: &Entry, args: &Args) -> Option<Args> {
     }
     keywords.extend(args.keywords.iter().cloned());
     Some(Args {
+        suffix: args.suffix.clone(),
         positional: args.positional[..keep].to_vec(),
         keywords,
     })

@@ -292,8 +292,8 @@ fn inplace_assignment(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr
 }
 
 /// Whether an argument is of the kind a parameter is annotated with: `int` (an integer
-/// literal), `notint`, `not-minus-one`, `tensor` (known to be one), `nottensor`, `dtype`, or a
-/// quoted literal
+/// literal), `notint`, `not-minus-one`, `tensor` (known to be one), `nottensor`, `dtype`,
+/// `list` (a list or tuple display: `[a, b]`), or a quoted literal
 /// the argument must be (`approximate: 'tanh'`). Other annotations are documentation.
 fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
     let known_tensor = || cx.tensor(expr) == Certainty::Tensor;
@@ -306,6 +306,7 @@ fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
             _ => super::context::int_literal(expr) != Some(-1),
         },
         "tensor" => known_tensor(),
+        "list" => matches!(expr, Expr::List(_) | Expr::Tuple(_)),
         "nottensor" => !known_tensor(),
         "dtype" => {
             cx.torch_name(expr).is_some_and(|q| super::dtypes::mlx_dtype(&q).is_some() || q == "torch.float64" || q == "torch.double")

@@ -198,7 +198,15 @@ impl ChannelsLast {
                 if let Some(x) = call.arguments.args.first()
                     && channel_sensitive(cx, x)
                 {
-                    out.manual(range, "torch.flatten of a channels-last feature map: use x.transpose(0, 3, 1, 2).reshape(x.shape[0], -1) to keep torch's feature order");
+                    // `torch.flatten(x, 1)` as `x.flatten(1)`: transpose back to channels-first
+                    // first (the api rule rewrites the call around it).
+                    let from_one = call.arguments.args.get(1).and_then(int_literal) == Some(1) && call.arguments.args.len() == 2 && call.arguments.keywords.is_empty();
+                    if from_one && matches!(x, Expr::Name(_) | Expr::Attribute(_) | Expr::Call(_) | Expr::Subscript(_)) {
+                        let order = if rank == 4 { "(0, 3, 1, 2)" } else if rank == 3 { "(0, 2, 1)" } else { "(0, 4, 1, 2, 3)" };
+                        out.review(range, "flattening a channels-last feature map: transpose back to channels-first order first so the next layer sees torch's feature order", vec![Edit::insert(span(x).end, format!(".transpose{order}"))]);
+                    } else {
+                        out.manual(range, "torch.flatten of a channels-last feature map: use x.transpose(0, 3, 1, 2).reshape(x.shape[0], -1) to keep torch's feature order");
+                    }
                 }
             }
             _ => {
@@ -250,6 +258,7 @@ impl ChannelsLast {
 const AXIS_OPS: &[&str] = &[
     "cat", "stack", "concatenate", "sum", "mean", "amax", "amin", "max", "min", "argmax", "argmin",
     "softmax", "log_softmax", "cumsum", "prod", "var", "std", "norm", "logsumexp", "all", "any",
+    "count_nonzero", "cummax", "cummin", "flip", "index_select",
 ];
 
 /// Rank of this module's feature maps when it is channels-last and we are in a method.
@@ -398,4 +407,34 @@ pub fn pad(cx: &Context, call: &ast::ExprCall, out: &mut Findings) {
     };
     let edit = Edit::template(range.clone(), vec![text("mx.pad("), hole(x), text(format!(", {replacement_pairs}{value})"))]);
     out.review(range, "F.pad's tuple runs from the last axis backwards; mx.pad takes (before, after) per axis in order (channels-last where the input is a feature map)", vec![edit]);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+
+    const NET: &str = "import torch\nimport torch.nn as nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 8, 3)\n\n    def forward(self, x):\n        x = self.conv(x)\n        return FLATTEN\n";
+
+    fn flatten_findings(flatten: &str) -> Vec<(Applicability, usize)> {
+        crate::rules::findings_of("channels-last", &NET.replace("FLATTEN", flatten))
+            .into_iter()
+            .filter(|f| f.message.contains("flatten"))
+            .map(|f| (f.applicability, f.edits.len()))
+            .collect()
+    }
+
+    #[test]
+    fn torch_flatten_from_axis_one_transposes_back_first() {
+        assert_eq!(flatten_findings("torch.flatten(x, 1)"), vec![(Applicability::Review, 1)]);
+        assert_eq!(flatten_findings("torch.flatten(x, 2)"), vec![(Applicability::Manual, 0)]);
+        assert_eq!(flatten_findings("torch.flatten(x + 1, 1)"), vec![(Applicability::Manual, 0)]);
+    }
+
+    #[test]
+    fn axes_of_cumulative_and_flip_ops_move_too() {
+        for op in ["torch.cummax(x, 1)", "torch.flip(x, (1,))", "x.count_nonzero(1)"] {
+            let findings = crate::rules::findings_of("channels-last", &NET.replace("FLATTEN", op));
+            assert!(findings.iter().any(|f| f.message.contains("channels-last") && f.message.starts_with("axis")), "{op}");
+        }
+    }
 }

@@ -38,7 +38,7 @@ impl Rule for Split {
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else { return };
         let (x, size, dim, applicability, chunk) = match cx.torch_name(&call.func).as_deref() {
-            Some("torch.split") => (argument(call, 0, "tensor"), argument(call, 1, "split_size_or_sections"), argument(call, 2, "dim"), Applicability::Safe, false),
+            Some("torch.split" | "torch.functional.split") => (argument(call, 0, "tensor"), argument(call, 1, "split_size_or_sections"), argument(call, 2, "dim"), Applicability::Safe, false),
             Some("torch.chunk") => (argument(call, 0, "input"), argument(call, 1, "chunks"), argument(call, 2, "dim"), Applicability::Review, true),
             Some(_) => return,
             None => {

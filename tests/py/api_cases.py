@@ -72,6 +72,10 @@ def flatten(value, prefix, out, to_np, probe=None):
             flatten(value[key], f"{prefix}/{key}", out, to_np)
     elif isinstance(value, np.ndarray):
         out[prefix] = value
+    elif isinstance(value, str):
+        out[f"{prefix}#str"] = np.array(value)
+    elif type(value).__name__ in ("dtype", "Dtype"):  # torch.float32 and mx.float32 by name
+        out[f"{prefix}#dtype"] = np.array(str(value).rsplit(".", 1)[-1])
     elif isinstance(value, (bool, int, float, complex)) or value is None:
         out[prefix] = np.array(value if value is not None else np.nan)
         out[f"{prefix}#type"] = np.array(type(value).__name__)
@@ -91,7 +95,7 @@ def compare(got, want, case):
     worst = 0.0
     for key in sorted(want):
         g, w = got[key], want[key]
-        if key.endswith("#type") or key.endswith("#len"):
+        if key.endswith(("#type", "#len", "#str", "#dtype")):
             if g.tolist() != w.tolist():
                 return f"{key}: MLX {g.tolist()} vs torch {w.tolist()}", None
             continue

@@ -136,6 +136,11 @@ pub fn bind<'e>(
         if referenced.contains(name) || DROPPED.contains(name) || dropped || *name == "self" {
             continue;
         }
+        // `rounding_mode: 'floor'`: the overload is chosen by that literal, which its template
+        // spells in its own way (`mx.floor_divide`): the argument is accounted for.
+        if entry.param(name).and_then(|p| p.annotation.as_deref()).is_some_and(|a| a.starts_with(['\'', '"'])) {
+            continue;
+        }
         let default = entry.param(name).and_then(|p| p.default.as_deref());
         let is_default = match bound {
             Bound::One(expr) => default.is_some_and(|d| d == source_of(source, expr)),
@@ -200,6 +205,20 @@ mod tests {
         assert_eq!(try_bind("torch.sum", "torch.sum(x, 1, keepdim=True)").unwrap(), ["dim", "input", "keepdim"]);
         assert_eq!(try_bind("torch.zeros", "torch.zeros(2, 3, device=d)").unwrap(), ["device", "size"]);
         assert_eq!(try_bind("torch.Tensor.view", "x.view(*shape)").unwrap(), ["self", "shape"]);
+    }
+
+    #[test]
+    fn a_literal_annotation_picks_the_overload() {
+        let source = "torch.div(x, y, rounding_mode='floor')";
+        let module = parse_module(source).expect("parses");
+        let call = call_of(&module);
+        let floor = table().lookup("torch.div").find(|e| e.param("rounding_mode").and_then(|p| p.annotation.as_deref()) == Some("'floor'")).expect("the floor overload");
+        let is_floor = |expr: &Expr, annotation: &str| annotation == "'floor'" && matches!(expr, Expr::StringLiteral(s) if s.value.to_str() == "floor");
+        // The template does not name `rounding_mode`: the literal it matched accounts for it.
+        assert!(bind(floor, None, call, &["input", "other"], source, &is_floor).is_ok());
+        let other = "torch.div(x, y, rounding_mode=mode)";
+        let module = parse_module(other).expect("parses");
+        assert!(bind(floor, None, call_of(&module), &["input", "other"], other, &is_floor).is_err());
     }
 
     #[test]
