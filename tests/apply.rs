@@ -189,6 +189,10 @@ fn a_rewrite_sharing_a_prefix_with_torch_still_removes_the_import() {
     let text = "import torch\n\ndef f():\n    return torch.Size([2, 3])\n";
     let analysis = portui::analysis::analyse_text(Path::new("f.py"), text.to_string());
     let ported = portui::port::port(text, &analysis.findings, |_| true).expect("ports");
-    assert!(ported.text.contains("return tuple([2, 3])"), "{}", ported.text);
+    assert!(
+        ported.text.contains("return tuple([2, 3])"),
+        "{}",
+        ported.text
+    );
     assert!(!ported.text.contains("import torch"), "{}", ported.text);
 }

@@ -423,6 +423,23 @@ def select(x, dim, index):
     return x[(slice(None),) * _axis(dim, x.ndim) + (index,)]
 
 
+def repeat_interleave(x, repeats=None, dim=None):
+    """torch.repeat_interleave: each element (each slice along dim; of the flattened x when dim
+    is None) repeated, an int times or per element from an array of counts; with one argument,
+    the indices 0, 1, ... repeated by the counts. Counts are read on the host."""
+    if repeats is None:
+        counts = _np.array(x).reshape(-1)
+        return mx.array(_np.repeat(_np.arange(counts.size), counts).astype(_np.int64))
+    if dim is None:
+        x, dim = x.reshape(-1), 0
+    if isinstance(repeats, int):
+        return mx.repeat(x, repeats, axis=dim)
+    counts = _np.array(repeats).reshape(-1)
+    n = x.shape[dim]
+    counts = _np.broadcast_to(counts, (n,)) if counts.size == 1 else counts
+    return mx.take(x, mx.array(_np.repeat(_np.arange(n), counts).astype(_np.int32)), axis=dim)
+
+
 def nextafter(a, b):
     """torch.nextafter: the next representable float after a towards b (computed by numpy on
     the host; no gradient, as in torch)."""
