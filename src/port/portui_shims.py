@@ -259,7 +259,7 @@ _LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.323
             9.9843695780195716e-6, 1.5056327351493116e-7)
 
 
-def lgamma(x):
+def log_gamma(x):
     """torch.lgamma: log|Gamma(x)| (Lanczos, g=7, in float32; reflection below 0.5; +inf at
     the poles 0, -1, -2...). MLX has no lgamma."""
     x = x.astype(mx.float32) if not mx.issubdtype(x.dtype, mx.floating) else x
@@ -279,10 +279,10 @@ def lgamma(x):
 
 def mvlgamma(x, p):
     """torch.mvlgamma: the multivariate log-gamma of dimension p,
-    sum_i lgamma(x - i / 2) + p (p - 1) / 4 * log(pi)."""
+    sum_i log_gamma(x - i / 2) + p (p - 1) / 4 * log(pi)."""
     out = p * (p - 1) / 4 * _math.log(_math.pi)
     for i in range(p):
-        out = out + lgamma(x - i / 2)
+        out = out + log_gamma(x - i / 2)
     return out
 
 
@@ -728,7 +728,7 @@ def unique_consecutive(x, return_inverse=False, return_counts=False, dim=None):
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def vander(x, N=None, increasing=False):
+def vander_columns(x, N=None, increasing=False):
     """torch.vander: columns x**(N-1) ... x**0 (increasing: x**0 first)."""
     n = x.shape[0] if N is None else N
     powers = mx.arange(n) if increasing else mx.arange(n - 1, -1, -1)
@@ -738,7 +738,7 @@ def vander(x, N=None, increasing=False):
     return (base.astype(mx.int64) ** powers.astype(mx.int64))
 
 
-def _reduce(loss, reduction):
+def _loss_reduction(loss, reduction):
     """torch's reduction enum of the aten losses: 0 none, 1 mean, 2 sum (names also accepted)."""
     if reduction in (0, "none"):
         return loss
@@ -750,7 +750,7 @@ def _reduce(loss, reduction):
 def aten_margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
     """torch.margin_ranking_loss (reduction as torch's enum, none unless given; F.* default to
     the mean): max(0, -y (x1 - x2) + margin)."""
-    return _reduce(mx.maximum(-target * (input1 - input2) + margin, 0), reduction)
+    return _loss_reduction(mx.maximum(-target * (input1 - input2) + margin, 0), reduction)
 
 
 def aten_triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=0):
@@ -763,7 +763,7 @@ def aten_triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=
     d_neg = distance(anchor, negative)
     if swap:
         d_neg = mx.minimum(d_neg, distance(positive, negative))
-    return _reduce(mx.maximum(d_pos - d_neg + margin, 0), reduction)
+    return _loss_reduction(mx.maximum(d_pos - d_neg + margin, 0), reduction)
 
 
 def aten_poisson_nll_loss(input, target, log_input, full, eps, reduction):
@@ -776,7 +776,7 @@ def aten_poisson_nll_loss(input, target, log_input, full, eps, reduction):
     if full:
         stirling = target * mx.log(target) - target + 0.5 * mx.log(2 * _math.pi * target)
         loss = loss + mx.where(target > 1, stirling, 0)
-    return _reduce(loss, reduction)
+    return _loss_reduction(loss, reduction)
 
 
 def _general_cosine_sym(m, a):
@@ -826,7 +826,7 @@ def window_exponential(M, center=None, tau=1.0, sym=True, dtype=None):
     return _window(make, M, sym, dtype)
 
 
-def lu_factor(A, pivot=True, get_infos=False):
+def legacy_lu(A, pivot=True, get_infos=False):
     """torch.lu: (LU, pivots) with torch's 1-based int32 pivots (and zero infos when asked);
     mx.linalg.lu_factor counts pivots from 0."""
     LU, pivots = mx.linalg.lu_factor(A, stream=mx.cpu)
@@ -844,7 +844,7 @@ def _permutation(pivots, n):
     return perm
 
 
-def lu_unpack(LU, pivots, unpack_data=True, unpack_pivots=True):
+def legacy_lu_unpack(LU, pivots, unpack_data=True, unpack_pivots=True):
     """torch.lu_unpack: (P, L, U) from torch.lu's packed LU and 1-based pivots, A = P L U.
     The pivots are read on the host."""
     n, k = LU.shape[-2], min(LU.shape[-2:])
@@ -861,14 +861,14 @@ def lu_unpack(LU, pivots, unpack_data=True, unpack_pivots=True):
     return _Lu(P, L, U)
 
 
-def lu_solve(b, LU, pivots):
+def legacy_lu_solve(b, LU, pivots):
     """torch.lu_solve: the solution X of A X = b from torch.lu's factorization of A."""
-    P, L, U = lu_unpack(LU, pivots)
+    P, L, U = legacy_lu_unpack(LU, pivots)
     y = mx.linalg.solve_triangular(L, mx.swapaxes(P, -1, -2) @ b, upper=False, stream=mx.cpu)
     return mx.linalg.solve_triangular(U, y, upper=True, stream=mx.cpu)
 
 
-def svd(A, some=True, compute_uv=True):
+def legacy_svd(A, some=True, compute_uv=True):
     """torch.svd: (U, S, V), V not transposed, reduced unless some=False. Singular vectors are
     unique only up to sign: MLX's may differ from torch's by a sign per vector."""
     if not compute_uv:
@@ -884,13 +884,13 @@ def svd(A, some=True, compute_uv=True):
     return _Svd(U, S, V)
 
 
-def slogdet(A):
+def slogdet_named(A):
     """torch.slogdet: (sign, logabsdet) as a named pair."""
     sign, logabsdet = mx.linalg.slogdet(A, stream=mx.cpu)
     return _SignLogAbsDet(sign, logabsdet)
 
 
-def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+def legacy_triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
     """torch.triangular_solve (deprecated): (solution, cloned_coefficient) of A X = b with A
     triangular (only its `upper` or lower triangle is read)."""
     T = mx.triu(A) if upper else mx.tril(A)
