@@ -195,10 +195,12 @@ fn torch_names_still_used(original: &str, edits: &[&Edit]) -> HashSet<String> {
     for stmt in &module.body {
         names.visit_stmt(stmt);
     }
+    // An edit that overlaps the name changes it, even when it starts inside it: edits are
+    // trimmed to what differs, so `torch.Size(` → `tuple(` only replaces `orch.Size`.
     let replaced = |range: &Range<usize>| {
         edits.iter().any(|edit| {
-            edit.range.start <= range.start
-                && range.end <= edit.range.end
+            edit.range.start < range.end
+                && range.start < edit.range.end
                 && !edit.pieces.iter().any(|p| matches!(p, Piece::Source(h) if h.start <= range.start && range.end <= h.end))
         })
     };

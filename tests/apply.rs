@@ -181,3 +181,18 @@ fn removing_a_device_variable_removes_its_uses_in_the_same_hunk() {
         ported.text
     );
 }
+
+#[test]
+fn a_rewrite_sharing_a_prefix_with_torch_still_removes_the_import() {
+    // `torch.Size(` → `tuple(`: the edit is trimmed to `orch.Size` → `uple`, which starts
+    // inside the name `torch`; the name is still replaced, so the import goes.
+    let text = "import torch\n\ndef f():\n    return torch.Size([2, 3])\n";
+    let analysis = portui::analysis::analyse_text(Path::new("f.py"), text.to_string());
+    let ported = portui::port::port(text, &analysis.findings, |_| true).expect("ports");
+    assert!(
+        ported.text.contains("return tuple([2, 3])"),
+        "{}",
+        ported.text
+    );
+    assert!(!ported.text.contains("import torch"), "{}", ported.text);
+}

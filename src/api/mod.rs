@@ -21,6 +21,7 @@ pub use template::{RefForm, Segment, Template};
 /// The table's source files, in the order their entries are listed.
 const SOURCES: &[(&str, &str)] = &[
     ("torch.api", include_str!("table/torch.api")),
+    ("torch_l_z.api", include_str!("table/torch_l_z.api")),
     ("tensor.api", include_str!("table/tensor.api")),
     ("functional.api", include_str!("table/functional.api")),
     ("nn.api", include_str!("table/nn.api")),
