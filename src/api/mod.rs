@@ -27,6 +27,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("linalg.api", include_str!("table/linalg.api")),
     ("fft.api", include_str!("table/fft.api")),
     ("special.api", include_str!("table/special.api")),
+    ("foreach.api", include_str!("table/foreach.api")),
 ];
 
 /// torch.Tensor's public attributes and mlx's public names, generated from the pinned
@@ -70,6 +71,9 @@ pub enum Compare {
     Values,
     /// Random results: shapes and dtype kinds only.
     Shape,
+    /// Results unique up to the sign or phase of each vector (singular vectors, eigenvectors):
+    /// absolute values, shapes and dtype kinds.
+    Abs,
 }
 
 #[derive(Debug, Clone, PartialEq)]

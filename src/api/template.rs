@@ -125,6 +125,47 @@ impl Template {
         }
         false
     }
+
+    /// Whether the template is an assignment statement (`{self}[:] = [...]`), for torch
+    /// functions that change an argument in place and return nothing: it replaces only a call
+    /// that is a statement of its own.
+    pub fn is_statement(&self) -> bool {
+        fn flatten(segments: &[Segment], out: &mut String) {
+            for segment in segments {
+                match segment {
+                    Segment::Text(text) => out.push_str(text),
+                    Segment::Ref { .. } => out.push('R'),
+                    Segment::Group(inner) => flatten(inner, out),
+                }
+            }
+        }
+        let mut outer = String::new();
+        flatten(&self.segments, &mut outer);
+        let chars: Vec<char> = outer.chars().collect();
+        let (mut depth, mut quote) = (0i32, None);
+        for (i, &c) in chars.iter().enumerate() {
+            if let Some(q) = quote {
+                if c == q {
+                    quote = None;
+                }
+                continue;
+            }
+            match c {
+                '\'' | '"' => quote = Some(c),
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                '=' if depth == 0 => {
+                    let before = i.checked_sub(1).map(|j| chars[j]);
+                    let after = chars.get(i + 1).copied();
+                    if !matches!(before, Some('=' | '!' | '<' | '>' | ':')) && after != Some('=') {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
 }
 
 /// The elements of a template that is one parenthesised tuple: `(a, b)` → `a`, `b`.
@@ -286,5 +327,16 @@ mod tests {
         assert!(!op("{self}.astype(mx.float32)"));
         assert!(!op("{self}[..., ::-1]"));
         assert!(!op("mx.where({mask}, {value}, {self})"));
+    }
+
+    #[test]
+    fn statements_are_told_from_expressions() {
+        let statement = |s: &str| Template::parse(s).expect("parses").is_statement();
+        assert!(statement("{self}[:] = [mx.abs(t) for t in {self}]"));
+        assert!(!statement("{self} == {other}"));
+        assert!(!statement("{self} <= {other}"));
+        assert!(!statement("mx.sum({input}, axis={dim})"));
+        assert!(!statement("(y := {input})"));
+        assert!(!statement("mx.where({a} != 0, {b}, {c})"));
     }
 }

@@ -110,6 +110,10 @@ fn apply(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &
                         continue;
                     }
                 };
+                if template.is_statement() && !is_statement_call(cx, call) {
+                    out.manual(range, manual_message(entry, "it changes its argument in place: the MLX form is an assignment, written only where the call is a statement of its own"));
+                    return;
+                }
                 rewrite(cx, call, range, receiver, entry, template.is_operator_expression(), pieces, certainty, out);
                 return;
             }
@@ -210,6 +214,11 @@ fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, re
     }
 }
 
+/// Whether the call is the whole of an expression statement (`torch._foreach_abs_(ts)`).
+fn is_statement_call(cx: &Context, call: &ast::ExprCall) -> bool {
+    cx.parent_expr().is_none() && matches!(cx.stmt(), Some(Stmt::Expr(s)) if span(s.value.as_ref()) == span(call))
+}
+
 /// `x.add_(y)` as a statement → `x = x + y`; as an assignment's value → `z = x = x + y`; in
 /// another expression, on a plain name → `(x := x + y)`. `None` elsewhere.
 fn inplace_assignment(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, operator: bool, value: &[Piece]) -> Option<Vec<Piece>> {
@@ -250,7 +259,8 @@ fn inplace_assignment(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr
 /// Whether an argument is of the kind a parameter is annotated with: `int` (an integer
 /// literal), `notint`, `not-minus-one`, `tensor` (known to be one), `nottensor`, `dtype`, or a
 /// quoted literal
-/// the argument must be (`approximate: 'tanh'`). Other annotations are documentation.
+/// the argument must be (`approximate: 'tanh'`), or `True` / `False` (`full_matrices: False`).
+/// Other annotations are documentation.
 fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
     let known_tensor = || cx.tensor(expr) == Certainty::Tensor;
     match kind {
@@ -268,6 +278,7 @@ fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
                 || matches!(expr, Expr::Attribute(a) if a.attr.as_str() == "dtype")
                 || matches!(expr, Expr::Name(n) if n.id.as_str().contains("dtype"))
         }
+        "True" | "False" => matches!(expr, Expr::BooleanLiteral(b) if b.value == (kind == "True")),
         quoted if quoted.starts_with(['\'', '"']) => {
             matches!(expr, Expr::StringLiteral(s) if s.value.to_str() == quoted.trim_matches(['\'', '"']))
         }
