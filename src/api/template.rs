@@ -5,7 +5,8 @@
 //!   written, so a default MLX does not share becomes explicit.
 //! - `{eps=1e-6}`: like `{eps}`, but this text when the call does not pass it.
 //! - `{? ...}`: an optional group, written only when the call passes every parameter named
-//!   inside it: `mx.sum({input}{?, axis={dim}})`.
+//!   inside it: `mx.sum({input}{?, axis={dim}})` (an explicit `None` for a parameter whose
+//!   default is `None` is not passing it).
 //! - `{size|tuple}`: a shape, always a sequence: one scalar argument `n` is written `(n,)`
 //!   (MLX's random functions take no bare int shape).
 //! - `{*operands}`: a varargs parameter's arguments as they were given (`a, b`).

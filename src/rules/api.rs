@@ -368,3 +368,30 @@ fn manual_message(entry: &Entry, why: &str) -> String {
     message
 }
 
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+    use crate::rules::findings_of;
+
+    #[test]
+    fn an_assignment_form_replaces_only_a_statement() {
+        let source = "import torch\ndef f(ts):\n    torch._foreach_abs_(ts)\n    y = torch._foreach_abs_(ts)\n    torch._foreach_abs_([a, b])\n";
+        let found = findings_of("api", source);
+        assert_eq!(found.len(), 3);
+        assert_eq!(found[0].applicability, Applicability::Review);
+        assert!(found[0].message.contains("[mx.abs(t) for t in"), "{}", found[0].message);
+        assert_eq!(found[1].applicability, Applicability::Manual);
+        assert!(found[1].message.contains("statement of its own"), "{}", found[1].message);
+        assert_eq!(found[2].applicability, Applicability::Manual);
+    }
+
+    #[test]
+    fn a_boolean_annotation_picks_the_overload() {
+        let source = "import torch\nu = torch.linalg.svd(a, full_matrices=False)\nv = torch.linalg.svd(a, full_matrices=flag)\nw = torch.linalg.svd(a)\n";
+        let found = findings_of("api", source);
+        assert!(found[0].message.contains("svd_reduced"), "{}", found[0].message);
+        assert_eq!(found[1].applicability, Applicability::Manual);
+        assert!(found[2].message.contains("mx.linalg.svd"), "{}", found[2].message);
+    }
+}
