@@ -205,7 +205,7 @@ class DataLoader:
 # --- special functions, linear algebra, fft, Tensor methods (API table) -----------------------
 
 
-def _polynomial(t, coefficients):
+def _special_polynomial(t, coefficients):
     """Horner's rule: coefficients from the highest power down."""
     result = mx.zeros_like(t) + coefficients[0]
     for c in coefficients[1:]:
@@ -213,7 +213,7 @@ def _polynomial(t, coefficients):
     return result
 
 
-def _float(x):
+def _special_float(x):
     """x as a floating array (torch's special functions promote integers to float32)."""
     x = mx.array(x) if not isinstance(x, mx.array) else x
     return x if mx.issubdtype(x.dtype, mx.floating) else x.astype(mx.float32)
@@ -223,7 +223,7 @@ def _erfcx_nonnegative(z):
     # exp(z^2) * erfc(z) for z >= 0: Numerical Recipes' erfcc (fractional error < 1.2e-7)
     # without its exp(-z^2) factor, so it neither underflows nor loses precision in the tail.
     t = 1 / (1 + 0.5 * z)
-    poly = _polynomial(t, [0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807,
+    poly = _special_polynomial(t, [0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807,
                            -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223])
     return t * mx.exp(poly)
 
@@ -231,7 +231,7 @@ def _erfcx_nonnegative(z):
 def erfc(x):
     """torch.erfc / torch.special.erfc: 1 - erf(x), accurate in the tail where 1 - mx.erf(x)
     cancels to 0 (relative error ~1e-7 everywhere)."""
-    x = _float(x)
+    x = _special_float(x)
     z = mx.abs(x)
     tail = _erfcx_nonnegative(z) * mx.exp(-z * z)
     return mx.where(x >= 0, tail, 2 - tail)
@@ -239,7 +239,7 @@ def erfc(x):
 
 def erfcx(x):
     """torch.special.erfcx: exp(x^2) * erfc(x), without overflow for large positive x."""
-    x = _float(x)
+    x = _special_float(x)
     z = mx.abs(x)
     scaled = _erfcx_nonnegative(z)
     return mx.where(x >= 0, scaled, 2 * mx.exp(x * x) - scaled)
@@ -247,13 +247,13 @@ def erfcx(x):
 
 def ndtr(x):
     """torch.special.ndtr: the standard normal CDF, 0.5 * erfc(-x / sqrt(2)) (accurate tails)."""
-    return 0.5 * erfc(-_float(x) * 0.7071067811865476)
+    return 0.5 * erfc(-_special_float(x) * 0.7071067811865476)
 
 
 def log_ndtr(x):
     """torch.special.log_ndtr: log of the standard normal CDF, finite far into the lower tail
     (log(erfcx(-x/sqrt 2) / 2) - x^2 / 2 there; log1p(-erfc(x/sqrt 2) / 2) above)."""
-    x = _float(x)
+    x = _special_float(x)
     z = -x * 0.7071067811865476
     lower = mx.log(_erfcx_nonnegative(mx.maximum(z, 0)) / 2) - z * z
     upper = mx.log1p(-erfc(-z) / 2)
@@ -263,7 +263,7 @@ def log_ndtr(x):
 def ndtri(p):
     """torch.special.ndtri: the inverse of the standard normal CDF (Acklam's rational
     approximation, relative error < 1.2e-9; log1p in the upper tail)."""
-    p = _float(p)
+    p = _special_float(p)
     a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
          1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00]
     b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
@@ -274,10 +274,10 @@ def ndtri(p):
          3.754408661907416e+00, 1.0]
     q = p - 0.5
     r = q * q
-    central = _polynomial(r, a) * q / _polynomial(r, b)
+    central = _special_polynomial(r, a) * q / _special_polynomial(r, b)
     tail_p = mx.minimum(p, 1 - p)
     s = mx.sqrt(-2 * mx.where(p < 0.5, mx.log(mx.maximum(p, 1e-38)), mx.log1p(-mx.minimum(p, 1 - 1e-7))))
-    tail = _polynomial(s, c) / _polynomial(s, d)
+    tail = _special_polynomial(s, c) / _special_polynomial(s, d)
     tail = mx.where(p < 0.5, tail, -tail)
     x = mx.where(tail_p < 0.02425, tail, central)
     # One Halley step on ndtr(x) = p: float32 loses digits in the rational forms' sums.
@@ -309,7 +309,7 @@ def _sin_pi(x):
 def lgamma(x):
     """torch.lgamma / torch.special.gammaln: log|Gamma(x)| (Lanczos; reflection below 0.5;
     inf at 0 and the negative integers)."""
-    x = _float(x)
+    x = _special_float(x)
     small = x < 0.5
     positive = _lgamma_positive(mx.where(small, 1 - x, x))
     reflected = mx.log(mx.pi / _sin_pi(x)) - positive
@@ -321,7 +321,7 @@ def digamma(x):
     """torch.digamma / torch.special.digamma / psi: the logarithmic derivative of Gamma
     (recurrence up to x >= 6, then the asymptotic series; reflection below 0; -inf at 0 and
     nan at the negative integers, as torch)."""
-    x = _float(x)
+    x = _special_float(x)
     negative = x < 0
     y = mx.where(negative, 1 - x, x)
     shift = mx.zeros_like(y)
@@ -329,7 +329,7 @@ def digamma(x):
         shift = shift + mx.where(y < 6, 1 / (y + k), 0)
     z = mx.where(y < 6, y + 6, y)
     inv2 = 1 / (z * z)
-    series = mx.log(z) - 0.5 / z - inv2 * _polynomial(inv2, [1 / 132, -1 / 240, 1 / 252, -1 / 120, 1 / 12])
+    series = mx.log(z) - 0.5 / z - inv2 * _special_polynomial(inv2, [1 / 132, -1 / 240, 1 / 252, -1 / 120, 1 / 12])
     result = series - shift
     tan = mx.tan(mx.pi * (x - mx.round(x)))
     result = mx.where(negative, result - mx.pi / tan, result)
@@ -340,7 +340,7 @@ def digamma(x):
 def zeta(x, q):
     """torch.special.zeta: the Hurwitz zeta function sum_k (k + q)^-x (Euler-Maclaurin, as
     Cephes: ten terms, then the integral and twelve Bernoulli corrections)."""
-    x, q = _float(x), _float(q)
+    x, q = _special_float(x), _special_float(q)
     total = 0
     for k in range(10):
         total = total + mx.power(q + k, -x)
@@ -369,49 +369,49 @@ def polygamma(n, x):
     factorial = 1
     for k in range(2, n + 1):
         factorial *= k
-    return (-1) ** (n + 1) * factorial * zeta(float(n + 1), _float(x))
+    return (-1) ** (n + 1) * factorial * zeta(float(n + 1), _special_float(x))
 
 
 def multigammaln(a, p):
     """torch.special.multigammaln: the log of the multivariate gamma function of dimension p."""
-    a = _float(a)
+    a = _special_float(a)
     total = p * (p - 1) / 4 * 1.1447298858494002  # log(pi)
     for i in range(p):
         total = total + lgamma(a - i / 2)
     return total
 
 
-def i0(x):
+def bessel_i0(x):
     """torch.i0 / torch.special.i0: the modified Bessel function of the first kind, order 0
     (Abramowitz & Stegun 9.8.1-2, relative error < 2e-7)."""
-    return i0e(x) * mx.exp(mx.abs(_float(x)))
+    return i0e(x) * mx.exp(mx.abs(_special_float(x)))
 
 
 def i0e(x):
     """torch.special.i0e: exp(-|x|) * I0(x), without overflow."""
-    ax = mx.abs(_float(x))
+    ax = mx.abs(_special_float(x))
     t = ax / 3.75
-    small = _polynomial(t * t, [0.0045813, 0.0360768, 0.2659732, 1.2067492, 3.0899424, 3.5156229, 1.0]) * mx.exp(-ax)
+    small = _special_polynomial(t * t, [0.0045813, 0.0360768, 0.2659732, 1.2067492, 3.0899424, 3.5156229, 1.0]) * mx.exp(-ax)
     u = 3.75 / mx.maximum(ax, 3.75)
-    large = _polynomial(u, [0.00392377, -0.01647633, 0.02635537, -0.02057706, 0.00916281,
+    large = _special_polynomial(u, [0.00392377, -0.01647633, 0.02635537, -0.02057706, 0.00916281,
                             -0.00157565, 0.00225319, 0.01328592, 0.39894228]) / mx.sqrt(mx.maximum(ax, 3.75))
     return mx.where(ax < 3.75, small, large)
 
 
-def i1(x):
+def bessel_i1(x):
     """torch.special.i1: the modified Bessel function of the first kind, order 1
     (Abramowitz & Stegun 9.8.3-4, relative error < 3e-7)."""
-    return i1e(x) * mx.exp(mx.abs(_float(x)))
+    return i1e(x) * mx.exp(mx.abs(_special_float(x)))
 
 
 def i1e(x):
     """torch.special.i1e: exp(-|x|) * I1(x), without overflow."""
-    x = _float(x)
+    x = _special_float(x)
     ax = mx.abs(x)
     t = ax / 3.75
-    small = ax * _polynomial(t * t, [0.00032411, 0.00301532, 0.02658733, 0.15084934, 0.51498869, 0.87890594, 0.5]) * mx.exp(-ax)
+    small = ax * _special_polynomial(t * t, [0.00032411, 0.00301532, 0.02658733, 0.15084934, 0.51498869, 0.87890594, 0.5]) * mx.exp(-ax)
     u = 3.75 / mx.maximum(ax, 3.75)
-    large = _polynomial(u, [-0.00420059, 0.01787654, -0.02895312, 0.02282967, -0.01031555,
+    large = _special_polynomial(u, [-0.00420059, 0.01787654, -0.02895312, 0.02282967, -0.01031555,
                             0.00163801, -0.00362018, -0.03988024, 0.39894228]) / mx.sqrt(mx.maximum(ax, 3.75))
     return mx.where(x < 0, -1, 1) * mx.where(ax < 3.75, small, large)
 
@@ -419,12 +419,12 @@ def i1e(x):
 def scaled_modified_bessel_k0(x):
     """torch.special.scaled_modified_bessel_k0: exp(x) * K0(x) (Abramowitz & Stegun 9.8.5-6;
     inf at 0, nan below)."""
-    x = _float(x)
+    x = _special_float(x)
     s = mx.maximum(x, 1e-30)
     h = s / 2
-    small = (-mx.log(h) * i0(mx.minimum(s, 2)) + _polynomial(h * h, [0.0000074, 0.0001075, 0.00262698, 0.0348859, 0.23069756, 0.4227842, -0.57721566])) * mx.exp(s)
+    small = (-mx.log(h) * bessel_i0(mx.minimum(s, 2)) + _special_polynomial(h * h, [0.0000074, 0.0001075, 0.00262698, 0.0348859, 0.23069756, 0.4227842, -0.57721566])) * mx.exp(s)
     u = 2 / mx.maximum(s, 2)
-    large = _polynomial(u, [0.00053208, -0.0025154, 0.00587872, -0.01062446, 0.02189568, -0.07832358, 1.25331414]) / mx.sqrt(mx.maximum(s, 2))
+    large = _special_polynomial(u, [0.00053208, -0.0025154, 0.00587872, -0.01062446, 0.02189568, -0.07832358, 1.25331414]) / mx.sqrt(mx.maximum(s, 2))
     result = mx.where(x <= 2, small, large)
     return mx.where(x == 0, mx.inf, mx.where(x < 0, mx.nan, result))
 
@@ -432,12 +432,12 @@ def scaled_modified_bessel_k0(x):
 def scaled_modified_bessel_k1(x):
     """torch.special.scaled_modified_bessel_k1: exp(x) * K1(x) (Abramowitz & Stegun 9.8.7-8;
     inf at 0, nan below)."""
-    x = _float(x)
+    x = _special_float(x)
     s = mx.maximum(x, 1e-30)
     h = s / 2
-    small = (s * mx.log(h) * i1(mx.minimum(s, 2)) + _polynomial(h * h, [-0.00004686, -0.00110404, -0.01919402, -0.18156897, -0.67278579, 0.15443144, 1.0])) / s * mx.exp(s)
+    small = (s * mx.log(h) * bessel_i1(mx.minimum(s, 2)) + _special_polynomial(h * h, [-0.00004686, -0.00110404, -0.01919402, -0.18156897, -0.67278579, 0.15443144, 1.0])) / s * mx.exp(s)
     u = 2 / mx.maximum(s, 2)
-    large = _polynomial(u, [-0.00068245, 0.00325614, -0.00780353, 0.01504268, -0.0365562, 0.23498619, 1.25331414]) / mx.sqrt(mx.maximum(s, 2))
+    large = _special_polynomial(u, [-0.00068245, 0.00325614, -0.00780353, 0.01504268, -0.0365562, 0.23498619, 1.25331414]) / mx.sqrt(mx.maximum(s, 2))
     result = mx.where(x <= 2, small, large)
     return mx.where(x == 0, mx.inf, mx.where(x < 0, mx.nan, result))
 
@@ -446,7 +446,7 @@ def _bessel_asymptotic(ax, shift, p, q):
     z = 8 / mx.maximum(ax, 8)
     y = z * z
     xx = ax - shift
-    return mx.sqrt(0.636619772 / mx.maximum(ax, 8)), xx, z, _polynomial(y, p), _polynomial(y, q)
+    return mx.sqrt(0.636619772 / mx.maximum(ax, 8)), xx, z, _special_polynomial(y, p), _special_polynomial(y, q)
 
 
 _J0_P = [0.2093887211e-6, -0.2073370639e-5, 0.2734510407e-4, -0.1098628627e-2, 1.0]
@@ -458,11 +458,11 @@ _J1_Q = [0.105787412e-6, -0.88228987e-6, 0.8449199096e-5, -0.2002690873e-3, 0.04
 def bessel_j0(x):
     """torch.special.bessel_j0: the Bessel function of the first kind, order 0 (Numerical
     Recipes' rational and asymptotic forms)."""
-    x = _float(x)
+    x = _special_float(x)
     ax = mx.abs(x)
     y = x * x
-    near = _polynomial(y, [-184.9052456, 77392.33017, -11214424.18, 651619640.7, -13362590354.0, 57568490574.0]) / \
-        _polynomial(y, [1.0, 267.8532712, 59272.64853, 9494680.718, 1029532985.0, 57568490411.0])
+    near = _special_polynomial(y, [-184.9052456, 77392.33017, -11214424.18, 651619640.7, -13362590354.0, 57568490574.0]) / \
+        _special_polynomial(y, [1.0, 267.8532712, 59272.64853, 9494680.718, 1029532985.0, 57568490411.0])
     scale, xx, z, p, q = _bessel_asymptotic(ax, 0.785398164, _J0_P, _J0_Q)
     far = scale * (mx.cos(xx) * p - z * mx.sin(xx) * q)
     return mx.where(ax < 8, near, far)
@@ -470,11 +470,11 @@ def bessel_j0(x):
 
 def bessel_j1(x):
     """torch.special.bessel_j1: the Bessel function of the first kind, order 1."""
-    x = _float(x)
+    x = _special_float(x)
     ax = mx.abs(x)
     y = x * x
-    near = x * _polynomial(y, [-30.16036606, 15704.4826, -2972611.439, 242396853.1, -7895059235.0, 72362614232.0]) / \
-        _polynomial(y, [1.0, 376.9991397, 99447.43394, 18583304.74, 2300535178.0, 144725228442.0])
+    near = x * _special_polynomial(y, [-30.16036606, 15704.4826, -2972611.439, 242396853.1, -7895059235.0, 72362614232.0]) / \
+        _special_polynomial(y, [1.0, 376.9991397, 99447.43394, 18583304.74, 2300535178.0, 144725228442.0])
     scale, xx, z, p, q = _bessel_asymptotic(ax, 2.356194491, _J1_P, _J1_Q)
     far = scale * (mx.cos(xx) * p - z * mx.sin(xx) * q)
     far = mx.where(x < 0, -far, far)
@@ -484,11 +484,11 @@ def bessel_j1(x):
 def bessel_y0(x):
     """torch.special.bessel_y0: the Bessel function of the second kind, order 0 (nan below
     0, -inf at 0)."""
-    x = _float(x)
+    x = _special_float(x)
     s = mx.maximum(x, 1e-30)
     y = s * s
-    near = _polynomial(y, [228.4622733, -86327.92757, 10879881.29, -512359803.6, 7062834065.0, -2957821389.0]) / \
-        _polynomial(y, [1.0, 226.1030244, 47447.2647, 7189466.438, 745249964.8, 40076544269.0]) + \
+    near = _special_polynomial(y, [228.4622733, -86327.92757, 10879881.29, -512359803.6, 7062834065.0, -2957821389.0]) / \
+        _special_polynomial(y, [1.0, 226.1030244, 47447.2647, 7189466.438, 745249964.8, 40076544269.0]) + \
         0.636619772 * bessel_j0(s) * mx.log(s)
     scale, xx, z, p, q = _bessel_asymptotic(s, 0.785398164, _J0_P, _J0_Q)
     far = scale * (mx.sin(xx) * p + z * mx.cos(xx) * q)
@@ -499,11 +499,11 @@ def bessel_y0(x):
 def bessel_y1(x):
     """torch.special.bessel_y1: the Bessel function of the second kind, order 1 (nan below
     0, -inf at 0)."""
-    x = _float(x)
+    x = _special_float(x)
     s = mx.maximum(x, 1e-30)
     y = s * s
-    near = s * _polynomial(y, [0.8511937935e4, -0.4237922726e7, 0.7349264551e9, -0.5153438139e11, 0.1275274390e13, -0.4900604943e13]) / \
-        _polynomial(y, [1.0, 0.3549632885e3, 0.1020426050e6, 0.2245904002e8, 0.3733650367e10, 0.4244419664e12, 0.2499580570e14]) + \
+    near = s * _special_polynomial(y, [0.8511937935e4, -0.4237922726e7, 0.7349264551e9, -0.5153438139e11, 0.1275274390e13, -0.4900604943e13]) / \
+        _special_polynomial(y, [1.0, 0.3549632885e3, 0.1020426050e6, 0.2245904002e8, 0.3733650367e10, 0.4244419664e12, 0.2499580570e14]) + \
         0.636619772 * (bessel_j1(s) * mx.log(s) - 1 / s)
     scale, xx, z, p, q = _bessel_asymptotic(s, 2.356194491, _J1_P, _J1_Q)
     far = scale * (mx.sin(xx) * p + z * mx.cos(xx) * q)
@@ -513,21 +513,21 @@ def bessel_y1(x):
 
 def spherical_bessel_j0(x):
     """torch.special.spherical_bessel_j0: sin(x) / x, 1 at 0."""
-    x = _float(x)
+    x = _special_float(x)
     safe = mx.where((x == 0) | mx.isinf(x), 1, x)
     return mx.where(x == 0, 1, mx.where(mx.isinf(x), 0, mx.sin(safe) / safe))
 
 
 def sinc(x):
     """torch.sinc / torch.special.sinc: sin(pi x) / (pi x), 1 at 0."""
-    x = _float(x)
+    x = _special_float(x)
     safe = mx.where(x == 0, 1, x) * mx.pi
     return mx.where(x == 0, 1, mx.sin(safe) / safe)
 
 
 def entr(x):
     """torch.special.entr: -x log(x) for x > 0, 0 at 0, -inf below (nan stays nan)."""
-    x = _float(x)
+    x = _special_float(x)
     positive = -x * mx.log(mx.where(x > 0, x, 1))
     result = mx.where(x > 0, positive, mx.where(x == 0, 0, -mx.inf))
     return mx.where(mx.isnan(x), x, result)
@@ -535,14 +535,14 @@ def entr(x):
 
 def xlogy(x, y):
     """torch.xlogy / torch.special.xlogy: x * log(y), 0 where x is 0 (unless y is nan)."""
-    x, y = _float(x), _float(y)
+    x, y = _special_float(x), _special_float(y)
     result = x * mx.log(mx.where(x == 0, 1, y))
     return mx.where(mx.isnan(y), mx.nan, result)
 
 
 def xlog1py(x, y):
     """torch.special.xlog1py: x * log1p(y), 0 where x is 0 (unless y is nan)."""
-    x, y = _float(x), _float(y)
+    x, y = _special_float(x), _special_float(y)
     result = x * mx.log1p(mx.where(x == 0, 0, y))
     return mx.where(mx.isnan(y), mx.nan, result)
 
@@ -550,7 +550,7 @@ def xlog1py(x, y):
 def logit(x, eps=None):
     """torch.logit / torch.special.logit: log(x / (1 - x)), x clamped to [eps, 1 - eps] first
     when eps is given."""
-    x = _float(x)
+    x = _special_float(x)
     if eps is not None:
         x = mx.clip(x, eps, 1 - eps)
     return mx.log(x / (1 - x))
@@ -719,7 +719,7 @@ def fill_diagonal(x, fill_value, wrap=False):
     return mx.where(mask.reshape(x.shape), fill_value, x).astype(x.dtype)
 
 
-def unfold(x, dimension, size, step):
+def tensor_unfold(x, dimension, size, step):
     """Tensor.unfold: every slice of length size along dimension, step apart; the slices'
     count replaces that dimension and their elements form a new last dimension."""
     dimension = dimension % x.ndim
