@@ -739,3 +739,77 @@ def sum_to_size(x, *size):
         x = x.sum(axis=tuple(range(lead)))
     axes = tuple(i for i, n in enumerate(size) if n == 1 and x.shape[i] != 1)
     return x.sum(axis=axes, keepdims=True) if axes else x
+
+
+def matrix_exp(A):
+    """torch.linalg.matrix_exp: exp(A) by scaling and squaring: A / 2^s with a 1-norm at most
+    0.5 (s read from the array: one host synchronisation, not for mx.compile), a degree-12
+    Taylor series (truncation error below 1e-14), then s squarings."""
+    norm = mx.abs(A).sum(axis=-2).max().item() if A.size else 0.0
+    s = 0
+    while norm > 0.5 and s < 1100:  # bounded: an infinite or NaN norm gives inf/NaN results
+        norm /= 2
+        s += 1
+    X = A / (2.0 ** s)
+    identity = mx.broadcast_to(mx.eye(A.shape[-1], dtype=A.dtype), A.shape)
+    term, result = identity, identity
+    for k in range(1, 13):
+        term = term @ X / k
+        result = result + term
+    for _ in range(s):
+        result = result @ result
+    return result
+
+
+def lu_solve(LU, pivots, B, left=True, adjoint=False):
+    """torch.linalg.lu_solve: X with A @ X = B from torch.linalg.lu_factor's (LU, pivots):
+    B's rows swapped as the pivots say (1-based, LAPACK's order), then the unit-lower and
+    upper triangular solves. left=False solves X @ A = B; adjoint=True solves with A^H. On the
+    CPU stream (no GPU kernel)."""
+    batch = mx.broadcast_shapes(LU.shape[:-2], B.shape[:-2])
+    LU = mx.broadcast_to(LU, batch + LU.shape[-2:])
+    pivots = mx.broadcast_to(pivots, batch + pivots.shape[-1:])
+    B = mx.broadcast_to(B, batch + B.shape[-2:])
+    n = LU.shape[-1]
+    L = mx.tril(LU, -1) + mx.eye(n, dtype=LU.dtype)
+    U = mx.triu(LU)
+    perm = mx.broadcast_to(mx.arange(n), batch + (n,))
+    index = (pivots - 1).astype(mx.int32)
+    for i in range(n):
+        j = index[..., i:i + 1]
+        at_i = perm[..., i:i + 1]
+        at_j = mx.take_along_axis(perm, j, axis=-1)
+        perm = mx.concatenate([perm[..., :i], at_j, perm[..., i + 1:]], axis=-1)
+        perm = mx.put_along_axis(perm, j, at_i, axis=-1)
+    # A = P L U with P[perm[k], k] = 1: A^-1 = U^-1 L^-1 P^T, and P^T B = B[perm].
+    def solve_lu(rhs):
+        rows = mx.take_along_axis(rhs, mx.broadcast_to(perm[..., None], perm.shape + (rhs.shape[-1],)), axis=-2) if batch else rhs[perm]
+        y = mx.linalg.solve_triangular(L, rows, upper=False, stream=mx.cpu)
+        return mx.linalg.solve_triangular(U, y, upper=True, stream=mx.cpu)
+
+    def solve_lu_adjoint(rhs):
+        # A^H = U^H L^H P^T: A^-H = P L^-H U^-H.
+        y = mx.linalg.solve_triangular(mx.swapaxes(U, -1, -2).conj(), rhs, upper=False, stream=mx.cpu)
+        z = mx.linalg.solve_triangular(mx.swapaxes(L, -1, -2).conj(), y, upper=True, stream=mx.cpu)
+        inverse = mx.argsort(perm, axis=-1)
+        return mx.take_along_axis(z, mx.broadcast_to(inverse[..., None], inverse.shape + (z.shape[-1],)), axis=-2) if batch else z[inverse]
+
+    if left:
+        return solve_lu_adjoint(B) if adjoint else solve_lu(B)
+    # X A = B  <=>  A^T X^T = B^T (A^H X^H = B^H with adjoint: X A^H = B).
+    Bt = mx.swapaxes(B, -1, -2)
+    if adjoint:
+        return mx.swapaxes(solve_lu(Bt.conj()), -1, -2).conj()
+    return mx.swapaxes(solve_lu_adjoint(Bt.conj()).conj(), -1, -2)
+
+
+def householder_product(A, tau):
+    """torch.linalg.householder_product: the first n columns of H_1 ... H_k, H_i = I - tau_i
+    v_i v_i^H, v_i the i-th column of A below the diagonal with a 1 on it (LAPACK's orgqr)."""
+    m, n = A.shape[-2], A.shape[-1]
+    rows = mx.arange(m)[:, None]
+    Q = mx.broadcast_to(mx.eye(m, dtype=A.dtype), A.shape[:-2] + (m, m))
+    for i in range(tau.shape[-1]):
+        v = mx.where(rows > i, A[..., :, i:i + 1], mx.where(rows == i, 1, 0).astype(A.dtype))
+        Q = Q - (Q @ v) * tau[..., i:i + 1, None] @ mx.swapaxes(v, -1, -2).conj()
+    return Q[..., :, :n]
