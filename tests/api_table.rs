@@ -183,7 +183,11 @@ fn every_table_entry_matches_torch() {
                 "family": case.family,
                 "kind": if case.layer_inputs.is_some() { "layer" } else { "call" },
                 "inputs": case.layer_inputs.clone().unwrap_or_default(),
-                "compare": if entry.compare == portui::api::Compare::Shape { "shape" } else { "values" },
+                "compare": match entry.compare {
+                    portui::api::Compare::Shape => "shape",
+                    portui::api::Compare::Abs => "abs",
+                    portui::api::Compare::Values => "values",
+                },
                 "tolerance": entry.tolerance,
             })
         })
@@ -372,13 +376,15 @@ fn cases_of(index: usize, entry: &Entry) -> Result<Vec<Case>, String> {
             }
             for (form, form_args) in family_forms {
                 let call = format!("{}{}", call_text(entry, &form_args)?, form_args.suffix);
-                let body = match (&inputs, entry.is_inplace()) {
+                let mutates = entry.is_inplace()
+                    || matches!(&entry.action, Action::Rewrite(t) if t.is_statement());
+                let body = match (&inputs, mutates) {
                     (None, true) if !form_args.suffix.is_empty() => {
                         return Err(format!(
                             "test `{test}`: an in-place method's test takes the receiver, not part of the result"
                         ));
                     }
-                    (None, true) => inplace_body(&form_args.positional, &call)?,
+                    (None, true) => inplace_body(entry, &form_args, &call)?,
                     _ => format!("    return {call}\n"),
                 };
                 let params = pool_names(&body);
@@ -426,15 +432,24 @@ fn call_text(entry: &Entry, args: &Args) -> Result<String, String> {
     Ok(format!("{callee}({})", list.join(", ")))
 }
 
-/// `x.add_(y)` runs on a fresh copy of the pool and the receiver is the result.
-fn inplace_body(positional: &[String], call: &str) -> Result<String, String> {
-    let receiver = positional
+/// `x.add_(y)` runs on a fresh copy of the pool and the receiver is the result; so does a
+/// function that changes its first argument in place (`torch._foreach_abs_([x, y])`, whose
+/// MLX form is an assignment statement), with that argument as the result.
+fn inplace_body(entry: &Entry, args: &Args, call: &str) -> Result<String, String> {
+    let receiver = args
+        .positional
         .first()
         .ok_or("an in-place method's test needs a receiver")?;
     if POOL.iter().any(|(name, _)| name == receiver) {
         Ok(format!("    {call}\n    return {receiver}\n"))
     } else {
-        let call = call.replacen(&format!("({receiver})"), "r", 1);
+        let call = if entry.is_method() {
+            call.replacen(&format!("({receiver})"), "r", 1)
+        } else {
+            let mut renamed = args.clone();
+            renamed.positional[0] = "r".into();
+            call_text(entry, &renamed)?
+        };
         Ok(format!("    r = {receiver}\n    {call}\n    return r\n"))
     }
 }

@@ -29,6 +29,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("fft.api", include_str!("table/fft.api")),
     ("special.api", include_str!("table/special.api")),
     ("einops.api", include_str!("table/einops.api")),
+    ("foreach.api", include_str!("table/foreach.api")),
 ];
 
 /// torch.Tensor's public attributes and mlx's public names, generated from the pinned
@@ -77,6 +78,9 @@ pub enum Compare {
     Values,
     /// Random results: shapes and dtype kinds only.
     Shape,
+    /// Results unique up to the sign or phase of each vector (singular vectors, eigenvectors):
+    /// absolute values, shapes and dtype kinds.
+    Abs,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -153,6 +153,7 @@ impl Written {
             "closest" => entry.closest = Some(value.to_string()),
             "test" => entry.tests.push(value.to_string()),
             "compare" if value == "shape" => entry.compare = Compare::Shape,
+            "compare" if value == "abs" => entry.compare = Compare::Abs,
             "tolerance" => {
                 entry.tolerance = Some(
                     value

@@ -5,7 +5,8 @@
 //!   written, so a default MLX does not share becomes explicit.
 //! - `{eps=1e-6}`: like `{eps}`, but this text when the call does not pass it.
 //! - `{? ...}`: an optional group, written only when the call passes every parameter named
-//!   inside it: `mx.sum({input}{?, axis={dim}})`.
+//!   inside it: `mx.sum({input}{?, axis={dim}})` (an explicit `None` for a parameter whose
+//!   default is `None` is not passing it).
 //! - `{size|tuple}`: a shape, always a sequence: one scalar argument `n` is written `(n,)`
 //!   (MLX's random functions take no bare int shape).
 //! - `{*operands}`: a varargs parameter's arguments as they were given (`a, b`); `{**rest}`
@@ -121,6 +122,47 @@ impl Template {
                     if depth == 0 =>
                 {
                     return true;
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// Whether the template is an assignment statement (`{self}[:] = [...]`), for torch
+    /// functions that change an argument in place and return nothing: it replaces only a call
+    /// that is a statement of its own.
+    pub fn is_statement(&self) -> bool {
+        fn flatten(segments: &[Segment], out: &mut String) {
+            for segment in segments {
+                match segment {
+                    Segment::Text(text) => out.push_str(text),
+                    Segment::Ref { .. } => out.push('R'),
+                    Segment::Group(inner) => flatten(inner, out),
+                }
+            }
+        }
+        let mut outer = String::new();
+        flatten(&self.segments, &mut outer);
+        let chars: Vec<char> = outer.chars().collect();
+        let (mut depth, mut quote) = (0i32, None);
+        for (i, &c) in chars.iter().enumerate() {
+            if let Some(q) = quote {
+                if c == q {
+                    quote = None;
+                }
+                continue;
+            }
+            match c {
+                '\'' | '"' => quote = Some(c),
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                '=' if depth == 0 => {
+                    let before = i.checked_sub(1).map(|j| chars[j]);
+                    let after = chars.get(i + 1).copied();
+                    if !matches!(before, Some('=' | '!' | '<' | '>' | ':')) && after != Some('=') {
+                        return true;
+                    }
                 }
                 _ => {}
             }
@@ -290,5 +332,16 @@ mod tests {
         assert!(!op("{self}.astype(mx.float32)"));
         assert!(!op("{self}[..., ::-1]"));
         assert!(!op("mx.where({mask}, {value}, {self})"));
+    }
+
+    #[test]
+    fn statements_are_told_from_expressions() {
+        let statement = |s: &str| Template::parse(s).expect("parses").is_statement();
+        assert!(statement("{self}[:] = [mx.abs(t) for t in {self}]"));
+        assert!(!statement("{self} == {other}"));
+        assert!(!statement("{self} <= {other}"));
+        assert!(!statement("mx.sum({input}, axis={dim})"));
+        assert!(!statement("(y := {input})"));
+        assert!(!statement("mx.where({a} != 0, {b}, {c})"));
     }
 }

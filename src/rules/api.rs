@@ -154,6 +154,10 @@ fn apply(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &
                         continue;
                     }
                 };
+                if template.is_statement() && !is_statement_call(cx, call) {
+                    out.manual(range, manual_message(entry, "it changes its argument in place: the MLX form is an assignment, written only where the call is a statement of its own"));
+                    return;
+                }
                 rewrite(cx, call, range, receiver, entry, template.is_operator_expression(), pieces, certainty, out);
                 return;
             }
@@ -254,6 +258,11 @@ fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, re
     }
 }
 
+/// Whether the call is the whole of an expression statement (`torch._foreach_abs_(ts)`).
+fn is_statement_call(cx: &Context, call: &ast::ExprCall) -> bool {
+    cx.parent_expr().is_none() && matches!(cx.stmt(), Some(Stmt::Expr(s)) if span(s.value.as_ref()) == span(call))
+}
+
 /// `x.add_(y)` as a statement → `x = x + y`; as an assignment's value → `z = x = x + y`; in
 /// another expression, on a plain name → `(x := x + y)`. `None` elsewhere.
 fn inplace_assignment(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, operator: bool, value: &[Piece]) -> Option<Vec<Piece>> {
@@ -293,8 +302,9 @@ fn inplace_assignment(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr
 
 /// Whether an argument is of the kind a parameter is annotated with: `int` (an integer
 /// literal), `notint`, `not-minus-one`, `tensor` (known to be one), `nottensor`, `dtype`,
-/// `list` (a list or tuple display: `[a, b]`), or a quoted literal
-/// the argument must be (`approximate: 'tanh'`). Other annotations are documentation.
+/// `list` (a list or tuple display: `[a, b]`), a quoted literal the argument must be
+/// (`approximate: 'tanh'`), or `True` / `False` (`full_matrices: False`). Other annotations
+/// are documentation.
 fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
     let known_tensor = || cx.tensor(expr) == Certainty::Tensor;
     match kind {
@@ -313,6 +323,7 @@ fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
                 || matches!(expr, Expr::Attribute(a) if a.attr.as_str() == "dtype")
                 || matches!(expr, Expr::Name(n) if n.id.as_str().contains("dtype"))
         }
+        "True" | "False" => matches!(expr, Expr::BooleanLiteral(b) if b.value == (kind == "True")),
         quoted if quoted.starts_with(['\'', '"']) => {
             matches!(expr, Expr::StringLiteral(s) if s.value.to_str() == quoted.trim_matches(['\'', '"']))
         }
@@ -402,3 +413,30 @@ fn manual_message(entry: &Entry, why: &str) -> String {
     message
 }
 
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+    use crate::rules::findings_of;
+
+    #[test]
+    fn an_assignment_form_replaces_only_a_statement() {
+        let source = "import torch\ndef f(ts):\n    torch._foreach_abs_(ts)\n    y = torch._foreach_abs_(ts)\n    torch._foreach_abs_([a, b])\n";
+        let found = findings_of("api", source);
+        assert_eq!(found.len(), 3);
+        assert_eq!(found[0].applicability, Applicability::Review);
+        assert!(found[0].message.contains("[mx.abs(t) for t in"), "{}", found[0].message);
+        assert_eq!(found[1].applicability, Applicability::Manual);
+        assert!(found[1].message.contains("statement of its own"), "{}", found[1].message);
+        assert_eq!(found[2].applicability, Applicability::Manual);
+    }
+
+    #[test]
+    fn a_boolean_annotation_picks_the_overload() {
+        let source = "import torch\nu = torch.linalg.svd(a, full_matrices=False)\nv = torch.linalg.svd(a, full_matrices=flag)\nw = torch.linalg.svd(a)\n";
+        let found = findings_of("api", source);
+        assert!(found[0].message.contains("svd_reduced"), "{}", found[0].message);
+        assert_eq!(found[1].applicability, Applicability::Manual);
+        assert!(found[2].message.contains("mx.linalg.svd"), "{}", found[2].message);
+    }
+}

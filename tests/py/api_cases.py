@@ -6,7 +6,7 @@ that module has the same function. Both run on the same inputs; the results must
     api_cases.py --manifest cases.json --torch DIR --mlx DIR
 
 The manifest lists the cases: {"name", "module", "family", "kind" (call | layer), "compare"
-(values | shape), "tolerance", "inputs" (pool names, for layers)}. A call case is a function
+(values | shape | abs: absolute values, for results unique up to sign or phase), "tolerance", "inputs" (pool names, for layers)}. A call case is a function
 whose parameters are pool names; a layer case is a function that builds a module, called on
 `inputs`. Prints one JSON object {case: {"status": ok | skip | fail, "error", "max_abs"}}:
 `skip` when torch itself raises at that family's shapes (the case does not apply there).
@@ -110,6 +110,8 @@ def compare(got, want, case):
                 return f"{key}: values differ (MLX {g.ravel()[:6].tolist()} vs torch {w.ravel()[:6].tolist()})", None
             continue
         g, w = g.astype(np.complex128 if kind(w) == "complex" else np.float64), w.astype(np.complex128 if kind(w) == "complex" else np.float64)
+        if case["compare"] == "abs":  # unique up to each vector's sign or phase
+            g, w = np.abs(g), np.abs(w)
         same = (g == w) | (np.isnan(g) & np.isnan(w))
         diff = np.where(same, 0.0, np.abs(g - w))
         finite = np.isfinite(w)
@@ -130,7 +132,8 @@ def load_modules(directory, cases):
 
 def torch_phase(args, cases, out_path):
     import torch
-    to_np = lambda t: t.detach().cpu().numpy() if t.dtype != torch.bfloat16 else t.detach().cpu().float().numpy()
+    # resolve_conj: torch.conj and the Hermitian FFTs return lazily conjugated views.
+    to_np = lambda t: t.detach().cpu().resolve_conj().resolve_neg().numpy() if t.dtype != torch.bfloat16 else t.detach().cpu().float().numpy()
     modules = load_modules(args.torch, cases)
     arrays, status = {}, {}
     for case in cases:

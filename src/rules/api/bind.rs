@@ -143,7 +143,7 @@ pub fn bind<'e>(
         }
         let default = entry.param(name).and_then(|p| p.default.as_deref());
         let is_default = match bound {
-            Bound::One(expr) => default.is_some_and(|d| d == source_of(source, expr)),
+            Bound::One(expr) => default.is_some_and(|d| same_literal(d, source_of(source, expr))),
             Bound::Many(_) | Bound::Keywords(_) => false,
         };
         if !is_default {
@@ -155,6 +155,15 @@ pub fn bind<'e>(
         }
     }
     Ok(binding)
+}
+
+/// Whether an argument's source is the default's text, a string in either quote style
+/// (`mode="reduced"` is the default `'reduced'`).
+fn same_literal(default: &str, given: &str) -> bool {
+    fn unquote(text: &str) -> Option<&str> {
+        ['\'', '"'].into_iter().find_map(|q| text.strip_prefix(q)?.strip_suffix(q)).filter(|inner| !inner.contains(['\'', '"', '\\']))
+    }
+    default == given || matches!((unquote(default), unquote(given)), (Some(a), Some(b)) if a == b)
 }
 
 fn source_of<'s>(source: &'s str, expr: &Expr) -> &'s str {
@@ -227,5 +236,13 @@ mod tests {
         assert!(try_bind("torch.acos", "torch.acos(x, out=y)").unwrap_err().contains("out="));
         assert!(try_bind("torch.sum", "torch.sum(**kw)").unwrap_err().contains("**"));
         assert!(try_bind("torch.sum", "torch.sum()").unwrap_err().contains("`input` is not given"));
+    }
+
+    #[test]
+    fn a_string_default_in_either_quote_style() {
+        assert!(same_literal("'reduced'", "\"reduced\""));
+        assert!(same_literal("None", "None"));
+        assert!(!same_literal("'reduced'", "'complete'"));
+        assert!(!same_literal("'a'", "\"a'"));
     }
 }

@@ -36,7 +36,7 @@ fn render_segments<'e>(entry: &Entry, segments: &[Segment], binding: &Binding<'e
         match segment {
             Segment::Text(literal) => out.push(Part::Text(literal.clone())),
             Segment::Group(inner) => {
-                if group_is_bound(inner, binding) {
+                if group_is_bound(entry, inner, binding) {
                     render_segments(entry, inner, binding, out)?;
                 }
             }
@@ -123,11 +123,17 @@ fn looks_like_sequence(expr: &Expr) -> bool {
     name.contains("shape") || name == "size" || name.ends_with("sizes") || name.ends_with("dims")
 }
 
-fn group_is_bound(segments: &[Segment], binding: &Binding) -> bool {
+/// Whether the call passes every parameter the group names; an explicit `None` where torch's
+/// default is `None` is not passing it (`norm=None` must not become MLX's `norm=None`).
+fn group_is_bound(entry: &Entry, segments: &[Segment], binding: &Binding) -> bool {
     segments.iter().all(|segment| match segment {
         Segment::Text(_) => true,
-        Segment::Ref { param, .. } => binding.get(param).is_some(),
-        Segment::Group(inner) => group_is_bound(inner, binding),
+        Segment::Ref { param, .. } => match binding.get(param) {
+            Some(Bound::One(Expr::NoneLiteral(_))) => entry.param(param).and_then(|p| p.default.as_deref()) != Some("None"),
+            Some(_) => true,
+            None => false,
+        },
+        Segment::Group(inner) => group_is_bound(entry, inner, binding),
     })
 }
 
