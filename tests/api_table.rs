@@ -411,7 +411,9 @@ fn call_text(entry: &Entry, args: &Args) -> Result<String, String> {
             .positional
             .first()
             .ok_or("a method's test needs a receiver")?;
-        let receiver = if receiver.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        let identifier = receiver.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !receiver.starts_with(|c: char| c.is_ascii_digit());
+        let receiver = if identifier {
             receiver.clone()
         } else {
             format!("({receiver})")

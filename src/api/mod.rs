@@ -218,7 +218,10 @@ fn build(sources: &[(&str, &str)]) -> Result<Table, String> {
         written.extend(syntax::parse_file(file, text)?);
     }
     let tensor_names: Vec<&str> = names(TORCH_TENSOR_NAMES).collect();
-    let entries = syntax::derive(written, &tensor_names)?;
+    let array_names: rustc_hash::FxHashSet<&str> = names(MLX_NAMES)
+        .filter_map(|name| name.strip_prefix("mlx.core.array."))
+        .collect();
+    let entries = syntax::derive(written, &tensor_names, &array_names)?;
     let mut by_name: FxHashMap<String, Vec<usize>> = FxHashMap::default();
     for (index, entry) in entries.iter().enumerate() {
         by_name.entry(entry.torch.clone()).or_default().push(index);

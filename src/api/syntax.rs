@@ -190,8 +190,17 @@ impl Written {
 /// marked `method` (its first parameter becomes `self`), and the in-place variant `name_` of
 /// each Tensor method that torch has one of. An entry written explicitly wins over a derived
 /// one of the same name.
-pub fn derive(written: Vec<Written>, tensor_names: &[&str]) -> Result<Vec<Entry>, String> {
+pub fn derive(
+    written: Vec<Written>,
+    tensor_names: &[&str],
+    mlx_array_names: &FxHashSet<&str>,
+) -> Result<Vec<Entry>, String> {
     let tensor_names: FxHashSet<&str> = tensor_names.iter().copied().collect();
+    let no_inplace: FxHashSet<String> = written
+        .iter()
+        .filter(|w| !w.inplace)
+        .map(|w| w.entry.torch.clone())
+        .collect();
     let explicit: FxHashSet<String> = written.iter().map(|w| w.entry.torch.clone()).collect();
     let mut out = Vec::with_capacity(written.len() * 3);
     // Derived from several overloads (`torch.var`'s), a name has several entries too; from
@@ -248,6 +257,55 @@ pub fn derive(written: Vec<Written>, tensor_names: &[&str]) -> Result<Vec<Entry>
                 }
             }
         }
+    }
+    // A torch function's Tensor method means the same (`x.erfc()` is `torch.erfc(x)`): where
+    // no entry covers the method, or its in-place variant (`x.cos_()`), the function's does,
+    // for the method when MLX arrays lack it (`x.cos()` needs no rewrite).
+    let mut methods: FxHashSet<String> = out
+        .iter()
+        .filter(|e| e.is_method())
+        .map(|e| e.torch.clone())
+        .collect();
+    let functions: Vec<Entry> = out
+        .iter()
+        .filter(|e| {
+            let top_level = e.torch.strip_prefix("torch.").is_some_and(|rest| !rest.contains('.')) || e.torch.starts_with("torch.special.");
+            top_level
+                && !matches!(e.action, Action::Rule(_))
+                // torch names the tensor a function works on `input` (`polygamma(n, input)`'s
+                // method is `input.polygamma(n)`: not a twin of this kind).
+                && e.params.first().is_some_and(|p| p.kind == ParamKind::Positional && p.name == "input")
+        })
+        .cloned()
+        .collect();
+    for function in functions {
+        let name = function.short_name().to_string();
+        let method = format!("torch.Tensor.{name}");
+        let inplace = format!("torch.Tensor.{name}_");
+        let wanted_method = tensor_names.contains(name.as_str())
+            && !mlx_array_names.contains(name.as_str())
+            && !methods.contains(&method);
+        let wanted_inplace = tensor_names.contains(format!("{name}_").as_str())
+            && !methods.contains(&inplace)
+            && !no_inplace.contains(&function.torch);
+        if !wanted_method && !wanted_inplace {
+            continue;
+        }
+        let twin = method_twin(&function, &function.torch)?;
+        if wanted_inplace {
+            push_derived(
+                &mut out,
+                Entry {
+                    torch: inplace.clone(),
+                    ..twin.clone()
+                },
+                &function,
+            );
+        }
+        if wanted_method {
+            push_derived(&mut out, twin, &function);
+        }
+        methods.extend([method, inplace]);
     }
     Ok(out)
 }
