@@ -486,6 +486,7 @@ torch.Tensor.storage(self)
         let all = derive(
             written,
             &["acos", "acos_", "arccos", "arccos_", "add", "add_"],
+            &FxHashSet::default(),
         )
         .expect("derives");
         let names: Vec<&str> = all.iter().map(|e| e.torch.as_str()).collect();
