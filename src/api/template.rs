@@ -25,6 +25,9 @@ pub struct Template {
     /// For a tuple `(a, b)` (torch's `(values, indices)` results): each element's own
     /// template, so `x.max(1)[0]` and `x.max(1).values` become the values alone.
     pub elements: Vec<Template>,
+    /// Worked out once: the matcher asks at every call it rewrites.
+    operator: bool,
+    statement: bool,
 }
 
 /// How a reference writes its argument.
@@ -66,7 +69,10 @@ impl Template {
             source: source.to_string(),
             segments,
             elements,
-        })
+            operator: false,
+            statement: false,
+        }
+        .with_forms())
     }
 
     /// Every parameter the template names, groups included.
@@ -90,9 +96,24 @@ impl Template {
         self.params().iter().filter(|p| **p == param).count()
     }
 
+    fn with_forms(mut self) -> Template {
+        self.operator = self.find_operator_expression();
+        self.statement = self.find_statement();
+        self
+    }
+
     /// Whether the template's outermost form is an operator expression (`{self} + {other}`),
     /// which needs parentheses where the call was an operand or a receiver.
     pub fn is_operator_expression(&self) -> bool {
+        self.operator
+    }
+
+    /// Whether the template is an assignment statement (see `find_statement`).
+    pub fn is_statement(&self) -> bool {
+        self.statement
+    }
+
+    fn find_operator_expression(&self) -> bool {
         fn flatten(segments: &[Segment], out: &mut String) {
             for segment in segments {
                 match segment {
@@ -132,7 +153,7 @@ impl Template {
     /// Whether the template is an assignment statement (`{self}[:] = [...]`), for torch
     /// functions that change an argument in place and return nothing: it replaces only a call
     /// that is a statement of its own.
-    pub fn is_statement(&self) -> bool {
+    fn find_statement(&self) -> bool {
         fn flatten(segments: &[Segment], out: &mut String) {
             for segment in segments {
                 match segment {

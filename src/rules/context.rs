@@ -28,6 +28,9 @@ pub struct Context<'a> {
     /// Tensor judgements of the current function, set aside while a nested one is walked.
     pub tensor_memo: RefCell<HashMap<(usize, usize), Certainty>>,
     last_torch_name: RefCell<Option<(usize, Option<QualifiedName>)>>,
+    /// The names the current function binds to module instances (`module_instance`), with
+    /// the function they were found in (0: module level).
+    module_instances: RefCell<Option<(usize, FxHashSet<String>)>>,
     /// The classes the module builds (see `channels_last::built_models`), found when first
     /// asked. Owned names: a borrowed one would make the context invariant in `'a`.
     pub built_models: OnceCell<FxHashSet<String>>,
@@ -91,6 +94,7 @@ impl<'a> Context<'a> {
             expr_stack: Vec::new(),
             tensor_memo: RefCell::default(),
             last_torch_name: RefCell::default(),
+            module_instances: RefCell::default(),
             built_models: OnceCell::new(),
         }
     }
@@ -173,21 +177,30 @@ impl<'a> Context<'a> {
     }
 
     /// Whether `name` is assigned an instance of a module class of this file in the current
-    /// function (or at module level).
+    /// function (or at module level). The names are found once per function: rules ask about
+    /// every method call's receiver.
     pub fn module_instance(&self, name: &str) -> bool {
+        let scope = self.function.as_ref().map_or(0, |(f, _)| std::ptr::from_ref(*f) as usize);
+        if let Some((cached, names)) = &*self.module_instances.borrow()
+            && *cached == scope
+        {
+            return names.contains(name);
+        }
+        let names = self.find_module_instances();
+        let found = names.contains(name);
+        *self.module_instances.borrow_mut() = Some((scope, names));
+        found
+    }
+
+    fn find_module_instances(&self) -> FxHashSet<String> {
         use crate::parse::visitor::{self, Visitor};
         struct Finder<'s> {
             semantic: &'s Semantic,
-            name: &'s str,
-            found: bool,
+            found: FxHashSet<String>,
         }
         impl<'a> Visitor<'a> for Finder<'_> {
             fn visit_stmt(&mut self, stmt: &'a Stmt) {
                 if let Stmt::Assign(assign) = stmt
-                    && assign
-                        .targets
-                        .iter()
-                        .any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == self.name))
                     && let Expr::Call(call) = assign.value.as_ref()
                     && let Expr::Name(class) = call.func.as_ref()
                     && self
@@ -196,7 +209,10 @@ impl<'a> Context<'a> {
                         .get(class.id.as_str())
                         .is_some_and(|c| c.is_module)
                 {
-                    self.found = true;
+                    self.found.extend(assign.targets.iter().filter_map(|t| match t {
+                        Expr::Name(n) => Some(n.id.to_string()),
+                        _ => None,
+                    }));
                 }
                 if !matches!(stmt, Stmt::ClassDef(_)) {
                     visitor::walk_stmt(self, stmt);
@@ -205,8 +221,7 @@ impl<'a> Context<'a> {
         }
         let mut finder = Finder {
             semantic: self.semantic,
-            name,
-            found: false,
+            found: FxHashSet::default(),
         };
         let body = self
             .function

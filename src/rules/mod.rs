@@ -215,8 +215,7 @@ fn check_with(text: &str, module: &ast::ModModule, dispatch: &Dispatch) -> Vec<F
         walker.visit_stmt(stmt);
     }
     let mut findings: Vec<Finding> = walker.outputs.into_iter().flat_map(|f| f.list).collect();
-    unported::claim_rest(&walker.cx, &walker.torch_chains, &mut findings);
-    unported::claim_methods(&walker.tensor_method_calls, &mut findings);
+    unported::claim_rest(&walker.cx, &walker.torch_chains, &walker.tensor_method_calls, &mut findings);
     // Stable: findings were collected rule by rule in RULES order, which breaks ties.
     findings.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
     findings.dedup();

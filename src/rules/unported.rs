@@ -30,10 +30,12 @@ impl Rule for Unported {
     }
 }
 
-/// Add a manual finding for every maximal torch name chain (collected during the walk) that
-/// no other finding covers.
-pub fn claim_rest(cx: &Context, chains: &[&Expr], findings: &mut Vec<Finding>) {
+/// Add a manual finding for every maximal torch name chain, and every call of a method torch
+/// tensors have and MLX arrays lack (both collected during the walk), that no other finding
+/// covers.
+pub fn claim_rest(cx: &Context, chains: &[&Expr], method_calls: &[(&Expr, bool)], findings: &mut Vec<Finding>) {
     let claimed = Claimed::of(findings);
+    claim_methods(&claimed, method_calls, findings);
     for chain in chains {
         if claimed.covers(span(*chain)) {
             continue;
@@ -43,12 +45,11 @@ pub fn claim_rest(cx: &Context, chains: &[&Expr], findings: &mut Vec<Finding>) {
     }
 }
 
-/// Add a manual finding for every call of a method that torch tensors have and MLX arrays
-/// lack (`x.bmm(y)`), on a receiver that may be a tensor, that no other finding covers: left
+/// A manual finding for every call of a method that torch tensors have and MLX arrays lack
+/// (`x.bmm(y)`), on a receiver that may be a tensor, that no other finding covers: left
 /// alone, it fails at run time with `AttributeError`. `calls` holds each call with whether
 /// its receiver is known to be a tensor.
-pub fn claim_methods(calls: &[(&Expr, bool)], findings: &mut Vec<Finding>) {
-    let claimed = Claimed::of(findings);
+fn claim_methods(claimed: &Claimed, calls: &[(&Expr, bool)], findings: &mut Vec<Finding>) {
     for (call, known) in calls {
         let Expr::Call(call) = call else { continue };
         let Expr::Attribute(method) = call.func.as_ref() else { continue };
