@@ -83,6 +83,15 @@ fn apply(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &
     let first = entries[0];
     let mut first_error = None;
     for entry in entries {
+        // A rule or manual overload with annotated parameters (`input: channels-last`) applies
+        // only to the calls whose arguments fit them; the overloads after it take the others.
+        if matches!(entry.action, Action::Rule(_) | Action::Manual) && entry.params.iter().any(|p| p.annotation.is_some()) {
+            let every: Vec<&str> = entry.params.iter().map(|p| p.name.as_str()).collect();
+            if let Err(why) = bind::bind(entry, receiver, call, &every, cx.text, &|expr, kind| fits(cx, expr, kind)) {
+                first_error.get_or_insert(why);
+                continue;
+            }
+        }
         match &entry.action {
             Action::Rule(_) => return,
             Action::Manual => {
@@ -171,6 +180,9 @@ fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, re
     let mut applicability = entry.applicability;
     let mut message = format!("{} → {}", entry.torch, display_form(entry));
     if entry.is_inplace() {
+        // An in-place function (`F.relu_(x)`) replaces its first argument, as a method its
+        // receiver.
+        let receiver = receiver.or_else(|| call.arguments.args.first().filter(|_| !entry.is_method()));
         if entry.inplace_keeps_dtype
             && let Some(receiver) = receiver
         {
@@ -248,14 +260,25 @@ fn inplace_assignment(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr
 }
 
 /// Whether an argument is of the kind a parameter is annotated with: `int` (an integer
-/// literal), `notint`, `not-minus-one`, `tensor` (known to be one), `nottensor`, `dtype`, or a
-/// quoted literal
-/// the argument must be (`approximate: 'tanh'`). Other annotations are documentation.
+/// literal), `notint`, `not-minus-one`, `tensor` (known to be one), `nottensor`, `dtype`,
+/// `notstr` (not a string literal), `notseq` (not a tuple or list literal), `notnone`,
+/// `channels-last` (a feature map of a channels-last module, as the channels-last rule tells
+/// them), `channels-first-axis` (an axis counted in torch's layout, which holds outside
+/// channels-last modules only), or a literal the argument must be (`approximate: 'tanh'`,
+/// `dim: -1`, `training: False`, `bias: None`). Other annotations are documentation.
 fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
     let known_tensor = || cx.tensor(expr) == Certainty::Tensor;
     match kind {
         "int" => super::context::int_literal(expr).is_some(),
         "notint" => super::context::int_literal(expr).is_none(),
+        "notstr" => !matches!(expr, Expr::StringLiteral(_)),
+        "notseq" => !matches!(expr, Expr::Tuple(_) | Expr::List(_)),
+        "notnone" => !matches!(expr, Expr::NoneLiteral(_)),
+        "None" => matches!(expr, Expr::NoneLiteral(_)),
+        "True" | "False" => matches!(expr, Expr::BooleanLiteral(b) if b.value == (kind == "True")),
+        "channels-last" => super::channels_last::channel_sensitive(cx, expr),
+        "channels-first-axis" => cx.class_info().is_none_or(|class| class.feature_rank.is_none()),
+        literal if literal.parse::<i64>().is_ok() => super::context::int_literal(expr) == literal.parse().ok(),
         "not-minus-one" => match expr {
             Expr::Tuple(t) => t.elts.iter().all(|e| super::context::int_literal(e) != Some(-1)),
             Expr::List(l) => l.elts.iter().all(|e| super::context::int_literal(e) != Some(-1)),

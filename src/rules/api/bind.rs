@@ -114,7 +114,9 @@ pub fn bind<'e>(
                 return Err(format!("`{name}` is not {annotation}"));
             }
         }
-        if referenced.contains(name) || DROPPED.contains(name) || *name == "self" {
+        // A literal annotation (`approximate: 'tanh'`) pins the value: the MLX form encodes it.
+        let pinned = entry.param(name).and_then(|p| p.annotation.as_deref()).is_some_and(is_literal);
+        if referenced.contains(name) || DROPPED.contains(name) || *name == "self" || pinned {
             continue;
         }
         let default = entry.param(name).and_then(|p| p.default.as_deref());
@@ -131,6 +133,12 @@ pub fn bind<'e>(
         }
     }
     Ok(binding)
+}
+
+/// An annotation that is a value the argument must be: a quoted string, an integer, `True`,
+/// `False` or `None`.
+fn is_literal(annotation: &str) -> bool {
+    annotation.starts_with(['\'', '"']) || annotation.parse::<i64>().is_ok() || matches!(annotation, "True" | "False" | "None")
 }
 
 fn source_of<'s>(source: &'s str, expr: &Expr) -> &'s str {
