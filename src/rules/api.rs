@@ -87,9 +87,8 @@ fn apply(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &
         // only to the calls whose arguments fit them; the overloads after it take the others.
         if matches!(entry.action, Action::Rule(_) | Action::Manual) && entry.params.iter().any(|p| p.annotation.is_some()) {
             let every: Vec<&str> = entry.params.iter().map(|p| p.name.as_str()).collect();
-            if let Err(why) = bind::bind(entry, receiver, call, &every, cx.text, &|expr, kind| fits(cx, expr, kind)) {
-                first_error.get_or_insert(why);
-                continue;
+            if bind::bind(entry, receiver, call, &every, cx.text, &|expr, kind| fits(cx, expr, kind)).is_err() {
+                continue; // not this call's context: why the rewrite does not fit is what to say
             }
         }
         match &entry.action {
@@ -130,7 +129,8 @@ fn apply(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &
         return;
     }
     let why = first_error.unwrap_or_default();
-    out.manual(range, manual_message(first, &format!("this call does not fit the rewrite ({why})")));
+    let rewrite = entries.iter().find(|e| matches!(e.action, Action::Rewrite(_))).unwrap_or(&first);
+    out.manual(range, manual_message(rewrite, &format!("this call does not fit the rewrite ({why})")));
 }
 
 /// Whether the call, or a call its result is the receiver of (`x.float().softmax(-1)` in

@@ -264,19 +264,24 @@ pub fn minimal_edits(text: &str, range: Range<usize>, pieces: Vec<Piece>) -> Vec
 }
 
 /// Replace `old` by `new`, without the suffix and then the prefix they share (the suffix
-/// first, so `)` → `))` inserts before the closing parenthesis, not after the call).
+/// first, so `)` → `))` inserts before the closing parenthesis, not after the call). A name
+/// is replaced whole (`tnn.Linear` → `nn.Linear` replaces `tnn`, not its `t`), so the port
+/// sees that the torch name is gone.
 fn trimmed_replacement(text: &str, old: Range<usize>, new: &str) -> Option<Edit> {
     let current = &text[old.clone()];
     if current == new {
         return None;
     }
-    let suffix = current
+    let mut suffix = current
         .chars()
         .rev()
         .zip(new.chars().rev())
         .take_while(|(a, b)| a == b)
         .map(|(a, _)| a.len_utf8())
         .sum::<usize>();
+    while suffix > 0 && splits_a_name(current, current.len() - suffix) {
+        suffix -= current[current.len() - suffix..].chars().next().map_or(1, char::len_utf8);
+    }
     let (current_rest, new_rest) = (&current[..current.len() - suffix], &new[..new.len() - suffix]);
     // A line break before `.method(` in a chain stays: the template has none to offer.
     let kept_break = if current_rest.starts_with(char::is_whitespace) && !new_rest.starts_with(char::is_whitespace) {
@@ -285,13 +290,22 @@ fn trimmed_replacement(text: &str, old: Range<usize>, new: &str) -> Option<Edit>
         0
     };
     let (current_rest, old) = (&current_rest[kept_break..], old.start + kept_break..old.end);
-    let prefix = current_rest
+    let mut prefix = current_rest
         .chars()
         .zip(new_rest.chars())
         .take_while(|(a, b)| a == b)
         .map(|(a, _)| a.len_utf8())
         .sum::<usize>();
+    while prefix > 0 && splits_a_name(current_rest, prefix) {
+        prefix -= current_rest[..prefix].chars().next_back().map_or(1, char::len_utf8);
+    }
     Some(Edit::replace(old.start + prefix..old.end - suffix, &new_rest[prefix..]))
+}
+
+/// Whether byte offset `at` of `text` falls inside a name (between two identifier characters).
+fn splits_a_name(text: &str, at: usize) -> bool {
+    let name_char = |c: char| c.is_alphanumeric() || c == '_';
+    at > 0 && at < text.len() && text[..at].chars().next_back().is_some_and(name_char) && text[at..].chars().next().is_some_and(name_char)
 }
 
 /// The pieces as text, holes as the original source (for telling a no-op rewrite).
