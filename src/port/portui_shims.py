@@ -214,6 +214,12 @@ def _ntuple(value, n):
     return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
 
+def ntuple(x, n):
+    """torch.nn.modules.utils._single/_pair/_triple/_quadruple: an iterable as a tuple,
+    anything else repeated n times."""
+    return tuple(x) if hasattr(x, "__iter__") else (x,) * n
+
+
 def channels_first(function, x, spatial):
     """Apply a channels-last MLX layer or function (a pooling layer, a convolution) to torch's
     channels-first `x`, batched or not; the result is channels-first again."""

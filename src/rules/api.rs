@@ -380,3 +380,66 @@ fn manual_message(entry: &Entry, why: &str) -> String {
     message
 }
 
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+
+    const HEADER: &str = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n";
+
+    /// The api rule's findings on `body` (after the imports), and the port with all accepted.
+    fn api(body: &str) -> (Vec<crate::rules::Finding>, String) {
+        let source = format!("{HEADER}{body}");
+        let findings = crate::rules::findings_of("api", &source);
+        let ported = crate::port::port(&source, &findings, |_| true).expect("ports").text;
+        (findings, ported)
+    }
+
+    const CNN: &str = "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 4, 3)\n        self.sm = nn.Softmax(dim=1)\n\n    def forward(self, x):\n        out = self.conv(x)\n        a = F.conv2d(out, self.conv.weight)\n        return F.max_pool2d(out, 2) + a\n";
+
+    #[test]
+    fn channels_last_feature_maps_take_their_own_overloads() {
+        let (findings, _) = api(CNN);
+        let conv = findings.iter().find(|f| f.message.starts_with("torch.nn.functional.conv2d")).expect("conv2d");
+        assert_eq!(conv.applicability, Applicability::Manual);
+        assert!(conv.message.contains("channels-last feature map"), "{}", conv.message);
+        // The pool is the functional rule's; the softmax's axis counts torch's layout.
+        assert!(!findings.iter().any(|f| f.message.contains("max_pool2d")));
+        let softmax = findings.iter().find(|f| f.message.starts_with("torch.nn.Softmax")).expect("softmax");
+        assert_eq!(softmax.applicability, Applicability::Manual);
+        // Outside a channels-last module, torch's layouts are kept by the rewrite.
+        let (_, ported) = api("def f(x, w):\n    return F.conv2d(x, w, padding=1), F.max_pool2d(x, 2)\n");
+        assert!(ported.contains("portui_shims.conv(x, w, padding=1)"), "{ported}");
+        assert!(ported.contains("portui_shims.channels_first(nn.MaxPool2d(2), x, 2)"), "{ported}");
+    }
+
+    #[test]
+    fn a_call_that_fits_no_overload_gives_the_rewrites_reason() {
+        let (findings, _) = api("def f(x, w):\n    return F.conv2d(x, w, frob=1)\n");
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].message.contains("no `frob`") && !findings[0].message.contains("channels-last"), "{}", findings[0].message);
+    }
+
+    #[test]
+    fn literal_annotations_select_and_pin_overloads() {
+        let (_, ported) = api("def f(x):\n    a = F.gelu(x, approximate='tanh') + F.gelu(x)\n    s = nn.Softmax(dim=-1), nn.Softmax(0), nn.GELU(approximate=\"tanh\")\n    return F.linear(x, x, None), F.dropout(x, 0.1, training=False)\n");
+        assert!(ported.contains("a = nn.gelu_approx(x) + nn.gelu(x)"), "{ported}");
+        assert!(ported.contains("s = nn.Softmax(), portui_shims.Lambda(lambda x: mx.softmax(x, axis=0)), nn.GELU(approx=\"precise\")"), "{ported}");
+        assert!(ported.contains("return x @ x.T, portui_shims.dropout(x, 0.1, False)"), "{ported}");
+    }
+
+    #[test]
+    fn inplace_functions_assign_to_their_first_argument() {
+        let (findings, ported) = api("def f(x):\n    F.relu_(x)\n    return x\n");
+        assert!(ported.contains("    x = nn.relu(x)\n"), "{ported}");
+        assert_eq!(findings[0].applicability, Applicability::Review);
+    }
+
+    #[test]
+    fn a_torch_alias_is_replaced_whole() {
+        let source = format!("{HEADER}import torch.nn as tnn\n\nfc = tnn.Linear(3, 2)\n");
+        let findings = crate::rules::findings_of("api", &source);
+        let at = source.find("tnn.Linear").expect("call");
+        assert_eq!(findings[0].edits[0].range, at..at + 3, "the whole alias, not its `t`");
+    }
+}

@@ -108,6 +108,7 @@ fn mlx_class(torch: &str) -> Option<String> {
     match torch {
         "torch.nn.Sequential" => return Some("nn.Sequential".into()),
         "torch.nn.Flatten" => return Some("portui_shims.Flatten".into()),
+        "torch.nn.modules.batchnorm._BatchNorm" => return Some("nn.BatchNorm".into()),
         _ => {}
     }
     let template = table().lookup(torch).find_map(|entry| match &entry.action {
