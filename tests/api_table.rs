@@ -361,7 +361,9 @@ fn cases_of(index: usize, entry: &Entry) -> Result<Vec<Case>, String> {
             for (form, form_args) in family_forms {
                 let call = call_text(entry, &form_args)?;
                 let body = match (&inputs, entry.is_inplace()) {
-                    (None, true) if !entry.is_method() => function_inplace_body(&form_args.positional, &call)?,
+                    (None, true) if !entry.is_method() => {
+                        function_inplace_body(&form_args.positional, &call)?
+                    }
                     (None, true) => inplace_body(&form_args.positional, &call)?,
                     _ => format!("    return {call}\n"),
                 };
@@ -430,7 +432,9 @@ fn function_inplace_body(positional: &[String], call: &str) -> Result<String, St
         .take_while(|c| c.is_alphanumeric() || *c == '_')
         .collect();
     if !POOL.iter().any(|(name, _)| *name == root) {
-        return Err(format!("an in-place function's first argument `{first}` is not a pool array or a view of one"));
+        return Err(format!(
+            "an in-place function's first argument `{first}` is not a pool array or a view of one"
+        ));
     }
     Ok(format!("    {call}\n    return {root}\n"))
 }
