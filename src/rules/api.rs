@@ -261,7 +261,8 @@ fn inplace_assignment(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr
 
 /// Whether an argument is of the kind a parameter is annotated with: `int` (an integer
 /// literal), `notint`, `not-minus-one`, `tensor` (known to be one), `nottensor`, `dtype`,
-/// `notstr` (not a string literal), `notseq` (not a tuple or list literal), `notnone`,
+/// `notstr` (not a string literal), `seq` and `notseq` (a tuple or list literal, or not),
+/// `notnone`,
 /// `channels-last` (a feature map of a channels-last module, as the channels-last rule tells
 /// them), `channels-first-axis` (an axis counted in torch's layout, which holds outside
 /// channels-last modules only), or a literal the argument must be (`approximate: 'tanh'`,
@@ -273,6 +274,7 @@ fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
         "notint" => super::context::int_literal(expr).is_none(),
         "notstr" => !matches!(expr, Expr::StringLiteral(_)),
         "notseq" => !matches!(expr, Expr::Tuple(_) | Expr::List(_)),
+        "seq" => matches!(expr, Expr::Tuple(_) | Expr::List(_)),
         "notnone" => !matches!(expr, Expr::NoneLiteral(_)),
         "None" => matches!(expr, Expr::NoneLiteral(_)),
         "True" | "False" => matches!(expr, Expr::BooleanLiteral(b) if b.value == (kind == "True")),

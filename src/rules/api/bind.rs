@@ -7,11 +7,13 @@ use crate::api::{Entry, ParamKind};
 use crate::parse::ast::{self, Expr};
 use rustc_hash::FxHashMap;
 
-/// Keywords that only place or lay out memory, track gradients on tensors, or save memory by
-/// working in place: MLX has unified memory, row-major arrays, function transformations for
-/// gradients and immutable arrays, so they drop out.
+/// Keywords that only place or lay out memory, track gradients on tensors, save memory by
+/// working in place, or set where a deprecation warning points (`_stacklevel`): MLX has unified
+/// memory, row-major arrays, function transformations for gradients and immutable arrays, so
+/// they drop out.
 const DROPPED: &[&str] = &[
     "inplace",
+    "_stacklevel",
     "device",
     "layout",
     "pin_memory",
