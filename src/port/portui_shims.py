@@ -296,7 +296,7 @@ def adaptive_max_pool(x, output_size, spatial):
     return channels_first(lambda y: _adaptive_pool(y, output_size, spatial, mx.max), x, spatial)
 
 
-def lp_pool(x, norm_type, kernel_size, stride, spatial):
+def lp_pool(x, norm_type, kernel_size, stride=None, spatial=2):
     """F.lp_pool1d/2d on a channels-first array: (sum over the window of x ** p) ** (1 / p),
     computed as torch does, from an average pool."""
     kernel = _ntuple(kernel_size, spatial)

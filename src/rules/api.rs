@@ -427,7 +427,7 @@ mod tests {
         let (_, ported) = api("def f(x):\n    a = F.gelu(x, approximate='tanh') + F.gelu(x)\n    s = nn.Softmax(dim=-1), nn.Softmax(0), nn.GELU(approximate=\"tanh\")\n    return F.linear(x, x, None), F.dropout(x, 0.1, training=False)\n");
         assert!(ported.contains("a = nn.gelu_approx(x) + nn.gelu(x)"), "{ported}");
         assert!(ported.contains("s = nn.Softmax(), portui_shims.Lambda(lambda x: mx.softmax(x, axis=0)), nn.GELU(approx=\"precise\")"), "{ported}");
-        assert!(ported.contains("return x @ x.T, portui_shims.dropout(x, 0.1, False)"), "{ported}");
+        assert!(ported.contains("return x @ x.T, portui_shims.dropout(x, p=0.1, training=False)"), "{ported}");
     }
 
     #[test]
