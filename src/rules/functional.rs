@@ -101,3 +101,28 @@ impl Rule for Functional {
         out.review(range.clone(), format!("F.{name} of a channels-last feature map → {layer}(...)(x): MLX pools through channels-last layers"), vec![Edit::template(range, pieces)]);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+
+    fn functional(forward: &str) -> Vec<crate::rules::Finding> {
+        let source = format!("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 4, 3)\n\n    def forward(self, x):\n        out = self.conv(x)\n{forward}\n\ndef f(x):\n    return F.max_pool2d(x, 2)\n");
+        crate::rules::findings_of("functional", &source)
+    }
+
+    #[test]
+    fn only_channels_last_feature_maps_are_pooled_here() {
+        let findings = functional("        return F.max_pool2d(out, 2) + F.adaptive_max_pool2d(out, output_size=3)");
+        assert_eq!(findings.len(), 2, "not the pool of f's channels-first x: {findings:?}");
+        assert!(findings.iter().all(|f| f.applicability == Applicability::Review));
+        assert!(findings[1].message.contains("portui_shims.AdaptiveMaxPool"));
+    }
+
+    #[test]
+    fn arguments_mlx_layers_lack_and_global_pools_are_not_rewritten() {
+        let findings = functional("        return F.max_pool2d(out, 2, ceil_mode=True) + F.adaptive_avg_pool2d(out, 1)");
+        assert_eq!(findings.len(), 1, "the global pool is the channels-last rule's: {findings:?}");
+        assert_eq!(findings[0].applicability, Applicability::Manual);
+    }
+}

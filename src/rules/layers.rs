@@ -119,3 +119,35 @@ fn mlx_class(torch: &str) -> Option<String> {
     let is_class = callee.rsplit('.').next().is_some_and(|last| last.starts_with(char::is_uppercase));
     (is_class && callee != "portui_shims.Lambda" && callee.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '_')).then(|| callee.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+
+    fn layers(body: &str) -> Vec<crate::rules::Finding> {
+        crate::rules::findings_of("layers", &format!("import torch\nimport torch.nn as nn\n\n{body}"))
+    }
+
+    #[test]
+    fn layer_classes_as_values_name_the_class_the_table_builds() {
+        let findings = layers("def f(m):\n    return isinstance(m, (nn.BatchNorm2d, nn.AdaptiveAvgPool2d, nn.Linear)), isinstance(m, nn.Softmax)\n");
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert!(messages.contains(&"nn.BatchNorm2d (the class) → nn.BatchNorm"), "{messages:?}");
+        assert!(messages.contains(&"nn.AdaptiveAvgPool2d (the class) → portui_shims.AdaptiveAvgPool"), "{messages:?}");
+        assert!(messages.contains(&"nn.Linear (the class) → nn.Linear"), "{messages:?}");
+        assert!(messages.contains(&"nn.Softmax (the class) → nn.Softmax"), "{messages:?}");
+    }
+
+    #[test]
+    fn flatten_moves_channels_back_in_channels_last_modules_only() {
+        let cnn = layers("class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 4, 3)\n        self.flat = nn.Flatten()\n");
+        let flatten = cnn.iter().find(|f| f.message.starts_with("nn.Flatten")).expect("flatten");
+        assert_eq!(flatten.applicability, Applicability::Review);
+        assert_eq!(flatten.edits.len(), 2, "callee and channels_last=True");
+        let plain = layers("head = nn.Sequential(nn.Flatten(1), nn.Linear(4, 2))\n");
+        let flatten = plain.iter().find(|f| f.message.starts_with("nn.Flatten")).expect("flatten");
+        assert_eq!(flatten.applicability, Applicability::Safe);
+        assert_eq!(flatten.edits.len(), 1);
+        assert!(plain.iter().any(|f| f.message.starts_with("nn.Sequential")));
+    }
+}
