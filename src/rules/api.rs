@@ -179,7 +179,20 @@ fn selected_element<'c>(cx: &Context<'c>, call: &ast::ExprCall, entry: &'static 
 fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, receiver: Option<&Expr>, entry: &Entry, operator: bool, mut pieces: Vec<Piece>, certainty: Certainty, out: &mut Findings) {
     let mut applicability = entry.applicability;
     let mut message = format!("{} → {}", entry.torch, display_form(entry));
-    if entry.is_inplace() {
+    // `F.relu(x, inplace=True)` changes x: as a statement, or assigned to another name
+    // (`y = F.relu(x, inplace=True)` leaves x and y the same array), so must the port.
+    let first = call.arguments.args.first();
+    let inplace_true = !entry.is_method()
+        && call.arguments.keywords.iter().any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "inplace") && matches!(&k.value, Expr::BooleanLiteral(b) if b.value));
+    // (On a temporary, `F.relu(self.bn(x), inplace=True)`, nothing else sees the change.)
+    let changes_first = inplace_true
+        && first.is_some_and(|f| matches!(f, Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)))
+        && match cx.stmt() {
+            Some(Stmt::Expr(s)) => span(s.value.as_ref()) == span(call),
+            Some(Stmt::Assign(a)) => span(a.value.as_ref()) == span(call) && !matches!((&a.targets[..], first), ([target], Some(first)) if cx.src(target) == cx.src(first)),
+            _ => false,
+        };
+    if entry.is_inplace() || changes_first {
         // An in-place function (`F.relu_(x)`) replaces its first argument, as a method its
         // receiver.
         let receiver = receiver.or_else(|| call.arguments.args.first().filter(|_| !entry.is_method()));
@@ -435,6 +448,12 @@ mod tests {
         let (findings, ported) = api("def f(x):\n    F.relu_(x)\n    return x\n");
         assert!(ported.contains("    x = nn.relu(x)\n"), "{ported}");
         assert_eq!(findings[0].applicability, Applicability::Review);
+    }
+
+    #[test]
+    fn inplace_true_assigns_back_unless_the_result_replaces_the_argument() {
+        let (_, ported) = api("def f(x):\n    F.relu(x, inplace=True)\n    y = F.relu(x, inplace=True)\n    x = F.relu(x, inplace=True)\n    z = F.relu(x + 1, inplace=True)\n    return x + y + z\n");
+        assert!(ported.contains("    x = nn.relu(x)\n    y = x = nn.relu(x)\n    x = nn.relu(x)\n    z = nn.relu(x + 1)\n"), "{ported}");
     }
 
     #[test]

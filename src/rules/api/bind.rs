@@ -113,7 +113,12 @@ pub fn bind<'e>(
                 Bound::Many(exprs) => exprs.iter().all(|expr| fits(expr, annotation)),
             };
             if !fit {
-                return Err(format!("`{name}` is not {annotation}"));
+                return Err(match annotation {
+                    "notnone" => format!("`{name}` is None"),
+                    "notstr" => format!("`{name}` is a string"),
+                    "notseq" => format!("`{name}` is a tuple or list"),
+                    _ => format!("`{name}` is not {annotation}"),
+                });
             }
         }
         // A literal annotation (`approximate: 'tanh'`) pins the value: the MLX form encodes it.
