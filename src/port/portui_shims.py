@@ -925,3 +925,147 @@ def multilabel_margin_loss(input, target, reduction="mean"):
     margins = mx.maximum(1 - (picked[:, :, None] - x[:, None, :]), 0)
     loss = (margins * listed[:, :, None] * ~is_target[:, None, :]).sum(axis=(1, 2)) / classes
     return _reduce(loss if input.ndim > 1 else loss[0], reduction)
+
+
+class BatchNorm3d(nn.BatchNorm):
+    """nn.BatchNorm3d, channels-last (N, D, H, W, C): MLX's BatchNorm takes at most 4-D input,
+    so depth and height are merged for it (the statistics are per channel either way)."""
+
+    def __call__(self, x):
+        n, d, h, w, c = x.shape
+        return super().__call__(x.reshape(n, d * h, w, c)).reshape(x.shape)
+
+
+def _rnn_step(kind, x, state, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh"):
+    """One step of torch's RNN ("tanh"/"relu"), LSTM (gates i, f, g, o; state (h, c)) or GRU
+    (gates r, z, n; n = tanh(W_in x + b_in + r * (W_hn h + b_hn)))."""
+    h = state[0] if kind == "LSTM" else state
+    gi = x @ w_ih.T + (0 if b_ih is None else b_ih)
+    gh = h @ w_hh.T + (0 if b_hh is None else b_hh)
+    if kind == "LSTM":
+        i, f, g, o = mx.split(gi + gh, 4, axis=-1)
+        c = mx.sigmoid(f) * state[1] + mx.sigmoid(i) * mx.tanh(g)
+        return mx.sigmoid(o) * mx.tanh(c), c
+    if kind == "GRU":
+        ir, iz, in_ = mx.split(gi, 3, axis=-1)
+        hr, hz, hn = mx.split(gh, 3, axis=-1)
+        r, z = mx.sigmoid(ir + hr), mx.sigmoid(iz + hz)
+        n = mx.tanh(in_ + r * hn)
+        return (1 - z) * n + z * h
+    return mx.tanh(gi + gh) if nonlinearity == "tanh" else nn.relu(gi + gh)
+
+
+_GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+
+
+class _Recurrent(nn.Module):
+    """torch.nn.RNN/LSTM/GRU with torch's parameters (weight_ih_l0, weight_hh_l0, bias_ih_l0,
+    bias_hh_l0, `_reverse` for the backward direction; gate blocks in torch's order), so torch
+    weights load by name, and torch's call: input (L, N, H_in), (N, L, H_in) with batch_first,
+    or unbatched (L, H_in); an optional initial state; returns (output, h_n), the LSTM
+    (output, (h_n, c_n)). Dropout between layers in training only. (MLX's nn.LSTM/GRU/RNN are
+    one batch-first layer with other weight names.)"""
+
+    KIND = "RNN"
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False, nonlinearity="tanh"):
+        super().__init__()
+        self.hidden_size, self.num_layers, self.batch_first = hidden_size, num_layers, batch_first
+        self.dropout, self.directions, self.nonlinearity, self.has_bias = dropout, 2 if bidirectional else 1, nonlinearity, bias
+        k, gates = 1.0 / math.sqrt(hidden_size), _GATES[self.KIND] * hidden_size
+        for layer in range(num_layers):
+            size = input_size if layer == 0 else hidden_size * self.directions
+            for direction in range(self.directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                setattr(self, "weight_ih" + suffix, mx.random.uniform(-k, k, (gates, size)))
+                setattr(self, "weight_hh" + suffix, mx.random.uniform(-k, k, (gates, hidden_size)))
+                if bias:
+                    setattr(self, "bias_ih" + suffix, mx.random.uniform(-k, k, (gates,)))
+                    setattr(self, "bias_hh" + suffix, mx.random.uniform(-k, k, (gates,)))
+
+    def __call__(self, input, hx=None):
+        lstm = self.KIND == "LSTM"
+        unbatched = input.ndim == 2
+        x = input[:, None] if unbatched else (input.swapaxes(0, 1) if self.batch_first else input)
+        steps, batch = x.shape[:2]
+        shape = (self.num_layers * self.directions, batch, self.hidden_size)
+        if hx is None:
+            h0 = c0 = mx.zeros(shape, dtype=x.dtype)
+        else:
+            h0, c0 = hx if lstm else (hx, None)
+            if unbatched:
+                h0, c0 = h0[:, None], (None if c0 is None else c0[:, None])
+        last_h, last_c = [], []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(self.directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                index = layer * self.directions + direction
+                state = (h0[index], c0[index]) if lstm else h0[index]
+                weights = [getattr(self, name + suffix) if self.has_bias or name.startswith("weight") else None for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+                out = [None] * steps
+                for t in (range(steps - 1, -1, -1) if direction else range(steps)):
+                    state = _rnn_step(self.KIND, x[t], state, *weights, self.nonlinearity)
+                    out[t] = state[0] if lstm else state
+                outputs.append(mx.stack(out))
+                last_h.append(state[0] if lstm else state)
+                if lstm:
+                    last_c.append(state[1])
+            x = mx.concatenate(outputs, axis=-1) if len(outputs) > 1 else outputs[0]
+            if self.training and self.dropout and layer < self.num_layers - 1:
+                x = dropout(x, self.dropout)
+        h_n = mx.stack(last_h)
+        c_n = mx.stack(last_c) if lstm else None
+        output = x[:, 0] if unbatched else (x.swapaxes(0, 1) if self.batch_first else x)
+        if unbatched:
+            h_n, c_n = h_n[:, 0], (None if c_n is None else c_n[:, 0])
+        return (output, (h_n, c_n)) if lstm else (output, h_n)
+
+
+class RNN(_Recurrent):
+    KIND = "RNN"
+
+
+class LSTM(_Recurrent):
+    KIND = "LSTM"
+
+
+class GRU(_Recurrent):
+    KIND = "GRU"
+
+
+class _Cell(nn.Module):
+    """torch.nn.RNNCell/LSTMCell/GRUCell: one step, with torch's parameters (weight_ih,
+    weight_hh, bias_ih, bias_hh); input (N, H_in) or (H_in,); returns h', the LSTMCell (h', c')."""
+
+    KIND = "RNN"
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
+        super().__init__()
+        self.hidden_size, self.nonlinearity, self.has_bias = hidden_size, nonlinearity, bias
+        k, gates = 1.0 / math.sqrt(hidden_size), _GATES[self.KIND] * hidden_size
+        self.weight_ih = mx.random.uniform(-k, k, (gates, input_size))
+        self.weight_hh = mx.random.uniform(-k, k, (gates, hidden_size))
+        if bias:
+            self.bias_ih = mx.random.uniform(-k, k, (gates,))
+            self.bias_hh = mx.random.uniform(-k, k, (gates,))
+
+    def __call__(self, input, hx=None):
+        lstm = self.KIND == "LSTM"
+        if hx is None:
+            zeros = mx.zeros(input.shape[:-1] + (self.hidden_size,), dtype=input.dtype)
+            hx = (zeros, zeros) if lstm else zeros
+        biases = (self.bias_ih, self.bias_hh) if self.has_bias else (None, None)
+        return _rnn_step(self.KIND, input, hx, self.weight_ih, self.weight_hh, *biases, self.nonlinearity)
+
+
+class RNNCell(_Cell):
+    KIND = "RNN"
+
+
+class LSTMCell(_Cell):
+    KIND = "LSTM"
+
+
+class GRUCell(_Cell):
+    KIND = "GRU"
