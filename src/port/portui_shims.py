@@ -505,6 +505,67 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     return conv_transpose(input.reshape(n, rows, *blocks), _patch_kernel(channels, kernel, input.dtype), None, stride, padding, extra, channels, dilation)
 
 
+def affine_grid(theta, size, align_corners=False):
+    """F.affine_grid: the sampling grid (N, H, W, 2) (or (N, D, H, W, 3) for a 5-D size) of the
+    affine maps theta (N, 2, 3) (or (N, 3, 4)) over normalised coordinates in [-1, 1], x first."""
+
+    def axis(n):
+        if align_corners:
+            return mx.linspace(-1, 1, n) if n > 1 else mx.zeros((1,))
+        return (mx.arange(n) * 2 + 1) / n - 1
+
+    spatial = list(size[2:])
+    coords = mx.meshgrid(*[axis(n) for n in spatial], indexing="ij")  # slowest axis first
+    base = mx.stack(list(coords[::-1]) + [mx.ones(coords[0].shape)], axis=-1).astype(theta.dtype)
+    grid = base.reshape(1, -1, len(spatial) + 1) @ theta.swapaxes(-1, -2)
+    return grid.reshape(theta.shape[0], *spatial, len(spatial))
+
+
+def _grid_coordinate(coordinate, size, padding_mode, align_corners):
+    """A normalised grid coordinate → a pixel position, padded as torch pads it."""
+    if align_corners:
+        position = (coordinate + 1) / 2 * (size - 1)
+    else:
+        position = ((coordinate + 1) * size - 1) / 2
+    if padding_mode == "reflection":
+        low, high = (0.0, size - 1.0) if align_corners else (-0.5, size - 0.5)
+        span = high - low
+        if span <= 0:
+            return mx.zeros_like(position)
+        distance = mx.abs(position - low)
+        flips = mx.floor(distance / span)
+        extra = distance - flips * span
+        position = mx.where(flips % 2 == 0, low + extra, high - extra)
+    if padding_mode in ("border", "reflection"):
+        position = mx.clip(position, 0, size - 1)
+    return position
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """F.grid_sample on a channels-first (N, C, H, W) input at grid (N, Ho, Wo, 2) of
+    normalised (x, y): modes bilinear and nearest (ties to even, as torch), padding zeros,
+    border and reflection, torch's coordinate mapping (align_corners False by default)."""
+    if mode not in ("bilinear", "nearest") or padding_mode not in ("zeros", "border", "reflection") or input.ndim != 4:
+        raise ValueError(f"grid_sample: mode {mode!r}, padding {padding_mode!r} on {input.ndim}-D input is not ported")
+    n, c, h, w = input.shape
+    x = _grid_coordinate(grid[..., 0], w, padding_mode, bool(align_corners))
+    y = _grid_coordinate(grid[..., 1], h, padding_mode, bool(align_corners))
+    flat = input.reshape(n, c, h * w)
+
+    def sample(xi, yi):
+        valid = (xi >= 0) & (xi <= w - 1) & (yi >= 0) & (yi <= h - 1)
+        index = (mx.clip(yi, 0, h - 1) * w + mx.clip(xi, 0, w - 1)).astype(mx.int32).reshape(n, 1, -1)
+        values = mx.take_along_axis(flat, mx.broadcast_to(index, (n, c, index.shape[-1])), axis=2)
+        return values.reshape(n, c, *xi.shape[1:]) * valid.reshape(n, 1, *xi.shape[1:])
+
+    if mode == "nearest":
+        return sample(mx.round(x), mx.round(y))
+    x0, y0 = mx.floor(x), mx.floor(y)
+    wx, wy = (x - x0)[:, None], (y - y0)[:, None]
+    return (sample(x0, y0) * (1 - wx) * (1 - wy) + sample(x0 + 1, y0) * wx * (1 - wy)
+            + sample(x0, y0 + 1) * (1 - wx) * wy + sample(x0 + 1, y0 + 1) * wx * wy)
+
+
 def gumbel_softmax(logits, tau=1.0, hard=False, dim=-1):
     """F.gumbel_softmax: softmax((logits + Gumbel noise) / tau); `hard` gives one-hot samples
     whose gradient is the soft sample's (straight-through)."""
