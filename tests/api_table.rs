@@ -38,6 +38,8 @@ const POOL: &[(&str, [usize; 3])] = &[
     ("tok", [2, 2, 2]),
     ("lab", [1, 1, 1]),
     ("prob", [2, 2, 2]),
+    ("fmap", [4, 4, 4]),
+    ("vol", [5, 5, 5]),
 ];
 const FAMILIES: [&str; 3] = ["A", "B", "C"];
 const CASES_PER_MODULE: usize = 400;
@@ -62,6 +64,8 @@ fn every_table_entry_matches_torch() {
         .unwrap_or_default();
     let selected: Vec<usize> = (0..table.entries.len())
         .filter(|&i| !matches!(table.entries[i].action, Action::Manual))
+        // Only a channels-last module selects these: the rule's conformance cases test them.
+        .filter(|&i| !table.entries[i].needs_channels_last_module())
         .filter(|&i| {
             filter.is_empty()
                 || filter
@@ -189,6 +193,7 @@ fn every_table_entry_matches_torch() {
                     portui::api::Compare::Values => "values",
                 },
                 "tolerance": entry.tolerance,
+                "layout": if entry.channels_last { "channels-last" } else { "" },
             })
         })
         .collect();
@@ -381,8 +386,11 @@ fn cases_of(index: usize, entry: &Entry) -> Result<Vec<Case>, String> {
                 let body = match (&inputs, mutates) {
                     (None, true) if !form_args.suffix.is_empty() => {
                         return Err(format!(
-                            "test `{test}`: an in-place method's test takes the receiver, not part of the result"
+                            "test `{test}`: an in-place call's test takes the changed argument, not part of the result"
                         ));
+                    }
+                    (None, true) if entry.is_inplace() && !entry.is_method() => {
+                        function_inplace_body(&form_args.positional, &call)?
                     }
                     (None, true) => inplace_body(entry, &form_args, &call)?,
                     _ => format!("    return {call}\n"),
@@ -454,6 +462,24 @@ fn inplace_body(entry: &Entry, args: &Args, call: &str) -> Result<String, String
         };
         Ok(format!("    r = {receiver}\n    {call}\n    return r\n"))
     }
+}
+
+/// `F.relu_(x)`, `nn.init.zeros_(x[0])`: the call modifies its first argument (or the pool
+/// array it is a view of) in place; the result is that array.
+fn function_inplace_body(positional: &[String], call: &str) -> Result<String, String> {
+    let first = positional
+        .first()
+        .ok_or("an in-place function's test needs an argument")?;
+    let root: String = first
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if !POOL.iter().any(|(name, _)| *name == root) {
+        return Err(format!(
+            "an in-place function's first argument `{first}` is not a pool array or a view of one"
+        ));
+    }
+    Ok(format!("    {call}\n    return {root}\n"))
 }
 
 /// Positional arguments after the first (after the receiver, for a method) passed by name

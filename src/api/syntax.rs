@@ -49,6 +49,7 @@ const KEYS: &[&str] = &[
     "alias:",
     "fields:",
     "inplace:",
+    "layout:",
 ];
 
 fn split_attributes(line: &str) -> Vec<&str> {
@@ -103,6 +104,7 @@ impl Written {
                 derived_from: None,
                 fields: Vec::new(),
                 inplace_keeps_dtype: false,
+                channels_last: false,
                 origin: origin.clone(),
             },
             method_twin: false,
@@ -165,6 +167,7 @@ impl Written {
             "method" => self.method_twin = true,
             "fields" => entry.fields = value.split(',').map(|f| f.trim().to_string()).collect(),
             "inplace" if value == "keeps dtype" => entry.inplace_keeps_dtype = true,
+            "layout" if value == "channels-last" => entry.channels_last = true,
             "noinplace" => self.inplace = false,
             "alias" => self
                 .aliases

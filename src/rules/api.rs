@@ -127,6 +127,14 @@ fn apply(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &
     let first = entries[0];
     let mut first_error = None;
     for entry in entries {
+        // A rule or manual overload with annotated parameters (`input: channels-last`) applies
+        // only to the calls whose arguments fit them; the overloads after it take the others.
+        if matches!(entry.action, Action::Rule(_) | Action::Manual) && entry.params.iter().any(|p| p.annotation.is_some()) {
+            let every: Vec<&str> = entry.params.iter().map(|p| p.name.as_str()).collect();
+            if bind::bind(entry, receiver, call, &every, cx.text, &|expr, kind| fits(cx, expr, kind)).is_err() {
+                continue; // not this call's context: why the rewrite does not fit is what to say
+            }
+        }
         match &entry.action {
             Action::Rule(_) => return,
             Action::Manual => {
@@ -169,7 +177,8 @@ fn apply(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &
         return;
     }
     let why = first_error.unwrap_or_default();
-    out.manual(range, manual_message(first, &format!("this call does not fit the rewrite ({why})")));
+    let rewrite = entries.iter().find(|e| matches!(e.action, Action::Rewrite(_))).unwrap_or(&first);
+    out.manual(range, manual_message(rewrite, &format!("this call does not fit the rewrite ({why})")));
 }
 
 /// Whether the call, or a call its result is the receiver of (`x.float().softmax(-1)` in
@@ -218,7 +227,23 @@ fn selected_element<'c>(cx: &Context<'c>, call: &ast::ExprCall, entry: &'static 
 fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, receiver: Option<&Expr>, entry: &Entry, operator: bool, mut pieces: Vec<Piece>, certainty: Certainty, out: &mut Findings) {
     let mut applicability = entry.applicability;
     let mut message = format!("{} → {}", entry.torch, display_form(entry));
-    if entry.is_inplace() {
+    // `F.relu(x, inplace=True)` changes x: as a statement, or assigned to another name
+    // (`y = F.relu(x, inplace=True)` leaves x and y the same array), so must the port.
+    let first = call.arguments.args.first();
+    let inplace_true = !entry.is_method()
+        && call.arguments.keywords.iter().any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "inplace") && matches!(&k.value, Expr::BooleanLiteral(b) if b.value));
+    // (On a temporary, `F.relu(self.bn(x), inplace=True)`, nothing else sees the change.)
+    let changes_first = inplace_true
+        && first.is_some_and(|f| matches!(f, Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)))
+        && match cx.stmt() {
+            Some(Stmt::Expr(s)) => span(s.value.as_ref()) == span(call),
+            Some(Stmt::Assign(a)) => span(a.value.as_ref()) == span(call) && !matches!((&a.targets[..], first), ([target], Some(first)) if cx.src(target) == cx.src(first)),
+            _ => false,
+        };
+    if entry.is_inplace() || changes_first {
+        // An in-place function (`F.relu_(x)`) replaces its first argument, as a method its
+        // receiver.
+        let receiver = receiver.or_else(|| call.arguments.args.first().filter(|_| !entry.is_method()));
         if entry.inplace_keeps_dtype
             && let Some(receiver) = receiver
         {
@@ -302,14 +327,26 @@ fn inplace_assignment(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr
 
 /// Whether an argument is of the kind a parameter is annotated with: `int` (an integer
 /// literal), `notint`, `not-minus-one`, `tensor` (known to be one), `nottensor`, `dtype`,
-/// `list` (a list or tuple display: `[a, b]`), a quoted literal the argument must be
-/// (`approximate: 'tanh'`), or `True` / `False` (`full_matrices: False`). Other annotations
-/// are documentation.
+/// `list` (a list or tuple display: `[a, b]`), `notstr` (not a string literal), `seq` and
+/// `notseq` (a tuple or list literal, or not), `notnone`, `channels-last` (a feature map of a
+/// channels-last module, as the channels-last rule tells them), `channels-first-axis` (an axis
+/// counted in torch's layout, which holds outside channels-last modules only), or a literal
+/// the argument must be (`approximate: 'tanh'`, `dim: -1`, `training: False`, `bias: None`,
+/// `full_matrices: False`). Other annotations are documentation.
 fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
     let known_tensor = || cx.tensor(expr) == Certainty::Tensor;
     match kind {
         "int" => super::context::int_literal(expr).is_some(),
         "notint" => super::context::int_literal(expr).is_none(),
+        "notstr" => !matches!(expr, Expr::StringLiteral(_)),
+        "notseq" => !matches!(expr, Expr::Tuple(_) | Expr::List(_)),
+        "seq" => matches!(expr, Expr::Tuple(_) | Expr::List(_)),
+        "notnone" => !matches!(expr, Expr::NoneLiteral(_)),
+        "None" => matches!(expr, Expr::NoneLiteral(_)),
+        "True" | "False" => matches!(expr, Expr::BooleanLiteral(b) if b.value == (kind == "True")),
+        "channels-last" => super::channels_last::channel_sensitive(cx, expr),
+        "channels-first-axis" => cx.class_info().is_none_or(|class| class.feature_rank.is_none()),
+        literal if literal.parse::<i64>().is_ok() => super::context::int_literal(expr) == literal.parse().ok(),
         "not-minus-one" => match expr {
             Expr::Tuple(t) => t.elts.iter().all(|e| super::context::int_literal(e) != Some(-1)),
             Expr::List(l) => l.elts.iter().all(|e| super::context::int_literal(e) != Some(-1)),
@@ -323,7 +360,6 @@ fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
                 || matches!(expr, Expr::Attribute(a) if a.attr.as_str() == "dtype")
                 || matches!(expr, Expr::Name(n) if n.id.as_str().contains("dtype"))
         }
-        "True" | "False" => matches!(expr, Expr::BooleanLiteral(b) if b.value == (kind == "True")),
         quoted if quoted.starts_with(['\'', '"']) => {
             matches!(expr, Expr::StringLiteral(s) if s.value.to_str() == quoted.trim_matches(['\'', '"']))
         }
@@ -438,5 +474,69 @@ mod tests {
         assert!(found[0].message.contains("svd_reduced"), "{}", found[0].message);
         assert_eq!(found[1].applicability, Applicability::Manual);
         assert!(found[2].message.contains("mx.linalg.svd"), "{}", found[2].message);
+    }
+
+    const HEADER: &str = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n";
+
+    /// The api rule's findings on `body` (after the imports), and the port with all accepted.
+    fn api(body: &str) -> (Vec<crate::rules::Finding>, String) {
+        let source = format!("{HEADER}{body}");
+        let findings = crate::rules::findings_of("api", &source);
+        let ported = crate::port::port(&source, &findings, |_| true).expect("ports").text;
+        (findings, ported)
+    }
+
+    const CNN: &str = "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 4, 3)\n        self.sm = nn.Softmax(dim=1)\n\n    def forward(self, x):\n        out = self.conv(x)\n        a = F.conv2d(out, self.conv.weight)\n        return F.max_pool2d(out, 2) + a\n";
+
+    #[test]
+    fn channels_last_feature_maps_take_their_own_overloads() {
+        let (findings, _) = api(CNN);
+        let conv = findings.iter().find(|f| f.message.starts_with("torch.nn.functional.conv2d")).expect("conv2d");
+        assert_eq!(conv.applicability, Applicability::Manual);
+        assert!(conv.message.contains("channels-last feature map"), "{}", conv.message);
+        // The pool is the functional rule's; the softmax's axis counts torch's layout.
+        assert!(!findings.iter().any(|f| f.message.contains("max_pool2d")));
+        let softmax = findings.iter().find(|f| f.message.starts_with("torch.nn.Softmax")).expect("softmax");
+        assert_eq!(softmax.applicability, Applicability::Manual);
+        // Outside a channels-last module, torch's layouts are kept by the rewrite.
+        let (_, ported) = api("def f(x, w):\n    return F.conv2d(x, w, padding=1), F.max_pool2d(x, 2)\n");
+        assert!(ported.contains("portui_shims.conv(x, w, padding=1)"), "{ported}");
+        assert!(ported.contains("portui_shims.channels_first(nn.MaxPool2d(2), x, 2)"), "{ported}");
+    }
+
+    #[test]
+    fn a_call_that_fits_no_overload_gives_the_rewrites_reason() {
+        let (findings, _) = api("def f(x, w):\n    return F.conv2d(x, w, frob=1)\n");
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].message.contains("no `frob`") && !findings[0].message.contains("channels-last"), "{}", findings[0].message);
+    }
+
+    #[test]
+    fn literal_annotations_select_and_pin_overloads() {
+        let (_, ported) = api("def f(x):\n    a = F.gelu(x, approximate='tanh') + F.gelu(x)\n    s = nn.Softmax(dim=-1), nn.Softmax(0), nn.GELU(approximate=\"tanh\")\n    return F.linear(x, x, None), F.dropout(x, 0.1, training=False)\n");
+        assert!(ported.contains("a = nn.gelu_approx(x) + nn.gelu(x)"), "{ported}");
+        assert!(ported.contains("s = nn.Softmax(), portui_shims.Lambda(lambda x: mx.softmax(x, axis=0)), nn.GELU(approx=\"precise\")"), "{ported}");
+        assert!(ported.contains("return x @ x.T, portui_shims.dropout(x, p=0.1, training=False)"), "{ported}");
+    }
+
+    #[test]
+    fn inplace_functions_assign_to_their_first_argument() {
+        let (findings, ported) = api("def f(x):\n    F.relu_(x)\n    return x\n");
+        assert!(ported.contains("    x = nn.relu(x)\n"), "{ported}");
+        assert_eq!(findings[0].applicability, Applicability::Review);
+    }
+
+    #[test]
+    fn inplace_true_assigns_back_unless_the_result_replaces_the_argument() {
+        let (_, ported) = api("def f(x):\n    F.relu(x, inplace=True)\n    y = F.relu(x, inplace=True)\n    x = F.relu(x, inplace=True)\n    z = F.relu(x + 1, inplace=True)\n    return x + y + z\n");
+        assert!(ported.contains("    x = nn.relu(x)\n    y = x = nn.relu(x)\n    x = nn.relu(x)\n    z = nn.relu(x + 1)\n"), "{ported}");
+    }
+
+    #[test]
+    fn a_torch_alias_is_replaced_whole() {
+        let source = format!("{HEADER}import torch.nn as tnn\n\nfc = tnn.Linear(3, 2)\n");
+        let findings = crate::rules::findings_of("api", &source);
+        let at = source.find("tnn.Linear").expect("call");
+        assert_eq!(findings[0].edits[0].range, at..at + 3, "the whole alias, not its `t`");
     }
 }

@@ -8,18 +8,6 @@ use crate::parse::ast::{self, Expr};
 use crate::parse::span;
 use std::ops::Range;
 
-/// Keyword renames that hold for every torch tensor function and method.
-pub const COMMON_KEYWORDS: &[(&str, &str)] = &[("dim", "axis"), ("keepdim", "keepdims")];
-
-/// Keywords that only mean something to torch's memory/device model; MLX has none.
-pub const DEVICE_KEYWORDS: &[&str] = &[
-    "device",
-    "pin_memory",
-    "layout",
-    "non_blocking",
-    "memory_format",
-];
-
 /// Range covering the argument list's contents (first argument to last), if any.
 pub fn arguments_inner(call: &ast::ExprCall) -> Option<Range<usize>> {
     let mut ranges = call.arguments.iter_source_order().map(|a| match a {
@@ -33,28 +21,6 @@ pub fn arguments_inner(call: &ast::ExprCall) -> Option<Range<usize>> {
 
 pub fn rename_callee(call: &ast::ExprCall, to: &str) -> Edit {
     Edit::replace(span(call.func.as_ref()), to)
-}
-
-/// Keyword edits every tensor call needs: `dim`→`axis`, `keepdim`→`keepdims`, device
-/// keywords dropped. `extra` adds rule-specific renames.
-pub fn keyword_edits(source: &str, call: &ast::ExprCall, extra: &[(&str, &str)]) -> Vec<Edit> {
-    let mut edits = Vec::new();
-    for keyword in &call.arguments.keywords {
-        let Some(name) = &keyword.arg else { continue };
-        let name = name.as_str();
-        if let Some((_, to)) = extra
-            .iter()
-            .chain(COMMON_KEYWORDS)
-            .find(|(from, _)| *from == name)
-        {
-            if let Some(arg) = &keyword.arg {
-                edits.push(Edit::replace(span(arg), *to));
-            }
-        } else if DEVICE_KEYWORDS.contains(&name) {
-            edits.push(super::context::remove_keyword(source, call, keyword));
-        }
-    }
-    edits
 }
 
 /// An edit adding `argument` (e.g. `ddof=1`) after the call's last argument, so a trailing

@@ -180,7 +180,10 @@ impl<'a> Context<'a> {
     /// function (or at module level). The names are found once per function: rules ask about
     /// every method call's receiver.
     pub fn module_instance(&self, name: &str) -> bool {
-        let scope = self.function.as_ref().map_or(0, |(f, _)| std::ptr::from_ref(*f) as usize);
+        let scope = self
+            .function
+            .as_ref()
+            .map_or(0, |(f, _)| std::ptr::from_ref(*f) as usize);
         if let Some((cached, names)) = &*self.module_instances.borrow()
             && *cached == scope
         {
@@ -209,10 +212,11 @@ impl<'a> Context<'a> {
                         .get(class.id.as_str())
                         .is_some_and(|c| c.is_module)
                 {
-                    self.found.extend(assign.targets.iter().filter_map(|t| match t {
-                        Expr::Name(n) => Some(n.id.to_string()),
-                        _ => None,
-                    }));
+                    self.found
+                        .extend(assign.targets.iter().filter_map(|t| match t {
+                            Expr::Name(n) => Some(n.id.to_string()),
+                            _ => None,
+                        }));
                 }
                 if !matches!(stmt, Stmt::ClassDef(_)) {
                     visitor::walk_stmt(self, stmt);

@@ -1,50 +1,53 @@
-//! functional: `torch.nn.functional.*` → the MLX function with the same meaning.
+//! functional: the `torch.nn.functional` calls whose MLX form depends on more than the call:
+//! pooling of a channels-last feature map, and `F.pad`'s flat tuple. Every other `F.*`
+//! function is an entry of the API table (`table/functional.api`), which writes them with
+//! torch's channels-first layout kept.
 //!
-//! Why: activations live in `mlx.nn` (`nn.relu`, `nn.gelu`, `nn.silu`), softmax in
-//! `mlx.core` with `axis`; `F.gelu(x, approximate="tanh")` is `nn.gelu_approx`; MLX has no
-//! functional pooling (a pooling layer is built and called); `F.linear(x, w, b)` is
-//! `x @ w.T + b`; `F.embedding(i, w)` is `w[i]`. Losses (`F.cross_entropy`, `F.mse_loss`...)
-//! are the losses rule's.
+//! Why: in a channels-last module (see the channels-last rule) a feature map is NHWC once
+//! ported, and MLX pools through layers on that layout: `F.max_pool2d(x, 2)` becomes the
+//! layer called on `x`, while the table's form (which moves the channels around the layer)
+//! applies to channels-first arrays elsewhere. A pool over the whole map is the
+//! channels-last rule's (`mx.mean(x, axis=(1, 2), keepdims=True)`); an adaptive pool to
+//! another size is a `portui_shims` layer with torch's bins. `F.pad`'s tuple runs from the
+//! last axis backwards, and which axes they are depends on the layout.
 //!
-//! Example: `F.softmax(att, dim=-1)` → `mx.softmax(att, axis=-1)`; `F.relu(x)` →
-//! `nn.relu(x)`; `F.linear(x, w, b)` → `(x @ w.T + b)`.
+//! Example: in a module with convolutions, `F.max_pool2d(out, 2)` →
+//! `nn.MaxPool2d(2)(out)`; `F.adaptive_avg_pool2d(out, (2, 2))` →
+//! `portui_shims.AdaptiveAvgPool((2, 2), 2)(out)`; `F.pad(x, (1, 2))` →
+//! `mx.pad(x, [(0, 0)] * (x.ndim - 1) + [(1, 2)])`.
 //!
-//! Fix safety: safe for renames; review for rewrites that restructure the call; manual
-//! for functions without a faithful MLX form (`F.dropout` with a training flag,
-//! `F.interpolate`).
+//! Fix safety: review (the feature maps are inferred, see the channels-last rule); manual
+//! for pooling arguments MLX's layers lack (ceil_mode, dilation, return_indices, ...).
 
-use super::calls::{keyword_edits, plain_positional, rename_callee};
-use super::context::{argument, hole, keyword, operand, text};
+use super::calls::plain_positional;
+use super::context::{argument, hole, text};
 use super::{Context, Findings, Rule, RuleMeta};
-use crate::fix::Edit;
-use crate::parse::ast::{Expr, NodeKind};
+use crate::fix::{Edit, Piece};
+use crate::parse::ast::{ArgOrKeyword, Expr, NodeKind};
 use crate::parse::span;
 
 pub struct Functional;
 pub static RULE: Functional = Functional;
 
-const RENAMES: &[(&str, &str)] = &[
-    ("relu", "nn.relu"), ("silu", "nn.silu"), ("sigmoid", "mx.sigmoid"), ("tanh", "mx.tanh"),
-    ("softmax", "mx.softmax"), ("log_softmax", "nn.log_softmax"), ("leaky_relu", "nn.leaky_relu"),
-    ("elu", "nn.elu"), ("softplus", "nn.softplus"), ("mish", "nn.mish"), ("relu6", "nn.relu6"),
-    ("selu", "nn.selu"), ("celu", "nn.celu"), ("hardswish", "nn.hardswish"), ("glu", "nn.glu"),
-    ("logsigmoid", "nn.log_sigmoid"), ("softsign", "nn.softsign"),
-];
-
-const MANUAL: &[(&str, &str)] = &[
-    ("dropout", "use an nn.Dropout layer (its training flag follows model.train()/eval())"),
-    ("interpolate", "use nn.Upsample(scale_factor=..., mode=...) on channels-last input"),
-    ("normalize", "x / mx.maximum(mx.linalg.norm(x, axis=dim, keepdims=True), eps)"),
-    ("one_hot", "use (x[..., None] == mx.arange(n)).astype(mx.int64)"),
-    ("conv2d", "use mx.conv2d on channels-last input and (O, kH, kW, I) weights"),
-    ("conv1d", "use mx.conv1d on channels-last input and (O, K, I) weights"),
-    ("unfold", "no MLX equivalent: build the patches with reshape/slicing"),
-    ("grid_sample", "no MLX equivalent"),
+/// Pooling functions → (MLX channels-last layer, spatial axes, whether adaptive).
+const POOLS: &[(&str, &str, usize, bool)] = &[
+    ("max_pool1d", "nn.MaxPool1d", 1, false),
+    ("max_pool2d", "nn.MaxPool2d", 2, false),
+    ("max_pool3d", "nn.MaxPool3d", 3, false),
+    ("avg_pool1d", "nn.AvgPool1d", 1, false),
+    ("avg_pool2d", "nn.AvgPool2d", 2, false),
+    ("avg_pool3d", "nn.AvgPool3d", 3, false),
+    ("adaptive_avg_pool1d", "portui_shims.AdaptiveAvgPool", 1, true),
+    ("adaptive_avg_pool2d", "portui_shims.AdaptiveAvgPool", 2, true),
+    ("adaptive_avg_pool3d", "portui_shims.AdaptiveAvgPool", 3, true),
+    ("adaptive_max_pool1d", "portui_shims.AdaptiveMaxPool", 1, true),
+    ("adaptive_max_pool2d", "portui_shims.AdaptiveMaxPool", 2, true),
+    ("adaptive_max_pool3d", "portui_shims.AdaptiveMaxPool", 3, true),
 ];
 
 impl Rule for Functional {
     fn meta(&self) -> RuleMeta {
-        RuleMeta { id: "functional", step: "2", checklist: "torch-semantics", summary: "F.* functions → mx/nn functions with torch's defaults" }
+        RuleMeta { id: "functional", step: "2", checklist: "torch-semantics", summary: "F.* pooling on channels-last feature maps, F.pad's reversed pairs" }
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
@@ -58,96 +61,68 @@ impl Rule for Functional {
         let Expr::Call(call) = expr else { return };
         let Some(q) = cx.torch_name(&call.func) else { return };
         let Some(name) = q.strip_prefix("torch.nn.functional.") else { return };
-        let range = span(call);
         if !plain_positional(call) {
             return;
         }
-        if let Some((_, why)) = MANUAL.iter().find(|(n, _)| *n == name) {
-            out.manual(range, format!("F.{name}: {why}"));
+        if name == "pad" {
+            super::channels_last::pad(cx, call, out);
             return;
         }
-        if keyword(call, "inplace").is_some() {
-            if let Some(k) = keyword(call, "inplace") {
-                let mut edits = vec![super::context::remove_keyword(cx.text, call, k)];
-                if let Some((_, to)) = RENAMES.iter().find(|(n, _)| *n == name) {
-                    edits.push(rename_callee(call, to));
-                    out.safe(range, format!("F.{name} → {to} (MLX arrays are never modified in place)"), edits);
-                }
-            }
+        let Some(&(_, layer, spatial, adaptive)) = POOLS.iter().find(|(n, ..)| *n == name) else { return };
+        let Some(x) = argument(call, 0, "input") else { return };
+        // Channels-first input is the table's (functional.api); a global pool the channels-last rule's.
+        if !super::channels_last::channel_sensitive(cx, x) || super::channels_last::is_global_pool(cx, call) {
             return;
         }
-        match name {
-            "gelu" => {
-                let approximate = keyword(call, "approximate").map(|k| cx.src(&k.value).trim_matches(['"', '\'']).to_string());
-                let (to, mut edits) = match approximate.as_deref() {
-                    Some("tanh") => ("nn.gelu_approx", vec![super::context::remove_keyword(cx.text, call, keyword(call, "approximate").expect("present"))]),
-                    Some("none") => ("nn.gelu", vec![super::context::remove_keyword(cx.text, call, keyword(call, "approximate").expect("present"))]),
-                    Some(_) => {
-                        out.manual(range, "F.gelu(approximate=<expression>): choose nn.gelu or nn.gelu_approx");
-                        return;
-                    }
-                    None => ("nn.gelu", vec![]),
-                };
-                edits.push(rename_callee(call, to));
-                out.safe(range, format!("F.gelu → {to}"), edits);
-            }
-            "linear" => {
-                let (Some(x), Some(w)) = (argument(call, 0, "input"), argument(call, 1, "weight")) else { return };
-                let mut pieces = vec![text("(")];
-                pieces.extend(operand(x));
-                pieces.push(text(" @ "));
-                pieces.extend(operand(w));
-                pieces.push(text(".T"));
-                if let Some(b) = argument(call, 2, "bias") {
-                    pieces.push(text(" + "));
-                    pieces.extend(operand(b));
-                }
-                pieces.push(text(")"));
-                out.safe(range.clone(), "F.linear(x, w, b) → x @ w.T + b", vec![Edit::template(range, pieces)]);
-            }
-            "embedding" => {
-                let (Some(i), Some(w)) = (argument(call, 0, "input"), argument(call, 1, "weight")) else { return };
-                if call.arguments.len() > 2 {
-                    out.manual(range, "F.embedding with padding_idx/max_norm: no MLX equivalent");
-                    return;
-                }
-                out.safe(range.clone(), "F.embedding(i, w) → w[i]", vec![Edit::template(range, vec![hole(w), text("["), hole(i), text("]")])]);
-            }
-            "avg_pool2d" | "max_pool2d" | "avg_pool1d" | "max_pool1d" => {
-                if super::channels_last::is_global_pool(cx, call) {
-                    return; // the channels-last rule rewrites the global pool
-                }
-                let layer = match name {
-                    "avg_pool2d" => "nn.AvgPool2d",
-                    "max_pool2d" => "nn.MaxPool2d",
-                    "avg_pool1d" => "nn.AvgPool1d",
-                    _ => "nn.MaxPool1d",
-                };
-                let Some(x) = argument(call, 0, "input") else { return };
-                let rest: Vec<_> = call.arguments.iter_source_order().skip(1).map(|a| match a {
-                    crate::parse::ast::ArgOrKeyword::Arg(e) => span(e),
-                    crate::parse::ast::ArgOrKeyword::Keyword(k) => span(k),
-                }).collect();
-                let (Some(first), Some(last)) = (rest.first(), rest.last()) else { return };
-                let edit = Edit::template(range.clone(), vec![text(format!("{layer}(")), crate::fix::Piece::Source(first.start..last.end), text(")("), hole(x), text(")")]);
-                out.review(range, format!("F.{name} → {layer}(...)(x): MLX pools through layers, on channels-last input"), vec![edit]);
-            }
-            "adaptive_avg_pool2d" => {
-                if !super::channels_last::is_global_pool(cx, call) {
-                    out.manual(range, "F.adaptive_avg_pool2d to a size other than 1: port by hand (channels-last)");
-                }
-            }
-            "pad" => super::channels_last::pad(cx, call, out),
-            _ => {
-                let Some((_, to)) = RENAMES.iter().find(|(n, _)| *n == name) else { return };
-                let mut edits = vec![rename_callee(call, to)];
-                edits.extend(keyword_edits(cx.text, call, &[("negative_slope", "negative_slope")]));
-                if keyword(call, "dtype").is_some() || keyword(call, "_stacklevel").is_some() {
-                    out.manual(range, format!("F.{name} with dtype=: cast the input with astype first"));
-                    return;
-                }
-                out.safe(range, format!("F.{name} → {to}"), edits);
-            }
+        let range = span(call);
+        let layer_arguments: &[&str] = if adaptive { &["output_size"] } else { &["kernel_size", "stride", "padding"] };
+        let unported = call.arguments.args.len() > 1 + layer_arguments.len()
+            || call.arguments.keywords.iter().any(|k| k.arg.as_ref().is_some_and(|a| a.as_str() != "input" && !layer_arguments.contains(&a.as_str())));
+        if unported {
+            out.manual(range, format!("F.{name} on a channels-last feature map with arguments MLX's pooling layers lack (ceil_mode, dilation, return_indices, count_include_pad, divisor_override): pool by hand"));
+            return;
         }
+        let pieces = if adaptive {
+            let Some(size) = argument(call, 1, "output_size") else { return };
+            vec![text(format!("{layer}(")), hole(size), text(format!(", {spatial})(")), hole(x), text(")")]
+        } else {
+            // kernel_size, stride and padding keep their names and order in MLX's layers.
+            let rest: Vec<_> = call
+                .arguments
+                .iter_source_order()
+                .filter_map(|a| match a {
+                    ArgOrKeyword::Arg(e) => (span(e) != span(x)).then(|| span(e)),
+                    ArgOrKeyword::Keyword(k) => (span(&k.value) != span(x)).then(|| span(k)),
+                })
+                .collect();
+            let (Some(first), Some(last)) = (rest.first(), rest.last()) else { return };
+            vec![text(format!("{layer}(")), Piece::Source(first.start..last.end), text(")("), hole(x), text(")")]
+        };
+        out.review(range.clone(), format!("F.{name} of a channels-last feature map → {layer}(...)(x): MLX pools through channels-last layers"), vec![Edit::template(range, pieces)]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+
+    fn functional(forward: &str) -> Vec<crate::rules::Finding> {
+        let source = format!("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 4, 3)\n\n    def forward(self, x):\n        out = self.conv(x)\n{forward}\n\ndef f(x):\n    return F.max_pool2d(x, 2)\n");
+        crate::rules::findings_of("functional", &source)
+    }
+
+    #[test]
+    fn only_channels_last_feature_maps_are_pooled_here() {
+        let findings = functional("        return F.max_pool2d(out, 2) + F.adaptive_max_pool2d(out, output_size=3)");
+        assert_eq!(findings.len(), 2, "not the pool of f's channels-first x: {findings:?}");
+        assert!(findings.iter().all(|f| f.applicability == Applicability::Review));
+        assert!(findings[1].message.contains("portui_shims.AdaptiveMaxPool"));
+    }
+
+    #[test]
+    fn arguments_mlx_layers_lack_and_global_pools_are_not_rewritten() {
+        let findings = functional("        return F.max_pool2d(out, 2, ceil_mode=True) + F.adaptive_avg_pool2d(out, 1)");
+        assert_eq!(findings.len(), 1, "the global pool is the channels-last rule's: {findings:?}");
+        assert_eq!(findings[0].applicability, Applicability::Manual);
     }
 }

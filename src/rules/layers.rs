@@ -1,81 +1,38 @@
-//! layers: `nn.<Layer>(...)` constructors and the `nn.Module` base → MLX layers with their
-//! argument differences translated.
+//! layers: what of torch's layers needs more than the constructor call: the `nn.Module` base
+//! class, `nn.Sequential`'s parameter names, `nn.Flatten` in a channels-last module, and layer
+//! classes used as values (`isinstance(m, nn.Conv2d)`). Every layer constructor is an entry of
+//! the API table (`table/nn.api`), with its renames, argument renames, defaults made explicit
+//! and unsupported arguments.
 //!
-//! Why: most layers exist in `mlx.nn`, but names and arguments differ: `BatchNorm1d/2d/3d`
-//! are one `BatchNorm`; `LayerNorm(elementwise_affine=)` is `affine=`; `GroupNorm` needs
-//! `pytorch_compatible=True` to normalise like torch; torch's `RMSNorm` eps defaults to the
-//! dtype's epsilon (MLX: 1e-5); `GELU(approximate="tanh")` is `GELU(approx="precise")`;
-//! `nn.Sequential` keeps its children under `layers` (parameter names change: recorded in
-//! the weight map); convolutions, pooling and 2-D norms are channels-last (see the
-//! channels-last rule). Layers whose MLX version behaves differently
-//! (`MultiheadAttention`, `TransformerEncoder`, `Embedding(padding_idx=)`, string padding)
-//! are manual.
+//! Why: a module class must derive from `mlx.nn.Module`. MLX's `Sequential` keeps its
+//! children under `layers`, so parameter names gain `.layers` (`net.0.weight` →
+//! `net.layers.0.weight`): recorded in the weight map so torch weights still load. MLX has no
+//! Flatten layer, and in a channels-last module the map it flattens is NHWC: flattened as it
+//! is, the next Linear would see the features in another order (mlx-traps #22), so the
+//! channels move back to axis 1 first. A layer class named as a value must name the MLX
+//! class the table builds (`nn.BatchNorm2d` → `nn.BatchNorm`).
 //!
-//! Example: `nn.BatchNorm2d(64)` → `nn.BatchNorm(64)`; `nn.LayerNorm(d, elementwise_affine=False)`
-//! → `nn.LayerNorm(d, affine=False)`; `nn.GroupNorm(8, 64)` →
-//! `nn.GroupNorm(8, 64, pytorch_compatible=True)`.
+//! Example: `class Net(nn.Module)` → `class Net(nn.Module)` with `mlx.nn`; in a module with
+//! convolutions, `nn.Flatten()` → `portui_shims.Flatten(channels_last=True)`;
+//! `isinstance(m, nn.BatchNorm2d)` → `isinstance(m, nn.BatchNorm)`.
 //!
-//! Fix safety: safe for renames; review where a default is made explicit or the layout
-//! changes (the finding says what the caller must now pass).
+//! Fix safety: safe for the base class and class references; review for `Sequential` (the
+//! names change) and for `Flatten` in a channels-last module (which maps are flattened is
+//! inferred).
 
-use super::context::keyword;
 use super::{Context, Findings, Rule, RuleMeta};
+use crate::api::{Action, table};
 use crate::fix::Edit;
-use crate::parse::ast::{self, Expr, NodeKind, Stmt};
+use crate::parse::ast::{Expr, NodeKind, Stmt};
 use crate::parse::span;
 use crate::weights::WeightNote;
 
 pub struct Layers;
 pub static RULE: Layers = Layers;
 
-/// torch layer → MLX layer, for layers whose arguments line up.
-const SAME: &[(&str, &str)] = &[
-    ("Linear", "Linear"), ("Conv1d", "Conv1d"), ("Conv2d", "Conv2d"), ("Conv3d", "Conv3d"),
-    ("ConvTranspose1d", "ConvTranspose1d"), ("ConvTranspose2d", "ConvTranspose2d"),
-    ("ConvTranspose3d", "ConvTranspose3d"), ("LayerNorm", "LayerNorm"), ("RMSNorm", "RMSNorm"),
-    ("BatchNorm1d", "BatchNorm"), ("BatchNorm2d", "BatchNorm"), ("BatchNorm3d", "BatchNorm"),
-    ("GroupNorm", "GroupNorm"), ("InstanceNorm1d", "InstanceNorm"), ("InstanceNorm2d", "InstanceNorm"),
-    ("InstanceNorm3d", "InstanceNorm"), ("Embedding", "Embedding"), ("Dropout", "Dropout"),
-    ("Dropout2d", "Dropout2d"), ("Dropout3d", "Dropout3d"), ("Sequential", "Sequential"),
-    ("GELU", "GELU"), ("SiLU", "SiLU"), ("ReLU", "ReLU"), ("ReLU6", "ReLU6"), ("Tanh", "Tanh"),
-    ("Sigmoid", "Sigmoid"), ("LeakyReLU", "LeakyReLU"), ("ELU", "ELU"), ("SELU", "SELU"),
-    ("CELU", "CELU"), ("Mish", "Mish"), ("Hardswish", "Hardswish"), ("Softplus", "Softplus"),
-    ("Softsign", "Softsign"), ("LogSigmoid", "LogSigmoid"), ("GLU", "GLU"), ("PReLU", "PReLU"),
-    ("MaxPool1d", "MaxPool1d"), ("MaxPool2d", "MaxPool2d"), ("MaxPool3d", "MaxPool3d"),
-    ("AvgPool1d", "AvgPool1d"), ("AvgPool2d", "AvgPool2d"), ("AvgPool3d", "AvgPool3d"),
-    ("Upsample", "Upsample"), ("Identity", "Identity"), ("Softmax", "Softmax"),
-    ("LogSoftmax", "LogSoftmax"), ("Hardtanh", "HardTanh"), ("Softmin", "Softmin"),
-];
-
-const KEYWORDS: &[(&str, &str)] = &[
-    ("elementwise_affine", "affine"), ("normalized_shape", "dims"), ("num_channels", "dims"),
-    ("embedding_dim", "dims"), ("approximate", "approx"),
-    ("in_features", "input_dims"), ("out_features", "output_dims"),
-];
-
-/// MLX activation layers that take no arguments; torch's argument values they fix.
-const ARGUMENTLESS: &[(&str, &str)] = &[("Softmax", "-1"), ("LogSoftmax", "-1"), ("Softmin", "-1"), ("Softplus", ""), ("HardTanh", ""), ("Hardtanh", "")];
-
-const MANUAL: &[(&str, &str)] = &[
-    ("MultiheadAttention", "nn.MultiHeadAttention takes (dims, num_heads), is batch-first and returns only the output: port its call sites by hand"),
-    ("TransformerEncoder", "mlx.nn.TransformerEncoder(num_layers, dims, num_heads, ...) is built differently: port by hand"),
-    ("TransformerEncoderLayer", "mlx.nn.TransformerEncoderLayer(dims, num_heads, ...): port by hand (norm_first, batch_first differ)"),
-    ("TransformerDecoder", "port by hand with mlx.nn.TransformerDecoder"),
-    ("Transformer", "port by hand with mlx.nn.Transformer"),
-    ("Flatten", "flatten order depends on the layout: use x.reshape(x.shape[0], -1) (channels-last: see the channels-last rule)"),
-    ("AdaptiveAvgPool2d", "use x.mean(axis=(1, 2), keepdims=True) for output size 1 (channels-last); other sizes by hand"),
-    ("AdaptiveAvgPool1d", "use x.mean(axis=1, keepdims=True) for output size 1 (channels-last); other sizes by hand"),
-    ("ZeroPad2d", "use mx.pad with one (before, after) pair per axis in channels-last order"),
-    ("ConstantPad2d", "use mx.pad with one (before, after) pair per axis in channels-last order"),
-    ("ReflectionPad2d", "MLX has no reflection padding: build it from slices and mx.concatenate"),
-    ("LSTM", "mlx.nn.LSTM differs (batch-first, single layer, different gate weight names): port by hand"),
-    ("GRU", "mlx.nn.GRU differs (batch-first, single layer): port by hand"),
-    ("PixelShuffle", "port by hand with reshape/transpose in channels-last order"),
-];
-
 impl Rule for Layers {
     fn meta(&self) -> RuleMeta {
-        RuleMeta { id: "layers", step: "1", checklist: "torch-semantics", summary: "nn layers → mlx.nn layers with argument differences" }
+        RuleMeta { id: "layers", step: "1", checklist: "torch-semantics", summary: "nn.Module base, Sequential names, Flatten, layer classes as values" }
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
@@ -101,77 +58,31 @@ impl Rule for Layers {
             return;
         }
         let Expr::Call(call) = expr else { return };
-        let Some(q) = cx.torch_name(&call.func) else { return };
-        let Some(name) = q.strip_prefix("torch.nn.").or_else(|| q.strip_prefix("torch.nn.modules.")) else { return };
         let range = span(call);
-        if let Some((_, why)) = MANUAL.iter().find(|(n, _)| *n == name) {
-            out.manual(range, format!("nn.{name}: {why}"));
-            return;
-        }
-        let Some((_, to)) = SAME.iter().find(|(n, _)| *n == name) else { return };
-        if let Some((_, default)) = ARGUMENTLESS.iter().find(|(n, _)| *n == name || *n == *to) {
-            let arguments: Vec<&str> = call.arguments.iter_source_order().map(|a| match a {
-                ast::ArgOrKeyword::Arg(e) => cx.src(e),
-                ast::ArgOrKeyword::Keyword(k) => cx.src(&k.value),
-            }).collect();
-            if arguments.iter().any(|a| *a != *default) {
-                out.manual(range, format!("nn.{name} with arguments: MLX's nn.{to} takes none (it works on the last axis with the defaults); use the functional form"));
-                return;
-            }
-            out.safe(range.clone(), format!("nn.{name} → nn.{to}"), vec![Edit::replace(range, format!("nn.{to}()"))]);
-            return;
-        }
-        if let Some(reason) = unsupported_argument(call, name) {
-            out.manual(range, format!("nn.{name}: {reason}"));
-            return;
-        }
-        let mut edits = vec![Edit::replace(span(call.func.as_ref()), format!("nn.{to}"))];
-        edits.extend(super::calls::keyword_edits(cx.text, call, KEYWORDS));
-        for drop in ["inplace", "dtype", "device"] {
-            if let Some(k) = keyword(call, drop) {
-                edits.push(super::context::remove_keyword(cx.text, call, k));
-            }
-        }
-        let mut notes = Vec::new();
-        let mut message = format!("nn.{name} → nn.{to}");
-        let mut review = false;
-        match name {
-            "GroupNorm" => {
-                edits.push(super::calls::append_argument(call, "pytorch_compatible=True"));
-                message.push_str(" with pytorch_compatible=True (torch's normalisation)");
-            }
-            "RMSNorm" if keyword(call, "eps").is_none() && call.arguments.args.len() < 2 => {
-                edits.push(super::calls::append_argument(call, "eps=1.1920928955078125e-07"));
-                message.push_str(": torch's default eps is float32's epsilon (MLX: 1e-5), made explicit");
-                review = true;
-            }
-            "GELU" => {
-                if let Some(k) = keyword(call, "approximate")
-                    && let Expr::StringLiteral(s) = &k.value
-                {
-                    let value = if s.value.to_str() == "tanh" { "\"precise\"" } else { "\"none\"" };
-                    edits.push(Edit::replace(span(&k.value), value));
-                }
-            }
-            "Sequential" => {
+        match cx.torch_name(&call.func).as_deref() {
+            Some("torch.nn.Sequential") => {
+                let mut notes = Vec::new();
                 if let Some(class) = cx.class {
-                    let info = cx.class_info();
-                    let attrs: Vec<&String> = info.map(|i| i.layers.iter().filter(|(_, t)| t.as_str() == "torch.nn.Sequential").map(|(a, _)| a).collect()).unwrap_or_default();
+                    let attrs: Vec<&String> = cx.class_info().map(|i| i.layers.iter().filter(|(_, t)| t.as_str() == "torch.nn.Sequential").map(|(a, _)| a).collect()).unwrap_or_default();
                     for attr in attrs {
                         notes.push(WeightNote::Rename { class: class.name.to_string(), torch: format!("{attr}."), mlx: format!("{attr}.layers.") });
                     }
                 }
-                message.push_str(": MLX stores the children under `layers` (parameter names gain `.layers`, recorded in portui-weights.json)");
-                review = true;
+                let edits = vec![Edit::replace(span(call.func.as_ref()), "nn.Sequential")];
+                let message = "nn.Sequential → nn.Sequential: MLX stores the children under `layers` (parameter names gain `.layers`, recorded in portui-weights.json)";
+                out.review(range, message, edits).weights = notes;
             }
-            "Conv1d" | "Conv2d" | "Conv3d" | "ConvTranspose1d" | "ConvTranspose2d" | "ConvTranspose3d" | "BatchNorm2d" | "BatchNorm3d" | "MaxPool2d" | "AvgPool2d" | "InstanceNorm2d" => {
-                message.push_str(": MLX is channels-last (weights and activations); inputs must be NHWC/NLC");
-                review = true;
+            Some("torch.nn.Flatten") => {
+                let mut edits = vec![Edit::replace(span(call.func.as_ref()), "portui_shims.Flatten")];
+                if cx.class_info().is_some_and(|class| class.feature_rank.is_some()) {
+                    edits.push(super::calls::append_argument(call, "channels_last=True"));
+                    out.review(range, "nn.Flatten in a channels-last module → portui_shims.Flatten(..., channels_last=True): the feature map's channels move back to axis 1 before flattening, so the next layer sees torch's feature order", edits);
+                } else {
+                    out.safe(range, "nn.Flatten → portui_shims.Flatten (MLX has no Flatten layer)", edits);
+                }
             }
             _ => {}
         }
-        let finding = if review { out.review(range, message, edits) } else { out.safe(range, message, edits) };
-        finding.weights = notes;
     }
 }
 
@@ -185,35 +96,58 @@ impl Layers {
         }
         let Some(q) = cx.torch_name(expr) else { return };
         let Some(name) = q.strip_prefix("torch.nn.") else { return };
-        let Some((_, to)) = SAME.iter().find(|(n, _)| *n == name) else { return };
-        out.safe(span(expr), format!("nn.{name} (the class) → nn.{to}"), vec![Edit::replace(span(expr), format!("nn.{to}"))]);
+        let Some(to) = mlx_class(&q) else { return };
+        out.safe(span(expr), format!("nn.{name} (the class) → {to}"), vec![Edit::replace(span(expr), to)]);
     }
 }
 
-/// Arguments MLX's layer cannot express.
-fn unsupported_argument(call: &ast::ExprCall, name: &str) -> Option<String> {
-    if let Some(k) = keyword(call, "padding")
-        && matches!(k.value, Expr::StringLiteral(_))
-    {
-        return Some("string padding (\"same\"/\"valid\") has no MLX form: compute the integer padding".into());
+/// The class the API table builds for a torch layer: the callee of its first rewrite
+/// (`nn.BatchNorm` for `torch.nn.BatchNorm2d`), when that is a class of its own (not a
+/// `portui_shims.Lambda` around a function).
+fn mlx_class(torch: &str) -> Option<String> {
+    match torch {
+        "torch.nn.Sequential" => return Some("nn.Sequential".into()),
+        "torch.nn.Flatten" => return Some("portui_shims.Flatten".into()),
+        "torch.nn.modules.batchnorm._BatchNorm" => return Some("nn.BatchNorm".into()),
+        _ => {}
     }
-    if keyword(call, "padding_mode").is_some_and(|k| !matches!(&k.value, Expr::StringLiteral(s) if s.value.to_str() == "zeros")) {
-        return Some("padding_mode other than zeros: pad with mx.pad first".into());
+    let template = table().lookup(torch).find_map(|entry| match &entry.action {
+        Action::Rewrite(template) => Some(template),
+        _ => None,
+    })?;
+    let callee = template.source.split_once('(')?.0;
+    let is_class = callee.rsplit('.').next().is_some_and(|last| last.starts_with(char::is_uppercase));
+    (is_class && callee != "portui_shims.Lambda" && callee.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '_')).then(|| callee.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+
+    fn layers(body: &str) -> Vec<crate::rules::Finding> {
+        crate::rules::findings_of("layers", &format!("import torch\nimport torch.nn as nn\n\n{body}"))
     }
-    if name == "Embedding" && (keyword(call, "padding_idx").is_some() || keyword(call, "max_norm").is_some() || call.arguments.args.len() > 2) {
-        return Some("padding_idx/max_norm have no MLX equivalent: zero that row after loading weights and mask its gradient by hand".into());
+
+    #[test]
+    fn layer_classes_as_values_name_the_class_the_table_builds() {
+        let findings = layers("def f(m):\n    return isinstance(m, (nn.BatchNorm2d, nn.AdaptiveAvgPool2d, nn.Linear)), isinstance(m, nn.Softmax)\n");
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert!(messages.contains(&"nn.BatchNorm2d (the class) → nn.BatchNorm"), "{messages:?}");
+        assert!(messages.contains(&"nn.AdaptiveAvgPool2d (the class) → portui_shims.AdaptiveAvgPool"), "{messages:?}");
+        assert!(messages.contains(&"nn.Linear (the class) → nn.Linear"), "{messages:?}");
+        assert!(messages.contains(&"nn.Softmax (the class) → nn.Softmax"), "{messages:?}");
     }
-    if name.starts_with("InstanceNorm") && keyword(call, "track_running_stats").is_some() {
-        return Some("MLX InstanceNorm keeps no running statistics".into());
+
+    #[test]
+    fn flatten_moves_channels_back_in_channels_last_modules_only() {
+        let cnn = layers("class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 4, 3)\n        self.flat = nn.Flatten()\n");
+        let flatten = cnn.iter().find(|f| f.message.starts_with("nn.Flatten")).expect("flatten");
+        assert_eq!(flatten.applicability, Applicability::Review);
+        assert_eq!(flatten.edits.len(), 2, "callee and channels_last=True");
+        let plain = layers("head = nn.Sequential(nn.Flatten(1), nn.Linear(4, 2))\n");
+        let flatten = plain.iter().find(|f| f.message.starts_with("nn.Flatten")).expect("flatten");
+        assert_eq!(flatten.applicability, Applicability::Safe);
+        assert_eq!(flatten.edits.len(), 1);
+        assert!(plain.iter().any(|f| f.message.starts_with("nn.Sequential")));
     }
-    if name == "Upsample" && keyword(call, "size").is_some() {
-        return Some("Upsample(size=) has no MLX form: compute scale_factor".into());
-    }
-    if name.starts_with("LayerNorm") || name == "RMSNorm" {
-        let shape = keyword(call, "normalized_shape").map(|k| &k.value).or_else(|| call.arguments.args.first());
-        if matches!(shape, Some(Expr::Tuple(_) | Expr::List(_))) {
-            return Some("normalising over several axes: MLX norms take the last axis only; reshape first".into());
-        }
-    }
-    None
 }

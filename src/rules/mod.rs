@@ -215,7 +215,12 @@ fn check_with(text: &str, module: &ast::ModModule, dispatch: &Dispatch) -> Vec<F
         walker.visit_stmt(stmt);
     }
     let mut findings: Vec<Finding> = walker.outputs.into_iter().flat_map(|f| f.list).collect();
-    unported::claim_rest(&walker.cx, &walker.torch_chains, &walker.tensor_method_calls, &mut findings);
+    unported::claim_rest(
+        &walker.cx,
+        &walker.torch_chains,
+        &walker.tensor_method_calls,
+        &mut findings,
+    );
     // Stable: findings were collected rule by rule in RULES order, which breaks ties.
     findings.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
     findings.dedup();
@@ -254,6 +259,21 @@ struct Walker<'a> {
     outputs: Vec<Findings>,
 }
 
+impl Walker<'_> {
+    /// `expr` is the callee of a call the API table rewrites: the api rule reports the call,
+    /// or the MLX form is the call as written (`nn.Linear(4, 5)` with `mlx.nn` as `nn`),
+    /// which leaves nothing unported.
+    fn table_rewrites_call_of(&self, expr: &Expr) -> bool {
+        let callee = matches!(self.cx.parent_expr(), Some(Expr::Call(call)) if std::ptr::eq(call.func.as_ref(), expr));
+        callee
+            && self.cx.torch_name(expr).is_some_and(|q| {
+                crate::api::table()
+                    .lookup(&q)
+                    .any(|entry| matches!(entry.action, crate::api::Action::Rewrite(_)))
+            })
+    }
+}
+
 impl<'a> Visitor<'a> for Walker<'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         self.cx.stmt_stack.push(stmt);
@@ -289,7 +309,7 @@ impl<'a> Visitor<'a> for Walker<'a> {
                     self.chain_is_torch
                 } else {
                     let torch = self.cx.is_torch(expr);
-                    if torch {
+                    if torch && !self.table_rewrites_call_of(expr) {
                         self.torch_chains.push(expr);
                     }
                     torch

@@ -6,9 +6,13 @@ that module has the same function. Both run on the same inputs; the results must
     api_cases.py --manifest cases.json --torch DIR --mlx DIR
 
 The manifest lists the cases: {"name", "module", "family", "kind" (call | layer), "compare"
-(values | shape | abs: absolute values, for results unique up to sign or phase), "tolerance", "inputs" (pool names, for layers)}. A call case is a function
-whose parameters are pool names; a layer case is a function that builds a module, called on
-`inputs`. Prints one JSON object {case: {"status": ok | skip | fail, "error", "max_abs"}}:
+(values | shape | abs: absolute values, for results unique up to sign or phase), "tolerance",
+"inputs" (pool names, for layers), "layout"}. A call case is a function whose parameters are
+pool names; a layer case is a function that builds a module, called on `inputs`. A layer of
+layout "channels-last" gets its MLX inputs with the channel axis (1) moved last, and its MLX
+outputs have it moved back, as a port's callers would do. A layer whose port is a plain
+function (a loss module becomes a lambda) is called as it is. Prints one JSON object
+{case: {"status": ok | skip | fail, "error", "max_abs"}}:
 `skip` when torch itself raises at that family's shapes (the case does not apply there).
 The MLX phase cannot import torch."""
 import argparse
@@ -55,6 +59,7 @@ def pool(family):
         "tok": rng("tok").integers(0, 10, (2, 5)).astype(np.int64),
         "lab": rng("lab").integers(0, 4, (3,)).astype(np.int64),
         "prob": rng("prob").uniform(0.05, 0.95, (3, 4)).astype(np.float32),
+        "fmap": normal("fmap", (2, 8, 4, 6)), "vol": normal("vol", (2, 3, 4, 5, 6)),
     }
 
 
@@ -143,11 +148,12 @@ def torch_phase(args, cases, out_path):
             torch.manual_seed(0)
             if case["kind"] == "layer":
                 model = function()
-                model.eval()
+                if isinstance(model, torch.nn.Module):
+                    model.eval()
                 inputs = [torch.from_numpy(data[n].copy()) for n in case["inputs"]]
                 with torch.no_grad():
                     result = model(*inputs)
-                for k, v in model.state_dict().items():
+                for k, v in (model.state_dict() if isinstance(model, torch.nn.Module) else {}).items():
                     arrays[f"{case['name']}|w:{k}"] = to_np(v)
             else:
                 names = function.__code__.co_varnames[: function.__code__.co_argcount]
@@ -166,6 +172,7 @@ def torch_phase(args, cases, out_path):
 def mlx_phase(args, cases, npz_path):
     sys.meta_path.insert(0, parity.BlockTorch(args.mlx))
     import mlx.core as mx
+    import mlx.nn as nn
     to_np = lambda a: np.array(a.astype(mx.float32) if a.dtype == mx.bfloat16 else a)
     status = json.load(open(npz_path + ".json"))
     stored = dict(np.load(npz_path))
@@ -188,12 +195,19 @@ def mlx_phase(args, cases, npz_path):
             if case["kind"] == "layer":
                 model = function()
                 weights = {k.split("|", 1)[1]: v for k, v in stored.items() if k.startswith(name + "|w:")}
-                _, _, error = parity.load_weights(model, weights, {}, lambda m: None)
-                if error:
-                    results[name] = {"status": "fail", "error": f"load weights: {error}"}
-                    continue
-                model.eval()
-                result = model(*[mx.array(data[n]) for n in case["inputs"]])
+                if isinstance(model, nn.Module) or weights:
+                    _, _, error = parity.load_weights(model, weights, {}, lambda m: None)
+                    if error:
+                        results[name] = {"status": "fail", "error": f"load weights: {error}"}
+                        continue
+                    model.eval()
+                channels_last = case.get("layout") == "channels-last"
+                inputs = [mx.array(data[n]) for n in case["inputs"]]
+                if channels_last:
+                    inputs = [mx.moveaxis(a, 1, -1) if a.ndim > 1 else a for a in inputs]
+                result = model(*inputs)
+                if channels_last:
+                    result = mx.moveaxis(result, -1, 1) if result.ndim > 1 else result
             else:
                 names = function.__code__.co_varnames[: function.__code__.co_argcount]
                 result = function(*[mx.array(data[n]) for n in names])

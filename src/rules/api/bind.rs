@@ -7,11 +7,13 @@ use crate::api::{Entry, ParamKind};
 use crate::parse::ast::{self, Expr};
 use rustc_hash::FxHashMap;
 
-/// Keywords that only place or lay out memory, track gradients on tensors, or save memory by
-/// working in place: MLX has unified memory, row-major arrays, function transformations for
-/// gradients and immutable arrays, so they drop out.
+/// Keywords that only place or lay out memory, track gradients on tensors, save memory by
+/// working in place, or set where a deprecation warning points (`_stacklevel`): MLX has unified
+/// memory, row-major arrays, function transformations for gradients and immutable arrays, so
+/// they drop out.
 const DROPPED: &[&str] = &[
     "inplace",
+    "_stacklevel",
     "device",
     "layout",
     "pin_memory",
@@ -129,16 +131,19 @@ pub fn bind<'e>(
                 Bound::Keywords(keywords) => keywords.iter().all(|k| fits(&k.value, annotation)),
             };
             if !fit {
-                return Err(format!("`{name}` is not {annotation}"));
+                return Err(match annotation {
+                    "notnone" => format!("`{name}` is None"),
+                    "notstr" => format!("`{name}` is a string"),
+                    "notseq" => format!("`{name}` is a tuple or list"),
+                    _ => format!("`{name}` is not {annotation}"),
+                });
             }
         }
         let dropped = entry.param(name).is_some_and(|p| p.dropped);
-        if referenced.contains(name) || DROPPED.contains(name) || dropped || *name == "self" {
-            continue;
-        }
-        // `rounding_mode: 'floor'`: the overload is chosen by that literal, which its template
-        // spells in its own way (`mx.floor_divide`): the argument is accounted for.
-        if entry.param(name).and_then(|p| p.annotation.as_deref()).is_some_and(|a| a.starts_with(['\'', '"'])) {
+        // A literal annotation (`approximate: 'tanh'`, `rounding_mode: 'floor'`) pins the value:
+        // the MLX form encodes it.
+        let pinned = entry.param(name).and_then(|p| p.annotation.as_deref()).is_some_and(is_literal);
+        if referenced.contains(name) || DROPPED.contains(name) || dropped || *name == "self" || pinned {
             continue;
         }
         let default = entry.param(name).and_then(|p| p.default.as_deref());
@@ -164,6 +169,12 @@ fn same_literal(default: &str, given: &str) -> bool {
         ['\'', '"'].into_iter().find_map(|q| text.strip_prefix(q)?.strip_suffix(q)).filter(|inner| !inner.contains(['\'', '"', '\\']))
     }
     default == given || matches!((unquote(default), unquote(given)), (Some(a), Some(b)) if a == b)
+}
+
+/// An annotation that is a value the argument must be: a quoted string, an integer, `True`,
+/// `False` or `None`.
+fn is_literal(annotation: &str) -> bool {
+    annotation.starts_with(['\'', '"']) || annotation.parse::<i64>().is_ok() || matches!(annotation, "True" | "False" | "None")
 }
 
 fn source_of<'s>(source: &'s str, expr: &Expr) -> &'s str {

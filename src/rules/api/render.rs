@@ -281,39 +281,49 @@ pub fn minimal_edits(text: &str, range: Range<usize>, pieces: Vec<Piece>) -> Vec
 }
 
 /// Replace `old` by `new`, without the suffix and then the prefix they share (the suffix
-/// first, so `)` → `))` inserts before the closing parenthesis, not after the call), in whole
-/// names: `arange(` → `mx.arange(` replaces `arange` rather than inserting `mx.` before it (a
-/// name cut in two would still count as a torch use, and an insertion where the call starts
-/// is ambiguous).
+/// first, so `)` → `))` inserts before the closing parenthesis, not after the call). A name
+/// is replaced whole (`tnn.Linear` → `nn.Linear` replaces `tnn`, not its `t`; `arange(` →
+/// `mx.arange(` inserts before `arange`, never inside it), so the port sees that the torch
+/// name is gone.
 fn trimmed_replacement(text: &str, old: Range<usize>, new: &str) -> Option<Edit> {
     let current = &text[old.clone()];
     if current == new {
         return None;
     }
+    let mut suffix = current
+        .chars()
+        .rev()
+        .zip(new.chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum::<usize>();
+    while suffix > 0 && splits_a_name(current, current.len() - suffix) {
+        suffix -= current[current.len() - suffix..].chars().next().map_or(1, char::len_utf8);
+    }
+    let (current_rest, new_rest) = (&current[..current.len() - suffix], &new[..new.len() - suffix]);
     // A line break before `.method(` in a chain stays: the template has none to offer.
     let kept_break = if current.starts_with(char::is_whitespace) && !new.starts_with(char::is_whitespace) {
         current.len() - current.trim_start().len()
     } else {
         0
     };
-    let current = &current[kept_break..];
-    let word = |c: char| c.is_alphanumeric() || c == '_';
-    let mut suffix = common_len(current.chars().rev(), new.chars().rev());
-    while suffix > 0 && current[current.len() - suffix..].starts_with(word) {
-        suffix -= current[current.len() - suffix..].chars().next().map_or(1, char::len_utf8);
-    }
-    let (current_rest, new_rest) = (&current[..current.len() - suffix], &new[..new.len() - suffix]);
-    let mut prefix = common_len(current_rest.chars(), new_rest.chars());
-    while prefix > 0 && current_rest[..prefix].ends_with(word) {
+    let (current_rest, old) = (&current_rest[kept_break..], old.start + kept_break..old.end);
+    let mut prefix = current_rest
+        .chars()
+        .zip(new_rest.chars())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum::<usize>();
+    while prefix > 0 && splits_a_name(current_rest, prefix) {
         prefix -= current_rest[..prefix].chars().next_back().map_or(1, char::len_utf8);
     }
-    let start = old.start + kept_break + prefix;
-    Some(Edit::replace(start..old.end - suffix, &new_rest[prefix..]))
+    Some(Edit::replace(old.start + prefix..old.end - suffix, &new_rest[prefix..]))
 }
 
-/// The length in bytes of the longest common run at the front of two character sequences.
-fn common_len(a: impl Iterator<Item = char>, b: impl Iterator<Item = char>) -> usize {
-    a.zip(b).take_while(|(x, y)| x == y).map(|(x, _)| x.len_utf8()).sum()
+/// Whether byte offset `at` of `text` falls inside a name (between two identifier characters).
+fn splits_a_name(text: &str, at: usize) -> bool {
+    let name_char = |c: char| c.is_alphanumeric() || c == '_';
+    at > 0 && at < text.len() && text[..at].chars().next_back().is_some_and(name_char) && text[at..].chars().next().is_some_and(name_char)
 }
 
 /// The pieces as text, holes as the original source (for telling a no-op rewrite).
