@@ -325,6 +325,10 @@ impl Judge<'_> {
         match expr {
             Expr::Name(name) if self.names.contains(name.id.as_str()) => Tensor,
             Expr::Name(name) if self.non_tensors.contains(name.id.as_str()) => NotTensor,
+            // An imported name is a module, a function or a class (`np`, `math`, `F`).
+            Expr::Name(name) if self.semantic.qualified_binding(name.id.as_str()).is_some() => {
+                NotTensor
+            }
             Expr::Name(_) => Unknown,
             Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Set(_) => NotTensor,
             Expr::NumberLiteral(_)
@@ -404,6 +408,11 @@ impl Judge<'_> {
                 }
                 if self.semantic.is_torch_rooted(expr) {
                     return NotTensor; // torch.float32, torch.inf ...
+                }
+                if chain_root(expr)
+                    .is_some_and(|root| self.semantic.qualified_binding(root).is_some())
+                {
+                    return NotTensor; // np.random, math.pi: a module's attribute
                 }
                 match (self.certainty(&attribute.value), attribute.attr.as_str()) {
                     (Tensor, "T" | "mT" | "H" | "data" | "grad" | "real" | "imag") => Tensor,

@@ -358,6 +358,8 @@ fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
         "dtype" => {
             cx.torch_name(expr).is_some_and(|q| super::dtypes::mlx_dtype(&q).is_some() || q == "torch.float64" || q == "torch.double")
                 || matches!(expr, Expr::Attribute(a) if a.attr.as_str() == "dtype")
+                // An MLX dtype (`mx.float32`: a partial port seen again).
+                || matches!(expr, Expr::Attribute(a) if super::dtypes::mlx_dtype(&format!("torch.{}", a.attr.as_str())).is_some() || a.attr.as_str() == "bool_")
                 || matches!(expr, Expr::Name(n) if n.id.as_str().contains("dtype"))
         }
         quoted if quoted.starts_with(['\'', '"']) => {
