@@ -398,6 +398,13 @@ impl<'a> Visitor<'a> for SelfAssignments<'_, '_> {
 
 impl SelfAssignments<'_, '_> {
     fn record(&mut self, attr: &str, value: &Expr) {
+        // `nn.Sequential(...) if project_out else nn.Identity()`: either layer may be built;
+        // the one with parameters (the first given) is the one whose names matter.
+        if let Expr::If(choice) = value {
+            self.record(attr, &choice.orelse);
+            self.record(attr, &choice.body);
+            return;
+        }
         if let Expr::Call(call) = value
             && let Some(method) = self_attribute(&call.func)
             && let Some(q) = self.returns.get(method)
