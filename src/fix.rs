@@ -221,12 +221,14 @@ pub fn apply_edits_within_into<'e>(
 ) {
     let mut sorted: Vec<&Edit> = edits.into_iter().collect();
     // By start; at one start, insertions first (they render before an edit starting there),
-    // then outer edits before the edits nested in them.
+    // then outer edits before the edits nested in them; of two edits of one range, a
+    // replacement before a deletion (`, device=d` → `)` also drops what the deletion drops).
     sorted.sort_by_key(|edit| {
         (
             edit.range.start,
             !edit.range.is_empty(),
             std::cmp::Reverse(edit.range.end),
+            edit.is_deletion(),
         )
     });
     render(text, within, &sorted, &mut Vec::new(), out);
@@ -377,6 +379,18 @@ mod tests {
         assert_eq!((kept.len(), conflicting.len()), (2, 0));
         let edits: Vec<&Edit> = dedent.edits.iter().chain(&delete_line.edits).collect();
         assert_eq!(apply_edits(text, &edits), "y\n");
+    }
+
+    #[test]
+    fn a_replacement_wins_over_a_deletion_of_the_same_range() {
+        // torch.empty(b, w, device=dev): the device rule deletes `, device=dev`, the API
+        // table's rewrite replaces it with the `)` closing the shape tuple.
+        let text = "f(b, w, device=dev)";
+        let deletion = Edit::delete(6..18);
+        let replacement = Edit::replace(6..18, ")");
+        for edits in [[&deletion, &replacement], [&replacement, &deletion]] {
+            assert_eq!(apply_edits(text, &edits), "f(b, w))");
+        }
     }
 
     #[test]
