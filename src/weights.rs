@@ -1,7 +1,7 @@
 //! The weight-name mapping a port records (`portui-weights.json` in the output tree): which
-//! torch parameter name each MLX parameter has when a rewrite changed the tree (a container
-//! that nests its children, a tied weight with one owner, a buffer kept out of the tree, a
-//! channels-last input). Names are relative to instances of `class`; layout moves of
+//! torch parameter name each MLX parameter has when a rewrite changed the tree (a tied weight
+//! with one owner, a buffer kept out of the tree), and the layouts that changed (a
+//! channels-last input or output). Names are relative to instances of `class`; layout moves of
 //! convolution weights follow from the MLX module type, so loaders derive them at run time.
 
 use serde::Serialize;
@@ -10,12 +10,6 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum WeightNote {
-    /// Torch names starting with `torch` are MLX names starting with `mlx`.
-    Rename {
-        class: String,
-        torch: String,
-        mlx: String,
-    },
     /// `name` is the same tensor as `owner`; MLX stores only the owner.
     Alias {
         class: String,
@@ -42,7 +36,6 @@ pub enum WeightNote {
 #[derive(Debug, Default, Serialize)]
 pub struct WeightMap {
     pub version: u32,
-    pub renames: Vec<serde_json::Value>,
     pub aliases: Vec<serde_json::Value>,
     pub dropped: Vec<serde_json::Value>,
     pub inputs: Vec<serde_json::Value>,
@@ -63,7 +56,6 @@ impl WeightMap {
                 fields.remove("kind");
             }
             let list = match note {
-                WeightNote::Rename { .. } => &mut map.renames,
                 WeightNote::Alias { .. } => &mut map.aliases,
                 WeightNote::Dropped { .. } => &mut map.dropped,
                 WeightNote::Input { .. } => &mut map.inputs,
@@ -75,8 +67,7 @@ impl WeightMap {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.renames.is_empty()
-            && self.aliases.is_empty()
+        self.aliases.is_empty()
             && self.dropped.is_empty()
             && self.inputs.is_empty()
             && self.outputs.is_empty()

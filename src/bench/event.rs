@@ -158,8 +158,6 @@ pub struct OutputDiff {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnmatchedWeight {
     pub name: String,
-    /// The name after the weight map's renames (the MLX name it was looked up as).
-    pub mlx_name: String,
     pub shape: Vec<u64>,
 }
 

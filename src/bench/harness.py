@@ -255,17 +255,7 @@ def map_torch_names(torch_names, model, mapping):
             print(f"portui bench: {kind} entry {entry} matches no module of the MLX model", file=sys.stderr)
         return where.get(entry["class"], [])
 
-    # Outer renames first: an inner instance's prefix is an MLX path, so the outer part of the
-    # torch name must already be renamed when the inner rename looks at it.
-    renames = sorted(((p, r) for r in mapping.get("renames", []) for p in instances("rename", r)),
-                     key=lambda pr: pr[0].count("."))
-    mapped = {}
-    for tname in torch_names:
-        name = tname
-        for prefix, r in renames:  # each rename instance applies at most once per name
-            if name.startswith(prefix + r["torch"]):
-                name = prefix + r["mlx"] + name[len(prefix + r["torch"]):]
-        mapped[tname] = name
+    mapped = {name: name for name in torch_names}
     aliases = {p + a["name"]: p + a["owner"] for a in mapping.get("aliases", []) for p in instances("alias", a)}
     dropped = {p + d["name"] for d in mapping.get("dropped", []) for p in instances("dropped", d)}
     return mapped, dropped | set(aliases), aliases
@@ -292,7 +282,7 @@ def load_weights(mx, nn, model, arrays, mapping):
     for tname, name in ((t, n) for t, n in mapped.items() if n not in skipped):
         value = arrays["w:" + tname]
         if name not in params:
-            unmatched_torch.append({"name": tname, "mlx_name": name, "shape": list(value.shape)})
+            unmatched_torch.append({"name": tname, "shape": list(value.shape)})
             continue
         owner, _, leaf = name.rpartition(".")
         value = to_mlx_layout(mx, nn, value, modules.get(owner), leaf)
@@ -300,7 +290,7 @@ def load_weights(mx, nn, model, arrays, mapping):
             shape_mismatches.append({"name": name, "torch_name": tname, "torch_shape": list(value.shape),
                                      "mlx_shape": list(params[name].shape)})
         loaded[name] = value
-    unmatched_mlx = [{"name": n, "mlx_name": n, "shape": list(p.shape)} for n, p in params.items() if n not in loaded]
+    unmatched_mlx = [{"name": n, "shape": list(p.shape)} for n, p in params.items() if n not in loaded]
     by_name = lambda entry: entry["name"]
     report = {"unmatched_torch": sorted(unmatched_torch, key=by_name), "unmatched_mlx": sorted(unmatched_mlx, key=by_name),
               "shape_mismatches": sorted(shape_mismatches, key=by_name), "problems": problems}

@@ -134,13 +134,8 @@ fn parity_lines(result: &BenchResult) -> Vec<String> {
                 lines.push(format!("  output {}: {how}{at}", output.index));
             }
             for weight in &parity.unmatched_torch {
-                let renamed = if weight.mlx_name == weight.name {
-                    String::new()
-                } else {
-                    format!(" (looked up as {})", weight.mlx_name)
-                };
                 lines.push(format!(
-                    "  torch weight {} {:?} has no MLX parameter{renamed}",
+                    "  torch weight {} {:?} has no MLX parameter",
                     weight.name, weight.shape
                 ));
             }

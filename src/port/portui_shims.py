@@ -20,6 +20,54 @@ class ModuleDict(nn.Module):
             setattr(self, name, module)
 
 
+class Sequential(nn.Module):
+    """torch.nn.Sequential: its children called in order, under torch's parameter names (`0`,
+    `1`, ... or an OrderedDict's names), so a torch checkpoint's `net.0.weight` loads as it is
+    however deep the container sits. mlx.nn.Sequential keeps them under `layers`
+    (`net.layers.0.weight`)."""
+
+    def __init__(self, *modules):
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], dict):
+            items = list(modules[0].items())
+        else:
+            items = [(str(i), m) for i, m in enumerate(modules)]
+        for name, module in items:
+            self[name] = module
+        object.__setattr__(self, "_order", [name for name, _ in items])
+
+    def __call__(self, x):
+        for name in self._order:
+            x = self[name](x)
+        return x
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return Sequential(*[dict.__getitem__(self, name) for name in self._order[key]])
+        if isinstance(key, int):
+            return dict.__getitem__(self, self._order[key])
+        return dict.__getitem__(self, key)
+
+    def __len__(self):
+        return len(self._order)
+
+    def __iter__(self):
+        return (dict.__getitem__(self, name) for name in self._order)
+
+    def append(self, module):
+        name = str(len(self._order))
+        self[name] = module
+        self._order.append(name)
+        return self
+
+
+def dtype_kwargs(kwargs):
+    """torch's factory keywords (`**dd` holding `device=` and `dtype=`) as MLX takes them: the
+    dtype alone, when there is one (MLX has unified memory: no device)."""
+    dtype = kwargs.get("dtype")
+    return {} if dtype is None else {"dtype": dtype}
+
+
 def split(x, split_size_or_sections, axis=0):
     """torch.split: an int is a chunk SIZE (MLX's int is a number of sections); a list is sizes."""
     length = x.shape[axis]

@@ -5,27 +5,27 @@
 //! and unsupported arguments.
 //!
 //! Why: a module class must derive from `mlx.nn.Module`. MLX's `Sequential` keeps its
-//! children under `layers`, so parameter names gain `.layers` (`net.0.weight` →
-//! `net.layers.0.weight`): recorded in the weight map so torch weights still load. MLX has no
+//! children under `layers`, so parameter names would gain `.layers` (`net.0.weight` →
+//! `net.layers.0.weight`) and torch checkpoints stop loading (mlx-traps #18): the shim
+//! `portui_shims.Sequential` keeps torch's names wherever the container sits. MLX has no
 //! Flatten layer, and in a channels-last module the map it flattens is NHWC: flattened as it
 //! is, the next Linear would see the features in another order (mlx-traps #22), so the
 //! channels move back to axis 1 first. A layer class named as a value must name the MLX
 //! class the table builds (`nn.BatchNorm2d` → `nn.BatchNorm`).
 //!
-//! Example: `class Net(nn.Module)` → `class Net(nn.Module)` with `mlx.nn`; in a module with
+//! Example: `class Net(nn.Module)` → `class Net(nn.Module)` with `mlx.nn`;
+//! `nn.Sequential(conv, bn)` → `portui_shims.Sequential(conv, bn)`; in a module with
 //! convolutions, `nn.Flatten()` → `portui_shims.Flatten(channels_last=True)`;
 //! `isinstance(m, nn.BatchNorm2d)` → `isinstance(m, nn.BatchNorm)`.
 //!
-//! Fix safety: safe for the base class and class references; review for `Sequential` (the
-//! names change) and for `Flatten` in a channels-last module (which maps are flattened is
-//! inferred).
+//! Fix safety: safe for the base class, `Sequential` and class references; review for
+//! `Flatten` in a channels-last module (which maps are flattened is inferred).
 
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::api::{Action, table};
 use crate::fix::Edit;
 use crate::parse::ast::{Expr, NodeKind, Stmt};
 use crate::parse::span;
-use crate::weights::WeightNote;
 
 pub struct Layers;
 pub static RULE: Layers = Layers;
@@ -61,16 +61,8 @@ impl Rule for Layers {
         let range = span(call);
         match cx.torch_name(&call.func).as_deref() {
             Some("torch.nn.Sequential") => {
-                let mut notes = Vec::new();
-                if let Some(class) = cx.class {
-                    let attrs: Vec<&String> = cx.class_info().map(|i| i.layers.iter().filter(|(_, t)| t.as_str() == "torch.nn.Sequential").map(|(a, _)| a).collect()).unwrap_or_default();
-                    for attr in attrs {
-                        notes.push(WeightNote::Rename { class: class.name.to_string(), torch: format!("{attr}."), mlx: format!("{attr}.layers.") });
-                    }
-                }
-                let edits = vec![Edit::replace(span(call.func.as_ref()), "nn.Sequential")];
-                let message = "nn.Sequential → nn.Sequential: MLX stores the children under `layers` (parameter names gain `.layers`, recorded in portui-weights.json)";
-                out.review(range, message, edits).weights = notes;
+                let edits = vec![Edit::replace(span(call.func.as_ref()), "portui_shims.Sequential")];
+                out.safe(range, "nn.Sequential → portui_shims.Sequential: the children keep torch's parameter names (`net.0.weight`; mlx.nn.Sequential stores them under `layers`)", edits);
             }
             Some("torch.nn.Flatten") => {
                 let mut edits = vec![Edit::replace(span(call.func.as_ref()), "portui_shims.Flatten")];
@@ -106,7 +98,7 @@ impl Layers {
 /// `portui_shims.Lambda` around a function).
 fn mlx_class(torch: &str) -> Option<String> {
     match torch {
-        "torch.nn.Sequential" => return Some("nn.Sequential".into()),
+        "torch.nn.Sequential" => return Some("portui_shims.Sequential".into()),
         "torch.nn.Flatten" => return Some("portui_shims.Flatten".into()),
         "torch.nn.modules.batchnorm._BatchNorm" => return Some("nn.BatchNorm".into()),
         _ => {}

@@ -127,18 +127,8 @@ def map_torch_names(torch_names, model, mapping, warn):
             warn(f"{kind} entry {entry} matches no module of class {entry['class']!r} in the MLX model")
         return where.get(entry["class"], [])
 
-    # Outer renames first: an inner instance's prefix is an MLX path, so the outer part of
-    # the torch name must already be renamed when the inner rename looks at it.
-    renames = sorted(((p, r) for r in mapping.get("renames", []) for p in instances("rename", r)),
-                     key=lambda pr: pr[0].count("."))
-    mapped = {}
-    for tname in torch_names:
-        name = tname
-        for prefix, r in renames:  # each rename instance applies at most once per name
-            if name.startswith(prefix + r["torch"]):
-                name = prefix + r["mlx"] + name[len(prefix + r["torch"]):]
-        mapped[tname] = name
-    # aliases and drops are named in MLX space (after renames), relative to their class
+    mapped = {name: name for name in torch_names}
+    # aliases and drops are named relative to their class
     aliases = {p + a["name"]: p + a["owner"] for a in mapping.get("aliases", []) for p in instances("alias", a)}
     dropped = {p + d["name"] for d in mapping.get("dropped", []) for p in instances("dropped", d)}
     for name in sorted((set(aliases) | dropped) - set(mapped.values())):
@@ -166,7 +156,7 @@ def load_weights(model, arrays, mapping, warn):
     for tname, name in ((t, n) for t, n in mapped.items() if n not in skipped):
         value = arrays["w:" + tname]
         if name not in params:
-            unmatched_torch.append({"name": tname, "mlx_name": name, "shape": list(value.shape)})
+            unmatched_torch.append({"name": tname, "shape": list(value.shape)})
             continue
         owner, _, leaf = name.rpartition(".")
         value = to_mlx_layout(value, modules.get(owner), leaf)
