@@ -1,6 +1,7 @@
 //! dtypes: `torch.float32`, `torch.long`, `torch.bool`... → `mx.float32`, `mx.int64`,
 //! `mx.bool_`...; torch types written as types (`x: Tensor`, `isinstance(m, nn.Module)`,
-//! `-> torch.Size`) → `mx.array`, `nn.Module`, `tuple`.
+//! `-> torch.Size`) → `mx.array`, `nn.Module`, `tuple`; `torch.inf`, `torch.pi`, `torch.nan`,
+//! `torch.e` → `math`'s.
 //!
 //! Why: a type annotation that still names torch keeps `import torch` alive in the port.
 //! dtype objects are framework objects; torch's aliases (`torch.float`, `torch.long`,
@@ -43,6 +44,12 @@ const TYPES: &[(&str, &str)] = &[
     ("torch.nn.modules.module.Module", "nn.Module"), ("torch.dtype", "mx.Dtype"), ("torch.Size", "tuple"),
 ];
 
+/// torch's numeric constants: Python's.
+const CONSTANTS: &[(&str, &str)] = &[
+    ("torch.inf", "math.inf"), ("torch.nan", "math.nan"), ("torch.pi", "math.pi"), ("torch.e", "math.e"),
+    ("torch.newaxis", "None"),
+];
+
 impl Rule for Dtypes {
     fn meta(&self) -> RuleMeta {
         RuleMeta { id: "dtypes", step: "2", checklist: "torch-semantics", summary: "torch dtypes and types (Tensor, nn.Module, Size) → MLX" }
@@ -63,6 +70,10 @@ impl Rule for Dtypes {
                 return; // calls are the API table's; class bases the layers rule's
             }
             out.safe(range.clone(), format!("{qualified} (type) → {to}"), vec![Edit::replace(range, *to)]);
+        } else if let Some((_, to)) = CONSTANTS.iter().find(|(t, _)| *t == qualified.as_str()) {
+            if !is_callee_or_base(cx, expr) {
+                out.safe(range.clone(), format!("{qualified} → {to}"), vec![Edit::replace(range, *to)]);
+            }
         } else if let Some(to) = mlx_dtype(&qualified) {
             out.safe(range.clone(), format!("{qualified} → {to}"), vec![Edit::replace(range, to)]);
         }
