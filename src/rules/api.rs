@@ -166,7 +166,8 @@ fn apply(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &
                     out.manual(range, manual_message(entry, "it changes its argument in place: the MLX form is an assignment, written only where the call is a statement of its own"));
                     return;
                 }
-                rewrite(cx, call, range, receiver, entry, template.is_operator_expression(), pieces, certainty, out);
+                let factory_kwargs = binding.factory_kwargs.is_some();
+                rewrite(cx, call, range, receiver, entry, template.is_operator_expression(), pieces, certainty, factory_kwargs, out);
                 return;
             }
         }
@@ -224,7 +225,7 @@ fn selected_element<'c>(cx: &Context<'c>, call: &ast::ExprCall, entry: &'static 
 }
 
 #[allow(clippy::too_many_arguments)]
-fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, receiver: Option<&Expr>, entry: &Entry, operator: bool, mut pieces: Vec<Piece>, certainty: Certainty, out: &mut Findings) {
+fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, receiver: Option<&Expr>, entry: &Entry, operator: bool, mut pieces: Vec<Piece>, certainty: Certainty, factory_kwargs: bool, out: &mut Findings) {
     let mut applicability = entry.applicability;
     let mut message = format!("{} → {}", entry.torch, display_form(entry));
     // `F.relu(x, inplace=True)` changes x: as a statement, or assigned to another name
@@ -277,6 +278,10 @@ fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, re
         applicability = Applicability::Review;
         message.push_str(" (receiver not known to be a tensor: check it is one)");
     }
+    if factory_kwargs {
+        applicability = Applicability::Review;
+        message.push_str(" (`**` keywords: their dtype is kept where MLX takes one, a device dropped; check they hold nothing else)");
+    }
     let finding = out.fix(range, applicability, message, edits);
     if let Some(item) = &entry.checklist {
         finding.checklist = crate::checklist::find(item).map_or(finding.checklist, |i| i.id);
@@ -289,9 +294,19 @@ fn is_statement_call(cx: &Context, call: &ast::ExprCall) -> bool {
 }
 
 /// `x.add_(y)` as a statement → `x = x + y`; as an assignment's value → `z = x = x + y`; in
-/// another expression, on a plain name → `(x := x + y)`. `None` elsewhere.
+/// another expression, on a plain name → `(x := x + y)`; on a temporary
+/// (`torch.zeros(n).fill_(v)`), whose change nothing else can see → the new value alone.
+/// `None` elsewhere.
 fn inplace_assignment(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, operator: bool, value: &[Piece]) -> Option<Vec<Piece>> {
     let receiver = receiver?;
+    if matches!(receiver, Expr::Call(_) | Expr::BinOp(_) | Expr::UnaryOp(_)) {
+        let mut pieces = value.to_vec();
+        if operator && needs_parentheses(cx, call) {
+            pieces.insert(0, Piece::Text("(".into()));
+            pieces.push(Piece::Text(")".into()));
+        }
+        return Some(pieces);
+    }
     if !matches!(receiver, Expr::Name(_) | Expr::Attribute(_) | Expr::Subscript(_)) {
         return None;
     }

@@ -34,6 +34,9 @@ pub enum Bound<'e> {
 #[derive(Debug, Default)]
 pub struct Binding<'e> {
     pub args: FxHashMap<&'e str, Bound<'e>>,
+    /// `**factory_kwargs` given to an API that takes `device=`/`dtype=` (timm's `**dd`): its
+    /// dtype is kept where the MLX form takes one, the rest (a device) dropped.
+    pub factory_kwargs: Option<&'e Expr>,
 }
 
 impl<'e> Binding<'e> {
@@ -104,6 +107,10 @@ pub fn bind<'e>(
                 continue;
             }
             (None, Some(name)) => return Err(format!("torch's signature has no `{name}`")),
+            (None, None) if entry.param("device").is_some() || entry.param("dtype").is_some() => {
+                binding.factory_kwargs = Some(&keyword.value);
+                continue;
+            }
             (None, None) => return Err("a `**` argument: which parameters it fills cannot be told".into()),
         };
         let name = &param.name;
@@ -245,7 +252,7 @@ mod tests {
     fn what_does_not_bind_says_why() {
         assert!(try_bind("torch.sum", "torch.sum(x, frob=1)").unwrap_err().contains("no `frob`"));
         assert!(try_bind("torch.acos", "torch.acos(x, out=y)").unwrap_err().contains("out="));
-        assert!(try_bind("torch.sum", "torch.sum(**kw)").unwrap_err().contains("**"));
+        assert!(try_bind("torch.acos", "torch.acos(**kw)").unwrap_err().contains("**"));
         assert!(try_bind("torch.sum", "torch.sum()").unwrap_err().contains("`input` is not given"));
     }
 

@@ -28,6 +28,18 @@ pub fn render(text: &str, entry: &Entry, template: &Template, binding: &Binding)
     }
     let mut parts = Vec::new();
     render_segments(entry, &template.segments, binding, &mut parts)?;
+    if let Some(kwargs) = binding.factory_kwargs
+        && template.params().contains(&"dtype")
+    {
+        // The dtype `**kwargs` may hold goes where the MLX call takes its arguments.
+        match parts.last_mut() {
+            Some(Part::Text(last)) if last.ends_with(')') => {
+                last.pop();
+                parts.extend([Part::Text(", **portui_shims.dtype_kwargs(".into()), Part::Hole(kwargs), Part::Text("))".into())]);
+            }
+            _ => return Err("`**kwargs` with a dtype, and the MLX form is not a call to pass it to".into()),
+        }
+    }
     Ok(with_parentheses(text, parts))
 }
 
