@@ -5,11 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-requirements='mlx[cpu]==0.32.4 numpy==2.4.6 torch==2.15.0'
+requirements='einops==0.8.2 mlx[cpu]==0.32.4 numpy==2.4.6 torch==2.15.0'
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/portui-tests"
 venv="$cache/venv"
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.portui-requirements" 2>/dev/null)" != "$requirements" ]; then
-  echo "setting up the test Python environment in $venv (mlx, numpy, torch; a few minutes once)"
+  echo "setting up the test Python environment in $venv (einops, mlx, numpy, torch; a few minutes once)"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --upgrade pip
   # shellcheck disable=SC2086  # the requirements are separate words on purpose
