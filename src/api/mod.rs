@@ -10,7 +10,7 @@
 //! torch-vs-MLX conformance case: an entry is only `safe` or `review` with a passing case.
 //! `portui rules --api` lists it. The format is described at the top of `table/torch.api`.
 
-mod syntax;
+pub(crate) mod syntax;
 pub mod template;
 
 use crate::fix::Applicability;

@@ -282,6 +282,19 @@ class Reduce(nn.Module):
 
         return reduce(x, self._pattern, self._reduction, **self._axes_lengths)
 
+def repeat(tensor, pattern, **axes_lengths):
+    """einops.repeat. einops 0.8.2's MLX backend defines `add_axes(x, new_position)` where its
+    base class expects `add_axes(x, n_axes, pos2len)` built on `add_axis`, so every repeat
+    that adds an axis raises a TypeError on MLX arrays; the base class's method is put back."""
+    from einops import _backends, repeat as einops_repeat
+
+    backend = _backends.MLXBackend
+    if "add_axis" not in vars(backend):
+        backend.add_axis = lambda self, x, new_position: self.mx.expand_dims(x, new_position)
+        backend.add_axes = _backends.AbstractBackend.add_axes
+    return einops_repeat(tensor, pattern, **axes_lengths)
+
+
 # --- torch.* functions a-k (API table) ---
 
 import collections  # noqa: E402  (named results, as torch's return types)

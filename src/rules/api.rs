@@ -62,6 +62,13 @@ impl Rule for Api {
             }
             return;
         }
+        if let Some(helper) = mended_helper(cx, &call.func) {
+            let entries: Vec<&'static Entry> = table().lookup(&helper).collect();
+            if !entries.is_empty() {
+                apply(cx, call, None, &entries, Certainty::Tensor, out);
+            }
+            return;
+        }
         let Some((receiver, method)) = method_call(call) else { return };
         let entries: Vec<&'static Entry> = table().method(method).collect();
         if entries.is_empty() || cx.is_torch(receiver) {
@@ -556,4 +563,15 @@ mod tests {
         let at = source.find("tnn.Linear").expect("call");
         assert_eq!(findings[0].edits[0].range, at..at + 3, "the whole alias, not its `t`");
     }
+}
+
+/// `einops.repeat` and its kin, called in a torch file: their arguments are tensors, which the
+/// port makes MLX arrays.
+fn mended_helper(cx: &Context, func: &Expr) -> Option<String> {
+    if !cx.semantic.imports_torch() {
+        return None;
+    }
+    cx.semantic
+        .qualified(func)
+        .filter(|name| crate::api::syntax::is_mended_helper(name))
 }
