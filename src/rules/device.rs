@@ -69,10 +69,20 @@ impl Rule for Device {
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else {
-            if let Expr::Attribute(attribute) = expr
-                && attribute.attr.as_str() == "is_cuda"
-            {
-                out.safe(span(expr), "MLX has no CUDA placement", vec![Edit::replace(span(expr), "False")]);
+            if let Expr::Attribute(attribute) = expr {
+                match attribute.attr.as_str() {
+                    "is_cuda" => {
+                        out.safe(span(expr), "MLX has no CUDA placement", vec![Edit::replace(span(expr), "False")]);
+                    }
+                    "device" if device_read_left(cx, attribute) => {
+                        out.review(
+                        span(expr),
+                        "x.device: an MLX array has no device (unified memory); the default device stands in, for the `device=` and `.to()` uses that the port drops",
+                        vec![Edit::replace(span(expr), "mx.default_device()")],
+                        );
+                    }
+                    _ => {}
+                }
             }
             return;
         };
@@ -134,6 +144,19 @@ impl Device {
             _ => {}
         }
     }
+}
+
+/// `x.device` read where `x` may be a tensor, outside the `device = x.device` statements that
+/// go whole (with their uses): `device, n = x.device, x.shape[1]` or `f(x.device)`.
+fn device_read_left(cx: &Context, attribute: &ast::ExprAttribute) -> bool {
+    let receiver = attribute.value.as_ref();
+    let whole_statement = matches!(cx.stmt(), Some(Stmt::Assign(a))
+        if a.targets.len() == 1 && matches!(a.targets[0], Expr::Name(_)) && span(a.value.as_ref()) == span(attribute));
+    attribute.ctx == ast::ExprContext::Load
+        && !whole_statement
+        && !cx.is_torch(receiver)
+        && !matches!(receiver, Expr::Name(n) if n.id.as_str() == "self")
+        && cx.tensor(receiver) != crate::tensors::Certainty::NotTensor
 }
 
 fn is_statement_expr(cx: &Context, expr: &Expr) -> bool {
