@@ -42,6 +42,7 @@ const TYPES: &[(&str, &str)] = &[
     ("torch.DoubleTensor", "mx.array"), ("torch.ByteTensor", "mx.array"), ("torch.nn.Parameter", "mx.array"),
     ("torch.nn.parameter.Parameter", "mx.array"), ("torch.nn.Module", "nn.Module"),
     ("torch.nn.modules.module.Module", "nn.Module"), ("torch.dtype", "mx.Dtype"), ("torch.Size", "tuple"),
+    ("torch.device", "mx.Device"),
 ];
 
 /// torch's numeric constants: Python's.
