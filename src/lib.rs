@@ -9,6 +9,7 @@ pub mod atomic;
 pub mod audit;
 pub mod bench;
 pub mod checklist;
+pub mod convert_weights;
 pub mod decisions;
 pub mod demo;
 pub mod fix;
