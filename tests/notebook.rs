@@ -160,3 +160,18 @@ fn a_notebook_whose_code_changed_since_analysis_is_not_written() {
     assert_eq!(report.refused.len(), 1, "{:?}", report.refused);
     assert!(!out.join("classifier.ipynb").exists());
 }
+
+#[test]
+fn audit_names_the_cell_of_each_leftover() {
+    let output = portui(&["audit".as_ref(), fixture().as_os_str()]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("classifier.ipynb:cell 2:3:8: torch-import torch:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("classifier.ipynb:cell 5:3:5: torch-use torch.randn:"),
+        "{text}"
+    );
+}
