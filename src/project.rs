@@ -157,7 +157,11 @@ pub fn default_output(project: &Path) -> PathBuf {
     let name = absolute
         .file_name()
         .map_or_else(|| "project".into(), |n| n.to_string_lossy().into_owned());
-    let name = name.strip_suffix(".py").unwrap_or(&name).to_string();
+    let name = name
+        .strip_suffix(".py")
+        .or_else(|| name.strip_suffix(".ipynb"))
+        .unwrap_or(&name)
+        .to_string();
     absolute
         .parent()
         .unwrap_or(Path::new("."))

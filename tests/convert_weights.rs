@@ -146,22 +146,33 @@ fn the_bundled_gpt_checkpoint_converts_loads_strictly_and_matches_torch() {
     assert!(!refused.exists());
 }
 
-#[test]
-fn the_cnn_fixtures_convolutions_convert_and_match_torch() {
+/// A fixture's checkpoint converts, loads strictly and matches torch; returns the report.
+fn fixture_converts(name: &str) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
-    let project = common::repo().join("fixtures/cnn");
+    let project = common::repo().join("fixtures").join(name);
     let port = dir.path().join("port");
     apply(&project, &port);
     let config = project.join("portui.toml");
-    let (checkpoint, npz) = (dir.path().join("cnn.pt"), dir.path().join("io.npz"));
+    let (checkpoint, npz) = (dir.path().join("model.pt"), dir.path().join("io.npz"));
     save_checkpoint(&project, &config, &checkpoint, &npz);
-    let weights = dir.path().join("cnn.safetensors");
+    let weights = dir.path().join("converted.safetensors");
     let output = convert(&project, &checkpoint, &port, &weights);
     let report = text(&output);
-    assert!(output.status.success(), "{report}");
+    assert!(output.status.success(), "{name}: {report}");
+    assert_matches_torch(&port, &config, &weights, &npz);
+    report
+}
+
+#[test]
+fn the_cnn_fixtures_convolutions_convert_and_match_torch() {
+    let report = fixture_converts("cnn");
     assert!(
         !report.contains(" 0 convolution weight(s) moved"),
         "{report}"
     );
-    assert_matches_torch(&port, &config, &weights, &npz);
+}
+
+#[test]
+fn the_llama_fixture_converts_and_matches_torch() {
+    fixture_converts("llama");
 }
