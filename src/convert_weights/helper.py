@@ -92,8 +92,6 @@ def unpickle(checkpoint, out_dir):
     index = []
 
     def walk(value, key, depth):
-        if hasattr(value, "state_dict") and callable(value.state_dict):
-            value = value.state_dict()
         if not isinstance(value, dict) or depth > MAX_DEPTH:
             return
         tensors = {k: v for k, v in value.items() if isinstance(k, str) and torch.is_tensor(v)}

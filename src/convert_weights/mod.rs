@@ -224,8 +224,9 @@ pub fn convert(
     };
     for (name, tensor) in &tensors {
         if let Some(parameter) = parameters.get(name.as_str()) {
-            let converted = to_mlx_layout(tensor, parameter.layout);
-            conversion.moved += usize::from(converted.shape != tensor.shape);
+            let moved = to_mlx_layout(tensor, parameter.layout);
+            conversion.moved += usize::from(moved.is_some());
+            let converted = moved.unwrap_or_else(|| tensor.clone());
             if converted.shape != parameter.shape {
                 conversion.problems.push(format!(
                     "{name}: shape {:?} (in MLX layout) but the port's parameter is {:?}",
@@ -299,13 +300,12 @@ fn choose(candidates: &[StateDict], known: impl Fn(&str) -> bool) -> Option<(usi
     best.map(|(_, index, prefix)| (index, prefix))
 }
 
-fn to_mlx_layout(tensor: &Tensor, layout: Option<ConvLayout>) -> Tensor {
+/// A convolution weight in MLX's layout; `None` for any other tensor (it stays as it is).
+fn to_mlx_layout(tensor: &Tensor, layout: Option<ConvLayout>) -> Option<Tensor> {
     let rank = tensor.shape.len();
-    let Some(layout) = layout.filter(|_| rank >= 3) else {
-        return tensor.clone();
-    };
+    let layout = layout.filter(|_| rank >= 3)?;
     let perm = layout.permutation(rank);
-    Tensor {
+    Some(Tensor {
         dtype: tensor.dtype,
         shape: perm.iter().map(|&axis| tensor.shape[axis]).collect(),
         data: permute(
@@ -314,7 +314,7 @@ fn to_mlx_layout(tensor: &Tensor, layout: Option<ConvLayout>) -> Tensor {
             &tensor.shape,
             &perm,
         ),
-    }
+    })
 }
 
 /// The report, one fact a line; the caller adds what was written.
