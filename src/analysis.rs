@@ -19,17 +19,9 @@ const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub enum FileError {
     Unreadable(String),
-    NotUtf8 {
-        offset: usize,
-    },
-    TooLarge {
-        bytes: u64,
-    },
-    Syntax {
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    NotUtf8 { offset: usize },
+    TooLarge { bytes: u64 },
+    Syntax { place: Place, message: String },
 }
 
 impl std::fmt::Display for FileError {
@@ -44,11 +36,7 @@ impl std::fmt::Display for FileError {
                 f,
                 "too large to analyse ({bytes} bytes, limit {MAX_FILE_BYTES})"
             ),
-            Self::Syntax {
-                line,
-                column,
-                message,
-            } => write!(f, "syntax error at {line}:{column}: {message}"),
+            Self::Syntax { place, message } => write!(f, "syntax error at {place}: {message}"),
         }
     }
 }
@@ -71,6 +59,53 @@ impl FileAnalysis {
             Some(source) => source.lines.line_col(&source.text, offset),
             None => (1, 1),
         }
+    }
+
+    /// Where `offset` is as a person finds it: line and column, in its cell for a notebook.
+    pub fn place(&self, offset: usize) -> Place {
+        let (line, column) = self.location(offset);
+        self.place_of_line(line, column)
+    }
+
+    /// The place of a 1-based line of the analysed source (and a column on it).
+    pub fn place_of_line(&self, line: usize, column: usize) -> Place {
+        match &self.source {
+            Some(source) => Place::in_source(source, line, column),
+            None => Place {
+                cell: None,
+                line,
+                column,
+            },
+        }
+    }
+}
+
+/// A finding's place: `cell 3:2:5` in a notebook, `2:5` in a `.py` file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    /// The notebook cell, numbered from 1 in the notebook's order.
+    pub cell: Option<usize>,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Place {
+    fn in_source(source: &SourceFile, line: usize, column: usize) -> Self {
+        let cell = source.cells.as_ref().and_then(|cells| cells.locate(line));
+        Place {
+            cell: cell.map(|(cell, _)| cell),
+            line: cell.map_or(line, |(_, line)| line),
+            column,
+        }
+    }
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(cell) = self.cell {
+            write!(f, "cell {cell}:")?;
+        }
+        write!(f, "{}:{}", self.line, self.column)
     }
 }
 
@@ -95,7 +130,8 @@ impl ProjectAnalysis {
 }
 
 impl FileAnalysis {
-    /// `(checklist item index, "path:line")` of each of the file's findings.
+    /// `(checklist item index, "path:line")` of each of the file's findings
+    /// (`path:cell N:line` in a notebook).
     pub fn open_locations(&self) -> Vec<(usize, String)> {
         // Built from a prefix formatted once per file.
         let prefix = format!("{}:", self.rel.display());
@@ -103,7 +139,11 @@ impl FileAnalysis {
             .map(|(i, line)| {
                 let mut location = String::with_capacity(prefix.len() + 8);
                 location.push_str(&prefix);
-                write!(location, "{line}").expect("writing to a String cannot fail");
+                let place = self.place_of_line(line, 1);
+                if let Some(cell) = place.cell {
+                    write!(location, "cell {cell}:").expect("writing to a String cannot fail");
+                }
+                write!(location, "{}", place.line).expect("writing to a String cannot fail");
                 (i, location)
             })
             .collect()
@@ -213,7 +253,9 @@ pub fn analyse_text(rel: &Path, text: String) -> FileAnalysis {
     pool().install(|| analyse_file(rel, Ok(text)))
 }
 
-fn read(path: &Path) -> Result<String, FileError> {
+/// A project file's text as portui analyses it: a notebook's is its code cells' source
+/// (`notebook::to_source`).
+pub fn read(path: &Path) -> Result<String, FileError> {
     use std::io::Read;
     let unreadable = |e: std::io::Error| FileError::Unreadable(e.to_string());
     // One open serves the size check and the read, instead of a path lookup for each.
@@ -224,9 +266,14 @@ fn read(path: &Path) -> Result<String, FileError> {
     }
     let mut bytes = Vec::with_capacity(size as usize);
     file.read_to_end(&mut bytes).map_err(unreadable)?;
-    String::from_utf8(bytes).map_err(|e| FileError::NotUtf8 {
+    let text = String::from_utf8(bytes).map_err(|e| FileError::NotUtf8 {
         offset: e.utf8_error().valid_up_to(),
-    })
+    })?;
+    if crate::notebook::is_notebook(path) {
+        return crate::notebook::to_source(&text)
+            .map_err(|why| FileError::Unreadable(format!("not a notebook: {why}")));
+    }
+    Ok(text)
 }
 
 fn analyse_file(rel: &Path, text: Result<String, FileError>) -> FileAnalysis {
@@ -254,8 +301,7 @@ fn analyse_file(rel: &Path, text: Result<String, FileError>) -> FileAnalysis {
         Err(error) => {
             let (line, column) = source.lines.line_col(&source.text, error.offset);
             analysis.error = Some(FileError::Syntax {
-                line,
-                column,
+                place: Place::in_source(&source, line, column),
                 message: error.message,
             });
         }

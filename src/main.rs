@@ -143,6 +143,25 @@ enum Command {
         #[arg(long, requires = "setup")]
         with_torch: bool,
     },
+    /// Convert a torch checkpoint (torch.save pickle or safetensors) to a safetensors file the
+    /// port loads with `model.load_weights(FILE)` (strict): the port's names and layouts.
+    /// Exits 0 when written, 1 when the result would not load strictly (nothing is written),
+    /// 2 on usage, configuration or I/O errors.
+    ConvertWeights {
+        /// The torch project; its portui.toml `[bench]` names the model to build.
+        project: PathBuf,
+        /// The checkpoint: a torch.save file (read through torch) or a .safetensors file.
+        checkpoint: PathBuf,
+        /// Where to write (default: `<port>/<checkpoint name>.safetensors`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The port's directory, if not the default `<name>_mlx` of `apply`.
+        #[arg(long)]
+        port: Option<PathBuf>,
+        /// The Python (with mlx; and torch for a pickle) to use (default: as for `bench`).
+        #[arg(long)]
+        python: Option<PathBuf>,
+    },
     /// Write the bundled example project (GPT, CNN, LLaMA) to a new directory and open it
     /// in the session (when stdout is not a terminal: print its check report instead).
     Demo {
@@ -311,6 +330,24 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 return Ok(ExitCode::SUCCESS);
             }
             bench(&path, out.as_deref(), python.as_deref(), format)
+        }
+        Command::ConvertWeights {
+            project,
+            checkpoint,
+            out,
+            port,
+            python,
+        } => {
+            let request = portui::convert_weights::run::Request {
+                project,
+                checkpoint,
+                out,
+                port,
+                python,
+            };
+            let outcome = portui::convert_weights::run::convert_checkpoint(&request)?;
+            emit(&outcome.text);
+            Ok(ExitCode::from(u8::from(outcome.written.is_none())))
         }
         Command::Explain { rule } => match rules::documentation(&rule) {
             Some(doc) => {

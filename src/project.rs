@@ -28,7 +28,7 @@ const SKIPPED_DIRS: &[&str] = &[
 #[derive(Debug)]
 pub struct Discovery {
     pub root: PathBuf,
-    /// Python files, relative to `root`, sorted.
+    /// Python files and notebooks, relative to `root`, sorted.
     pub files: Vec<PathBuf>,
     /// Each file's size in bytes, as the walk saw it (0 when it could not tell).
     pub sizes: Vec<u64>,
@@ -38,7 +38,7 @@ pub struct Discovery {
     pub single_file: bool,
 }
 
-/// Walk `path` (a directory or one `.py` file), `.gitignore` aware, on several threads.
+/// Walk `path` (a directory or one `.py`/`.ipynb` file), `.gitignore` aware, on several threads.
 pub fn discover(path: &Path) -> std::io::Result<Discovery> {
     let metadata = std::fs::metadata(path)?;
     if metadata.is_file() {
@@ -75,7 +75,7 @@ pub fn discover(path: &Path) -> std::io::Result<Discovery> {
                         let is_file = entry
                             .file_type()
                             .is_some_and(|t| t.is_file() || t.is_symlink());
-                        if is_file && entry.path().extension().is_some_and(|e| e == "py") {
+                        if is_file && is_source(entry.path()) {
                             let rel = entry.path().strip_prefix(&root).unwrap_or(entry.path());
                             let size = entry.metadata().map_or(0, |m| m.len());
                             lock(&found).push((rel.to_path_buf(), size));
@@ -121,6 +121,11 @@ fn error_path(error: &ignore::Error) -> Option<PathBuf> {
     }
 }
 
+/// A file portui ports: Python source, or a notebook's code cells.
+pub fn is_source(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "py" || e == "ipynb")
+}
+
 fn skipped_dir(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     SKIPPED_DIRS.contains(&name)
@@ -128,11 +133,11 @@ fn skipped_dir(path: &Path) -> bool {
         || path.join(OUTPUT_MARKER).exists()
 }
 
-/// `path` relative to `root` when the walk would list it: a `.py` file outside skipped,
+/// `path` relative to `root` when the walk would list it: a `.py` or `.ipynb` file outside skipped,
 /// hidden and output directories. The session's watcher filters events with this.
 pub fn project_file(root: &Path, path: &Path) -> Option<PathBuf> {
     let rel = path.strip_prefix(root).ok()?;
-    if rel.extension().is_none_or(|e| e != "py") {
+    if !is_source(rel) {
         return None;
     }
     let mut dir = root.to_path_buf();
@@ -152,7 +157,11 @@ pub fn default_output(project: &Path) -> PathBuf {
     let name = absolute
         .file_name()
         .map_or_else(|| "project".into(), |n| n.to_string_lossy().into_owned());
-    let name = name.strip_suffix(".py").unwrap_or(&name).to_string();
+    let name = name
+        .strip_suffix(".py")
+        .or_else(|| name.strip_suffix(".ipynb"))
+        .unwrap_or(&name)
+        .to_string();
     absolute
         .parent()
         .unwrap_or(Path::new("."))

@@ -1,6 +1,7 @@
 //! A Python source file as portui sees it: the exact text and a line index for turning byte
 //! offsets into the 1-based line/column pairs that findings and diffs show.
 
+use crate::notebook::CellMap;
 use std::path::PathBuf;
 
 /// One analysed file. `rel` is the path relative to the project root (what reports print).
@@ -9,15 +10,20 @@ pub struct SourceFile {
     pub rel: PathBuf,
     pub text: String,
     pub lines: LineIndex,
+    /// A notebook's cells (its `text` is their source, see `notebook`).
+    pub cells: Option<CellMap>,
 }
 
 impl SourceFile {
     pub fn new(rel: impl Into<PathBuf>, text: String) -> Self {
+        let rel = rel.into();
         let lines = LineIndex::new(&text);
+        let cells = crate::notebook::is_notebook(&rel).then(|| CellMap::of(&text));
         Self {
-            rel: rel.into(),
+            rel,
             text,
             lines,
+            cells,
         }
     }
 }

@@ -71,9 +71,9 @@ pub fn ported_text(
         .iter()
         .map(|&i| {
             let finding = &file.findings[i];
-            let (line, column) = file.location(finding.range.start);
+            let place = file.place(finding.range.start);
             format!(
-                "{}:{line}:{column}: {} overlaps an earlier accepted hunk and was left out",
+                "{}:{place}: {} overlaps an earlier accepted hunk and was left out",
                 file.rel.display(),
                 finding.rule
             )
@@ -131,21 +131,26 @@ pub fn apply(
     match target {
         Target::InPlace => {
             report.out = analysis.root.clone();
-            for (file, source, _) in &ports {
-                if !unchanged(&analysis.root.join(&file.rel), &source.text) {
-                    return Err(format!(
-                        "{} changed on disk since it was analysed; nothing was written (run again to port the new version)",
-                        file.rel.display()
-                    ));
+            let mut checked = Vec::new();
+            for (file, source, text) in &ports {
+                match on_disk(&analysis.root.join(&file.rel), &source.text, text) {
+                    Ok(on_disk) => checked.push((file, source, text, on_disk)),
+                    Err(Refusal::Changed) => {
+                        return Err(format!(
+                            "{} changed on disk since it was analysed; nothing was written (run again to port the new version)",
+                            file.rel.display()
+                        ));
+                    }
+                    Err(Refusal::Invalid(why)) => report.refused.push((file.rel.clone(), why)),
                 }
             }
             let backup = analysis.root.join(".portui-backup").join(timestamp());
-            for (file, source, text) in &ports {
+            for (file, source, text, on_disk) in checked {
                 if *text == source.text {
                     continue;
                 }
-                write_atomic(&backup.join(&file.rel), source.text.as_bytes())?;
-                write_atomic(&analysis.root.join(&file.rel), text.as_bytes())?;
+                write_atomic(&backup.join(&file.rel), &on_disk.original)?;
+                write_atomic(&analysis.root.join(&file.rel), &on_disk.port)?;
                 report.written.push(file.rel.clone());
             }
             write_support_files(&analysis.root, &report, &weights)?;
@@ -160,15 +165,17 @@ pub fn apply(
                 b"written by portui; portui skips this directory\n",
             )?;
             for (file, source, text) in &ports {
-                if !unchanged(&analysis.root.join(&file.rel), &source.text) {
-                    report.refused.push((
+                match on_disk(&analysis.root.join(&file.rel), &source.text, text) {
+                    Ok(on_disk) => {
+                        write_atomic(&out.join(&file.rel), &on_disk.port)?;
+                        report.written.push(file.rel.clone());
+                    }
+                    Err(Refusal::Changed) => report.refused.push((
                         file.rel.clone(),
                         "changed on disk since it was analysed; run again".into(),
-                    ));
-                    continue;
+                    )),
+                    Err(Refusal::Invalid(why)) => report.refused.push((file.rel.clone(), why)),
                 }
-                write_atomic(&out.join(&file.rel), text.as_bytes())?;
-                report.written.push(file.rel.clone());
             }
             report.copied = copy_other_files(&analysis.root, out, analysis)?;
             write_support_files(out, &report, &weights)?;
@@ -209,9 +216,7 @@ fn copy_other_files(root: &Path, out: &Path, analysis: &ProjectAnalysis) -> Resu
     let out_absolute = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
     for entry in walker.flatten() {
         let path = entry.path();
-        if !entry.file_type().is_some_and(|t| t.is_file())
-            || path.extension().is_some_and(|e| e == "py")
-        {
+        if !entry.file_type().is_some_and(|t| t.is_file()) || crate::project::is_source(path) {
             continue;
         }
         if std::path::absolute(path).is_ok_and(|p| p.starts_with(&out_absolute)) {
@@ -228,8 +233,38 @@ fn copy_other_files(root: &Path, out: &Path, analysis: &ProjectAnalysis) -> Resu
     Ok(copied)
 }
 
-fn unchanged(path: &Path, analysed: &str) -> bool {
-    std::fs::read(path).is_ok_and(|bytes| bytes == analysed.as_bytes())
+/// Why a port is not written.
+enum Refusal {
+    /// The file on disk is no longer what was analysed.
+    Changed,
+    Invalid(String),
+}
+
+/// A file as it is on disk now, and the bytes its port writes.
+struct OnDisk {
+    original: Vec<u8>,
+    port: Vec<u8>,
+}
+
+/// Read `path` once: refuse if its analysed text changed since (for a notebook, its code
+/// cells), else the port's bytes (for a notebook, the notebook with its ported cells).
+fn on_disk(path: &Path, analysed: &str, ported: &str) -> Result<OnDisk, Refusal> {
+    let original = std::fs::read(path).map_err(|_| Refusal::Changed)?;
+    if !crate::notebook::is_notebook(path) {
+        if original != analysed.as_bytes() {
+            return Err(Refusal::Changed);
+        }
+        let port = ported.as_bytes().to_vec();
+        return Ok(OnDisk { original, port });
+    }
+    let json = std::str::from_utf8(&original).map_err(|_| Refusal::Changed)?;
+    if crate::notebook::to_source(json).ok().as_deref() != Some(analysed) {
+        return Err(Refusal::Changed);
+    }
+    let port = crate::notebook::write_back(json, ported)
+        .map_err(|why| Refusal::Invalid(format!("the notebook could not be rebuilt: {why}")))?
+        .into_bytes();
+    Ok(OnDisk { original, port })
 }
 
 fn timestamp() -> String {

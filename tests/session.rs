@@ -536,3 +536,27 @@ fn the_bench_key_writes_the_port_runs_it_and_shows_parity() {
     assert!(shown.contains("parity held"), "{shown}");
     assert!(shown.contains("on cpu"), "the device is named: {shown}");
 }
+
+/// A notebook in the session: both panes show where each code cell starts, and `w` writes
+/// it back as a notebook with the accepted hunks in its cells.
+#[test]
+fn a_notebook_shows_its_cells_in_both_panes_and_writes_back() {
+    let fixture = fixture(false);
+    let notebook = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/notebook/classifier.ipynb");
+    fs::copy(notebook, fixture.project.join("classifier.ipynb")).unwrap();
+    let mut runtime = open(&fixture, false);
+    select_file(&mut runtime, "classifier.ipynb");
+    let screen = screen(&mut runtime);
+    assert!(
+        screen
+            .lines()
+            .any(|row| row.matches("# ── cell 3 ──").count() == 2),
+        "{screen}"
+    );
+    key(&mut runtime, "Jy");
+    key(&mut runtime, "w");
+    let written: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(fixture.output.join("classifier.ipynb")).unwrap())
+            .expect("a notebook is written");
+    assert_eq!(written["cells"].as_array().map(Vec::len), Some(6));
+}

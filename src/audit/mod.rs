@@ -51,8 +51,9 @@ mod walk;
 pub use origin::{Originals, Roots};
 pub use report::{after_write, summary, write_json, write_text};
 
-use crate::analysis::{FileError, MAX_FILE_BYTES};
+use crate::analysis::read;
 use crate::bench::trace::LineChange;
+use crate::notebook::CellMap;
 use crate::parse::parse_module;
 use crate::project::discover;
 use crate::source::LineIndex;
@@ -95,6 +96,9 @@ impl Kind {
 pub struct Finding {
     /// Relative to the audited directory (the file's name when one file is audited).
     pub path: PathBuf,
+    /// The notebook cell (numbered from 1, see `notebook`); `line` is then within it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<usize>,
     /// 1-based.
     pub line: usize,
     /// 1-based, in characters.
@@ -113,6 +117,9 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Original {
     pub path: PathBuf,
+    /// The notebook cell, as for `Finding`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<usize>,
     pub line: usize,
     /// `unchanged` (the port kept the original line), `rewritten`, or `added` (a line the
     /// original does not have, written after `line`).
@@ -170,6 +177,7 @@ pub fn audit_source(rel: &Path, text: &str) -> Vec<Finding> {
         let (line, column) = lines.line_col(text, offset);
         Finding {
             path: rel.to_path_buf(),
+            cell: None,
             line,
             column,
             kind,
@@ -253,17 +261,18 @@ fn audit_file(root: &Path, rel: &Path, roots: Option<&Roots>) -> Result<Vec<Find
     {
         roots.annotate(&path, &text, &mut findings);
     }
+    // Lines so far count in the notebook's whole source; a person looks for them in a cell.
+    if let Some(cells) = crate::notebook::is_notebook(rel).then(|| CellMap::of(&text)) {
+        for finding in &mut findings {
+            (finding.cell, finding.line) = in_cell(&cells, finding.line);
+        }
+    }
     Ok(findings)
 }
 
-fn read(path: &Path) -> Result<String, FileError> {
-    let unreadable = |e: std::io::Error| FileError::Unreadable(e.to_string());
-    let size = std::fs::metadata(path).map_err(unreadable)?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(FileError::TooLarge { bytes: size });
-    }
-    let bytes = std::fs::read(path).map_err(unreadable)?;
-    String::from_utf8(bytes).map_err(|e| FileError::NotUtf8 {
-        offset: e.utf8_error().valid_up_to(),
-    })
+/// `(cell, line within it)` of a line of a notebook's source.
+fn in_cell(cells: &CellMap, line: usize) -> (Option<usize>, usize) {
+    cells
+        .locate(line)
+        .map_or((None, line), |(cell, line)| (Some(cell), line))
 }

@@ -6,6 +6,7 @@ use super::{Finding, HunkRef, Original};
 use crate::analysis::{FileAnalysis, analyse_text};
 use crate::bench::trace::LineMap;
 use crate::hunk::finding_span;
+use crate::notebook::CellMap;
 use crate::project::OUTPUT_MARKER;
 use std::path::{Path, PathBuf};
 
@@ -67,9 +68,10 @@ impl Roots {
             return;
         };
         let original_path = self.original.join(&rel);
-        let Ok(original) = std::fs::read_to_string(&original_path) else {
+        let Ok(original) = crate::analysis::read(&original_path) else {
             return;
         };
+        let cells = crate::notebook::is_notebook(&rel).then(|| CellMap::of(&original));
         let lines = LineMap::new(&original, ported);
         let analysis = analyse_text(&rel, original);
         let shown = display_path(&original_path);
@@ -77,9 +79,14 @@ impl Roots {
             let Some((line, change)) = lines.original(finding.line - 1) else {
                 continue;
             };
+            let (cell, in_cell) = match &cells {
+                Some(cells) => super::in_cell(cells, line + 1),
+                None => (None, line + 1),
+            };
             finding.original = Some(Original {
                 path: shown.clone(),
-                line: line + 1,
+                cell,
+                line: in_cell,
                 change,
             });
             finding.hunk = covering_hunk(&analysis, line);

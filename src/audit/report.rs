@@ -18,8 +18,9 @@ pub fn write_text(audit: &Audit, mut out: impl Write) -> std::io::Result<()> {
         };
         writeln!(
             out,
-            "{}:{}:{}: {}{name}: {}",
+            "{}:{}{}:{}: {}{name}: {}",
             finding.path.display(),
+            cell_prefix(finding.cell),
             finding.line,
             finding.column,
             finding.kind.as_str(),
@@ -37,7 +38,12 @@ pub fn write_text(audit: &Audit, mut out: impl Write) -> std::io::Result<()> {
 
 /// `from gpt/model.py:69, rewritten by hunk 0123456789abcdef (attention)`.
 fn provenance(original: &Original, hunk: Option<&HunkRef>) -> String {
-    let at = format!("{}:{}", original.path.display(), original.line);
+    let at = format!(
+        "{}:{}{}",
+        original.path.display(),
+        cell_prefix(original.cell),
+        original.line
+    );
     let named = hunk.map(|hunk| format!("hunk {} ({})", hunk.id, hunk.rule));
     match (original.change, named) {
         (LineChange::Unchanged, None) => format!("from {at}, unchanged"),
@@ -145,7 +151,17 @@ fn example(finding: &Finding) -> String {
         Kind::ArrayMethod => &format!("{}()", finding.name),
         _ => &finding.name,
     };
-    format!("{}:{} {name}", finding.path.display(), finding.line)
+    format!(
+        "{}:{}{} {name}",
+        finding.path.display(),
+        cell_prefix(finding.cell),
+        finding.line
+    )
+}
+
+/// `cell 3:` before a line in a notebook.
+fn cell_prefix(cell: Option<usize>) -> String {
+    cell.map_or_else(String::new, |cell| format!("cell {cell}:"))
 }
 
 fn plural(count: usize, noun: &str) -> String {

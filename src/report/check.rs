@@ -103,7 +103,13 @@ fn json_locations(file: &FileAnalysis) -> Vec<Vec<u8>> {
     let mut numbers = itoa::Buffer::new();
     for (i, line) in file.open_items() {
         locations[i].extend_from_slice(&prefix);
-        locations[i].extend_from_slice(numbers.format(line).as_bytes());
+        let place = file.place_of_line(line, 1);
+        if let Some(cell) = place.cell {
+            locations[i].extend_from_slice(b"cell ");
+            locations[i].extend_from_slice(numbers.format(cell).as_bytes());
+            locations[i].push(b':');
+        }
+        locations[i].extend_from_slice(numbers.format(place.line).as_bytes());
         locations[i].push(b'"');
     }
     locations
@@ -113,10 +119,10 @@ fn render_text(file: &FileAnalysis) -> Vec<u8> {
     let mut out = Vec::new();
     let path = file.rel.display();
     for finding in &file.findings {
-        let (line, column) = file.location(finding.range.start);
+        let place = file.place(finding.range.start);
         writeln!(
             out,
-            "{path}:{line}:{column}: {} [{}] {}",
+            "{path}:{place}: {} [{}] {}",
             finding.rule,
             finding.applicability.as_str(),
             finding.message
@@ -135,15 +141,20 @@ fn render_json(file: &FileAnalysis) -> Vec<u8> {
     let mut out = Vec::with_capacity(file.findings.len() * 256);
     let mut numbers = itoa::Buffer::new();
     for (finding, hunk) in file.findings.iter().zip(&file.hunks) {
-        let (line, column) = file.location(finding.range.start);
+        let place = file.place(finding.range.start);
         out.extend_from_slice(b",\n{\"rule\":");
         json_str(&mut out, finding.rule);
         out.extend_from_slice(b",\"path\":");
         out.extend_from_slice(&path);
+        // Only notebooks have cells; a `.py` file's findings keep their shape.
+        if let Some(cell) = place.cell {
+            out.extend_from_slice(b",\"cell\":");
+            out.extend_from_slice(numbers.format(cell).as_bytes());
+        }
         out.extend_from_slice(b",\"line\":");
-        out.extend_from_slice(numbers.format(line).as_bytes());
+        out.extend_from_slice(numbers.format(place.line).as_bytes());
         out.extend_from_slice(b",\"column\":");
-        out.extend_from_slice(numbers.format(column).as_bytes());
+        out.extend_from_slice(numbers.format(place.column).as_bytes());
         out.extend_from_slice(b",\"message\":");
         json_str(&mut out, &finding.message);
         out.extend_from_slice(b",\"applicability\":");
@@ -359,6 +370,8 @@ fn write_json(project: &ProjectAnalysis<CheckedFile>, out: &mut impl Write) -> s
 #[derive(Serialize)]
 struct ParseError {
     path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cell: Option<usize>,
     line: Option<usize>,
     column: Option<usize>,
     message: String,
@@ -370,20 +383,22 @@ fn parse_errors(project: &ProjectAnalysis<CheckedFile>) -> Vec<ParseError> {
         .iter()
         .filter_map(|file| {
             let error = file.error.as_ref()?;
-            let (line, column) = match error {
-                FileError::Syntax { line, column, .. } => (Some(*line), Some(*column)),
-                _ => (None, None),
+            let place = match error {
+                FileError::Syntax { place, .. } => Some(*place),
+                _ => None,
             };
             Some(ParseError {
                 path: file.rel.display().to_string(),
-                line,
-                column,
+                cell: place.and_then(|p| p.cell),
+                line: place.map(|p| p.line),
+                column: place.map(|p| p.column),
                 message: error.to_string(),
             })
         })
         .collect();
     errors.extend(project.walk_errors.iter().map(|(path, why)| ParseError {
         path: path.display().to_string(),
+        cell: None,
         line: None,
         column: None,
         message: why.clone(),
