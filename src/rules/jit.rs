@@ -1,6 +1,7 @@
 //! jit: TorchScript decorators (`@torch.jit.script`, `@torch.jit.ignore`, `@torch.jit.unused`,
 //! `@torch.jit.export`, `@torch.jit._overload_method`...) removed; `torch.jit.Final[T]`
-//! annotations → `T`.
+//! annotations → `T`; `torch._C._log_api_usage_once(...)` statements (torch's usage telemetry,
+//! in torchvision's constructors) removed.
 //!
 //! Why: TorchScript compiles torch code ahead of time; MLX has no counterpart (`mx.compile`
 //! traces pure functions at run time, see the compile rule). The decorators change nothing a
@@ -26,7 +27,7 @@ impl Rule for Jit {
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
-        Some(&[NodeKind::StmtFunctionDef, NodeKind::ExprSubscript])
+        Some(&[NodeKind::StmtFunctionDef, NodeKind::StmtExpr, NodeKind::ExprSubscript])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
@@ -38,6 +39,15 @@ impl Rule for Jit {
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
+        if let Stmt::Expr(statement) = stmt
+            && let Expr::Call(call) = statement.value.as_ref()
+            && cx.torch_name(&call.func).as_deref() == Some("torch._C._log_api_usage_once")
+        {
+            if let Some(edit) = cx.delete_statement(stmt, cx.is_sole_statement(stmt)) {
+                out.safe(span(stmt), "torch._C._log_api_usage_once: torch's usage telemetry; removed", vec![edit]);
+            }
+            return;
+        }
         let Stmt::FunctionDef(function) = stmt else { return };
         for decorator in &function.decorator_list {
             // `@torch.jit.ignore` or `@torch.jit.ignore(drop=True)`.
