@@ -173,8 +173,14 @@ fn apply(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &
                     out.manual(range, manual_message(entry, "it changes its argument in place: the MLX form is an assignment, written only where the call is a statement of its own"));
                     return;
                 }
-                let factory_kwargs = binding.factory_kwargs.is_some();
-                rewrite(cx, call, range, receiver, entry, template.is_operator_expression(), pieces, certainty, factory_kwargs, out);
+                let spread_note = if binding.factory_kwargs.is_some() {
+                    Some("`**` keywords: their dtype is kept where MLX takes one, a device dropped; check they hold nothing else")
+                } else if binding.spread_dropped {
+                    Some("`**` keywords dropped: the only parameters they can fill (such as `inplace`) mean nothing in MLX; check they hold nothing else")
+                } else {
+                    None
+                };
+                rewrite(cx, call, range, receiver, entry, template.is_operator_expression(), pieces, certainty, spread_note, out);
                 return;
             }
         }
@@ -232,7 +238,7 @@ fn selected_element<'c>(cx: &Context<'c>, call: &ast::ExprCall, entry: &'static 
 }
 
 #[allow(clippy::too_many_arguments)]
-fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, receiver: Option<&Expr>, entry: &Entry, operator: bool, mut pieces: Vec<Piece>, certainty: Certainty, factory_kwargs: bool, out: &mut Findings) {
+fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, receiver: Option<&Expr>, entry: &Entry, operator: bool, mut pieces: Vec<Piece>, certainty: Certainty, spread_note: Option<&str>, out: &mut Findings) {
     let mut applicability = entry.applicability;
     let mut message = format!("{} → {}", entry.torch, display_form(entry));
     // `F.relu(x, inplace=True)` changes x: as a statement, or assigned to another name
@@ -285,9 +291,9 @@ fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, re
         applicability = Applicability::Review;
         message.push_str(" (receiver not known to be a tensor: check it is one)");
     }
-    if factory_kwargs {
+    if let Some(note) = spread_note {
         applicability = Applicability::Review;
-        message.push_str(" (`**` keywords: their dtype is kept where MLX takes one, a device dropped; check they hold nothing else)");
+        message.push_str(&format!(" ({note})"));
     }
     let finding = out.fix(range, applicability, message, edits);
     if let Some(item) = &entry.checklist {

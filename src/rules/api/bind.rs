@@ -37,6 +37,9 @@ pub struct Binding<'e> {
     /// `**factory_kwargs` given to an API that takes `device=`/`dtype=` (timm's `**dd`): its
     /// dtype is kept where the MLX form takes one, the rest (a device) dropped.
     pub factory_kwargs: Option<&'e Expr>,
+    /// A `**` argument given to a layer whose unfilled parameters mean nothing in MLX
+    /// (`nn.Dropout(p, **params)`, torchvision's `{"inplace": inplace}`): dropped.
+    pub spread_dropped: bool,
 }
 
 impl<'e> Binding<'e> {
@@ -111,6 +114,10 @@ pub fn bind<'e>(
                 binding.factory_kwargs = Some(&keyword.value);
                 continue;
             }
+            (None, None) if is_layer(entry) => {
+                binding.spread_dropped = true;
+                continue;
+            }
             (None, None) => return Err("a `**` argument: which parameters it fills cannot be told".into()),
         };
         let name = &param.name;
@@ -123,6 +130,18 @@ pub fn bind<'e>(
         && !extra_keywords.is_empty()
     {
         binding.args.insert(&var_keywords.name, Bound::Keywords(extra_keywords));
+    }
+    if binding.spread_dropped {
+        let meaningful = entry.params.iter().find(|p| {
+            p.name != "self"
+                && !matches!(p.kind, ParamKind::Varargs | ParamKind::VarKeywords)
+                && !binding.args.contains_key(p.name.as_str())
+                && !p.dropped
+                && !DROPPED.contains(&p.name.as_str())
+        });
+        if let Some(param) = meaningful {
+            return Err(format!("a `**` argument: it may fill `{}`, which cannot be told", param.name));
+        }
     }
     for param in &entry.params {
         let required = param.default.is_none() && !matches!(param.kind, ParamKind::Varargs | ParamKind::VarKeywords);
@@ -263,4 +282,12 @@ mod tests {
         assert!(!same_literal("'reduced'", "'complete'"));
         assert!(!same_literal("'a'", "\"a'"));
     }
+}
+
+/// A layer's constructor (`torch.nn.Dropout`), not a function.
+fn is_layer(entry: &Entry) -> bool {
+    entry
+        .torch
+        .strip_prefix("torch.nn.")
+        .is_some_and(|name| !name.contains('.') && name.starts_with(|c: char| c.is_ascii_uppercase()))
 }
