@@ -250,6 +250,42 @@ class DataLoader:
                 yield self.collate_fn([self.dataset[i] for i in index.tolist()])
 
 
+# --- F.pad (functional rule) ---
+
+_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge"}
+
+
+def pad(x, pad, mode="constant", value=None, channels_last=False):
+    """F.pad for a padding computed at run time or a mode other than constant. torch's `pad`
+    holds (before, after) pairs from the last axis backwards, in torch's channels-first layout;
+    with `channels_last`, x is the NHWC (NLC...) port of such a feature map and the pairs move
+    with its axes. Negative amounts crop, as in torch; 'circular' wraps around."""
+    pad = [int(p) for p in pad]
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"F.pad: {len(pad)} amounts for an array of {x.ndim} axes")
+    if mode not in _PAD_MODES and mode != "circular":
+        raise ValueError(f"F.pad: unknown mode {mode!r}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        axis = x.ndim - 1 - i
+        if channels_last:
+            axis = {0: 0, 1: x.ndim - 1}.get(axis, axis - 1)
+        widths[axis] = (pad[2 * i], pad[2 * i + 1])
+    crop = tuple(slice(max(-b, 0), x.shape[a] - max(-e, 0)) for a, (b, e) in enumerate(widths))
+    x = x[crop]
+    widths = [(max(b, 0), max(e, 0)) for b, e in widths]
+    if mode == "circular":
+        for axis, (before, after) in enumerate(widths):
+            n = x.shape[axis]
+            head = mx.take(x, mx.arange(n - before, n), axis=axis)
+            tail = mx.take(x, mx.arange(0, after), axis=axis)
+            x = mx.concatenate([head, x, tail], axis=axis)
+        return x
+    if mode == "constant":
+        return mx.pad(x, widths, constant_values=0 if value is None else value)
+    return mx.pad(x, widths, mode=_PAD_MODES[mode])
+
+
 # --- einops layers (API table) ---
 
 

@@ -375,18 +375,28 @@ pub fn is_global_pool(cx: &Context, call: &ast::ExprCall) -> bool {
 pub fn pad(cx: &Context, call: &ast::ExprCall, out: &mut Findings) {
     let range = span(call);
     let (Some(x), Some(pad)) = (call.arguments.args.first(), super::context::argument(call, 1, "pad")) else { return };
-    let elements: Vec<&Expr> = match pad {
-        Expr::Tuple(t) => t.elts.iter().collect(),
-        Expr::List(l) => l.elts.iter().collect(),
-        _ => {
-            out.manual(range, "F.pad with a computed tuple: build mx.pad's per-axis pairs (torch's tuple runs from the last axis backwards)");
-            return;
-        }
+    let mode = super::context::argument(call, 2, "mode");
+    let constant = mode.is_none_or(|m| matches!(m, Expr::StringLiteral(s) if s.value.to_str() == "constant"));
+    let elements: Option<Vec<&Expr>> = match pad {
+        Expr::Tuple(t) => Some(t.elts.iter().collect()),
+        Expr::List(l) => Some(l.elts.iter().collect()),
+        _ => None,
     };
-    if !elements.len().is_multiple_of(2) || keyword(call, "mode").is_some_and(|k| !matches!(&k.value, Expr::StringLiteral(s) if s.value.to_str() == "constant")) {
-        out.manual(range, "F.pad with a non-constant mode: MLX pads with a constant or edge values only");
+    let Some(elements) = elements.filter(|e| constant && e.len().is_multiple_of(2) && !e.iter().any(|e| e.is_starred_expr() || e.is_unary_op_expr())) else {
+        // Worked out when it runs: the pairs (reversed, or moved for channels-last), crops
+        // (negative amounts) and the mode.
+        let mut pieces = vec![text("portui_shims.pad("), hole(x), text(", "), hole(pad)];
+        if let Some(mode) = mode {
+            pieces.extend([text(", mode="), hole(mode)]);
+        }
+        if let Some(value) = super::context::argument(call, 3, "value") {
+            pieces.extend([text(", value="), hole(value)]);
+        }
+        let channels_last = feature_rank(cx).is_some() && channel_sensitive(cx, x);
+        pieces.push(text(if channels_last { ", channels_last=True)" } else { ")" }));
+        out.review(range.clone(), "F.pad with a computed padding or a non-constant mode → portui_shims.pad, which orders torch's last-axis-first pairs when it runs (channels-last where the input is a feature map)", vec![Edit::template(range, pieces)]);
         return;
-    }
+    };
     let pairs: Vec<String> = elements.chunks(2).map(|p| format!("({}, {})", cx.src(p[0]), cx.src(p[1]))).collect();
     let padded_axes = pairs.len();
     let value = super::context::argument(call, 3, "value").map(|v| format!(", constant_values={}", cx.src(v))).unwrap_or_default();
