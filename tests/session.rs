@@ -157,8 +157,8 @@ fn select_file(runtime: &mut Runtime, name: &str) {
 fn every_pane_and_hunk_state_is_drawn_as_text() {
     let fixture = fixture(false);
     let mut runtime = open(&fixture, false);
+    // A file opens on its first undecided hunk, not on the torch import.
     select_file(&mut runtime, "model.py");
-    key(&mut runtime, "J");
     assert_eq!(shown_state(&mut runtime), "pending");
     insta::assert_snapshot!("pending_code_focused", screen(&mut runtime));
 
@@ -188,11 +188,35 @@ fn every_pane_and_hunk_state_is_drawn_as_text() {
 }
 
 #[test]
+fn the_torch_import_reads_as_what_writing_will_do() {
+    let fixture = fixture(false);
+    let mut runtime = open(&fixture, false);
+    select_file(&mut runtime, "model.py");
+    key(&mut runtime, "kk");
+    let header = screen(&mut runtime);
+    assert!(
+        header.contains("[on write] torch-import") && header.contains("writing replaces it"),
+        "{header}"
+    );
+    assert!(
+        !header.contains(" ! import torch"),
+        "no manual mark:\n{header}"
+    );
+    // Rejecting the torch.cat rewrite keeps `import torch` alive, and the header says where.
+    key(&mut runtime, "/torch.cat\nn/import torch\n");
+    let kept = screen(&mut runtime);
+    assert!(
+        kept.contains("[kept] torch-import") && kept.contains("still used on line 12 (torch.cat)"),
+        "{kept}"
+    );
+}
+
+#[test]
 fn popups_help_rule_documentation_and_search_prompt() {
     let fixture = fixture(true);
     let mut runtime = open(&fixture, false);
     select_file(&mut runtime, "model.py");
-    key(&mut runtime, "J?");
+    key(&mut runtime, "?");
     let help = screen(&mut runtime);
     assert!(help.contains("ctrl-r") && help.contains("accept every hunk of this rule"));
     insta::assert_snapshot!("help", help);
@@ -218,7 +242,6 @@ fn review_undo_redo_rule_accept_search_and_write() {
     select_file(&mut runtime, "model.py");
     let file = runtime.app.file;
     // Review: accept the first hunk, reject the next undecided one.
-    key(&mut runtime, "J");
     let first = runtime.app.item.unwrap();
     key(&mut runtime, "y");
     key(&mut runtime, "J");
@@ -281,7 +304,7 @@ fn decisions_and_position_survive_a_restart() {
     let (decided, position) = {
         let mut runtime = open(&fixture, false);
         select_file(&mut runtime, "model.py");
-        key(&mut runtime, "JyJ");
+        key(&mut runtime, "yJ");
         let decided = runtime
             .app
             .session
@@ -308,7 +331,7 @@ fn a_saved_file_is_re_analysed_and_surviving_decisions_are_kept() {
     let fixture = fixture(false);
     let mut runtime = open(&fixture, true);
     select_file(&mut runtime, "model.py");
-    key(&mut runtime, "Jy");
+    key(&mut runtime, "y");
     let accepted = runtime
         .app
         .session

@@ -304,8 +304,13 @@ impl App {
 
     // ----------------------------------------------------------------------------- moving
 
+    /// Where a file opens: its first undecided hunk, so `y` acts at once; else its first
+    /// finding.
     fn first_item(&self) -> Option<usize> {
-        (!self.items().is_empty()).then_some(0)
+        let undecided = (0..self.items().len()).find(|&i| {
+            self.items()[i].hunk.is_some() && self.session.decision(self.file, i).is_none()
+        });
+        undecided.or((!self.items().is_empty()).then_some(0))
     }
 
     fn step(&mut self, by: isize) {
@@ -419,7 +424,13 @@ impl App {
             return;
         };
         let rows = proposal.rows_of(&item.lines);
-        let height = usize::from(self.areas.code.height.saturating_sub(3)).max(1);
+        // Before the first frame the pane's height is unknown: assume a typical one, so a
+        // hunk near the top of the file does not scroll the imports out of view.
+        let drawn = match self.areas.code.height {
+            0 => 24,
+            height => height,
+        };
+        let height = usize::from(drawn.saturating_sub(3)).max(1);
         if rows.start < self.scroll || rows.end > self.scroll + height {
             self.scroll = rows.start.saturating_sub(height / 3);
         }
@@ -432,6 +443,13 @@ impl App {
             self.message = Some("nothing to decide here".into());
             return Vec::new();
         };
+        if item.rule == crate::rules::TORCH_IMPORT {
+            self.message = Some(
+                "nothing to decide: writing replaces the torch import once torch is no longer used"
+                    .into(),
+            );
+            return Vec::new();
+        }
         if item.hunk.is_none() {
             self.message = Some(format!(
                 "{} is manual: there is no rewrite to accept; press {} to edit the file",
