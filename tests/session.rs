@@ -299,6 +299,40 @@ fn review_undo_redo_rule_accept_search_and_write() {
 }
 
 #[test]
+fn quit_works_behind_a_popup_and_cancels_a_question() {
+    let fixture = fixture(true);
+    let mut runtime = open(&fixture, false);
+    // A yes/no question is open: `q` cancels it and the session stays.
+    key(&mut runtime, "b");
+    assert_eq!(
+        runtime.app.popup,
+        Some(portui::tui::app::Popup::ConfirmBench)
+    );
+    key(&mut runtime, "q");
+    assert_eq!(runtime.app.popup, None);
+    assert!(!runtime.app.quit);
+    // The write report (here an error: broken.py cannot be ported) does not hold `q` back.
+    key(&mut runtime, "w");
+    assert!(runtime.app.popup.is_some());
+    key(&mut runtime, "q");
+    assert!(runtime.app.quit);
+}
+
+#[test]
+fn a_clean_write_reports_in_the_status_line() {
+    let fixture = fixture(false);
+    fs::remove_file(fixture.project.join("broken.py")).unwrap();
+    let mut runtime = open(&fixture, false);
+    key(&mut runtime, "yw");
+    assert_eq!(runtime.app.popup, None);
+    let screen = screen(&mut runtime);
+    assert!(
+        screen.contains("wrote 1 file(s) with 1 accepted hunk(s)") && screen.contains("audit:"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn decisions_and_position_survive_a_restart() {
     let fixture = fixture(false);
     let (decided, position) = {

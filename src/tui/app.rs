@@ -43,7 +43,6 @@ pub enum Popup {
         text: String,
     },
     Error(String),
-    Info(String),
     /// Before a benchmark run: write the current decisions first?
     ConfirmBench,
 }
@@ -82,6 +81,7 @@ pub struct App {
     /// The search being typed, when the search prompt is open.
     pub search: Option<String>,
     pub last_search: String,
+    /// A notice for the status line (what a key did, a write's report), until the next key.
     pub message: Option<String>,
     pub quit: bool,
     pub areas: Areas,
@@ -243,14 +243,17 @@ impl App {
             };
         }
         if self.popup.is_some() {
-            // Any of these closes a popup; nothing else acts behind it.
-            if matches!(
-                action,
-                Some(
-                    Action::Close | Action::Quit | Action::Help | Action::Select | Action::RuleDoc
-                )
-            ) {
-                self.popup = None;
+            // No question is open, so quit still quits; any of the others closes the popup, and
+            // nothing else acts behind it.
+            match action {
+                Some(Action::Quit) => {
+                    self.popup = None;
+                    return self.act(Action::Quit);
+                }
+                Some(Action::Close | Action::Help | Action::Select | Action::RuleDoc) => {
+                    self.popup = None;
+                }
+                _ => {}
             }
             return Vec::new();
         }
