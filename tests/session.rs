@@ -298,6 +298,76 @@ fn review_undo_redo_rule_accept_search_and_write() {
     assert!(runtime.app.popup.is_none());
 }
 
+/// The decision of every hunk of the selected file, in order.
+fn hunk_decisions(runtime: &Runtime) -> Vec<Option<Decision>> {
+    let app = &runtime.app;
+    (0..app.items().len())
+        .filter(|&i| app.items()[i].hunk.is_some())
+        .map(|i| app.session.decision(app.file, i))
+        .collect()
+}
+
+#[test]
+fn a_accepts_the_rest_of_the_file_as_one_undo_step() {
+    let fixture = fixture(false);
+    let mut runtime = open(&fixture, false);
+    select_file(&mut runtime, "model.py");
+    // Reject the first hunk, skip to the third, reject it, and come back to the second.
+    key(&mut runtime, "nJnK");
+    let (accepted, rejected) = (Some(Decision::Accepted), Some(Decision::Rejected));
+    assert_eq!(hunk_decisions(&runtime), [rejected, None, rejected, None]);
+    key(&mut runtime, "a");
+    // This hunk and every later undecided one; the earlier and the decided ones stand.
+    assert_eq!(
+        hunk_decisions(&runtime),
+        [rejected, accepted, rejected, accepted]
+    );
+    key(&mut runtime, "u");
+    assert_eq!(hunk_decisions(&runtime), [rejected, None, rejected, None]);
+}
+
+#[test]
+fn capital_s_accepts_every_undecided_safe_hunk_as_one_undo_step() {
+    let fixture = fixture(false);
+    let mut runtime = open(&fixture, false);
+    select_file(&mut runtime, "model.py");
+    key(&mut runtime, "n");
+    let safe: Vec<(usize, usize)> = (0..runtime.app.items().len())
+        .filter(|&i| {
+            let item = &runtime.app.items()[i];
+            item.hunk.is_some() && item.applicability == portui::fix::Applicability::Safe
+        })
+        .map(|i| (runtime.app.file, i))
+        .collect();
+    assert!(safe.len() >= 2, "the fixture has safe hunks");
+    key(&mut runtime, "S");
+    let app = &runtime.app;
+    let first = safe[0];
+    assert_eq!(
+        app.session.decision(first.0, first.1),
+        Some(Decision::Rejected),
+        "a rejection stands"
+    );
+    for &(f, i) in &safe[1..] {
+        assert_eq!(app.session.decision(f, i), Some(Decision::Accepted));
+    }
+    let review_left_alone = (0..app.items().len()).all(|i| {
+        let item = &app.items()[i];
+        item.hunk.is_none()
+            || item.applicability == portui::fix::Applicability::Safe
+            || app.session.decision(app.file, i).is_none()
+    });
+    assert!(review_left_alone, "only safe hunks are accepted");
+    key(&mut runtime, "u");
+    for &(f, i) in &safe[1..] {
+        assert_eq!(runtime.app.session.decision(f, i), None);
+    }
+    assert_eq!(
+        runtime.app.session.decision(first.0, first.1),
+        Some(Decision::Rejected)
+    );
+}
+
 #[test]
 fn quit_works_behind_a_popup_and_cancels_a_question() {
     let fixture = fixture(true);

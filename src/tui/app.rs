@@ -278,6 +278,16 @@ impl App {
                 };
                 return self.decide_current(Some(next), false);
             }
+            Action::AcceptRest => return self.accept_rest_of_file(),
+            Action::AcceptSafe => {
+                let targets = self.session.undecided_safe_hunks();
+                let accepted = self.session.decide(&targets, Some(Decision::Accepted));
+                self.message = Some(format!(
+                    "accepted {accepted} undecided safe hunk(s) in the project (one undo step)"
+                ));
+                self.refresh();
+                return vec![Effect::SaveDecisions];
+            }
             Action::AcceptRule => return self.decide_rule(Decision::Accepted),
             Action::RejectRule => return self.decide_rule(Decision::Rejected),
             Action::Undo => return self.undo_redo(true),
@@ -467,6 +477,24 @@ impl App {
         if advance {
             self.move_item(1);
         }
+        vec![Effect::SaveDecisions]
+    }
+
+    fn accept_rest_of_file(&mut self) -> Vec<Effect> {
+        let Some(item) = self
+            .item
+            .filter(|_| self.current().is_some_and(|i| i.hunk.is_some()))
+        else {
+            self.message = Some("no hunk selected".into());
+            return Vec::new();
+        };
+        let targets = self.session.hunk_and_undecided_after(self.file, item);
+        let accepted = self.session.decide(&targets, Some(Decision::Accepted));
+        let rel = self.session.files[self.file].rel.display();
+        self.message = Some(format!(
+            "accepted {accepted} hunk(s): this one and every later undecided one in {rel} (one undo step)"
+        ));
+        self.refresh();
         vec![Effect::SaveDecisions]
     }
 
