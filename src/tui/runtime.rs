@@ -46,6 +46,12 @@ impl Runtime {
     /// Discover the project and return at once; analyses arrive as events.
     pub fn open(path: &Path, options: Options) -> Result<Self, String> {
         let discovery = discover(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if discovery.files.is_empty() && discovery.errors.is_empty() {
+            return Err(format!(
+                "{}: no Python files found (hidden directories, virtualenvs, build trees and .gitignore'd files are skipped)",
+                path.display()
+            ));
+        }
         // Canonical, so the watcher's paths (canonical on macOS) line up with ours.
         let root = discovery
             .root
