@@ -1,6 +1,7 @@
 //! The bottom line: the search prompt while typing, else the keys that apply to the focused
 //! pane (from the keymap, so remapped keys show as remapped), with the last notice before them.
-//! A notice longer than the line (a write's report) takes up to `NOTICE_ROWS` rows above it.
+//! A notice that would crowd the keys out (over half the line, like a write's report) takes up
+//! to `NOTICE_ROWS` rows of its own above them.
 
 use super::Context;
 use crate::tui::app::{App, Pane};
