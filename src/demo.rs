@@ -1,6 +1,6 @@
 //! The bundled example project: the three fixture models and a training script, embedded in
-//! the binary so `portui demo` works from a fresh install, written to a new directory each
-//! time (the user's edits to an earlier copy are never overwritten).
+//! the binary so `portui demo` works from a fresh install, written to one directory that later
+//! runs reuse (the user's edits there are never overwritten).
 
 use std::path::{Path, PathBuf};
 
@@ -37,23 +37,17 @@ iters = 10
 tolerance = 1e-4
 ";
 
-/// Write the example under `parent` in a directory that did not exist before.
+/// The example's one directory under `parent`. Each run reuses it: files already there are
+/// kept as they are (the user's edits, and the decisions saved for the project, survive), and
+/// only missing ones are written, so runs do not pile up copies.
 pub fn materialise(parent: &Path) -> Result<PathBuf, String> {
-    std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let root = (0..1000)
-        .map(|n| parent.join(format!("example-{stamp}-{n}")))
-        .find(|candidate| std::fs::create_dir(candidate).is_ok())
-        .ok_or_else(|| {
-            format!(
-                "{}: cannot create a new example directory",
-                parent.display()
-            )
-        })?;
+    let root = parent.join("example");
+    std::fs::create_dir_all(&root).map_err(|e| format!("{}: {e}", root.display()))?;
     for (rel, text) in FILES {
-        crate::atomic::write_atomic(&root.join(rel), text.as_bytes())?;
+        let path = root.join(rel);
+        if !path.exists() {
+            crate::atomic::write_atomic(&path, text.as_bytes())?;
+        }
     }
     Ok(root)
 }
@@ -69,13 +63,22 @@ pub fn default_parent() -> PathBuf {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn each_run_gets_a_fresh_directory_with_every_file() {
+    fn runs_reuse_one_directory_and_keep_the_users_edits() {
         let parent = tempfile::tempdir().unwrap();
         let first = super::materialise(parent.path()).unwrap();
-        let second = super::materialise(parent.path()).unwrap();
-        assert_ne!(first, second);
         for (rel, text) in super::FILES {
             assert_eq!(std::fs::read_to_string(first.join(rel)).unwrap(), *text);
         }
+        let edited = first.join("gpt/model.py");
+        std::fs::write(&edited, "# mine\n").unwrap();
+        std::fs::remove_file(first.join("cnn/model.py")).unwrap();
+        let second = super::materialise(parent.path()).unwrap();
+        assert_eq!(first, second);
+        assert_eq!(std::fs::read_to_string(&edited).unwrap(), "# mine\n");
+        assert!(
+            second.join("cnn/model.py").is_file(),
+            "a missing file is back"
+        );
+        assert_eq!(std::fs::read_dir(parent.path()).unwrap().count(), 1);
     }
 }

@@ -231,6 +231,13 @@ fn run(command: Command) -> Result<ExitCode, String> {
             safe_only,
             in_place,
         } => {
+            // Before the decisions: a mistyped path must not read as "no saved decisions".
+            if !path.exists() {
+                return Err(format!(
+                    "{}: no such file or directory; pass a project directory or a .py file",
+                    path.display()
+                ));
+            }
             let selection = if accept_all {
                 Selection::AcceptAll
             } else if safe_only {
@@ -255,6 +262,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let analysis = analyse(&path)?;
             let report = write::apply(&analysis, &selection, &target)?;
             print_apply(&report);
+            outln!("{}", manual_work(&analysis, &path));
             let written = match target {
                 Target::Tree(out) => out,
                 Target::InPlace => path,
@@ -295,11 +303,15 @@ fn run(command: Command) -> Result<ExitCode, String> {
             if let Err(error) = report::write_check(&checked, format, std::io::stdout().lock()) {
                 exit_on_write_error(error);
             }
-            outln!("\nthe example torch project is in {}", root.display());
             outln!(
-                "next: portui diff {0}    # every proposed rewrite\n      portui apply {0} --accept-all    # writes {1}",
+                "\nthe example torch project is in {} (kept between runs: your edits there stay; delete it for a fresh copy)",
+                root.display()
+            );
+            outln!(
+                "next: {portui} diff {0}    # every proposed rewrite\n      {portui} apply {0} --accept-all    # writes {1}",
                 root.display(),
-                portui::project::default_output(&root).display()
+                portui::project::default_output(&root).display(),
+                portui = own_command()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -403,7 +415,36 @@ fn analyse_into<F: Send>(
     let analysis = analyse_path_into(path, || progress.inc(1), keep)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     progress.finish_and_clear();
+    if analysis.files.is_empty() && analysis.walk_errors.is_empty() {
+        return Err(no_python_files(path));
+    }
     Ok(analysis)
+}
+
+fn no_python_files(path: &Path) -> String {
+    format!(
+        "{}: no Python files found (hidden directories, virtualenvs, build trees and .gitignore'd files are skipped)",
+        path.display()
+    )
+}
+
+/// How to run this portui again: `portui` when that is what `PATH` finds, else this
+/// executable's path (after `cargo run`, `portui` is not on `PATH`).
+fn own_command() -> String {
+    let Ok(me) = std::env::current_exe().and_then(|p| p.canonicalize()) else {
+        return "portui".into();
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths)
+            .filter_map(|dir| dir.join("portui").canonicalize().ok())
+            .next()
+            .is_some_and(|found| found == me)
+    });
+    if on_path {
+        "portui".into()
+    } else {
+        me.display().to_string()
+    }
 }
 
 fn report_format(format: Format) -> report::Format {
@@ -495,6 +536,41 @@ fn audit(path: &Path, format: Format, original: Option<PathBuf>) -> Result<ExitC
         exit_on_write_error(error);
     }
     Ok(ExitCode::from(audit.exit_code()))
+}
+
+/// How many findings have no rewrite, the first few, and where to see them all: the work the
+/// port still needs from a person (torch imports are not counted: writing handles them).
+fn manual_work(analysis: &ProjectAnalysis, path: &Path) -> String {
+    const EXAMPLES: usize = 3;
+    let manual: Vec<String> = analysis
+        .files
+        .iter()
+        .flat_map(|file| {
+            file.findings
+                .iter()
+                .filter(|f| {
+                    f.applicability == portui::fix::Applicability::Manual
+                        && f.rule != rules::TORCH_IMPORT
+                })
+                .map(move |f| {
+                    let (line, _) = file.location(f.range.start);
+                    format!("{}:{line} {}", file.rel.display(), f.rule)
+                })
+        })
+        .collect();
+    if manual.is_empty() {
+        return "manual work: none (every finding has a rewrite)".into();
+    }
+    let mut shown = manual[..manual.len().min(EXAMPLES)].join(", ");
+    if manual.len() > EXAMPLES {
+        shown.push_str(", ...");
+    }
+    format!(
+        "manual work: {} finding(s) have no rewrite ({shown}); `{} check {}` lists them",
+        manual.len(),
+        own_command(),
+        path.display()
+    )
 }
 
 fn print_apply(report: &write::ApplyReport) {

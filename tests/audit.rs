@@ -383,10 +383,11 @@ fn the_sessions_write_reports_the_audit() {
         .app
         .on_key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::NONE));
     assert!(runtime.perform(effects).is_empty());
-    let popup = format!("{:?}", runtime.app.popup);
-    assert!(popup.contains("wrote 1 file(s)"), "{popup}");
+    // The report is a notice in the status line.
+    let notice = runtime.app.message.clone().unwrap_or_default();
+    assert!(notice.contains("wrote 1 file(s)"), "{notice}");
     assert!(
-        popup.contains("audit: 6 leftovers in 1 file (model.py:1 torch, model.py:2 torch.nn, model.py:5 torch.nn.Module, ...); run `portui audit"),
-        "{popup}"
+        notice.contains("audit: 6 leftovers in 1 file (model.py:1 torch, model.py:2 torch.nn, model.py:5 torch.nn.Module, ...); run `portui audit"),
+        "{notice}"
     );
 }

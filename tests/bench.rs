@@ -99,6 +99,15 @@ fn parity_holds(name: &str) {
         "{name}: {report:#}"
     );
     assert!(result["peak_memory_bytes"].as_u64().is_some_and(|b| b > 0));
+    // torch and MLX were timed in interleaved rounds, on one CPU thread each.
+    let speedup = &result["speedup"];
+    assert_eq!(speedup["rounds"].as_u64(), Some(iters), "{name}: {speedup}");
+    assert_eq!(speedup["threads"], 1, "{name}");
+    let (p10, p90) = (speedup["p10"].as_f64(), speedup["p90"].as_f64());
+    assert!(
+        p10.zip(p90).is_some_and(|(lo, hi)| 0.0 < lo && lo <= hi),
+        "{speedup}"
+    );
 }
 
 #[test]

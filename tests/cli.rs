@@ -174,3 +174,109 @@ fn the_session_without_a_terminal_says_what_to_use_instead() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_directory_without_python_files_says_so_and_exits_2() {
+    let empty = tempfile::tempdir().expect("temp dir");
+    std::fs::write(empty.path().join("notes.txt"), "no python here\n").expect("write");
+    let path = empty.path().display().to_string();
+    for command in ["check", "diff"] {
+        let output = portui(&[command, &path]);
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("no Python files found"),
+            "{command}: {stderr}"
+        );
+    }
+    let apply = portui(&["apply", &path, "--accept-all"]);
+    assert_eq!(apply.status.code(), Some(2));
+}
+
+#[test]
+fn apply_on_a_missing_path_names_it_and_not_the_decisions() {
+    let output = portui(&["apply", "/nonexistent/portui/project"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("/nonexistent/portui/project: no such file or directory"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("decisions"), "{stderr}");
+}
+
+#[test]
+fn demo_reuses_its_directory_and_prints_commands_that_run() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let demo = || {
+        Command::new(env!("CARGO_BIN_EXE_portui"))
+            .args(["demo", "--dir"])
+            .arg(parent.path())
+            .env("PATH", "/usr/bin:/bin") // as after `cargo run`: no portui on PATH
+            .output()
+            .expect("portui runs")
+    };
+    let first = demo();
+    assert!(first.status.success());
+    let second = String::from_utf8(demo().stdout).expect("utf-8");
+    assert_eq!(
+        std::fs::read_dir(parent.path()).unwrap().count(),
+        1,
+        "one example directory, reused"
+    );
+    let next = second
+        .lines()
+        .find_map(|l| l.strip_prefix("next: "))
+        .expect("a next: line");
+    let program = next.split_whitespace().next().unwrap();
+    assert_eq!(
+        std::path::Path::new(program).canonicalize().unwrap(),
+        std::path::Path::new(env!("CARGO_BIN_EXE_portui"))
+            .canonicalize()
+            .unwrap(),
+        "{second}"
+    );
+}
+
+#[test]
+fn apply_says_what_is_left_to_port_and_where() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let out_dir = out.path().join("port").display().to_string();
+    let output = portui(&["apply", &fixture("gpt"), "--accept-all", "--out", &out_dir]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("manual work: "),
+        "the findings without a rewrite are counted: {stdout}"
+    );
+    let audit = stdout
+        .lines()
+        .find(|l| l.starts_with("audit: "))
+        .unwrap_or_else(|| panic!("an audit line: {stdout}"));
+    assert!(
+        audit.contains("no leftovers") || audit.contains(&format!("portui audit {out_dir}")),
+        "{audit}"
+    );
+}
+
+/// The README's sample `demo` output ends with the totals line of the real run.
+#[test]
+fn the_readmes_demo_totals_match_the_real_output() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let output = Command::new(env!("CARGO_BIN_EXE_portui"))
+        .args(["demo", "--dir"])
+        .arg(parent.path())
+        .output()
+        .expect("portui runs");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    let totals = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("5 files, "))
+            .map(str::to_string)
+    };
+    let readme = std::fs::read_to_string(common::repo().join("README.md")).expect("README");
+    assert_eq!(
+        totals(&readme),
+        totals(&stdout),
+        "update the demo sample in README.md"
+    );
+}

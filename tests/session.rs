@@ -157,8 +157,8 @@ fn select_file(runtime: &mut Runtime, name: &str) {
 fn every_pane_and_hunk_state_is_drawn_as_text() {
     let fixture = fixture(false);
     let mut runtime = open(&fixture, false);
+    // A file opens on its first undecided hunk, not on the torch import.
     select_file(&mut runtime, "model.py");
-    key(&mut runtime, "J");
     assert_eq!(shown_state(&mut runtime), "pending");
     insta::assert_snapshot!("pending_code_focused", screen(&mut runtime));
 
@@ -188,11 +188,35 @@ fn every_pane_and_hunk_state_is_drawn_as_text() {
 }
 
 #[test]
+fn the_torch_import_reads_as_what_writing_will_do() {
+    let fixture = fixture(false);
+    let mut runtime = open(&fixture, false);
+    select_file(&mut runtime, "model.py");
+    key(&mut runtime, "kk");
+    let header = screen(&mut runtime);
+    assert!(
+        header.contains("[on write] torch-import") && header.contains("writing replaces it"),
+        "{header}"
+    );
+    assert!(
+        !header.contains(" ! import torch"),
+        "no manual mark:\n{header}"
+    );
+    // Rejecting the torch.cat rewrite keeps `import torch` alive, and the header says where.
+    key(&mut runtime, "/torch.cat\nn/import torch\n");
+    let kept = screen(&mut runtime);
+    assert!(
+        kept.contains("[kept] torch-import") && kept.contains("still used on line 12 (torch.cat)"),
+        "{kept}"
+    );
+}
+
+#[test]
 fn popups_help_rule_documentation_and_search_prompt() {
     let fixture = fixture(true);
     let mut runtime = open(&fixture, false);
     select_file(&mut runtime, "model.py");
-    key(&mut runtime, "J?");
+    key(&mut runtime, "?");
     let help = screen(&mut runtime);
     assert!(help.contains("ctrl-r") && help.contains("accept every hunk of this rule"));
     insta::assert_snapshot!("help", help);
@@ -218,7 +242,6 @@ fn review_undo_redo_rule_accept_search_and_write() {
     select_file(&mut runtime, "model.py");
     let file = runtime.app.file;
     // Review: accept the first hunk, reject the next undecided one.
-    key(&mut runtime, "J");
     let first = runtime.app.item.unwrap();
     key(&mut runtime, "y");
     key(&mut runtime, "J");
@@ -275,13 +298,117 @@ fn review_undo_redo_rule_accept_search_and_write() {
     assert!(runtime.app.popup.is_none());
 }
 
+/// The decision of every hunk of the selected file, in order.
+fn hunk_decisions(runtime: &Runtime) -> Vec<Option<Decision>> {
+    let app = &runtime.app;
+    (0..app.items().len())
+        .filter(|&i| app.items()[i].hunk.is_some())
+        .map(|i| app.session.decision(app.file, i))
+        .collect()
+}
+
+#[test]
+fn a_accepts_the_rest_of_the_file_as_one_undo_step() {
+    let fixture = fixture(false);
+    let mut runtime = open(&fixture, false);
+    select_file(&mut runtime, "model.py");
+    // Reject the first hunk, skip to the third, reject it, and come back to the second.
+    key(&mut runtime, "nJnK");
+    let (accepted, rejected) = (Some(Decision::Accepted), Some(Decision::Rejected));
+    assert_eq!(hunk_decisions(&runtime), [rejected, None, rejected, None]);
+    key(&mut runtime, "a");
+    // This hunk and every later undecided one; the earlier and the decided ones stand.
+    assert_eq!(
+        hunk_decisions(&runtime),
+        [rejected, accepted, rejected, accepted]
+    );
+    key(&mut runtime, "u");
+    assert_eq!(hunk_decisions(&runtime), [rejected, None, rejected, None]);
+}
+
+#[test]
+fn capital_s_accepts_every_undecided_safe_hunk_as_one_undo_step() {
+    let fixture = fixture(false);
+    let mut runtime = open(&fixture, false);
+    select_file(&mut runtime, "model.py");
+    key(&mut runtime, "n");
+    let safe: Vec<(usize, usize)> = (0..runtime.app.items().len())
+        .filter(|&i| {
+            let item = &runtime.app.items()[i];
+            item.hunk.is_some() && item.applicability == portui::fix::Applicability::Safe
+        })
+        .map(|i| (runtime.app.file, i))
+        .collect();
+    assert!(safe.len() >= 2, "the fixture has safe hunks");
+    key(&mut runtime, "S");
+    let app = &runtime.app;
+    let first = safe[0];
+    assert_eq!(
+        app.session.decision(first.0, first.1),
+        Some(Decision::Rejected),
+        "a rejection stands"
+    );
+    for &(f, i) in &safe[1..] {
+        assert_eq!(app.session.decision(f, i), Some(Decision::Accepted));
+    }
+    let review_left_alone = (0..app.items().len()).all(|i| {
+        let item = &app.items()[i];
+        item.hunk.is_none()
+            || item.applicability == portui::fix::Applicability::Safe
+            || app.session.decision(app.file, i).is_none()
+    });
+    assert!(review_left_alone, "only safe hunks are accepted");
+    key(&mut runtime, "u");
+    for &(f, i) in &safe[1..] {
+        assert_eq!(runtime.app.session.decision(f, i), None);
+    }
+    assert_eq!(
+        runtime.app.session.decision(first.0, first.1),
+        Some(Decision::Rejected)
+    );
+}
+
+#[test]
+fn quit_works_behind_a_popup_and_cancels_a_question() {
+    let fixture = fixture(true);
+    let mut runtime = open(&fixture, false);
+    // A yes/no question is open: `q` cancels it and the session stays.
+    key(&mut runtime, "b");
+    assert_eq!(
+        runtime.app.popup,
+        Some(portui::tui::app::Popup::ConfirmBench)
+    );
+    key(&mut runtime, "q");
+    assert_eq!(runtime.app.popup, None);
+    assert!(!runtime.app.quit);
+    // The write report (here an error: broken.py cannot be ported) does not hold `q` back.
+    key(&mut runtime, "w");
+    assert!(runtime.app.popup.is_some());
+    key(&mut runtime, "q");
+    assert!(runtime.app.quit);
+}
+
+#[test]
+fn a_clean_write_reports_in_the_status_line() {
+    let fixture = fixture(false);
+    fs::remove_file(fixture.project.join("broken.py")).unwrap();
+    let mut runtime = open(&fixture, false);
+    key(&mut runtime, "yw");
+    assert_eq!(runtime.app.popup, None);
+    let screen = screen(&mut runtime);
+    assert!(
+        screen.contains("wrote 1 file(s) with 1 accepted hunk(s)") && screen.contains("audit:"),
+        "{screen}"
+    );
+}
+
 #[test]
 fn decisions_and_position_survive_a_restart() {
     let fixture = fixture(false);
     let (decided, position) = {
         let mut runtime = open(&fixture, false);
         select_file(&mut runtime, "model.py");
-        key(&mut runtime, "JyJ");
+        key(&mut runtime, "yJ");
         let decided = runtime
             .app
             .session
@@ -308,7 +435,7 @@ fn a_saved_file_is_re_analysed_and_surviving_decisions_are_kept() {
     let fixture = fixture(false);
     let mut runtime = open(&fixture, true);
     select_file(&mut runtime, "model.py");
-    key(&mut runtime, "Jy");
+    key(&mut runtime, "y");
     let accepted = runtime
         .app
         .session
@@ -402,7 +529,8 @@ fn bench_result(median: f64, parity: &str) -> Box<portui::bench::event::BenchRes
         "torch": {"version": "2.15.0", "device": "cpu",
                   "latency_ms": {"median": 9.5, "p10": 9.0, "p90": 11.0, "samples": []},
                   "timing_error": null},
-        "speedup": 9.5 / median,
+        "speedup": {"ratio": 9.5 / median, "p10": 9.0 / median, "p90": 11.0 / median,
+                    "rounds": 5, "threads": 1},
         "parity": {"status": parity, "reason": null, "tolerance": 1e-4,
                    "outputs": [{"index": 0, "max_abs": if parity == "held" { 1.8e-7 } else { 0.25 },
                                 "max_rel": 1e-6, "at": [0, 3], "torch_value": 0.5,

@@ -1,5 +1,6 @@
-//! End to end in a real terminal (tmux): open a fixture, accept two hunks, reject one, write,
-//! quit; then check the written port, the saved decisions, and that the terminal was restored.
+//! End to end in a real terminal (tmux): open a fixture, accept a hunk at once, accept another,
+//! reject one, write, quit; then check the exit status, the written port, the saved decisions,
+//! and that the terminal was restored.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -82,7 +83,7 @@ fn review_write_and_quit_in_a_real_terminal() {
         "gpt",
         "e2e",
         "EDITOR='sh editor.sh'", // portui runs in the fixture's temporary directory
-        "stty -a > stty.txt; echo exited > exited.txt; sleep 120",
+        "status=$?; stty -a > stty.txt; echo $status > exited.txt; sleep 120",
     );
     let (base, project, tmux) = (&session.base, &session.project, &session.tmux);
     fs::write(
@@ -96,17 +97,20 @@ fn review_write_and_quit_in_a_real_terminal() {
         env!("CARGO_BIN_EXE_portui"),
     );
 
-    // Accept two hunks, reject one (of 68: the gpt model's hunks).
-    tmux.keys(&["J", "y", "J", "y", "J", "n"]);
+    // The session opens on a hunk: `y` at once accepts it (of 68: the gpt model's hunks).
+    tmux.keys(&["y"]);
+    tmux.wait_for("the first decision", |s| s.contains("1/68"));
+    // Accept one more, reject one.
+    tmux.keys(&["J", "y", "J", "n"]);
     tmux.wait_for("three decisions", |s| s.contains("3/68"));
     // `e` hands the terminal to the editor; the session resumes and re-analyses the file,
     // keeping the three decisions.
     tmux.keys(&["e"]);
     tmux.wait_for("the edited file re-analysed", |s| s.contains("3/69"));
+    // The write's report is a notice in the status line: `q` right after it quits.
     tmux.keys(&["w"]);
-    let written = tmux.wait_for("the write report", |s| s.contains("Done (esc closes)"));
-    assert!(written.contains("wrote 2 file(s)"), "{written}");
-    tmux.keys(&["Escape", "q"]);
+    tmux.wait_for("the write report", |s| s.contains("wrote 2 file(s)"));
+    tmux.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(30);
     while !base.join("exited.txt").exists() {
         assert!(
@@ -116,6 +120,8 @@ fn review_write_and_quit_in_a_real_terminal() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    let status = fs::read_to_string(base.join("exited.txt")).unwrap();
+    assert_eq!(status.trim(), "0", "portui's exit status");
 
     // The terminal is back: cooked mode, echo on, the alternate screen gone.
     let stty = fs::read_to_string(base.join("stty.txt")).unwrap();
@@ -207,7 +213,7 @@ fn open_in_tmux(fixture: &str, name: &str, env: &str, after: &str) -> Running {
         &script,
     ]);
     tmux.wait_for("the session", |s| {
-        s.contains("Files — ") && s.contains("finding 1/")
+        s.contains("Files — ") && s.contains("[pending]")
     });
     Running {
         _temp: temp,

@@ -35,8 +35,8 @@ pub struct Exit {
 pub struct BenchResult {
     pub mlx: MlxInfo,
     pub latency_ms: Latency,
-    /// Wall time of the whole timed loop (what the latencies add up to, plus the harness's own
-    /// work between iterations).
+    /// Wall time of MLX's timed turns (what the latencies add up to, plus the harness's own
+    /// work around each iteration; torch's turns in between are not in it).
     pub timed_wall_s: f64,
     /// `mx.get_peak_memory()` over the timed iterations.
     pub peak_memory_bytes: u64,
@@ -48,8 +48,8 @@ pub struct BenchResult {
     pub throughput: f64,
     /// The torch original, when torch imported.
     pub torch: Option<TorchInfo>,
-    /// Torch's median latency over MLX's (above 1: MLX is faster).
-    pub speedup: Option<f64>,
+    /// torch's latency over MLX's, timed in interleaved rounds; `None` when torch was not timed.
+    pub speedup: Option<Speedup>,
     pub parity: Parity,
 }
 
@@ -96,6 +96,69 @@ pub struct Latency {
     pub p90: f64,
     /// Every timed iteration, in order (for a sparkline or histogram).
     pub samples: Vec<f64>,
+}
+
+/// torch's latency over MLX's (above 1: MLX is faster). Each round times one torch and one MLX
+/// iteration back to back, so both see the same load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Speedup {
+    /// torch's fastest iteration over MLX's: the pair the machine's load disturbed least.
+    pub ratio: f64,
+    /// The spread of the rounds' own ratios.
+    pub p10: f64,
+    pub p90: f64,
+    pub rounds: u32,
+    /// CPU threads each framework had (torch is held to MLX's CPU backend's one).
+    pub threads: u32,
+}
+
+impl Speedup {
+    /// Past this p90/p10 spread of the rounds' ratios, the machine's load decided the ratio more
+    /// than the models did. Measured on a 2-core machine with the GPT fixture (1–5 ms per call,
+    /// `tests/bench/speed_ratio.sh`): single rounds spread up to 3x under a load average of 7;
+    /// with two more CPU hogs they spread 4–12x.
+    pub const SPREAD_LIMIT: f64 = 3.0;
+
+    pub fn reliable(&self) -> bool {
+        self.p10 > 0.0 && self.p90 / self.p10 <= Self::SPREAD_LIMIT
+    }
+
+    /// `MLX is 2.62x slower (fastest iterations; torch/MLX per round: p10 0.26, p90 0.52 over 10
+    /// rounds; 1 CPU thread each)`, or, when the spread is too wide, that there is no ratio.
+    pub fn describe(&self) -> String {
+        let spread = format!(
+            "p10 {:.2}, p90 {:.2} over {} rounds; {} CPU thread{} each",
+            self.p10,
+            self.p90,
+            self.rounds,
+            self.threads,
+            if self.threads == 1 { "" } else { "s" }
+        );
+        if !self.reliable() {
+            return format!("unreliable: the machine is busy (torch/MLX per round: {spread})");
+        }
+        format!(
+            "MLX is {} (fastest iterations; torch/MLX per round: {spread})",
+            self.verdict()
+        )
+    }
+
+    /// `MLX 2.62x slower`, or `ratio unreliable (busy machine)`: for the session's narrow pane.
+    pub fn short(&self) -> String {
+        if self.reliable() {
+            format!("MLX {}", self.verdict())
+        } else {
+            "ratio unreliable (busy machine)".into()
+        }
+    }
+
+    fn verdict(&self) -> String {
+        if self.ratio >= 1.0 {
+            format!("{:.2}x faster", self.ratio)
+        } else {
+            format!("{:.2}x slower", 1.0 / self.ratio)
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -268,5 +331,32 @@ pub fn human_bytes(bytes: u64) -> String {
         format!("{bytes} B")
     } else {
         format!("{value:.1} {}", units[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Speedup;
+
+    fn speedup(p10: f64, ratio: f64, p90: f64) -> Speedup {
+        Speedup {
+            ratio,
+            p10,
+            p90,
+            rounds: 10,
+            threads: 1,
+        }
+    }
+
+    #[test]
+    fn a_narrow_spread_gives_a_ratio_and_a_wide_one_says_the_machine_is_busy() {
+        assert_eq!(
+            speedup(0.3, 0.4, 0.5).describe(),
+            "MLX is 2.50x slower (fastest iterations; torch/MLX per round: p10 0.30, p90 0.50 over 10 rounds; 1 CPU thread each)"
+        );
+        assert_eq!(
+            speedup(0.1, 0.4, 1.5).describe(),
+            "unreliable: the machine is busy (torch/MLX per round: p10 0.10, p90 1.50 over 10 rounds; 1 CPU thread each)"
+        );
     }
 }

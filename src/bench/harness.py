@@ -17,6 +17,14 @@ coattails; and the process whose latency is measured holds no torch thread pools
 The driver needs only the standard library, the MLX phase only mlx, the torch phase torch and numpy
 (weights and inputs travel as .npz, which mx.load reads without numpy).
 
+Why the timing is interleaved: on a busy machine, timing torch first and MLX afterwards compares two
+different machines (one run measured torch 100x slower than on the quiet machine). Both phases stay
+alive once warm, and the driver asks each in turn (ABBA order) for one timed iteration over their
+stdin, so both see the same load; the speed ratio is that of each side's fastest iteration, with the
+spread of the rounds' own ratios. Both get the same CPU thread budget: one thread. MLX's CPU backend runs a stream's work on
+one thread and has no thread setting (its Linux wheel's BLAS is the single-threaded reference BLAS),
+so torch is held to one intra-op and one inter-op thread to match.
+
 The weight mapping (portui-weights.json in the output tree) is the contract of tests/py/README.md."""
 import importlib.abc
 import importlib.metadata
@@ -36,6 +44,7 @@ MAPPING_FILE = "portui-weights.json"
 CHANNELS_LAST = {"NLC": 3, "NHWC": 4, "NDHWC": 5}  # layout -> rank; channels move from axis 1 to -1
 CHANNELS_FIRST = {"NCL", "NCHW", "NCDHW"}
 PROGRESS_INTERVAL_S = 0.1  # progress events are throttled: a fast model must not flood the reader
+THREADS = 1  # the CPU thread budget of both frameworks (see the module's docstring)
 TORCH_NPZ, TORCH_JSON = "torch.npz", "torch.json"
 
 
@@ -93,6 +102,45 @@ def exit_when_parent_goes(on_exit=None):
     threading.Thread(target=watch, daemon=True).start()
 
 
+class Commands:
+    """A phase's stdin: the driver's commands, one per line. It doubles as the lifeline: at EOF (the
+    driver is gone, or cancelled) the phase stops at once, as `exit_when_parent_goes` does."""
+
+    def __init__(self):
+        import queue
+        self.lines = queue.Queue()
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        pending = b""
+        while True:
+            chunk = os.read(0, 4096)  # the raw fd, as in exit_when_parent_goes
+            if not chunk:
+                os._exit(1)
+            pending += chunk
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                self.lines.put(line.decode())
+
+    def next(self):
+        return self.lines.get()
+
+
+def serve_timing(commands, events, run_once):
+    """Answer the driver: `time` runs one timed iteration and sends its seconds; `finish` ends.
+    Returns the wall time of every turn (the iterations plus the harness's work around them)."""
+    wall = 0.0
+    while True:
+        command = commands.next()
+        if command != "time":
+            return wall
+        start = time.perf_counter()
+        run_once()
+        turn = time.perf_counter() - start
+        wall += turn
+        events.send("sample", seconds=turn)
+
+
 def load_module(directory, file):
     """Import `file` from `directory` as a plain module (its sibling imports resolve in that dir)."""
     directory = os.path.abspath(directory)
@@ -113,29 +161,33 @@ def outputs_of(out):
     return list(out) if isinstance(out, (tuple, list)) else [out]
 
 
+def quantile(ordered, q):
+    """The q-quantile of a sorted list, interpolating linearly."""
+    pos = q * (len(ordered) - 1)
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
 def summary(samples_s):
-    """Latency statistics in milliseconds: median, p10, p90 (linear interpolation) and the samples."""
+    """Latency statistics in milliseconds: median, p10, p90 and the samples."""
     ms = sorted(s * 1000.0 for s in samples_s)
-
-    def quantile(q):
-        pos = q * (len(ms) - 1)
-        lo, hi = math.floor(pos), math.ceil(pos)
-        return ms[lo] + (ms[hi] - ms[lo]) * (pos - lo)
-
-    return {"median": quantile(0.5), "p10": quantile(0.1), "p90": quantile(0.9),
+    return {"median": quantile(ms, 0.5), "p10": quantile(ms, 0.1), "p90": quantile(ms, 0.9),
             "samples": [s * 1000.0 for s in samples_s]}
 
 
 # ----------------------------------------------------------------------------- torch phase
-def torch_phase(req, events):
+def torch_phase(req, events, commands):
     """The reference: the original model in float32 on the CPU (deterministic), its weights, inputs and
-    outputs saved for the MLX phase; then its latency on torch's best device."""
+    outputs saved for the MLX phase; then, warm on torch's best device, it times iterations when the
+    driver asks."""
     work, info = req["work_dir"], {"version": None, "device": None, "latency_ms": None,
                                    "timing_error": None, "error": None}
     stage = "import"
     try:
         import numpy as np
         import torch
+        torch.set_num_threads(THREADS)
+        torch.set_num_interop_threads(THREADS)
         info["version"] = torch.__version__
         module = load_module(req["torch_dir"], req["file"])
         stage = "build"
@@ -168,17 +220,22 @@ def torch_phase(req, events):
     except Exception as e:
         traceback.print_exc()
         info["error"] = {"stage": stage, "message": f"{type(e).__name__}: {e}"}
-    else:
+    run_once = None
+    if info["error"] is None:
         try:
-            info["device"], info["latency_ms"] = time_torch(torch, model, inputs, req, events)
+            info["device"], run_once = warm_torch(torch, model, inputs, req)
         except Exception as e:  # a device the model cannot run on costs the speed ratio, not parity
             traceback.print_exc()
             info["timing_error"] = f"{type(e).__name__}: {e}"
     with open(os.path.join(work, TORCH_JSON), "w") as f:
         json.dump(info, f)
+    events.send("ready", timed=run_once is not None)
+    if run_once is not None:
+        serve_timing(commands, events, run_once)
 
 
-def time_torch(torch, model, inputs, req, events):
+def warm_torch(torch, model, inputs, req):
+    """Move the model to torch's best device and warm it up; returns the device and one iteration."""
     if torch.cuda.is_available():
         device, sync = "cuda", torch.cuda.synchronize
     elif getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
@@ -187,18 +244,15 @@ def time_torch(torch, model, inputs, req, events):
         device, sync = "cpu", lambda: None
     model = model.to(device)
     inputs = [x.to(device) for x in inputs]
-    samples = []
-    with torch.no_grad():
-        for _ in range(req["warmup"]):
+
+    def run_once():
+        with torch.no_grad():
             model(*inputs)
         sync()
-        for i in range(req["iters"]):
-            start = time.perf_counter()
-            model(*inputs)
-            sync()
-            samples.append(time.perf_counter() - start)
-            events.progress("torch", i + 1, req["iters"])
-    return device, summary(samples)
+
+    for _ in range(req["warmup"]):
+        run_once()
+    return device, run_once
 
 
 # ----------------------------------------------------------------------------- MLX phase
@@ -405,7 +459,7 @@ MLX_HINTS = {
 }
 
 
-def mlx_phase(req, events):
+def mlx_phase(req, events, commands):
     mlx_dir = os.path.abspath(req["mlx_dir"])
     sys.meta_path.insert(0, BlockTorch(mlx_dir))
     try:
@@ -452,16 +506,27 @@ def mlx_phase(req, events):
         if arrays is not None and parity["status"] != "failed":
             parity["status"], parity["reason"], parity["outputs"] = parity_of(
                 mx, outputs, arrays, layouts(module, mapping, "outputs", model), req["tolerance"])
-        timing = time_mlx(mx, model, inputs, req, events)
+        warm_mlx(mx, model, inputs, req, events)
+        samples = []
+
+        def run_once():  # mx.eval, so lazy evaluation is timed too
+            start = time.perf_counter()
+            mx.eval(model(*inputs))
+            samples.append(time.perf_counter() - start)
+
+        events.send("ready", timed=True)
+        timed_wall_s = serve_timing(commands, events, run_once)
     except Exception as e:
         traceback.print_exc()
         return events.error(stage, f"{stage}: {type(e).__name__}: {e}", MLX_HINTS[stage], e)
-    mlx_median = timing["latency_ms"]["median"]
-    torch_median = (torch_ref["info"].get("latency_ms") or {}).get("median")
+    latency = summary(samples)
     batch = inputs[0].shape[0] if inputs and inputs[0].ndim else 1  # items per call: the first input's axis 0
-    events.send("result", mlx=mlx_info(mx), **timing, batch=batch, throughput=batch / (mlx_median / 1000.0),
+    # torch's latency and the speed ratio come from the driver, which saw both sides' samples.
+    events.send("result", mlx=mlx_info(mx), latency_ms=latency, timed_wall_s=timed_wall_s,
+                peak_memory_bytes=mx.get_peak_memory(), warmup=req["warmup"], iters=len(samples),
+                batch=batch, throughput=batch / (latency["median"] / 1000.0),
                 torch=torch_ref["info"] if torch_ref["info"].get("version") else None,
-                speedup=torch_median / mlx_median if torch_median else None, parity=parity)
+                speedup=None, parity=parity)
 
 
 def read_torch_reference(req, mx):
@@ -502,24 +567,12 @@ def mlx_inputs(mx, req, arrays, in_layouts):
     return inputs
 
 
-def time_mlx(mx, model, inputs, req, events):
-    """Warm-up, then timed iterations, each bracketed by mx.eval so lazy evaluation is timed too."""
+def warm_mlx(mx, model, inputs, req, events):
     events.progress("warmup", 0, req["warmup"])
     for i in range(req["warmup"]):
         mx.eval(model(*inputs))
         events.progress("warmup", i + 1, req["warmup"])
     mx.reset_peak_memory()
-    samples = []
-    events.progress("timed", 0, req["iters"])
-    loop_start = time.perf_counter()
-    for i in range(req["iters"]):
-        start = time.perf_counter()
-        mx.eval(model(*inputs))
-        samples.append(time.perf_counter() - start)
-        events.progress("timed", i + 1, req["iters"])
-    wall = time.perf_counter() - loop_start
-    return {"latency_ms": summary(samples), "timed_wall_s": wall, "peak_memory_bytes": mx.get_peak_memory(),
-            "warmup": req["warmup"], "iters": req["iters"]}
 
 
 # ----------------------------------------------------------------------------- driver
@@ -534,39 +587,112 @@ def has_module(name):
         return False
 
 
-def run_phase(phase, req, events):
-    """Run one phase in a fresh interpreter, forwarding its events; returns (exit code, whether it sent
-    its final event)."""
-    global current_phase
-    current_phase = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--phase", phase, json.dumps(req)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    final = False
-    for line in current_phase.stdout:
-        events.stream.write(line)
-        events.stream.flush()
-        final = final or json.loads(line).get("event") in ("result", "error")
-    return current_phase.wait(), final
+class Phase:
+    """One phase's process: its events are forwarded to portui, except the timing protocol's own
+    (`ready`, `sample`), which the driver consumes."""
+
+    def __init__(self, name, req, events):
+        self.name, self.events, self.final = name, events, False
+        self.process = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--phase", name, json.dumps(req)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        running.append(self.process)
+
+    def until(self, kind):
+        """Forward events until one of `kind`, and return it; None when the phase ended first."""
+        for line in self.process.stdout:
+            event = json.loads(line)
+            if event.get("event") == kind:
+                return event
+            self.final = self.final or event.get("event") in ("result", "error")
+            self.events.stream.write(line)
+            self.events.stream.flush()
+        return None
+
+    def command(self, text):
+        self.process.stdin.write(text + "\n")
+        self.process.stdin.flush()
+
+    def finish(self):
+        """Tell the phase it is done, forward the rest; returns its exit code."""
+        try:
+            self.command("finish")
+            self.process.stdin.close()
+        except BrokenPipeError:  # it already exited (after an error)
+            pass
+        self.until(None)
+        return self.process.wait()
 
 
-current_phase = None  # killed when portui goes away, so no phase outlives the run
+running = []  # killed when portui goes away, so no phase outlives the run
+
+
+def time_interleaved(phases, req, events):
+    """One timed iteration of each phase per round, the order alternating (ABBA), so a load that comes
+    and goes hits both alike. Returns each phase's samples (seconds), or None if a phase died."""
+    samples = {phase.name: [] for phase in phases}
+    events.progress("timed", 0, req["iters"])
+    for i in range(req["iters"]):
+        for phase in (phases if i % 2 == 0 else phases[::-1]):
+            phase.command("time")
+            sample = phase.until("sample")
+            if sample is None and phase.name == "torch":  # costs the speed ratio, not the run
+                phases, samples["torch"] = [p for p in phases if p is not phase], None
+            elif sample is None:
+                return None
+            else:
+                samples[phase.name].append(sample["seconds"])
+        events.progress("timed", i + 1, req["iters"])
+    return samples
+
+
+def speedup_of(torch_samples, mlx_samples):
+    """torch's latency over MLX's: the ratio of each side's fastest iteration (the one the load
+    disturbed least: under two CPU hogs it stayed within 1.3x of the quiet ratio, where the median
+    round moved 2x), and the spread (p10, p90) of the rounds' own ratios."""
+    ratios = sorted(t / m for t, m in zip(torch_samples, mlx_samples) if m > 0)
+    return {"ratio": min(torch_samples) / min(mlx_samples), "p10": quantile(ratios, 0.1),
+            "p90": quantile(ratios, 0.9), "rounds": len(ratios), "threads": THREADS}
 
 
 def drive(req, events):
     if req.get("lifeline"):
-        exit_when_parent_goes(lambda: current_phase and current_phase.kill())
+        exit_when_parent_goes(lambda: [p.kill() for p in running])
     if not has_module("mlx.core"):
         return events.error("mlx_missing", f"mlx is not installed in {sys.executable}", MLX_MISSING_HINT)
+    torch = None
     if not has_module("torch"):
         req["torch_skipped"] = f"torch is not installed in {sys.executable}"
     elif not has_module("numpy"):
         req["torch_skipped"] = f"numpy is not installed in {sys.executable} (torch hands its weights over through it)"
     else:
-        code, _ = run_phase("torch", req, events)
+        torch = Phase("torch", req, events)
+        ready = torch.until("ready")
         if not os.path.exists(os.path.join(req["work_dir"], TORCH_JSON)):  # died before it could say why
             with open(os.path.join(req["work_dir"], TORCH_JSON), "w") as f:
-                json.dump({"version": None, "error": {"stage": "crashed", "message": f"the torch phase died (exit {code})"}}, f)
-    code, final = run_phase("mlx", req, events)
-    if not final:
+                json.dump({"version": None, "error": {"stage": "crashed",
+                                                      "message": f"the torch phase died (exit {torch.process.wait()})"}}, f)
+        if not (ready and ready["timed"]):
+            torch = None
+    mlx = Phase("mlx", req, events)
+    samples = time_interleaved([torch, mlx] if torch else [mlx], req, events) if mlx.until("ready") else None
+    if torch:
+        torch.finish()
+    result = None
+    if samples is not None:
+        mlx.command("finish")
+        result = mlx.until("result")
+    if result is not None:
+        if torch and result.get("torch"):
+            if samples["torch"]:
+                result["torch"]["latency_ms"] = summary(samples["torch"])
+                result["speedup"] = speedup_of(samples["torch"], samples["mlx"])
+            else:
+                result["torch"]["timing_error"] = "the torch phase died while timing (its log is above)"
+        del result["event"]
+        events.send("result", **result)
+        mlx.final = True
+    code = mlx.finish()
+    if not mlx.final:
         events.error("crashed", f"the MLX phase died (exit {code}) before reporting; its output is in the log",
                      "a crash inside MLX or a native extension: run the port by hand to see it")
 
@@ -577,9 +703,9 @@ def main():
     if len(sys.argv) == 4 and sys.argv[1] == "--phase":
         events = Events(os.fdopen(os.dup(1), "w"))
         os.dup2(2, 1)  # the model's prints, Python's or C's, go to stderr
-        exit_when_parent_goes()
+        commands = Commands()
         req = json.loads(sys.argv[3])
-        torch_phase(req, events) if sys.argv[2] == "torch" else mlx_phase(req, events)
+        torch_phase(req, events, commands) if sys.argv[2] == "torch" else mlx_phase(req, events, commands)
         return
     drive(json.loads(sys.argv[1]), Events(sys.stdout))
 

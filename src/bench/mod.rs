@@ -18,7 +18,7 @@ pub mod trace;
 pub use config::{BenchConfig, ConfigError, Dtype, InputSpec};
 pub use event::{
     BenchEvent, BenchFailure, BenchResult, Exit, FailureKind, Frame, Latency, MlxInfo, OutputDiff,
-    Parity, ParityStatus, Progress, TorchInfo,
+    Parity, ParityStatus, Progress, Speedup, TorchInfo,
 };
 pub use report::Outcome;
 pub use runner::{BenchRequest, Runner};

@@ -70,18 +70,14 @@ pub fn result_text(result: &BenchResult) -> String {
         format!("peak memory {}", human_bytes(result.peak_memory_bytes)),
     ];
     if let Some(torch) = &result.torch {
-        lines.push(match (&torch.latency_ms, &torch.device, result.speedup) {
+        lines.push(match (&torch.latency_ms, &torch.device, &result.speedup) {
             (Some(torch_latency), Some(device), Some(speedup)) => format!(
-                "torch       {} on {device}: median {} ms (p10 {}, p90 {}); MLX is {}",
+                "torch       {} on {device}: median {} ms (p10 {}, p90 {})\nspeed       {}",
                 torch.version,
                 ms(torch_latency.median),
                 ms(torch_latency.p10),
                 ms(torch_latency.p90),
-                if speedup >= 1.0 {
-                    format!("{speedup:.2}x faster")
-                } else {
-                    format!("{:.2}x slower", 1.0 / speedup)
-                }
+                speedup.describe()
             ),
             _ => format!(
                 "torch       {}: not timed ({})",

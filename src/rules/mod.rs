@@ -9,6 +9,7 @@ pub(crate) mod context;
 mod dispatch;
 mod loop_shape;
 pub use context::{Context, QualifiedName};
+pub use torch_import::ID as TORCH_IMPORT;
 
 use crate::fix::{Applicability, Edit};
 use crate::parse::ast::{self, Expr, NodeKind, Stmt};

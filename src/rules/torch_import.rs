@@ -15,12 +15,15 @@ use crate::parse::ast::{NodeKind, Stmt};
 use crate::parse::span;
 use crate::semantic::is_torch;
 
+/// The session shows this rule's findings as what writing will do, not as decisions.
+pub const ID: &str = "torch-import";
+
 pub struct TorchImport;
 pub static RULE: TorchImport = TorchImport;
 
 impl Rule for TorchImport {
     fn meta(&self) -> RuleMeta {
-        RuleMeta { id: "torch-import", step: "1", checklist: "no-torch-import", summary: "torch imports → the MLX imports the port needs" }
+        RuleMeta { id: ID, step: "1", checklist: "no-torch-import", summary: "torch imports → the MLX imports the port needs" }
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {

@@ -43,7 +43,6 @@ pub enum Popup {
         text: String,
     },
     Error(String),
-    Info(String),
     /// Before a benchmark run: write the current decisions first?
     ConfirmBench,
 }
@@ -82,6 +81,7 @@ pub struct App {
     /// The search being typed, when the search prompt is open.
     pub search: Option<String>,
     pub last_search: String,
+    /// A notice for the status line (what a key did, a write's report), until the next key.
     pub message: Option<String>,
     pub quit: bool,
     pub areas: Areas,
@@ -243,14 +243,17 @@ impl App {
             };
         }
         if self.popup.is_some() {
-            // Any of these closes a popup; nothing else acts behind it.
-            if matches!(
-                action,
-                Some(
-                    Action::Close | Action::Quit | Action::Help | Action::Select | Action::RuleDoc
-                )
-            ) {
-                self.popup = None;
+            // No question is open, so quit still quits; any of the others closes the popup, and
+            // nothing else acts behind it.
+            match action {
+                Some(Action::Quit) => {
+                    self.popup = None;
+                    return self.act(Action::Quit);
+                }
+                Some(Action::Close | Action::Help | Action::Select | Action::RuleDoc) => {
+                    self.popup = None;
+                }
+                _ => {}
             }
             return Vec::new();
         }
@@ -274,6 +277,16 @@ impl App {
                     _ => Decision::Accepted,
                 };
                 return self.decide_current(Some(next), false);
+            }
+            Action::AcceptRest => return self.accept_rest_of_file(),
+            Action::AcceptSafe => {
+                let targets = self.session.undecided_safe_hunks();
+                let accepted = self.session.decide(&targets, Some(Decision::Accepted));
+                self.message = Some(format!(
+                    "accepted {accepted} undecided safe hunk(s) in the project (one undo step)"
+                ));
+                self.refresh();
+                return vec![Effect::SaveDecisions];
             }
             Action::AcceptRule => return self.decide_rule(Decision::Accepted),
             Action::RejectRule => return self.decide_rule(Decision::Rejected),
@@ -304,8 +317,13 @@ impl App {
 
     // ----------------------------------------------------------------------------- moving
 
+    /// Where a file opens: its first undecided hunk, so `y` acts at once; else its first
+    /// finding.
     fn first_item(&self) -> Option<usize> {
-        (!self.items().is_empty()).then_some(0)
+        let undecided = (0..self.items().len()).find(|&i| {
+            self.items()[i].hunk.is_some() && self.session.decision(self.file, i).is_none()
+        });
+        undecided.or((!self.items().is_empty()).then_some(0))
     }
 
     fn step(&mut self, by: isize) {
@@ -419,7 +437,13 @@ impl App {
             return;
         };
         let rows = proposal.rows_of(&item.lines);
-        let height = usize::from(self.areas.code.height.saturating_sub(3)).max(1);
+        // Before the first frame the pane's height is unknown: assume a typical one, so a
+        // hunk near the top of the file does not scroll the imports out of view.
+        let drawn = match self.areas.code.height {
+            0 => 24,
+            height => height,
+        };
+        let height = usize::from(drawn.saturating_sub(3)).max(1);
         if rows.start < self.scroll || rows.end > self.scroll + height {
             self.scroll = rows.start.saturating_sub(height / 3);
         }
@@ -432,6 +456,13 @@ impl App {
             self.message = Some("nothing to decide here".into());
             return Vec::new();
         };
+        if item.rule == crate::rules::TORCH_IMPORT {
+            self.message = Some(
+                "nothing to decide: writing replaces the torch import once torch is no longer used"
+                    .into(),
+            );
+            return Vec::new();
+        }
         if item.hunk.is_none() {
             self.message = Some(format!(
                 "{} is manual: there is no rewrite to accept; press {} to edit the file",
@@ -446,6 +477,24 @@ impl App {
         if advance {
             self.move_item(1);
         }
+        vec![Effect::SaveDecisions]
+    }
+
+    fn accept_rest_of_file(&mut self) -> Vec<Effect> {
+        let Some(item) = self
+            .item
+            .filter(|_| self.current().is_some_and(|i| i.hunk.is_some()))
+        else {
+            self.message = Some("no hunk selected".into());
+            return Vec::new();
+        };
+        let targets = self.session.hunk_and_undecided_after(self.file, item);
+        let accepted = self.session.decide(&targets, Some(Decision::Accepted));
+        let rel = self.session.files[self.file].rel.display();
+        self.message = Some(format!(
+            "accepted {accepted} hunk(s): this one and every later undecided one in {rel} (one undo step)"
+        ));
+        self.refresh();
         vec![Effect::SaveDecisions]
     }
 

@@ -14,6 +14,8 @@ pub enum Action {
     Accept,
     Reject,
     Toggle,
+    AcceptRest,
+    AcceptSafe,
     AcceptRule,
     RejectRule,
     Undo,
@@ -65,6 +67,18 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         "toggle accepted / rejected",
     ),
     (
+        Action::AcceptRest,
+        "accept-rest",
+        &["a"],
+        "accept this hunk and every later undecided one in the file",
+    ),
+    (
+        Action::AcceptSafe,
+        "accept-safe",
+        &["S"],
+        "accept every undecided safe hunk in the project",
+    ),
+    (
         Action::AcceptRule,
         "accept-rule",
         &["A"],
@@ -76,7 +90,12 @@ pub const ACTIONS: &[(Action, &str, &[&str], &str)] = &[
         &["D"],
         "reject every hunk of this rule in the project",
     ),
-    (Action::Undo, "undo", &["u"], "undo the last decision"),
+    (
+        Action::Undo,
+        "undo",
+        &["u"],
+        "undo the last decision (a bulk one as a whole)",
+    ),
     (Action::Redo, "redo", &["ctrl-r"], "redo"),
     (
         Action::SwitchPane,
@@ -268,10 +287,10 @@ mod tests {
 
     #[test]
     fn an_override_replaces_the_default_keys_of_its_action() {
-        let overrides = BTreeMap::from([("accept".to_string(), vec!["a".to_string()])]);
+        let overrides = BTreeMap::from([("accept".to_string(), vec!["Y".to_string()])]);
         let keymap = Keymap::with_overrides(&overrides).unwrap();
         assert_eq!(
-            keymap.action(Key::parse("a").unwrap()),
+            keymap.action(Key::parse("Y").unwrap()),
             Some(Action::Accept)
         );
         assert_eq!(keymap.action(Key::parse("y").unwrap()), None);

@@ -6,6 +6,7 @@ pub mod app;
 pub mod bench;
 pub mod config;
 pub mod highlight;
+pub mod kept_imports;
 pub mod keymap;
 pub mod proposal;
 pub mod runtime;

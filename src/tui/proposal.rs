@@ -4,6 +4,7 @@
 
 use crate::analysis::FileAnalysis;
 use crate::decisions::Decisions;
+use crate::tui::kept_imports::{KeptImport, kept_imports};
 use crate::write::{Selection, ported_text};
 use similar::{DiffOp, TextDiff};
 use std::ops::Range;
@@ -33,6 +34,8 @@ pub struct Proposal {
     pub rows: Vec<Row>,
     /// Why there is no port with these decisions (it would not parse, ...).
     pub error: Option<String>,
+    /// The torch imports the port keeps and why; `None` when there is no port.
+    pub kept_imports: Option<Vec<KeptImport>>,
     /// Row of each torch line.
     row_of_left: Vec<usize>,
 }
@@ -52,7 +55,7 @@ impl Proposal {
         Some(Self::align(&source.text, &mlx, error))
     }
 
-    fn align(torch: &str, mlx: &str, error: Option<String>) -> Self {
+    pub(crate) fn align(torch: &str, mlx: &str, error: Option<String>) -> Self {
         // Patience: 4x faster than Myers on a 2,000-line port, and it anchors on unique
         // lines, which keeps rewritten lines level with the ones they replace.
         let diff = TextDiff::configure()
@@ -108,7 +111,9 @@ impl Proposal {
                 row_of_left[left] = index;
             }
         }
+        let kept_imports = error.is_none().then(|| kept_imports(torch, mlx, &rows));
         Self {
+            kept_imports,
             torch_lines,
             mlx_lines: line_ranges(mlx),
             torch_id: crate::hunk::fnv1a(&["torch", torch]),

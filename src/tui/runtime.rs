@@ -46,6 +46,12 @@ impl Runtime {
     /// Discover the project and return at once; analyses arrive as events.
     pub fn open(path: &Path, options: Options) -> Result<Self, String> {
         let discovery = discover(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if discovery.files.is_empty() && discovery.errors.is_empty() {
+            return Err(format!(
+                "{}: no Python files found (hidden directories, virtualenvs, build trees and .gitignore'd files are skipped)",
+                path.display()
+            ));
+        }
         // Canonical, so the watcher's paths (canonical on macOS) line up with ours.
         let root = discovery
             .root
@@ -197,17 +203,26 @@ impl Runtime {
         match write::apply(&analysis, &selection, &target) {
             Ok(report) => {
                 let mut text = format!(
-                    "wrote {} file(s) with {} accepted hunk(s) to {}",
+                    "wrote {} file(s) with {} accepted hunk(s) to {}; {}",
                     report.written.len(),
                     report.hunks_applied,
-                    report.out.display()
+                    report.out.display(),
+                    audit::after_write(&report.out)
                 );
-                for (rel, why) in report.refused.iter().chain(&report.conflicts) {
-                    text.push_str(&format!("\nnot written: {}: {why}", rel.display()));
+                let refused: Vec<String> = report
+                    .refused
+                    .iter()
+                    .chain(&report.conflicts)
+                    .map(|(rel, why)| format!("not written: {}: {why}", rel.display()))
+                    .collect();
+                if refused.is_empty() {
+                    // A notice, not a popup: it must not stand between the user and `q`.
+                    self.app.message = Some(text);
+                } else {
+                    text.push('\n');
+                    text.push_str(&refused.join("\n"));
+                    self.app.popup = Some(Popup::Error(text));
                 }
-                text.push('\n');
-                text.push_str(&audit::after_write(&report.out));
-                self.app.popup = Some(Popup::Info(text));
                 true
             }
             Err(error) => {

@@ -211,6 +211,38 @@ impl Session {
             .collect()
     }
 
+    /// Hunk `item` of `file` and every undecided hunk after it in that file (`git add -p`'s
+    /// `a`), as `(file, item)`.
+    pub fn hunk_and_undecided_after(&self, file: usize, item: usize) -> Vec<(usize, usize)> {
+        let later = (item + 1..self.files[file].items.len()).filter(|&i| {
+            self.files[file].items[i].hunk.is_some() && self.decision(file, i).is_none()
+        });
+        std::iter::once(item)
+            .chain(later)
+            .map(|i| (file, i))
+            .collect()
+    }
+
+    /// Every undecided `safe` hunk in the project, as `(file, item)`. Rejections stand: a bulk
+    /// accept of what needs no review must not undo a person's review.
+    pub fn undecided_safe_hunks(&self) -> Vec<(usize, usize)> {
+        self.files
+            .iter()
+            .enumerate()
+            .flat_map(|(f, state)| {
+                state
+                    .items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, item)| {
+                        item.hunk.is_some() && item.applicability == Applicability::Safe
+                    })
+                    .map(move |(i, _)| (f, i))
+            })
+            .filter(|&(f, i)| self.decision(f, i).is_none())
+            .collect()
+    }
+
     /// `(decided, total)` hunks of one file.
     pub fn progress(&self, file: usize) -> (usize, usize) {
         let state = &self.files[file];

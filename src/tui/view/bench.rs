@@ -160,13 +160,10 @@ fn finished_lines(
     if let Some(torch) = &result.torch
         && let (Some(torch_latency), Some(device)) = (&torch.latency_ms, &torch.device)
     {
-        let ratio = result.speedup.map_or(String::new(), |s| {
-            if s >= 1.0 {
-                format!(" · MLX {s:.2}x faster")
-            } else {
-                format!(" · MLX {:.2}x slower", 1.0 / s)
-            }
-        });
+        let ratio = result
+            .speedup
+            .as_ref()
+            .map_or(String::new(), |s| format!(" · {}", s.short()));
         lines.push(Line::raw(format!(
             "torch {:.2} ms ({device}){ratio}",
             torch_latency.median

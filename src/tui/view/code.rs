@@ -4,9 +4,12 @@
 use super::{Context, clip, inner, pane_block, plain_line};
 use crate::decisions::Decision;
 use crate::fix::Applicability;
+use crate::rules::TORCH_IMPORT;
 use crate::tui::app::{App, Pane};
 use crate::tui::highlight::StyledLine;
+use crate::tui::kept_imports::KeptImport;
 use crate::tui::proposal::Proposal;
+use crate::tui::session::Item;
 use crate::tui::theme::Palette;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,9 +18,20 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use std::sync::Arc;
 
-/// How a hunk's state reads on screen, in words and as the gutter mark.
-pub fn state_label(decision: Option<Decision>, manual: bool) -> (&'static str, &'static str) {
-    match (manual, decision) {
+/// How an item's state reads on screen, in words and as the gutter mark. A torch import is
+/// not decided: it reads as what writing will do with it.
+fn state_label(
+    item: &Item,
+    decision: Option<Decision>,
+    proposal: &Proposal,
+) -> (&'static str, &'static str) {
+    if item.rule == TORCH_IMPORT {
+        return match kept_import(item, proposal) {
+            Some(_) => ("kept", "→"),
+            None => ("on write", "→"),
+        };
+    }
+    match (item.applicability == Applicability::Manual, decision) {
         (true, _) => ("manual", "!"),
         (false, Some(Decision::Accepted)) => ("accepted", "✓"),
         (false, Some(Decision::Rejected)) => ("rejected", "✗"),
@@ -25,9 +39,55 @@ pub fn state_label(decision: Option<Decision>, manual: bool) -> (&'static str, &
     }
 }
 
+/// The port's copy of the torch import `item` is, when the port keeps it.
+fn kept_import<'a>(item: &Item, proposal: &'a Proposal) -> Option<&'a KeptImport> {
+    proposal
+        .kept_imports
+        .as_ref()?
+        .iter()
+        .find(|kept| item.lines.contains(&kept.line))
+}
+
+/// What the header says about an item: its message, or for a torch import what writing does.
+fn explanation(item: &Item, proposal: &Proposal) -> String {
+    if item.rule != TORCH_IMPORT || proposal.kept_imports.is_none() {
+        return item.message.clone();
+    }
+    let Some(kept) = kept_import(item, proposal) else {
+        return "writing replaces it with the MLX imports the port needs".into();
+    };
+    if kept.uses.is_empty() {
+        return "a name it binds is still used".into();
+    }
+    let mut lines: Vec<usize> = kept.uses.iter().map(|(line, _)| line + 1).collect();
+    lines.dedup();
+    let mut names: Vec<&str> = kept.uses.iter().map(|(_, name)| name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    format!(
+        "still used on line{} {} ({})",
+        if lines.len() == 1 { "" } else { "s" },
+        lines
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        names.join(", ")
+    )
+}
+
+/// `layers (safe) `; a torch import has no applicability: nobody applies it.
+fn rule_and_applicability(item: &Item) -> String {
+    if item.rule == TORCH_IMPORT {
+        format!("{} ", item.rule)
+    } else {
+        format!("{} ({}) ", item.rule, item.applicability.as_str())
+    }
+}
+
 fn state_color(palette: &Palette, label: &str) -> Color {
     match label {
-        "accepted" => palette.accepted,
+        "accepted" | "on write" => palette.accepted,
         "rejected" => palette.rejected,
         "manual" => palette.dim,
         _ => palette.pending,
@@ -77,8 +137,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, context: &Context) {
     match app.current() {
         Some(item) => {
             let decision = app.session.decision(app.file, app.item.unwrap_or(0));
-            let manual = item.applicability == Applicability::Manual;
-            let (label, _) = state_label(decision, manual);
+            let (label, _) = state_label(item, decision, proposal);
             let hunks = items.iter().filter(|i| i.hunk.is_some()).count();
             let position = format!(
                 "finding {}/{} ({hunks} hunks) ",
@@ -94,10 +153,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, context: &Context) {
                         .add_modifier(Modifier::BOLD),
                 ),
                 Span::styled(
-                    format!("{} ({}) ", item.rule, item.applicability.as_str()),
+                    rule_and_applicability(item),
                     Style::default().add_modifier(Modifier::BOLD),
                 ),
-                Span::raw(clip(&item.message, usize::from(body.width)).to_string()),
+                Span::raw(clip(&explanation(item, proposal), usize::from(body.width)).to_string()),
             ]));
         }
         None => header.push(plain_line(
@@ -178,8 +237,11 @@ fn gutter_marks(
         }
         let slot = &mut marks[row - visible.start];
         if slot.is_none() || app.item == Some(index) {
-            let manual = item.applicability == Applicability::Manual;
-            *slot = Some(state_label(app.session.decision(app.file, index), manual));
+            *slot = Some(state_label(
+                item,
+                app.session.decision(app.file, index),
+                proposal,
+            ));
         }
     }
     marks

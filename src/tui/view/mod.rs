@@ -35,8 +35,11 @@ pub fn draw(frame: &mut Frame, app: &mut App, context: &Context) {
         ),
         area,
     );
-    let [main, status_area] =
-        Layout::vertical([Constraint::Min(6), Constraint::Length(1)]).areas(area);
+    let [main, status_area] = Layout::vertical([
+        Constraint::Min(6),
+        Constraint::Length(status::height(app, area.width)),
+    ])
+    .areas(area);
     let bottom_height = (main.height / 3).clamp(5, 14);
     let [top, bottom] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(bottom_height)]).areas(main);

@@ -1,5 +1,6 @@
 //! Popups over the session: help (built from the keymap), a rule's documentation (the same
-//! text as `portui explain`), errors and write reports.
+//! text as `portui explain`) and errors (a write that left files out among them). Notices go
+//! in the status line instead: a popup stands between the user and every other key.
 
 use super::Context;
 use crate::tui::app::{App, Popup};
@@ -59,11 +60,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, context: &Context) {
                 )),
             ],
             palette.pending,
-        ),
-        Popup::Info(message) => (
-            " Done (esc closes) ".into(),
-            message.lines().map(|l| Line::raw(l.to_string())).collect(),
-            palette.accepted,
         ),
     };
     let width = (area.width * 4 / 5).max(20);

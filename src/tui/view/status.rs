@@ -1,14 +1,31 @@
-//! The bottom line: the search prompt while typing, else the last message and the keys that
-//! apply to the focused pane (from the keymap, so remapped keys show as remapped).
+//! The bottom line: the search prompt while typing, else the keys that apply to the focused
+//! pane (from the keymap, so remapped keys show as remapped), with the last notice before them.
+//! A notice that would crowd the keys out (over half the line, like a write's report) takes up
+//! to `NOTICE_ROWS` rows of its own above them.
 
 use super::Context;
 use crate::tui::app::{App, Pane};
 use crate::tui::keymap::Action;
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
+
+const NOTICE_ROWS: u16 = 3;
+
+/// Rows the status line needs at `width`: one, or the notice's rows plus one for the keys.
+pub fn height(app: &App, width: u16) -> u16 {
+    match &app.message {
+        Some(message)
+            if app.search.is_none() && message.chars().count() > usize::from(width) / 2 =>
+        {
+            let rows = message.chars().count().div_ceil(usize::from(width.max(1)));
+            u16::try_from(rows).unwrap_or(NOTICE_ROWS).min(NOTICE_ROWS) + 1
+        }
+        _ => 1,
+    }
+}
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, context: &Context) {
     let palette = &context.palette;
@@ -50,11 +67,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, context: &Context) {
         (Action::Quit, "quit"),
     ];
     let mut spans = Vec::new();
+    let mut area = area;
     if let Some(message) = &app.message {
-        spans.push(Span::styled(
-            format!("{message}  "),
-            Style::default().fg(palette.pending),
-        ));
+        let notice = Style::default().fg(palette.pending);
+        if area.height > 1 {
+            let [notice_area, keys_area] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+            frame.render_widget(
+                Paragraph::new(message.as_str())
+                    .style(notice)
+                    .wrap(Wrap { trim: false }),
+                notice_area,
+            );
+            area = keys_area;
+        } else {
+            spans.push(Span::styled(format!("{message}  "), notice));
+        }
     }
     for (action, name) in actions.iter().chain(common) {
         let keys = app.keymap.keys_for(*action);
