@@ -463,6 +463,14 @@ fn parse_params(text: &str) -> Result<Vec<Param>, String> {
     Ok(params)
 }
 
+/// Whether a name is one of einops's framework-agnostic functions: they take MLX arrays, but
+/// some fail on them in the pinned einops (the table's shims mend those), so the table may name
+/// them.
+pub fn is_mended_helper(name: &str) -> bool {
+    name.strip_prefix("einops.")
+        .is_some_and(|rest| !rest.is_empty() && !rest.contains('.'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,12 +549,4 @@ torch.Tensor.storage(self)
         let bad = parse_file("bad.api", "torch.f(x)\n    frobnicate\n").unwrap_err();
         assert!(bad.contains("unknown attribute"), "{bad}");
     }
-}
-
-/// Whether a name is one of einops's framework-agnostic functions: they take MLX arrays, but
-/// some fail on them in the pinned einops (the table's shims mend those), so the table may name
-/// them.
-pub fn is_mended_helper(name: &str) -> bool {
-    name.strip_prefix("einops.")
-        .is_some_and(|rest| !rest.is_empty() && !rest.contains('.'))
 }

@@ -480,6 +480,17 @@ fn manual_message(entry: &Entry, why: &str) -> String {
 }
 
 
+/// `einops.repeat` and its kin, called in a torch file: their arguments are tensors, which the
+/// port makes MLX arrays.
+fn mended_helper(cx: &Context, func: &Expr) -> Option<String> {
+    if !cx.semantic.imports_torch() {
+        return None;
+    }
+    cx.semantic
+        .qualified(func)
+        .filter(|name| crate::api::syntax::is_mended_helper(name))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::fix::Applicability;
@@ -569,15 +580,4 @@ mod tests {
         let at = source.find("tnn.Linear").expect("call");
         assert_eq!(findings[0].edits[0].range, at..at + 3, "the whole alias, not its `t`");
     }
-}
-
-/// `einops.repeat` and its kin, called in a torch file: their arguments are tensors, which the
-/// port makes MLX arrays.
-fn mended_helper(cx: &Context, func: &Expr) -> Option<String> {
-    if !cx.semantic.imports_torch() {
-        return None;
-    }
-    cx.semantic
-        .qualified(func)
-        .filter(|name| crate::api::syntax::is_mended_helper(name))
 }

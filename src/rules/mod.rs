@@ -233,7 +233,9 @@ fn check_with(text: &str, module: &ast::ModModule, dispatch: &Dispatch) -> Vec<F
 fn worth_checking(expr: &Expr, torch: bool) -> bool {
     match expr {
         Expr::Name(_) => torch,
-        Expr::Attribute(attribute) => matches!(attribute.attr.as_str(), "is_cuda" | "device") || torch,
+        Expr::Attribute(attribute) => {
+            matches!(attribute.attr.as_str(), "is_cuda" | "device") || torch
+        }
         Expr::NumberLiteral(_)
         | Expr::StringLiteral(_)
         | Expr::BytesLiteral(_)

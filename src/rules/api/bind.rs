@@ -207,6 +207,14 @@ fn source_of<'s>(source: &'s str, expr: &Expr) -> &'s str {
     &source[crate::parse::span(expr)]
 }
 
+/// A layer's constructor (`torch.nn.Dropout`), not a function.
+fn is_layer(entry: &Entry) -> bool {
+    entry
+        .torch
+        .strip_prefix("torch.nn.")
+        .is_some_and(|name| !name.contains('.') && name.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,12 +290,4 @@ mod tests {
         assert!(!same_literal("'reduced'", "'complete'"));
         assert!(!same_literal("'a'", "\"a'"));
     }
-}
-
-/// A layer's constructor (`torch.nn.Dropout`), not a function.
-fn is_layer(entry: &Entry) -> bool {
-    entry
-        .torch
-        .strip_prefix("torch.nn.")
-        .is_some_and(|name| !name.contains('.') && name.starts_with(|c: char| c.is_ascii_uppercase()))
 }
