@@ -8,6 +8,8 @@ use crate::parse::visitor::{self, Visitor};
 use crate::parse::{blocks, parse_module, span};
 use crate::rules::Finding;
 use crate::semantic::{Semantic, is_torch};
+
+mod local_imports;
 use std::collections::{BTreeSet, HashSet};
 use std::ops::Range;
 
@@ -256,9 +258,12 @@ fn normalise_imports(
         .collect();
     let mut bound: HashSet<String> = HashSet::new();
     let mut edits = Vec::new();
+    let homes = local_imports::homes(text, module);
+    // (function, import line) for torch imports moved into the only functions that use them.
+    let mut local: BTreeSet<(usize, String)> = BTreeSet::new();
     let mut anchor: Option<usize> = None;
     for import in &imports.found {
-        let keep: Vec<&Binding> = import
+        let mut keep: Vec<&Binding> = import
             .bindings
             .iter()
             .filter(|b| {
@@ -266,6 +271,20 @@ fn normalise_imports(
                     || (still_torch.contains(&b.local) && !mlx_needed.contains(b.local.as_str()))
             })
             .collect();
+        if import.top_level {
+            keep.retain(|binding| {
+                if !is_torch(&binding.qualified) {
+                    return true;
+                }
+                let uses = names.loads.iter().filter(|(n, _)| *n == binding.local).map(|(_, r)| r.clone());
+                let Some(functions) = local_imports::homes_of(&homes, uses) else { return true };
+                for function in functions {
+                    let line = format!("{}{}\n", function.indent, import.render(&[binding]));
+                    local.insert((function.at, line));
+                }
+                false
+            });
+        }
         if keep.len() == import.bindings.len() {
             bound.extend(keep.iter().map(|b| b.local.clone()));
             continue;
@@ -309,6 +328,7 @@ fn normalise_imports(
             missing.iter().map(|l| format!("{l}\n")).collect::<String>(),
         ));
     }
+    edits.extend(local.into_iter().map(|(at, line)| Edit::insert(at, line)));
     let refs: Vec<&Edit> = edits.iter().collect();
     let result = apply_edits(text, &refs);
     parse_module(&result).map_err(|e| PortError {

@@ -8,7 +8,9 @@
 //!
 //! Fix safety: safe, and not a hunk of its own: when a file is written, torch imports that
 //! nothing uses any more are dropped and the MLX imports that the accepted rewrites use are
-//! added. A torch import stays while some torch use in the file is not ported.
+//! added. A torch import stays while some torch use in the file is not ported: at the top when
+//! a use is at module or class level, otherwise inside the functions that use it
+//! (`src/port/local_imports.rs`), so the module imports without torch.
 
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::parse::ast::{NodeKind, Stmt};
