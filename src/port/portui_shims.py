@@ -250,6 +250,17 @@ class DataLoader:
                 yield self.collate_fn([self.dataset[i] for i in index.tolist()])
 
 
+# --- nn.Parameter(t, requires_grad=g) (nn-parameter rule) ---
+
+
+def set_parameter(module, name, value, requires_grad=True):
+    """`module.name = nn.Parameter(value, requires_grad=...)`: MLX trains every array attribute
+    that is not frozen, so one torch does not train is frozen."""
+    setattr(module, name, value)
+    if not requires_grad:
+        module.freeze(keys=[name], recurse=False)
+
+
 # --- F.pad (functional rule) ---
 
 _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge"}
