@@ -276,8 +276,14 @@ fn normalise_imports(
                 if !is_torch(&binding.qualified) {
                     return true;
                 }
-                let uses = names.loads.iter().filter(|(n, _)| *n == binding.local).map(|(_, r)| r.clone());
-                let Some(functions) = local_imports::homes_of(&homes, uses) else { return true };
+                let uses = names
+                    .loads
+                    .iter()
+                    .filter(|(n, _)| *n == binding.local)
+                    .map(|(_, r)| r.clone());
+                let Some(functions) = local_imports::homes_of(&homes, uses) else {
+                    return true;
+                };
                 for function in functions {
                     let line = format!("{}{}\n", function.indent, import.render(&[binding]));
                     local.insert((function.at, line));

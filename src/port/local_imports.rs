@@ -38,23 +38,36 @@ pub fn homes(text: &str, module: &ast::ModModule) -> Vec<Home> {
 fn home(text: &str, function: &ast::StmtFunctionDef) -> Option<Home> {
     let (first, last) = (function.body.first()?, function.body.last()?);
     let docstring = matches!(first, Stmt::Expr(e) if e.value.is_string_literal_expr());
-    let anchor = if docstring { function.body.get(1)? } else { first };
+    let anchor = if docstring {
+        function.body.get(1)?
+    } else {
+        first
+    };
     let start = span(anchor).start;
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let indent = &text[line_start..start];
     if !indent.chars().all(|c| c == ' ' || c == '\t') {
         return None; // `def f(): return x` on one line: no line to put an import on
     }
-    Some(Home { body: span(first).start..span(last).end, at: line_start, indent: indent.to_string() })
+    Some(Home {
+        body: span(first).start..span(last).end,
+        at: line_start,
+        indent: indent.to_string(),
+    })
 }
 
 /// The homes of the functions whose bodies hold every use (`uses`) of a name, or None when a
 /// use is outside any (module or class level, a signature, a decorator): then the import
 /// stays where it is.
-pub fn homes_of<'h>(homes: &'h [Home], uses: impl IntoIterator<Item = Range<usize>>) -> Option<Vec<&'h Home>> {
+pub fn homes_of(
+    homes: &[Home],
+    uses: impl IntoIterator<Item = Range<usize>>,
+) -> Option<Vec<&Home>> {
     let mut found: Vec<&Home> = Vec::new();
     for range in uses {
-        let home = homes.iter().find(|h| h.body.start <= range.start && range.end <= h.body.end)?;
+        let home = homes
+            .iter()
+            .find(|h| h.body.start <= range.start && range.end <= h.body.end)?;
         if !found.iter().any(|f| std::ptr::eq(*f, home)) {
             found.push(home);
         }
