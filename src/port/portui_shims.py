@@ -261,6 +261,28 @@ def set_parameter(module, name, value, requires_grad=True):
         module.freeze(keys=[name], recurse=False)
 
 
+# --- channels-first layers (API table, in modules whose feature maps keep torch's layout) ---
+
+_CHANNELS_FIRST = {}
+
+
+def channels_first_layer(layer_class):
+    """layer_class taking and returning torch's channels-first arrays (N, C, *spatial): MLX's
+    convolutions, pools and norms work on channels-last arrays, so the layer runs between two
+    axis moves. Same class name and parameters as the MLX layer, so weights load by torch's
+    names (convolution weights in MLX's layout, as for nn.Conv2d itself)."""
+    wrapped = _CHANNELS_FIRST.get(layer_class)
+    if wrapped is None:
+
+        def __call__(self, x, *args, **kwargs):
+            y = layer_class.__call__(self, mx.moveaxis(x, 1, -1), *args, **kwargs)
+            return mx.moveaxis(y, -1, 1)
+
+        wrapped = type(layer_class.__name__, (layer_class,), {"__call__": __call__, "__doc__": channels_first_layer.__doc__})
+        _CHANNELS_FIRST[layer_class] = wrapped
+    return wrapped
+
+
 # --- F.pad (functional rule) ---
 
 _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge"}

@@ -180,6 +180,11 @@ fn apply(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &
                 } else {
                     None
                 };
+                let (pieces, spread_note) = if entry.channels_last && in_channels_first_module(cx) {
+                    (channels_first(pieces), Some(spread_note.unwrap_or(CHANNELS_FIRST_NOTE)))
+                } else {
+                    (pieces, spread_note)
+                };
                 rewrite(cx, call, range, receiver, entry, template.is_operator_expression(), pieces, certainty, spread_note, out);
                 return;
             }
@@ -489,6 +494,27 @@ fn mended_helper(cx: &Context, func: &Expr) -> Option<String> {
     cx.semantic
         .qualified(func)
         .filter(|name| crate::api::syntax::is_mended_helper(name))
+}
+
+const CHANNELS_FIRST_NOTE: &str = "torch's channels-first layout kept: this module's feature maps are not known to be channels-last (its layers sit in containers or locals), so the MLX layer runs between two axis moves";
+
+/// In a method of a module class whose own layers are not channels-last (`self.net =
+/// nn.Sequential(nn.Conv1d(...))` holds them in a container): its feature maps keep torch's
+/// layout, which the port's callers and the channels-last rule both assume.
+fn in_channels_first_module(cx: &Context) -> bool {
+    cx.function.is_some() && cx.class_info().is_some_and(|class| class.is_module && !class.channels_last)
+}
+
+/// `nn.Conv1d(...)` → `portui_shims.channels_first_layer(nn.Conv1d)(...)`: the same layer class (its
+/// parameters keep their names), taking and returning channels-first arrays.
+fn channels_first(mut pieces: Vec<Piece>) -> Vec<Piece> {
+    if let Some(Piece::Text(first)) = pieces.first_mut()
+        && let Some(open) = first.find('(')
+    {
+        let callee = first[..open].to_string();
+        first.replace_range(..open, &format!("portui_shims.channels_first_layer({callee})"));
+    }
+    pieces
 }
 
 #[cfg(test)]

@@ -240,7 +240,8 @@ def mlx_phase(job, result):
         if mg.shape != g.shape:
             raise Failure(f"gradient of {tname}: shape {list(mg.shape)} vs torch {list(g.shape)}")
         err = float(np.abs(mg - g).max()) / max(1.0, float(np.abs(g).max())) if g.size else 0.0
-        worst = max(worst, (err, tname))
+        if worst[1] is None or err > worst[0]:  # (a tuple max would compare a name with None)
+            worst = (err, tname)
     result["grad_max"], result["grads_checked"] = worst[0], len(mapped) - len(skipped) - len(missing)
     if missing:
         raise Failure(f"{len(missing)} torch gradient(s) with no MLX gradient (first: {missing[0]})")
