@@ -283,6 +283,23 @@ def channels_first_layer(layer_class):
     return wrapped
 
 
+# --- .to(x) with x a device, a dtype or an array (device rule) ---
+
+
+def to(x, target):
+    """x.to(target), where target may be a device, a dtype or an array (whose dtype torch
+    takes): MLX has one memory for every device, so only a dtype changes anything. A module
+    is cast in place and returned, as torch's Module.to does."""
+    if isinstance(target, mx.array):
+        target = target.dtype
+    if not isinstance(target, mx.Dtype):
+        return x
+    if isinstance(x, nn.Module):
+        x.set_dtype(target)
+        return x
+    return x.astype(target)
+
+
 # --- F.pad (functional rule) ---
 
 _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge"}

@@ -139,7 +139,8 @@ impl Device {
                 out.safe(range.clone(), ".to(device): not needed with unified memory", vec![Edit::delete(suffix)]);
             }
             (None, false) if call.arguments.args.len() == 1 && call.arguments.keywords.is_empty() => {
-                out.manual(range, ".to(x): cannot tell whether x is a device or a dtype; remove it for a device, use .astype(x) for a dtype");
+                let edit = Edit::template(range.clone(), vec![text("portui_shims.to("), hole(receiver), text(", "), hole(&call.arguments.args[0]), text(")")]);
+                out.review(range, ".to(x), x a device, a dtype or an array: portui_shims.to casts to a dtype (an array's own) and ignores a device", vec![edit]);
             }
             _ => {}
         }
