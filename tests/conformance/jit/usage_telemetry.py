@@ -8,7 +8,7 @@ import torch.nn as nn
 class Head(nn.Module):
     def __init__(self):
         super().__init__()
-        torch._C._log_api_usage_once(self)
+        torch._C._log_api_usage_once(f"{self.__module__}.{type(self).__name__}")
         self.proj = nn.Linear(3, 2)
 
     def forward(self, x):

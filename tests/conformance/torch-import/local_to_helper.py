@@ -1,3 +1,5 @@
+# portui-expect: manual
+# (torch-import has no hunks of its own: imports are rewritten when the file is written.)
 # torch left only in a helper the computation never calls (pretrained weights from a URL): the
 # import moves into that helper, so the module imports and runs without torch.
 import numpy as np
