@@ -311,13 +311,19 @@ fn normalise_imports(
     }
     let refs: Vec<&Edit> = edits.iter().collect();
     let result = apply_edits(text, &refs);
-    parse_module(&result).map_err(|e| PortError {
-        message: format!(
-            "rewriting the imports produced code that does not parse ({})",
-            e.message
-        ),
-    })?;
-    Ok(result)
+    match parse_module(&result) {
+        Ok(_) => Ok(result),
+        // A block of several torch imports (`if is_torch_available():` with `import torch`
+        // and `import torch.nn as nn`) loses all of them: it gets `pass`.
+        Err(error) => fill_empty_blocks(&result)
+            .filter(|filled| parse_module(filled).is_ok())
+            .ok_or_else(|| PortError {
+                message: format!(
+                    "rewriting the imports produced code that does not parse ({})",
+                    error.message
+                ),
+            }),
+    }
 }
 
 /// `from mlx.utils import a` + `from mlx.utils import b` → one line, in MLX_IMPORTS order.

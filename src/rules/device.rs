@@ -69,8 +69,10 @@ impl Rule for Device {
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else {
+            // Only a read: `self.is_cuda = ...` is the object's own attribute, not torch's.
             if let Expr::Attribute(attribute) = expr
                 && attribute.attr.as_str() == "is_cuda"
+                && attribute.ctx == ast::ExprContext::Load
             {
                 out.safe(span(expr), "MLX has no CUDA placement", vec![Edit::replace(span(expr), "False")]);
             }

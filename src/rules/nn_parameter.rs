@@ -7,7 +7,7 @@
 //!
 //! Fix safety: safe; `requires_grad=False` is manual (freeze the attribute instead).
 
-use super::context::{hole, keyword};
+use super::context::{keyword, unwrapped};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
 use crate::parse::ast::{Expr, NodeKind};
@@ -39,6 +39,6 @@ impl Rule for NnParameter {
             return;
         }
         let Some(value) = call.arguments.args.first() else { return };
-        out.safe(range.clone(), "nn.Parameter(t) → t: MLX module arrays are parameters", vec![Edit::template(range, vec![hole(value)])]);
+        out.safe(range.clone(), "nn.Parameter(t) → t: MLX module arrays are parameters", vec![Edit::template(range, unwrapped(cx.text, value))]);
     }
 }
