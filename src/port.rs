@@ -2,7 +2,7 @@
 //! make the imports exactly what the result needs, re-parse again. Code that does not parse
 //! is never returned, so it can never be written.
 
-use crate::fix::{Edit, Piece, apply_edits, select_compatible};
+use crate::fix::{Edit, EditsByPosition, Piece, apply_edits, select_compatible};
 use crate::parse::ast::{self, Expr, Stmt};
 use crate::parse::visitor::{self, Visitor};
 use crate::parse::{blocks, parse_module, span};
@@ -68,11 +68,7 @@ pub fn port(
         .iter()
         .flat_map(|&i| findings[i].edits.iter())
         .collect();
-    let conflicts: Vec<usize> = conflicting
-        .iter()
-        .filter(|&&k| !crate::fix::subsumed(&fixes[k], &edits))
-        .map(|&k| candidates[k])
-        .collect();
+    let conflicts: Vec<usize> = conflicting.iter().map(|&k| candidates[k]).collect();
     if edits.is_empty() {
         return Ok(Ported {
             text: original.to_string(),
@@ -197,8 +193,10 @@ fn torch_names_still_used(original: &str, edits: &[&Edit]) -> HashSet<String> {
     }
     // An edit that overlaps the name changes it, even when it starts inside it: edits are
     // trimmed to what differs, so `torch.Size(` → `tuple(` only replaces `orch.Size`.
+    let mut by_position = EditsByPosition::default();
+    edits.iter().for_each(|edit| by_position.add(edit));
     let replaced = |range: &Range<usize>| {
-        edits.iter().any(|edit| {
+        by_position.near(range).any(|edit| {
             edit.range.start < range.end
                 && range.start < edit.range.end
                 && !edit.pieces.iter().any(|p| matches!(p, Piece::Source(h) if h.start <= range.start && range.end <= h.end))
