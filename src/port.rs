@@ -64,9 +64,12 @@ pub fn port(
         .collect();
     let (kept, conflicting) = select_compatible(&fixes);
     let applied: Vec<usize> = kept.iter().map(|&k| candidates[k]).collect();
+    // Each distinct edit once: two rules may propose the same one.
+    let mut seen = HashSet::new();
     let edits: Vec<&Edit> = applied
         .iter()
         .flat_map(|&i| findings[i].edits.iter())
+        .filter(|edit| seen.insert(*edit))
         .collect();
     let conflicts: Vec<usize> = conflicting.iter().map(|&k| candidates[k]).collect();
     if edits.is_empty() {
