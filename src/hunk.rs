@@ -135,6 +135,9 @@ pub fn finding_span(finding: &Finding) -> std::ops::Range<usize> {
     start.min(finding.range.start)..end.max(finding.range.end)
 }
 
+/// How long one file's diff may look for the shortest edit script.
+const DIFF_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A unified diff of two texts with the given path labels (display only: edits are the truth).
 pub fn unified_diff(old: &str, new: &str, old_label: &str, new_label: &str) -> String {
     if old == new {
@@ -142,6 +145,10 @@ pub fn unified_diff(old: &str, new: &str, old_label: &str, new_label: &str) -> S
     }
     TextDiff::configure()
         .algorithm(similar::Algorithm::Myers)
+        // Myers takes time in the lines times the changes: when every line of a 5 MB file
+        // changes that is minutes. Past the deadline the rest is shown as one replacement,
+        // still a correct diff, if not the shortest.
+        .deadline(std::time::Instant::now() + DIFF_DEADLINE)
         .diff_lines(old, new)
         .unified_diff()
         .context_radius(3)
