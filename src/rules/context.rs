@@ -303,15 +303,20 @@ pub fn hole(node: &impl Ranged) -> Piece {
 /// What replaces a call by its argument (`nn.Parameter(t)` → `t`): the argument, in
 /// parentheses when it spans lines, since the call's brackets no longer hold its line breaks.
 pub fn unwrapped(text: &str, argument: &Expr) -> Vec<Piece> {
+    let range = span(argument);
+    if !text[range.clone()].contains('\n') {
+        return vec![Piece::Source(range)];
+    }
     match postfix_hole(text, argument) {
-        Piece::Source(range) if range == span(argument) && text[range.clone()].contains('\n') => {
-            vec![
-                Piece::Text("(".into()),
-                Piece::Source(range),
-                Piece::Text(")".into()),
-            ]
+        // Parentheses around the argument (its own, or the call's): they hold the breaks.
+        Piece::Source(parenthesised) if parenthesised != range => {
+            vec![Piece::Source(parenthesised)]
         }
-        piece => vec![piece],
+        _ => vec![
+            Piece::Text("(".into()),
+            Piece::Source(range),
+            Piece::Text(")".into()),
+        ],
     }
 }
 
