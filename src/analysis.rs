@@ -10,11 +10,32 @@ use crate::rules::{self, Finding};
 use crate::source::SourceFile;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 /// Files above this size are reported, not parsed: nobody hand-writes them.
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// Seconds one file's rule walk may take before the file becomes an error: a safety net
+/// (every input should take a second or two per megabyte), so that a pathological file
+/// cannot hold up a run or a session.
+const DEFAULT_BUDGET_SECS: f64 = 10.0;
+/// Overrides `DEFAULT_BUDGET_SECS` (seconds, fractions allowed).
+pub const BUDGET_VARIABLE: &str = "PORTUI_FILE_BUDGET_SECS";
+
+/// The per-file budget: `BUDGET_VARIABLE` when it holds a number of seconds, else the default.
+fn file_budget() -> Duration {
+    static BUDGET: LazyLock<Duration> = LazyLock::new(|| {
+        std::env::var(BUDGET_VARIABLE)
+            .ok()
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+            .unwrap_or(Duration::from_secs_f64(DEFAULT_BUDGET_SECS))
+    });
+    *BUDGET
+}
 
 #[derive(Debug, Clone)]
 pub enum FileError {
@@ -22,6 +43,7 @@ pub enum FileError {
     NotUtf8 { offset: usize },
     TooLarge { bytes: u64 },
     Syntax { place: Place, message: String },
+    OutOfTime { budget: Duration },
 }
 
 impl std::fmt::Display for FileError {
@@ -37,6 +59,11 @@ impl std::fmt::Display for FileError {
                 "too large to analyse ({bytes} bytes, limit {MAX_FILE_BYTES})"
             ),
             Self::Syntax { place, message } => write!(f, "syntax error at {place}: {message}"),
+            Self::OutOfTime { budget } => write!(
+                f,
+                "analysis stopped after {} s (the per-file budget; set {BUDGET_VARIABLE} to allow more)",
+                budget.as_secs_f64()
+            ),
         }
     }
 }
@@ -295,7 +322,11 @@ fn analyse_file(rel: &Path, text: Result<String, FileError>) -> FileAnalysis {
     let source = SourceFile::new(rel, text);
     match parse_module(&source.text) {
         Ok(module) => {
-            analysis.findings = rules::check(&source.text, &module);
+            let budget = file_budget();
+            match rules::check_until(&source.text, &module, Instant::now() + budget) {
+                Ok(findings) => analysis.findings = findings,
+                Err(rules::OutOfTime) => analysis.error = Some(FileError::OutOfTime { budget }),
+            }
             drop(module); // dropped here, on the large stack, like it was built
         }
         Err(error) => {

@@ -44,14 +44,23 @@ pub fn fnv1a(parts: &[&str]) -> u64 {
     hash
 }
 
+/// How far the context of a hunk's id reaches on either side of its edits, at most. A
+/// generated file can hold a hundred thousand findings on one line: hashing the whole line
+/// for each would make analysis quadratic in the line's length.
+const CONTEXT_BYTES: usize = 256;
+
+/// A finding longer than this is identified by the text around its edits alone: in a chain
+/// of 20,000 `.cuda()` calls each call's range holds the calls before it, and hashing each
+/// would make analysis quadratic.
+const LONG_FINDING_BYTES: usize = 4096;
+
 /// The id of the hunk a finding proposes.
 pub fn hunk_id(text: &str, finding: &Finding) -> HunkId {
-    let span = finding_span(finding);
-    let context_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
-    let context_end = text[span.end..]
-        .find('\n')
-        .map_or(text.len(), |n| span.end + n);
-    let context = context_start..context_end;
+    let mut span = finding_span(finding);
+    if span.len() > LONG_FINDING_BYTES {
+        span = edits_span(finding).unwrap_or(span);
+    }
+    let context = context_around(text, span);
     // One buffer per thread: a large project has a hundred thousand hunks.
     thread_local! {
         static REPLACEMENT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
@@ -61,6 +70,25 @@ pub fn hunk_id(text: &str, finding: &Finding) -> HunkId {
         apply_edits_within_into(text, context.clone(), &finding.edits, replacement);
         HunkId(fnv1a(&[finding.rule, &text[context], replacement]))
     })
+}
+
+/// The lines around `span`, cut at `CONTEXT_BYTES` on either side (on a character boundary).
+fn context_around(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let mut reach_back = span.start.saturating_sub(CONTEXT_BYTES);
+    while !text.is_char_boundary(reach_back) {
+        reach_back -= 1;
+    }
+    let mut reach_forward = (span.end + CONTEXT_BYTES).min(text.len());
+    while !text.is_char_boundary(reach_forward) {
+        reach_forward += 1;
+    }
+    let start = text[reach_back..span.start]
+        .rfind('\n')
+        .map_or(reach_back, |i| reach_back + i + 1);
+    let end = text[span.end..reach_forward]
+        .find('\n')
+        .map_or(reach_forward, |n| span.end + n);
+    start..end
 }
 
 /// Identical lines with identical rewrites (`k = k.view(...)` twice) would share an id, and
@@ -83,6 +111,13 @@ pub fn distinct(ids: Vec<Option<HunkId>>) -> Vec<Option<HunkId>> {
         .collect()
 }
 
+/// First edit start to last edit end (`None` without edits).
+fn edits_span(finding: &Finding) -> Option<std::ops::Range<usize>> {
+    let start = finding.edits.iter().map(|e| e.range.start).min()?;
+    let end = finding.edits.iter().map(|e| e.range.end).max()?;
+    Some(start..end)
+}
+
 /// The byte span a finding's edits cover (its own range when it has none).
 pub fn finding_span(finding: &Finding) -> std::ops::Range<usize> {
     let start = finding
@@ -100,6 +135,9 @@ pub fn finding_span(finding: &Finding) -> std::ops::Range<usize> {
     start.min(finding.range.start)..end.max(finding.range.end)
 }
 
+/// How long one file's diff may look for the shortest edit script.
+const DIFF_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A unified diff of two texts with the given path labels (display only: edits are the truth).
 pub fn unified_diff(old: &str, new: &str, old_label: &str, new_label: &str) -> String {
     if old == new {
@@ -107,6 +145,10 @@ pub fn unified_diff(old: &str, new: &str, old_label: &str, new_label: &str) -> S
     }
     TextDiff::configure()
         .algorithm(similar::Algorithm::Myers)
+        // Myers takes time in the lines times the changes: when every line of a 5 MB file
+        // changes that is minutes. Past the deadline the rest is shown as one replacement,
+        // still a correct diff, if not the shortest.
+        .deadline(std::time::Instant::now() + DIFF_DEADLINE)
         .diff_lines(old, new)
         .unified_diff()
         .context_radius(3)

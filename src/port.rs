@@ -2,7 +2,7 @@
 //! make the imports exactly what the result needs, re-parse again. Code that does not parse
 //! is never returned, so it can never be written.
 
-use crate::fix::{Edit, Piece, apply_edits, select_compatible};
+use crate::fix::{Edit, EditsByPosition, Piece, apply_edits, select_compatible};
 use crate::parse::ast::{self, Expr, Stmt};
 use crate::parse::visitor::{self, Visitor};
 use crate::parse::{blocks, parse_module, span};
@@ -66,15 +66,14 @@ pub fn port(
         .collect();
     let (kept, conflicting) = select_compatible(&fixes);
     let applied: Vec<usize> = kept.iter().map(|&k| candidates[k]).collect();
+    // Each distinct edit once: two rules may propose the same one.
+    let mut seen = HashSet::new();
     let edits: Vec<&Edit> = applied
         .iter()
         .flat_map(|&i| findings[i].edits.iter())
+        .filter(|edit| seen.insert(*edit))
         .collect();
-    let conflicts: Vec<usize> = conflicting
-        .iter()
-        .filter(|&&k| !crate::fix::subsumed(&fixes[k], &edits))
-        .map(|&k| candidates[k])
-        .collect();
+    let conflicts: Vec<usize> = conflicting.iter().map(|&k| candidates[k]).collect();
     if edits.is_empty() {
         return Ok(Ported {
             text: original.to_string(),
@@ -199,8 +198,10 @@ fn torch_names_still_used(original: &str, edits: &[&Edit]) -> HashSet<String> {
     }
     // An edit that overlaps the name changes it, even when it starts inside it: edits are
     // trimmed to what differs, so `torch.Size(` → `tuple(` only replaces `orch.Size`.
+    let mut by_position = EditsByPosition::default();
+    edits.iter().for_each(|edit| by_position.add(edit));
     let replaced = |range: &Range<usize>| {
-        edits.iter().any(|edit| {
+        by_position.near(range).any(|edit| {
             edit.range.start < range.end
                 && range.start < edit.range.end
                 && !edit.pieces.iter().any(|p| matches!(p, Piece::Source(h) if h.start <= range.start && range.end <= h.end))
@@ -337,13 +338,19 @@ fn normalise_imports(
     edits.extend(local.into_iter().map(|(at, line)| Edit::insert(at, line)));
     let refs: Vec<&Edit> = edits.iter().collect();
     let result = apply_edits(text, &refs);
-    parse_module(&result).map_err(|e| PortError {
-        message: format!(
-            "rewriting the imports produced code that does not parse ({})",
-            e.message
-        ),
-    })?;
-    Ok(result)
+    match parse_module(&result) {
+        Ok(_) => Ok(result),
+        // A block of several torch imports (`if is_torch_available():` with `import torch`
+        // and `import torch.nn as nn`) loses all of them: it gets `pass`.
+        Err(error) => fill_empty_blocks(&result)
+            .filter(|filled| parse_module(filled).is_ok())
+            .ok_or_else(|| PortError {
+                message: format!(
+                    "rewriting the imports produced code that does not parse ({})",
+                    error.message
+                ),
+            }),
+    }
 }
 
 /// `from mlx.utils import a` + `from mlx.utils import b` → one line, in MLX_IMPORTS order.

@@ -28,10 +28,18 @@ impl SourceFile {
     }
 }
 
-/// Byte offsets of line starts.
+/// Bytes between two checkpoints of `LineIndex::chars_before`.
+const CHECKPOINT_BYTES: usize = 256;
+
+/// Byte offsets of line starts, and what turns a byte offset into a character column in
+/// constant time: counting the characters from the line's start instead would make a file
+/// with many findings on one long line (a generated 100k-term expression) quadratic.
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// Characters before each multiple of `CHECKPOINT_BYTES`; empty for ASCII text, whose
+    /// columns are byte distances.
+    chars_before: Vec<usize>,
 }
 
 impl LineIndex {
@@ -39,16 +47,37 @@ impl LineIndex {
         let mut starts = vec![0];
         // memchr finds newlines a vector at a time; every analysed file is indexed.
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        Self { starts }
+        let mut chars_before = Vec::new();
+        if !text.is_ascii() {
+            let mut count = 0;
+            for block in text.as_bytes().chunks(CHECKPOINT_BYTES) {
+                chars_before.push(count);
+                count += char_starts(block);
+            }
+            chars_before.push(count);
+        }
+        Self {
+            starts,
+            chars_before,
+        }
     }
 
     /// 1-based line and 1-based column (in characters) of a byte offset.
     pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
         let line = self.line(offset);
         let start = self.starts[line - 1];
-        let end = offset.min(text.len());
-        let column = text.get(start..end).map_or(1, |s| s.chars().count() + 1);
+        let end = offset.min(text.len()).max(start);
+        let column = self.chars_to(text, end) - self.chars_to(text, start) + 1;
         (line, column)
+    }
+
+    /// Characters that start before byte `offset`.
+    fn chars_to(&self, text: &str, offset: usize) -> usize {
+        if self.chars_before.is_empty() {
+            return offset;
+        }
+        let block = offset / CHECKPOINT_BYTES;
+        self.chars_before[block] + char_starts(&text.as_bytes()[block * CHECKPOINT_BYTES..offset])
     }
 
     /// 1-based line of a byte offset.
@@ -66,6 +95,11 @@ impl LineIndex {
     }
 }
 
+/// Bytes that start a UTF-8 character (every byte but continuation bytes).
+fn char_starts(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +114,15 @@ mod tests {
         assert_eq!(index.line_col(text, 7), (3, 1));
         assert_eq!(index.line_col(text, 8), (4, 1));
         assert_eq!(index.line_start(2), 3);
+    }
+
+    #[test]
+    fn columns_count_characters_across_checkpoints() {
+        let line = "é".repeat(300) + "x";
+        let text = format!("a\n{line}\n");
+        let index = LineIndex::new(&text);
+        let x = text.find('x').unwrap();
+        assert_eq!(index.line_col(&text, x), (2, 301));
+        assert_eq!(index.line_col(&text, x + 1), (2, 302));
     }
 }

@@ -32,6 +32,10 @@ cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo test --locked
 
+# Every port of the large pinned corpus (transformers, timm, torchvision: 3,401 files,
+# downloaded once into the test cache) parses, with the debug binary: about 2.5 minutes here.
+PORTUI="$PWD/target/debug/portui" tests/corpus/ports_parse.sh
+
 # The real-world corpus (tests/realworld/): public PyPI model packages ported whole with
 # `apply --accept-all` and run against torch, with the debug binary cargo test just built. The
 # whole corpus takes about 2 minutes here, so it all runs (`--subset ci` is the quick check).

@@ -342,7 +342,9 @@ fn inplace_assignment(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr
         pieces.extend(value.iter().cloned());
         return Some(pieces);
     }
-    if !matches!(receiver, Expr::Name(_)) {
+    let Expr::Name(name) = receiver else { return None };
+    // Python forbids `:=` on a comprehension's iteration variable (`[(u := ...) for u in us]`).
+    if bound_by_enclosing_comprehension(cx, name.id.as_str()) {
         return None;
     }
     pieces.insert(0, Piece::Text("(".into()));
@@ -356,6 +358,39 @@ fn inplace_assignment(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr
     }
     pieces.push(Piece::Text(")".into()));
     Some(pieces)
+}
+
+/// Whether a comprehension around the expression being visited binds `name` in a `for`.
+fn bound_by_enclosing_comprehension(cx: &Context, name: &str) -> bool {
+    let binds = |generators: &[ast::Comprehension]| {
+        generators.iter().any(|generator| {
+            let mut bound = false;
+            crate::parse::visitor::walk_expr(&mut NameSearch { name, found: &mut bound }, &generator.target);
+            bound || matches!(&generator.target, Expr::Name(n) if n.id.as_str() == name)
+        })
+    };
+    cx.expr_stack.iter().any(|expr| match expr {
+        Expr::ListComp(c) => binds(&c.generators),
+        Expr::SetComp(c) => binds(&c.generators),
+        Expr::DictComp(c) => binds(&c.generators),
+        Expr::Generator(c) => binds(&c.generators),
+        _ => false,
+    })
+}
+
+/// Finds a name anywhere in a target (`for (a, b) in ...`).
+struct NameSearch<'n> {
+    name: &'n str,
+    found: &'n mut bool,
+}
+
+impl<'a> crate::parse::visitor::Visitor<'a> for NameSearch<'_> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if matches!(expr, Expr::Name(n) if n.id.as_str() == self.name) {
+            *self.found = true;
+        }
+        crate::parse::visitor::walk_expr(self, expr);
+    }
 }
 
 /// Whether an argument is of the kind a parameter is annotated with: `int` (an integer

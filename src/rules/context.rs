@@ -300,6 +300,26 @@ pub fn hole(node: &impl Ranged) -> Piece {
     Piece::Source(span(node))
 }
 
+/// What replaces a call by its argument (`nn.Parameter(t)` → `t`): the argument, in
+/// parentheses when it spans lines, since the call's brackets no longer hold its line breaks.
+pub fn unwrapped(text: &str, argument: &Expr) -> Vec<Piece> {
+    let range = span(argument);
+    if !text[range.clone()].contains('\n') {
+        return vec![Piece::Source(range)];
+    }
+    match postfix_hole(text, argument) {
+        // Parentheses around the argument (its own, or the call's): they hold the breaks.
+        Piece::Source(parenthesised) if parenthesised != range => {
+            vec![Piece::Source(parenthesised)]
+        }
+        _ => vec![
+            Piece::Text("(".into()),
+            Piece::Source(range),
+            Piece::Text(")".into()),
+        ],
+    }
+}
+
 /// Names, attributes, calls, subscripts and literals bind tighter than any operator.
 fn is_atom(node: &Expr) -> bool {
     matches!(
@@ -328,18 +348,18 @@ pub fn operand(node: &Expr) -> Vec<Piece> {
 
 /// A hole for an expression that a postfix (`.shape`, `[i]`, `.astype(...)`) will follow:
 /// it keeps the parentheses the source had around it, since a receiver like `(x * 2)` needs
-/// them (ruff's ranges exclude parentheses).
+/// them (ruff's ranges exclude parentheses). An atom keeps them only when they span lines:
+/// outside brackets, the line breaks would end the statement.
 pub fn postfix_hole(text: &str, node: &Expr) -> Piece {
     let range = span(node);
-    if is_atom(node) {
-        return Piece::Source(range);
-    }
     let before = text[..range.start].trim_end();
     let after = text[range.end..].trim_start();
     if before.ends_with('(') && after.starts_with(')') {
         let start = before.len() - 1;
         let end = text.len() - after.len() + 1;
-        return Piece::Source(start..end);
+        if !is_atom(node) || text[start..end].contains('\n') {
+            return Piece::Source(start..end);
+        }
     }
     Piece::Source(range)
 }

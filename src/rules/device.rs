@@ -71,7 +71,8 @@ impl Rule for Device {
         let Expr::Call(call) = expr else {
             if let Expr::Attribute(attribute) = expr {
                 match attribute.attr.as_str() {
-                    "is_cuda" => {
+                    "is_cuda" if attribute.ctx == ast::ExprContext::Load => {
+                        // Only a read: `self.is_cuda = ...` is the object's own attribute.
                         out.safe(span(expr), "MLX has no CUDA placement", vec![Edit::replace(span(expr), "False")]);
                     }
                     "device" if device_read_left(cx, attribute) => {

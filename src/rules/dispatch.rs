@@ -100,11 +100,19 @@ mod tests {
             let Ok(module) = parse_module(&text) else {
                 continue;
             };
-            let by_kind = super::super::check_with(&text, &module, &BY_KIND);
+            let by_kind =
+                super::super::check_with(&text, &module, &BY_KIND, super::super::Deadline::none())
+                    .expect("without a deadline the walk finishes");
             findings += by_kind.len();
             assert_eq!(
                 by_kind,
-                super::super::check_with(&text, &module, &everywhere),
+                super::super::check_with(
+                    &text,
+                    &module,
+                    &everywhere,
+                    super::super::Deadline::none()
+                )
+                .expect("without a deadline the walk finishes"),
                 "{}",
                 file.display()
             );

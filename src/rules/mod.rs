@@ -6,9 +6,11 @@
 
 mod calls;
 pub(crate) mod context;
+mod deadline;
 mod dispatch;
 mod loop_shape;
 pub use context::{Context, QualifiedName};
+pub use deadline::OutOfTime;
 pub use torch_import::ID as TORCH_IMPORT;
 
 use crate::fix::{Applicability, Edit};
@@ -17,6 +19,7 @@ use crate::parse::visitor::{self, Visitor};
 use crate::semantic::Semantic;
 use crate::tensors::FunctionTensors;
 use crate::weights::WeightNote;
+use deadline::Deadline;
 use dispatch::Dispatch;
 use std::ops::Range;
 
@@ -191,12 +194,31 @@ impl Findings {
 
 /// Run every rule over a parsed module; findings sorted by position, then rule order.
 pub fn check(text: &str, module: &ast::ModModule) -> Vec<Finding> {
-    check_with(text, module, &dispatch::BY_KIND)
+    check_with(text, module, &dispatch::BY_KIND, Deadline::none()).unwrap_or_default()
 }
 
-fn check_with(text: &str, module: &ast::ModModule, dispatch: &Dispatch) -> Vec<Finding> {
+/// `check`, stopped when the clock passes `deadline`.
+pub fn check_until(
+    text: &str,
+    module: &ast::ModModule,
+    deadline: std::time::Instant,
+) -> Result<Vec<Finding>, OutOfTime> {
+    check_with(
+        text,
+        module,
+        &dispatch::BY_KIND,
+        Deadline::at(Some(deadline)),
+    )
+}
+
+fn check_with(
+    text: &str,
+    module: &ast::ModModule,
+    dispatch: &Dispatch,
+    deadline: Deadline,
+) -> Result<Vec<Finding>, OutOfTime> {
     let Some(semantic) = Semantic::build_for_torch(module) else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let mut walker = Walker {
         cx: Context::new(text, &semantic, module),
@@ -204,6 +226,7 @@ fn check_with(text: &str, module: &ast::ModModule, dispatch: &Dispatch) -> Vec<F
         torch_chains: Vec::new(),
         tensor_method_calls: Vec::new(),
         chain_is_torch: false,
+        deadline,
         outputs: RULES
             .iter()
             .map(|rule| Findings {
@@ -215,6 +238,7 @@ fn check_with(text: &str, module: &ast::ModModule, dispatch: &Dispatch) -> Vec<F
     for stmt in &module.body {
         walker.visit_stmt(stmt);
     }
+    walker.deadline.result(())?;
     let mut findings: Vec<Finding> = walker.outputs.into_iter().flat_map(|f| f.list).collect();
     unported::claim_rest(
         &walker.cx,
@@ -225,7 +249,7 @@ fn check_with(text: &str, module: &ast::ModModule, dispatch: &Dispatch) -> Vec<F
     // Stable: findings were collected rule by rule in RULES order, which breaks ties.
     findings.sort_by_key(|f| (f.range.start, std::cmp::Reverse(f.range.end)));
     findings.dedup();
-    findings
+    Ok(findings)
 }
 
 /// Most nodes are names and literals that no rule rewrites unless they are torch names:
@@ -259,6 +283,7 @@ struct Walker<'a> {
     /// Whether the name/attribute chain being walked is rooted in torch: the links of a chain
     /// share its root, so it is resolved once per chain, not once per link.
     chain_is_torch: bool,
+    deadline: Deadline,
     outputs: Vec<Findings>,
 }
 
@@ -279,6 +304,9 @@ impl Walker<'_> {
 
 impl<'a> Visitor<'a> for Walker<'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.deadline.passed() {
+            return;
+        }
         self.cx.stmt_stack.push(stmt);
         for &i in self.dispatch.rules(stmt) {
             RULES[i].check_stmt(&self.cx, stmt, &mut self.outputs[i]);
@@ -305,6 +333,9 @@ impl<'a> Visitor<'a> for Walker<'a> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
+        if self.deadline.passed() {
+            return;
+        }
         let torch = match expr {
             Expr::Name(_) | Expr::Attribute(_) => {
                 let chain_continues = matches!(self.cx.parent_expr(), Some(Expr::Attribute(parent)) if std::ptr::eq(parent.value.as_ref(), expr));

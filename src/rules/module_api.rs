@@ -123,7 +123,8 @@ impl ModuleApi {
             _ => return,
         };
         let range = span(compare);
-        let edit = Edit::template(range.clone(), vec![text(format!("\"{}\" {negation}in ", attribute.attr)), hole(attribute.value.as_ref())]);
+        let quote = string_quote_inside(cx);
+        let edit = Edit::template(range.clone(), vec![text(format!("{quote}{}{quote} {negation}in ", attribute.attr)), hole(attribute.value.as_ref())]);
         out.safe(range, format!("an MLX layer built without {0} has no `{0}` key: test membership", attribute.attr), vec![edit]);
     }
 }
@@ -136,4 +137,15 @@ fn module_like(cx: &Context, expr: &Expr) -> bool {
         Expr::Attribute(_) => cx.layer_type(expr).is_some() || matches!(expr, Expr::Attribute(a) if a.attr.as_str() == "module"),
         _ => false,
     }
+}
+
+/// The quote for a string literal written where the expression being visited is: inside an
+/// f-string's replacement field, the quote the f-string does not use (before Python 3.12 the
+/// same quote ends the f-string).
+fn string_quote_inside(cx: &Context) -> char {
+    let enclosing_quote = cx.expr_stack.iter().rev().find_map(|expr| match expr {
+        Expr::FString(_) => cx.text[span(*expr).start..].chars().find(|c| matches!(c, '"' | '\'')),
+        _ => None,
+    });
+    if enclosing_quote == Some('"') { '\'' } else { '"' }
 }

@@ -10,7 +10,7 @@
 //!
 //! Fix safety: safe; `requires_grad=` anywhere but `self.name = nn.Parameter(...)` is manual.
 
-use super::context::{hole, keyword, text};
+use super::context::{hole, keyword, text, unwrapped};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
 use crate::parse::ast::{self, Expr, NodeKind, Stmt};
@@ -41,7 +41,7 @@ impl Rule for NnParameter {
         if let Some(requires_grad) = keyword(call, "requires_grad") {
             let trained = matches!(&requires_grad.value, Expr::BooleanLiteral(b) if b.value);
             if trained {
-                out.safe(range.clone(), "nn.Parameter(t, requires_grad=True) → t: MLX module arrays are parameters", vec![Edit::template(range, vec![hole(value)])]);
+                out.safe(range.clone(), "nn.Parameter(t, requires_grad=True) → t: MLX module arrays are parameters", vec![Edit::template(range, unwrapped(cx.text, value))]);
             } else if let Some((statement, name)) = parameter_assignment(cx, call) {
                 let edit = Edit::template(
                     statement,
@@ -53,7 +53,7 @@ impl Rule for NnParameter {
             }
             return;
         }
-        out.safe(range.clone(), "nn.Parameter(t) → t: MLX module arrays are parameters", vec![Edit::template(range, vec![hole(value)])]);
+        out.safe(range.clone(), "nn.Parameter(t) → t: MLX module arrays are parameters", vec![Edit::template(range, unwrapped(cx.text, value))]);
     }
 }
 

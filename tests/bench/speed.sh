@@ -38,27 +38,7 @@ fi
 ruff="$venv/bin/ruff"
 
 # --- corpus ----------------------------------------------------------------------------------
-# Pinned, so that a result can be compared with another run: packages with a lot of torch code.
-packages=(transformers==5.24.0 timm==1.0.31 torchvision==0.29.2)
-wheels="$cache/wheels"
-corpus="$cache/src/corpus-$(printf '%s-' "${packages[@]}" | tr '=' '_')"
-if [[ ! -d "$corpus" ]]; then
-    rm -rf "$corpus.partial"
-    mkdir -p "$wheels" "$corpus.partial"
-    for spec in "${packages[@]}"; do
-        name="${spec%%==*}" version="${spec#*==}"
-        if ! compgen -G "$wheels/$name-$version-*.whl" >/dev/null; then
-            say "downloading the $spec wheel"
-            "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps "$spec" -d "$wheels"
-        fi
-        wheel="$(find "$wheels" -maxdepth 1 -name "$name-$version-*.whl" | head -n 1)"
-        say "unpacking $(basename "$wheel")"
-        "$python" -m zipfile -e "$wheel" "$corpus.partial/$name.unpacked"
-        mv "$corpus.partial/$name.unpacked/$name" "$corpus.partial/$name"
-        rm -rf "$corpus.partial/$name.unpacked"
-    done
-    mv "$corpus.partial" "$corpus"
-fi
+corpus="$("$repo/tests/corpus/fetch.sh" "$cache" "$venv/bin/python")"
 
 # --- portui ----------------------------------------------------------------------------------
 say "building portui (release)"
@@ -119,7 +99,7 @@ for ((run = 0; run <= runs; run++)); do
 done
 
 echo
-echo "corpus: ${packages[*]} — $py_files .py files, $py_mb MB of Python"
+echo "corpus: $(basename "$corpus") — $py_files .py files, $py_mb MB of Python"
 echo "machine: $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg) at the end; both tools use every core"
 echo "commands:"
 echo "  portui check $corpus --format json > /dev/null"

@@ -171,7 +171,7 @@ fn with_parentheses(text: &str, parts: Vec<Part>) -> Vec<Piece> {
                 let after = neighbour_text[i + 1..].iter().map_while(|t| *t).collect::<String>();
                 let alone = stands_alone(&before, &after);
                 if only_part || alone || is_atom(expr) {
-                    pieces.push(if only_part { postfix_hole(text, expr) } else { Piece::Source(span(*expr)) });
+                    pieces.push(if only_part || !alone { postfix_hole(text, expr) } else { Piece::Source(span(*expr)) });
                 } else {
                     match postfix_hole(text, expr) {
                         Piece::Source(range) if range != span(*expr) => pieces.push(Piece::Source(range)),
@@ -328,6 +328,12 @@ fn trimmed_replacement(text: &str, old: Range<usize>, new: &str) -> Option<Edit>
         .sum::<usize>();
     while prefix > 0 && splits_a_name(current_rest, prefix) {
         prefix -= current_rest[..prefix].chars().next_back().map_or(1, char::len_utf8);
+    }
+    // A dropped argument keeps its separator in the edit (`, device=d` → `,)`, not
+    // `device=d` → `)`): the device rule deletes `, device=d` whole, and an edit of the
+    // same range composes with that deletion where one inside it would be swallowed.
+    if current_rest[..prefix].chars().all(|c| c == ',' || c.is_whitespace()) {
+        prefix = 0;
     }
     Some(Edit::replace(old.start + prefix..old.end - suffix, &new_rest[prefix..]))
 }

@@ -4,6 +4,9 @@
 //! edits other rules made inside `m`, `v` and `x`: nested fixes stay independently
 //! acceptable, and no rule ever regenerates code from the AST.
 
+mod select;
+
+pub use select::{EditsByPosition, select_compatible};
 use serde::Serialize;
 use std::ops::Range;
 
@@ -82,7 +85,7 @@ impl Edit {
     }
 
     /// Whether `inner` lies inside one of this edit's holes (and so composes with it).
-    fn hosts(&self, inner: &Range<usize>) -> bool {
+    pub(crate) fn hosts(&self, inner: &Range<usize>) -> bool {
         self.holes()
             .any(|hole| hole.start <= inner.start && inner.end <= hole.end)
     }
@@ -112,7 +115,7 @@ impl Edit {
         self.range.start < inner.start && inner.end < self.range.end && self.holes().all(apart)
     }
 
-    fn compatible(&self, other: &Edit) -> bool {
+    pub(crate) fn compatible(&self, other: &Edit) -> bool {
         let disjoint = self.range.end <= other.range.start || other.range.end <= self.range.start;
         if self.swallows(&other.range) || other.swallows(&self.range) {
             return true;
@@ -155,48 +158,6 @@ impl Fix {
         let end = self.edits.iter().map(|e| e.range.end).max().unwrap_or(0);
         start..end
     }
-
-    fn compatible_with(&self, accepted: &[&Edit]) -> bool {
-        self.edits
-            .iter()
-            .all(|edit| accepted.iter().all(|other| edit.compatible(other)))
-            && self
-                .edits
-                .iter()
-                .enumerate()
-                .all(|(i, a)| self.edits[i + 1..].iter().all(|b| a.compatible(b)))
-    }
-}
-
-/// Whether every edit of `fix` lies inside text that an accepted edit replaces (outside its
-/// holes): the accepted rewrite deliberately drops that text, so this is not a conflict
-/// worth reporting.
-pub fn subsumed(fix: &Fix, accepted: &[&Edit]) -> bool {
-    fix.edits.iter().all(|edit| {
-        accepted.iter().any(|outer| {
-            outer.range.start <= edit.range.start
-                && edit.range.end <= outer.range.end
-                && !outer.hosts(&edit.range)
-                && outer.range != edit.range
-        })
-    })
-}
-
-/// Pick the fixes that can be applied together. Deterministic: fixes are considered in the
-/// order given (callers sort by position, then rule order); a fix that conflicts with an
-/// earlier one is returned in the second list so the conflict can be reported.
-pub fn select_compatible<'a>(fixes: impl IntoIterator<Item = &'a Fix>) -> (Vec<usize>, Vec<usize>) {
-    let mut accepted_edits: Vec<&Edit> = Vec::new();
-    let (mut kept, mut conflicting) = (Vec::new(), Vec::new());
-    for (index, fix) in fixes.into_iter().enumerate() {
-        if fix.compatible_with(&accepted_edits) {
-            accepted_edits.extend(fix.edits.iter());
-            kept.push(index);
-        } else {
-            conflicting.push(index);
-        }
-    }
-    (kept, conflicting)
 }
 
 /// Apply mutually compatible edits to `text`. Edits nested in a hole are rendered inside it.

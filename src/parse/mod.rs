@@ -2,6 +2,8 @@
 //! parser is called from here only; the rest of portui sees its AST through the re-exports
 //! below and gets errors as portui's own `SyntaxError`.
 
+mod rejected;
+
 pub use ruff_python_ast as ast;
 pub use ruff_python_ast::visitor;
 pub use ruff_text_size::{Ranged, TextRange, TextSize};
@@ -14,14 +16,16 @@ pub struct SyntaxError {
 }
 
 /// Parse a whole module. Errors are reported, never panicked on: the parser recovers and we
-/// report its first error.
+/// report its first error. What CPython rejects and the parser accepts is an error too.
 pub fn parse_module(text: &str) -> Result<ast::ModModule, SyntaxError> {
-    ruff_python_parser::parse_module(text)
-        .map(|parsed| parsed.into_syntax())
-        .map_err(|error| SyntaxError {
-            offset: error.location.start().to_usize(),
-            message: printable(&error.error.to_string()),
-        })
+    let parsed = ruff_python_parser::parse_module(text).map_err(|error| SyntaxError {
+        offset: error.location.start().to_usize(),
+        message: printable(&error.error.to_string()),
+    })?;
+    match rejected::first_fault(text, parsed.tokens()) {
+        Some(fault) => Err(fault),
+        None => Ok(parsed.into_syntax()),
+    }
 }
 
 /// Control characters (a NUL byte in the source, say) escaped, so messages print safely.
