@@ -277,6 +277,7 @@ pub fn namespace(torch: &str) -> &'static str {
         "torch.special.",
         "torch.jit.",
         "einops.layers.torch.",
+        "einops.",
         "torch.",
     ];
     NAMESPACES
