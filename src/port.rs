@@ -83,7 +83,7 @@ pub fn port(
         });
     }
     let edited = apply_edits(original, &edits);
-    let still_torch = torch_names_still_used(original, &edits);
+    let (still_torch, loaded_before) = torch_names_still_used(original, &edits);
     // Parsed once here; the duplicate-keyword check and the import rewrite reuse the tree.
     let (edited, module) = match parse_module(&edited) {
         Ok(module) => (edited, module),
@@ -117,7 +117,7 @@ pub fn port(
             ),
         });
     }
-    let text = normalise_imports(&edited, &module, &still_torch)?;
+    let text = normalise_imports(&edited, &module, &still_torch, &loaded_before)?;
     let uses_shims = text.contains(SHIMS_MODULE);
     Ok(Ported {
         text,
@@ -186,10 +186,11 @@ fn duplicate_keyword(module: &ast::ModModule) -> Option<String> {
     duplicates.found
 }
 
-/// Local names bound to torch that still have uses not replaced by an accepted edit.
-fn torch_names_still_used(original: &str, edits: &[&Edit]) -> HashSet<String> {
+/// Local names bound to torch that still have uses not replaced by an accepted edit; and every
+/// name the original loads.
+fn torch_names_still_used(original: &str, edits: &[&Edit]) -> (HashSet<String>, HashSet<String>) {
     let Ok(module) = parse_module(original) else {
-        return HashSet::new();
+        return (HashSet::new(), HashSet::new());
     };
     let semantic = Semantic::build(&module);
     let mut names = NameLoads::default();
@@ -207,14 +208,16 @@ fn torch_names_still_used(original: &str, edits: &[&Edit]) -> HashSet<String> {
                 && !edit.pieces.iter().any(|p| matches!(p, Piece::Source(h) if h.start <= range.start && range.end <= h.end))
         })
     };
-    names
+    let loaded = names.loads.iter().map(|(name, _)| name.clone()).collect();
+    let still = names
         .loads
         .into_iter()
         .filter(|(name, range)| {
             semantic.qualified_binding(name).is_some_and(is_torch) && !replaced(range)
         })
         .map(|(name, _)| name)
-        .collect()
+        .collect();
+    (still, loaded)
 }
 
 #[derive(Default)]
@@ -241,6 +244,7 @@ fn normalise_imports(
     text: &str,
     module: &ast::ModModule,
     still_torch: &HashSet<String>,
+    loaded_before: &HashSet<String>,
 ) -> Result<String, PortError> {
     let mut names = NameLoads::default();
     for stmt in &module.body {
@@ -252,10 +256,31 @@ fn normalise_imports(
         imports.visit_stmt(stmt);
     }
     widen_lines(text, &mut imports);
+    // A torch name imported and not used here is re-exported (`from torch.hub import
+    // load_state_dict_from_url  # noqa: F401`, imported from this module elsewhere): where the
+    // table has a function that takes torch's parameters, the name is bound to that instead.
+    let rebound = |binding: &Binding| {
+        (is_torch(&binding.qualified)
+            && !loaded_before.contains(&binding.local)
+            && !used.contains(binding.local.as_str()))
+        .then(|| {
+            crate::api::table()
+                .lookup(&binding.qualified)
+                .find_map(|e| e.value.as_deref())
+        })
+        .flatten()
+    };
+    let rebound_roots: HashSet<&str> = imports
+        .found
+        .iter()
+        .filter(|import| import.module_level)
+        .flat_map(|import| import.bindings.iter().filter_map(rebound))
+        .filter_map(|value| value.split('.').next())
+        .collect();
     let mlx_needed: BTreeSet<&str> = MLX_IMPORTS
         .iter()
         .map(|(name, _)| *name)
-        .filter(|name| used.contains(name))
+        .filter(|name| used.contains(name) || rebound_roots.contains(name))
         .collect();
     let mut bound: HashSet<String> = HashSet::new();
     let mut edits = Vec::new();
@@ -297,6 +322,15 @@ fn normalise_imports(
             continue;
         }
         bound.extend(keep.iter().map(|b| b.local.clone()));
+        let rebinds: Vec<String> = if import.module_level {
+            import
+                .bindings
+                .iter()
+                .filter_map(|b| rebound(b).map(|value| format!("{} = {value}", b.local)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         if import.top_level && anchor.is_none() {
             anchor = Some(import.lines.start);
         }
@@ -306,8 +340,18 @@ fn normalise_imports(
         } else {
             ("", "")
         };
-        let statement = if !keep.is_empty() {
-            import.render(&keep)
+        let separator = if whole_lines {
+            format!("\n{indent}")
+        } else {
+            "; ".to_string()
+        };
+        let parts: Vec<String> = (!keep.is_empty())
+            .then(|| import.render(&keep))
+            .into_iter()
+            .chain(rebinds)
+            .collect();
+        let statement = if !parts.is_empty() {
+            parts.join(&separator)
         } else if import.sole_in_block || !whole_lines {
             "pass".to_string()
         } else {
@@ -416,6 +460,9 @@ struct ImportStatement {
     from: Option<String>,
     bindings: Vec<Binding>,
     top_level: bool,
+    /// Not inside a function or class (it may be inside `try:` or `if`): its names are the
+    /// module's, which other modules may import.
+    module_level: bool,
     sole_in_block: bool,
 }
 
@@ -433,6 +480,8 @@ impl ImportStatement {
 struct ImportStatements {
     found: Vec<ImportStatement>,
     depth: usize,
+    /// Functions and classes around the statement.
+    scopes: usize,
     /// Start offsets of imports that are the only statement of their block.
     sole: HashSet<usize>,
 }
@@ -496,9 +545,12 @@ impl<'a> Visitor<'a> for ImportStatements {
                         self.sole.insert(span(only).start);
                     }
                 }
+                let scope = usize::from(matches!(stmt, Stmt::FunctionDef(_) | Stmt::ClassDef(_)));
                 self.depth += 1;
+                self.scopes += scope;
                 visitor::walk_stmt(self, stmt);
                 self.depth -= 1;
+                self.scopes -= scope;
             }
         }
     }
@@ -514,6 +566,7 @@ impl ImportStatements {
             from,
             bindings,
             top_level: self.depth == 0,
+            module_level: self.scopes == 0,
             sole_in_block: false,
         });
     }

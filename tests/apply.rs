@@ -196,3 +196,47 @@ fn a_rewrite_sharing_a_prefix_with_torch_still_removes_the_import() {
     );
     assert!(!ported.text.contains("import torch"), "{}", ported.text);
 }
+
+/// A torch function a module re-exports (`from torch.hub import get_dir  # noqa: F401`, for
+/// other modules to import) or keeps under another name (`interp = F.interpolate`) is bound to
+/// the MLX function that takes torch's parameters, so the importing module runs on the port,
+/// without torch, with torch's results.
+#[test]
+fn re_exported_and_aliased_torch_functions_stay_importable_without_torch() {
+    let project = tempfile::tempdir().expect("temp dir");
+    fs::write(
+        project.path().join("helpers.py"),
+        "import torch.nn.functional as F\n\ntry:\n    from torch.hub import get_dir  # noqa: F401\nexcept ImportError:\n    from torch.hub import get_dir  # noqa: F401\n\ninterp = F.interpolate\n",
+    )
+    .expect("write");
+    fs::write(
+        project.path().join("main.py"),
+        "from helpers import get_dir, interp\n\n\ndef run(x):\n    return get_dir(), interp(x, scale_factor=2, mode=\"nearest\")\n",
+    )
+    .expect("write");
+    let out = tempfile::tempdir().expect("temp dir");
+    let analysis = common::analyse(project.path());
+    let report = apply(
+        &analysis,
+        &Selection::AcceptAll,
+        &Target::Tree(out.path().to_path_buf()),
+    )
+    .expect("applies");
+    assert!(report.refused.is_empty());
+    let helpers = read(&out.path().join("helpers.py"));
+    assert!(!helpers.contains("torch"), "{helpers}");
+    let (ok, want, stderr) = common::run_python(&[
+        "-c".as_ref(),
+        "import torch.hub; print(torch.hub.get_dir())".as_ref(),
+    ]);
+    assert!(ok, "{stderr}");
+    let parity = common::repo().join("tests/py");
+    let script = format!(
+        "import sys; sys.path[:0] = [{parity:?}, {out:?}]\nimport parity; sys.meta_path.insert(0, parity.BlockTorch({out:?}))\nimport mlx.core as mx, main\nhome, y = main.run(mx.arange(4.0).reshape(1, 1, 2, 2))\nprint(home); print(y.shape, y[0, 0, 3].tolist())\n",
+        parity = parity.display().to_string(),
+        out = out.path().display().to_string()
+    );
+    let (ok, got, stderr) = common::run_python(&["-c".as_ref(), script.as_ref()]);
+    assert!(ok, "{got}\n{stderr}");
+    assert_eq!(got, format!("{want}(1, 1, 4, 4) [2.0, 2.0, 3.0, 3.0]\n"));
+}

@@ -2,7 +2,8 @@
 //! {"model", "optimizer", "step"}) and of the CNN fixture (convolutions) converts, loads into
 //! the port with `model.load_weights(FILE)` (strict) and the port matches torch within 1e-4
 //! (tests/py/checkpoint.py). A safetensors checkpoint is read without torch, and one that does
-//! not fit is refused with the names that do not.
+//! not fit is refused with the names that do not. The port's torch.hub helpers read torch's
+//! checkpoints without torch.
 
 mod common;
 
@@ -175,4 +176,19 @@ fn the_cnn_fixtures_convolutions_convert_and_match_torch() {
 #[test]
 fn the_llama_fixture_converts_and_matches_torch() {
     fixture_converts("llama");
+}
+
+/// A port's `torch.hub.load_state_dict_from_url` / `model_zoo.load_url` (portui_shims) reads
+/// the checkpoint torch saved, without torch, tensor for tensor (tests/py/hub_checkpoint.py).
+#[test]
+fn the_hub_shims_read_torch_checkpoints_without_torch() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let script = common::repo().join("tests/py/hub_checkpoint.py");
+    let shims = common::repo().join("src/port");
+    let (ok, stdout, stderr) = common::run_python(&[
+        script.as_os_str(),
+        shims.as_os_str(),
+        work.path().as_os_str(),
+    ]);
+    assert!(ok && stdout.trim() == "ok", "{stdout}\n{stderr}");
 }

@@ -103,6 +103,13 @@ pub struct Entry {
     pub tests: Vec<String>,
     pub compare: Compare,
     pub tolerance: Option<f64>,
+    /// `value: F`: the MLX function F takes torch's parameters under the same names and in the
+    /// same order, so the torch function named as a value (an alias, a re-exported import)
+    /// becomes F.
+    pub value: Option<String>,
+    /// `tested-by: FILE`: a hand-written check runs torch and the MLX form on the same inputs
+    /// (downloads and files, which the generated calls over the test pool cannot make).
+    pub tested_by: Option<String>,
     /// A checklist item other than "torch-only semantics translated".
     pub checklist: Option<String>,
     /// Derived from another entry (an alias, the method twin of a function, the in-place
@@ -315,6 +322,15 @@ mod tests {
     #[test]
     fn every_rewrite_has_a_test_call() {
         for entry in &table().entries {
+            if let Some(file) = &entry.tested_by {
+                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+                assert!(
+                    path.is_file(),
+                    "{}: tested-by `{file}` does not exist",
+                    entry.torch
+                );
+                continue;
+            }
             if matches!(entry.action, Action::Rewrite(_) | Action::Rule(_))
                 && !entry.needs_channels_last_module()
             {

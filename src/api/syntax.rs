@@ -50,6 +50,8 @@ const KEYS: &[&str] = &[
     "fields:",
     "inplace:",
     "layout:",
+    "value:",
+    "tested-by:",
 ];
 
 fn split_attributes(line: &str) -> Vec<&str> {
@@ -105,6 +107,8 @@ impl Written {
                 fields: Vec::new(),
                 inplace_keeps_dtype: false,
                 channels_last: false,
+                value: None,
+                tested_by: None,
                 origin: origin.clone(),
             },
             method_twin: false,
@@ -168,6 +172,8 @@ impl Written {
             "fields" => entry.fields = value.split(',').map(|f| f.trim().to_string()).collect(),
             "inplace" if value == "keeps dtype" => entry.inplace_keeps_dtype = true,
             "layout" if value == "channels-last" => entry.channels_last = true,
+            "value" => entry.value = Some(value.to_string()),
+            "tested-by" => entry.tested_by = Some(value.to_string()),
             "noinplace" => self.inplace = false,
             "alias" => self
                 .aliases

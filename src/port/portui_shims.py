@@ -2315,12 +2315,14 @@ def _cubic_weights(t, a=-0.75):
     return [far(t + 1), near(t), near(1 - t), far(2 - t)]
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None, antialias=False):
     """F.interpolate (and F.upsample) on a channels-first (N, C, *S) array, one spatial axis
-    after the other, with torch's coordinate mapping: the scale is in / out for `size` and
-    1 / scale_factor otherwise; nearest picks floor(i * scale) (nearest-exact: floor((i + 0.5)
-    * scale)); linear modes (linear, bilinear, trilinear) and bicubic sample at
-    (i + 0.5) * scale - 0.5, or i * (in - 1) / (out - 1) with align_corners."""
+    after the other, with torch's coordinate mapping: the scale is in / out for `size` (and
+    with recompute_scale_factor) and 1 / scale_factor otherwise; nearest picks floor(i *
+    scale) (nearest-exact: floor((i + 0.5) * scale)); linear modes (linear, bilinear,
+    trilinear) and bicubic sample at (i + 0.5) * scale - 0.5, or i * (in - 1) / (out - 1) with
+    align_corners. torch's full signature, so `interpolate = F.interpolate` ports as a value;
+    antialiased downsampling is not ported and raises."""
     spatial = input.ndim - 2
     if size is not None:
         sizes = _ntuple(size, spatial)
@@ -2328,9 +2330,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     else:
         factors = _ntuple(scale_factor, spatial)
         sizes = tuple(int(math.floor(i * f)) for i, f in zip(input.shape[2:], factors))
-        scales = tuple(1.0 / f for f in factors)
+        scales = tuple((i / o) if recompute_scale_factor else 1.0 / f for i, o, f in zip(input.shape[2:], sizes, factors))
     if mode not in ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic"):
         raise ValueError(f"interpolate: mode {mode!r} is not ported")
+    if antialias and mode in ("bilinear", "bicubic") and any(o < i for o, i in zip(sizes, input.shape[2:])):
+        raise NotImplementedError("interpolate: antialiased downsampling is not ported (MLX has no antialiasing filter)")
     for axis, (out, scale) in enumerate(zip(sizes, scales), start=2):
         length = input.shape[axis]
         position = mx.arange(out).astype(mx.float32)
@@ -3012,3 +3016,129 @@ class LSTMCell(_Cell):
 
 class GRUCell(_Cell):
     KIND = "GRU"
+
+
+# --- torch.hub and torch.utils.model_zoo: downloads and checkpoints (API table) ---
+
+import os as _os  # noqa: E402
+import pickle as _pickle  # noqa: E402
+import zipfile as _zipfile  # noqa: E402
+
+
+def torch_home():
+    """torch.hub._get_torch_home: $TORCH_HOME, else $XDG_CACHE_HOME/torch (~/.cache/torch), as
+    torch computes it, so a port finds the files the original downloaded."""
+    cache = _os.getenv("XDG_CACHE_HOME", _os.path.join("~", ".cache"))
+    return _os.path.expanduser(_os.getenv("TORCH_HOME", _os.path.join(cache, "torch")))
+
+
+def hub_dir():
+    """torch.hub.get_dir: where torch hub keeps its downloads (TORCH_HOME/hub)."""
+    return _os.path.join(torch_home(), "hub")
+
+
+_STORAGE_DTYPES = {
+    "DoubleStorage": "float64", "FloatStorage": "float32", "HalfStorage": "float16",
+    "BFloat16Storage": "bfloat16", "LongStorage": "int64", "IntStorage": "int32",
+    "ShortStorage": "int16", "CharStorage": "int8", "ByteStorage": "uint8", "BoolStorage": "bool",
+}
+
+
+class _TorchCheckpointReader(_pickle.Unpickler):
+    """Reads the zip checkpoints torch.save writes (torch >= 1.6) without torch: the pickle
+    names tensor storages and how tensors view them; storages are raw files in the archive."""
+
+    def __init__(self, archive, prefix, file):
+        super().__init__(file)
+        self.archive, self.prefix, self.storages = archive, prefix, {}
+
+    def find_class(self, module, name):
+        if module == "torch._utils" and name in ("_rebuild_tensor", "_rebuild_tensor_v2"):
+            return self.rebuild_tensor
+        if module == "torch._utils" and name == "_rebuild_parameter":
+            return lambda data, requires_grad, hooks, *rest: data
+        if module == "torch" and name in _STORAGE_DTYPES:
+            return _STORAGE_DTYPES[name]
+        if module == "collections" and name == "OrderedDict":
+            return _collections.OrderedDict
+        if module.startswith("torch"):
+            raise _pickle.UnpicklingError(f"the checkpoint holds a torch object ({module}.{name}) that cannot be read without torch; convert it with `portui convert-weights`")
+        return super().find_class(module, name)
+
+    def persistent_load(self, pid):
+        kind, dtype, key = pid[0], pid[1], pid[2]
+        if kind != "storage":
+            raise _pickle.UnpicklingError(f"unknown persistent id {kind!r}")
+        if key not in self.storages:
+            raw = self.archive.read(f"{self.prefix}/data/{key}")
+            if dtype == "bfloat16":  # numpy has no bfloat16: keep the bits, view them in MLX
+                self.storages[key] = ("bfloat16", _np.frombuffer(raw, dtype=_np.uint16))
+            else:
+                self.storages[key] = (dtype, _np.frombuffer(raw, dtype=_np.dtype(dtype).newbyteorder("<")))
+        return self.storages[key]
+
+    @staticmethod
+    def rebuild_tensor(storage, offset, size, stride, *rest):
+        dtype, flat = storage
+        view = _np.lib.stride_tricks.as_strided(flat[offset:], shape=tuple(size), strides=tuple(s * flat.itemsize for s in stride))
+        array = mx.array(_np.ascontiguousarray(view))
+        return array.view(mx.bfloat16) if dtype == "bfloat16" else array
+
+
+def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism_check="default", debug=False, preserve_rng_state=True, **kwargs):
+    """torch.utils.checkpoint.checkpoint: the numbers of function(*args, **kwargs); torch
+    recomputes the activations in the backward pass to save memory. A module is checkpointed
+    as MLX does it (nn.utils.checkpoint recomputes with respect to its parameters); another
+    function is called as it is, without the memory saving."""
+    if isinstance(function, nn.Module):
+        return nn.utils.checkpoint(function)(*args, **kwargs)
+    return function(*args, **kwargs)
+
+
+def load_checkpoint(path):
+    """A checkpoint file as torch.load reads it, with mx.arrays for tensors: safetensors and
+    MLX's formats through mx.load, torch.save's zip format through a reader that needs no
+    torch. torch's older (pre-1.6) format is refused with what to do."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if not _zipfile.is_zipfile(path):
+        if head[:1] == b"\x80":
+            raise ValueError(f"{path}: torch's legacy checkpoint format (before torch 1.6) is not read without torch; convert it with `portui convert-weights`")
+        return mx.load(path)
+    with _zipfile.ZipFile(path) as archive:
+        pickles = [name for name in archive.namelist() if name.endswith("/data.pkl")]
+        if not pickles:
+            return mx.load(path)  # .npz
+        prefix = pickles[0][: -len("/data.pkl")]
+        with archive.open(pickles[0]) as file:
+            return _TorchCheckpointReader(archive, prefix, file).load()
+
+
+def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=True, check_hash=False, file_name=None, weights_only=False):
+    """torch.hub.load_state_dict_from_url: downloads url into model_dir (TORCH_HOME/hub/checkpoints,
+    where torch keeps them, so files torch downloaded are reused) unless it is there, and reads
+    it (load_checkpoint). Tensors come back as mx.arrays with torch's names and layouts: a
+    module of the port loads them through its weights map (portui-weights.json)."""
+    import urllib.parse
+    import urllib.request
+
+    model_dir = model_dir or _os.path.join(hub_dir(), "checkpoints")
+    _os.makedirs(model_dir, exist_ok=True)
+    path = _os.path.join(model_dir, file_name or _os.path.basename(urllib.parse.urlparse(url).path))
+    if not _os.path.exists(path):
+        partial = path + ".partial"
+        with urllib.request.urlopen(url) as response, open(partial, "wb") as out:
+            while chunk := response.read(1 << 20):
+                out.write(chunk)
+        if check_hash:
+            import hashlib
+            import re
+
+            expected = re.search(r"-([a-f0-9]*)\.", _os.path.basename(path))
+            with open(partial, "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+            if expected and not digest.startswith(expected.group(1)):
+                _os.remove(partial)
+                raise RuntimeError(f'invalid hash value (expected "{expected.group(1)}", got "{digest}")')
+        _os.replace(partial, path)
+    return load_checkpoint(path)

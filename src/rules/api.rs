@@ -101,8 +101,22 @@ fn function_value(cx: &Context, expr: &Expr, out: &mut Findings) {
         return;
     }
     let Some(qualified) = cx.torch_name(expr) else { return };
-    let Some(callee) = table().lookup(&qualified).find_map(plain_callee) else { return };
     let range = span(expr);
+    if let Some(entry) = table().lookup(&qualified).find(|entry| entry.value.is_some()) {
+        let callee = entry.value.as_deref().unwrap_or_default();
+        let message = format!("{qualified} (as a value) → {callee}: it takes torch's parameters by the same names");
+        let edits = vec![crate::fix::Edit::replace(range.clone(), callee)];
+        match entry.applicability {
+            Applicability::Safe => {
+                out.safe(range, message, edits);
+            }
+            _ => {
+                out.review(range, format!("{message}; {}", entry.why.as_deref().unwrap_or_default()), edits);
+            }
+        }
+        return;
+    }
+    let Some(callee) = table().lookup(&qualified).find_map(plain_callee) else { return };
     out.review(
         range.clone(),
         format!("{qualified} (as a value) → {callee}: calls through it must pass torch's arguments by position"),

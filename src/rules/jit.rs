@@ -1,7 +1,8 @@
 //! jit: TorchScript decorators (`@torch.jit.script`, `@torch.jit.ignore`, `@torch.jit.unused`,
 //! `@torch.jit.export`, `@torch.jit._overload_method`...) removed; `torch.jit.Final[T]`
 //! annotations → `T`; `torch._C._log_api_usage_once(...)` statements (torch's usage telemetry,
-//! in torchvision's constructors) removed.
+//! in torchvision's constructors) removed; so are torch.fx's tracing marks (`torch.fx.wrap("f")`
+//! statements, `@torch.fx.wrap`) and `@torch.compiler.disable`.
 //!
 //! Why: TorchScript compiles torch code ahead of time; MLX has no counterpart (`mx.compile`
 //! traces pure functions at run time, see the compile rule). The decorators change nothing a
@@ -41,10 +42,11 @@ impl Rule for Jit {
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
         if let Stmt::Expr(statement) = stmt
             && let Expr::Call(call) = statement.value.as_ref()
-            && cx.torch_name(&call.func).as_deref() == Some("torch._C._log_api_usage_once")
+            && let Some(qualified) = cx.torch_name(&call.func)
+            && let Some(why) = statement_without_effect(&qualified)
         {
             if let Some(edit) = cx.delete_statement(stmt, cx.is_sole_statement(stmt)) {
-                out.safe(span(stmt), "torch._C._log_api_usage_once: torch's usage telemetry; removed", vec![edit]);
+                out.safe(span(stmt), format!("{qualified}: {why}; removed"), vec![edit]);
             }
             return;
         }
@@ -56,7 +58,7 @@ impl Rule for Jit {
                 other => other,
             };
             let Some(qualified) = cx.torch_name(name) else { continue };
-            if !qualified.starts_with("torch.jit.") {
+            if !qualified.starts_with("torch.jit.") && !matches!(qualified.as_str(), "torch.fx.wrap" | "torch.compiler.disable") {
                 continue;
             }
             let range = span(decorator);
@@ -66,8 +68,17 @@ impl Rule for Jit {
             let before = cx.text[line_start..range.start].trim();
             let alone = matches!(before, "" | "@") && (rest.is_empty() || rest.starts_with('#'));
             if alone {
-                out.safe(range, format!("@{qualified}: TorchScript only; removed"), vec![Edit::delete(line_start..line_end)]);
+                out.safe(range, format!("@{qualified}: TorchScript and torch's tracers only; removed"), vec![Edit::delete(line_start..line_end)]);
             }
         }
+    }
+}
+
+/// Statements of torch's that change nothing a port computes, and why.
+fn statement_without_effect(qualified: &str) -> Option<&'static str> {
+    match qualified {
+        "torch._C._log_api_usage_once" => Some("torch's usage telemetry"),
+        "torch.fx.wrap" => Some("marks a function for torch.fx's tracer, which MLX has no counterpart of"),
+        _ => None,
     }
 }

@@ -100,6 +100,8 @@ fn mlx_class(torch: &str) -> Option<String> {
     match torch {
         "torch.nn.Sequential" => return Some("portui_shims.Sequential".into()),
         "torch.nn.Flatten" => return Some("portui_shims.Flatten".into()),
+        // `class Getter(nn.ModuleDict)`: the containers rule ports the calls.
+        "torch.nn.ModuleDict" | "torch.nn.ParameterDict" => return Some("portui_shims.ModuleDict".into()),
         "torch.nn.modules.batchnorm._BatchNorm" => return Some("nn.BatchNorm".into()),
         _ => {}
     }
