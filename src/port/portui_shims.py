@@ -28,7 +28,8 @@ class Sequential(nn.Module):
 
     def __init__(self, *modules):
         super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], dict):
+        # An OrderedDict of children; not a lone module (MLX modules are dicts too).
+        if len(modules) == 1 and isinstance(modules[0], dict) and not isinstance(modules[0], nn.Module):
             items = list(modules[0].items())
         else:
             items = [(str(i), m) for i, m in enumerate(modules)]
@@ -3142,3 +3143,70 @@ def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=Tr
                 raise RuntimeError(f'invalid hash value (expected "{expected.group(1)}", got "{digest}")')
         _os.replace(partial, path)
     return load_checkpoint(path)
+
+
+# --- max pooling with torch's ceil_mode (API table) ---
+
+
+def _ceil_padded(x, kernel, stride, padding, value):
+    """x (N, *spatial, C) padded with `value` so that MLX's pooling, which rounds the number of
+    windows down, gives the windows torch's ceil_mode gives: one more where the input's end
+    is not covered, except a window that would start in the padding after the input."""
+    widths, crop = [(0, 0)], [slice(None)]
+    for axis, (k, s, p) in enumerate(zip(kernel, stride, padding), start=1):
+        size = x.shape[axis]
+        out = -(-(size + 2 * p - k) // s) + 1
+        if (out - 1) * s >= size + p:
+            out -= 1
+        high = (out - 1) * s + k - size - p
+        widths.append((p, max(high, 0)))
+        crop.append(slice(0, size + min(high, 0)))
+    widths.append((0, 0))
+    crop.append(slice(None))
+    return mx.pad(x[tuple(crop)], widths, constant_values=value)
+
+
+def _ceil_mode_pool(base):
+    """base, an MLX max pooling layer (channels-last), with torch's ceil_mode; same class name."""
+
+    class Pool(base):
+        def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False):
+            super().__init__(kernel_size, stride, padding)
+            self._ceil_mode = ceil_mode
+            self._torch_padding = [p for p, _ in self._padding]
+            if ceil_mode:
+                self._padding = [(0, 0)] * len(self._padding)
+
+        def __call__(self, x):
+            if self._ceil_mode:
+                x = _ceil_padded(x, self._kernel_size, self._stride, self._torch_padding, self._padding_value)
+            return super().__call__(x)
+
+    Pool.__name__ = Pool.__qualname__ = base.__name__
+    Pool.__doc__ = f"nn.{base.__name__} with torch's ceil_mode (channels-last input, as MLX's)."
+    return Pool
+
+
+MaxPool1d = _ceil_mode_pool(nn.MaxPool1d)
+MaxPool2d = _ceil_mode_pool(nn.MaxPool2d)
+MaxPool3d = _ceil_mode_pool(nn.MaxPool3d)
+
+
+# --- layer classes as values (layers rule) ---
+
+_IGNORING = {}
+
+
+def ignoring_arguments(layer_class):
+    """layer_class, taking and ignoring torch's constructor arguments that mean nothing in MLX
+    (`inplace=True`), for a torch layer class passed as a value and built elsewhere
+    (`activation_layer(inplace=True)`). A subclass of the same name, made once per class."""
+    wrapped = _IGNORING.get(layer_class)
+    if wrapped is None:
+
+        def __init__(self, *args, **kwargs):
+            layer_class.__init__(self)
+
+        wrapped = type(layer_class.__name__, (layer_class,), {"__init__": __init__, "__doc__": ignoring_arguments.__doc__})
+        _IGNORING[layer_class] = wrapped
+    return wrapped

@@ -89,8 +89,31 @@ impl Layers {
         let Some(q) = cx.torch_name(expr) else { return };
         let Some(name) = q.strip_prefix("torch.nn.") else { return };
         let Some(to) = mlx_class(&q) else { return };
+        // A class built elsewhere with torch's arguments (`activation_layer(inplace=True)`)
+        // whose MLX class takes none of them; isinstance checks need the class itself.
+        if ignores_torch_arguments(&q) && !in_type_check(cx) {
+            let wrapped = format!("portui_shims.ignoring_arguments({to})");
+            out.safe(span(expr), format!("nn.{name} (the class) → {wrapped}: built elsewhere with torch's arguments (inplace=...), which mean nothing in MLX"), vec![Edit::replace(span(expr), wrapped)]);
+            return;
+        }
         out.safe(span(expr), format!("nn.{name} (the class) → {to}"), vec![Edit::replace(span(expr), to)]);
     }
+}
+
+/// Whether the table builds the torch layer without any of its constructor's arguments
+/// (`torch.nn.ReLU(inplace=False) = nn.ReLU()`).
+fn ignores_torch_arguments(torch: &str) -> bool {
+    table().lookup(torch).next().is_some_and(|entry| match &entry.action {
+        Action::Rewrite(template) => !entry.params.is_empty() && template.params().is_empty(),
+        _ => false,
+    })
+}
+
+/// Inside `isinstance(...)` or `issubclass(...)`, where the class itself is wanted.
+fn in_type_check(cx: &Context) -> bool {
+    cx.expr_stack.iter().any(|ancestor| {
+        matches!(ancestor, Expr::Call(call) if matches!(call.func.as_ref(), Expr::Name(name) if matches!(name.id.as_str(), "isinstance" | "issubclass")))
+    })
 }
 
 /// The class the API table builds for a torch layer: the callee of its first rewrite

@@ -1,6 +1,6 @@
 //! module-api: torch `nn.Module` methods → MLX's: `named_parameters()` →
 //! `tree_flatten(parameters())`, parameter counts, `state_dict()`, `load_state_dict(d)`,
-//! `m.bias is not None`, `requires_grad_(False)`.
+//! `m.bias is not None`, `requires_grad_(False)`, `add_module(name, m)`.
 //!
 //! Why: MLX `parameters()` returns a nested dict, not an iterator of tensors; its flattened
 //! names are torch's dotted names. A parameter count over `parameters()` must use
@@ -13,7 +13,8 @@
 //! `sum(p.numel() for p in self.parameters())` →
 //! `sum(p.size for _, p in tree_flatten(self.trainable_parameters()))`;
 //! `module.bias is not None` → `"bias" in module`; `model.load_state_dict(sd)` →
-//! `model.load_weights(list(sd.items()))`.
+//! `model.load_weights(list(sd.items()))`; `self.add_module("layer1", m)` →
+//! `setattr(self, "layer1", m)`.
 //!
 //! Fix safety: review: MLX's `parameters()` includes frozen arrays (buffers), torch's does not.
 
@@ -54,7 +55,7 @@ impl Rule for ModuleApi {
             Expr::Compare(compare) => self.bias_check(cx, compare, out),
             Expr::Call(call) => {
                 let Some((receiver, method)) = method_call(call) else { return };
-                let relevant = matches!(method, "state_dict" | "load_state_dict" | "requires_grad_");
+                let relevant = matches!(method, "state_dict" | "load_state_dict" | "requires_grad_" | "add_module" | "register_module");
                 if !relevant || cx.is_torch(receiver) || !module_like(cx, receiver) {
                     return;
                 }
@@ -71,6 +72,10 @@ impl Rule for ModuleApi {
                             return; // the serialization rule turns this into load_weights(path)
                         }
                         out.review(range.clone(), "load_state_dict(d) → load_weights(list(d.items())) (values must be mx arrays, names as in the MLX model)", vec![Edit::template(range, vec![hole(receiver), text(".load_weights(list("), hole(state), text(".items()))")])]);
+                    }
+                    "add_module" | "register_module" if call.arguments.args.len() == 2 && call.arguments.keywords.is_empty() => {
+                        let [name, module] = &call.arguments.args[..] else { return };
+                        out.safe(range.clone(), format!("{method}(name, m) → setattr(module, name, m): an MLX module's children are its attributes, under the same names"), vec![Edit::template(range, vec![text("setattr("), hole(receiver), text(", "), hole(name), text(", "), hole(module), text(")")])]);
                     }
                     "requires_grad_" => {
                         let frozen = call.arguments.args.first().is_some_and(|a| matches!(a, Expr::BooleanLiteral(b) if !b.value));
