@@ -3210,3 +3210,14 @@ def ignoring_arguments(layer_class):
         wrapped = type(layer_class.__name__, (layer_class,), {"__init__": __init__, "__doc__": ignoring_arguments.__doc__})
         _IGNORING[layer_class] = wrapped
     return wrapped
+
+
+# --- nn.init.trunc_normal_ (init rule) ---
+
+
+def trunc_normal(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """nn.init.trunc_normal_'s values, as a new array of tensor's shape and dtype: N(mean, std)
+    cut to [a, b]. torch's bounds are absolute values; mx.random.truncated_normal's are in
+    standard deviations of a standard normal."""
+    low, high = (a - mean) / std, (b - mean) / std
+    return mean + std * mx.random.truncated_normal(low, high, tensor.shape, dtype=tensor.dtype)

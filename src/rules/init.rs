@@ -14,7 +14,8 @@
 //! `self.apply(self._init_weights)` → `self.apply_to_modules(lambda _, m: self._init_weights(m))`.
 //!
 //! Fix safety: safe for attribute targets; review for the loop form and kaiming's gain;
-//! manual for initialisers without an MLX counterpart (orthogonal, trunc_normal_, sparse).
+//! manual for initialisers without an MLX counterpart (orthogonal, sparse). trunc_normal_ is a
+//! shim's (mx.random.truncated_normal, scaled: torch's bounds are absolute, not in stds).
 
 use super::calls::method_call;
 use super::context::{argument, hole, keyword, text};
@@ -74,6 +75,14 @@ impl Rule for Init {
                     out.manual(range, "uniform_(a=, b=): use nn.init.uniform(low, high)");
                     return;
                 }
+                p
+            }
+            "trunc_normal_" => {
+                let mut p = vec![text("portui_shims.trunc_normal("), hole(target)];
+                if let Some(r) = &rest_piece {
+                    p.extend([text(", "), r.clone()]);
+                }
+                p.push(text(")"));
                 p
             }
             "zeros_" => vec![text("mx.zeros_like("), hole(target), text(")")],
