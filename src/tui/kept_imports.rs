@@ -15,6 +15,9 @@ pub struct KeptImport {
     /// The torch uses left in the port that go through this import: 0-based torch line (the
     /// original line the port line came from) and the qualified name.
     pub uses: Vec<(usize, String)>,
+    /// The port imports it only inside the functions that use it (so importing the module
+    /// needs no torch).
+    pub moved: bool,
 }
 
 /// The torch imports `mlx` (the port of `torch`, aligned by `rows`) still has. A use belongs
@@ -27,15 +30,27 @@ pub fn kept_imports(torch: &str, mlx: &str, rows: &[Row]) -> Vec<KeptImport> {
         // A line the port added sits under the nearest original line above it.
         rows[..=at].iter().rev().find_map(|r| r.left)
     };
-    let kept_lines: Vec<usize> = port
+    let original: Vec<(usize, String)> = audit::audit_source(Path::new(""), torch)
+        .into_iter()
+        .filter(|f| f.kind == Kind::TorchImport)
+        .map(|f| (f.line - 1, f.name))
+        .collect();
+    // (original import line, moved): an import the port moved into the functions that use
+    // it sits under another original line; it is the original import of the same name.
+    let kept_lines: Vec<(usize, bool)> = port
         .iter()
         .filter(|f| f.kind == Kind::TorchImport)
-        .filter_map(|f| torch_line_of(f.line - 1))
+        .filter_map(|f| {
+            let at = torch_line_of(f.line - 1)?;
+            if original.iter().any(|(line, _)| *line == at) {
+                return Some((at, false));
+            }
+            original.iter().find(|(_, name)| *name == f.name).map(|(line, _)| (*line, true))
+        })
         .collect();
-    let imports: Vec<(usize, String)> = audit::audit_source(Path::new(""), torch)
+    let imports: Vec<(usize, String)> = original
         .into_iter()
-        .filter(|f| f.kind == Kind::TorchImport && kept_lines.contains(&(f.line - 1)))
-        .map(|f| (f.line - 1, f.name))
+        .filter(|(line, _)| kept_lines.iter().any(|(kept, _)| kept == line))
         .collect();
     let mut kept: Vec<KeptImport> = Vec::new();
     for (line, _) in &imports {
@@ -43,6 +58,7 @@ pub fn kept_imports(torch: &str, mlx: &str, rows: &[Row]) -> Vec<KeptImport> {
             kept.push(KeptImport {
                 line: *line,
                 uses: Vec::new(),
+                moved: kept_lines.iter().all(|(at, moved)| at != line || *moved),
             });
         }
     }
@@ -77,7 +93,8 @@ mod tests {
             kept,
             vec![KeptImport {
                 line: 1,
-                uses: vec![(3, "torch.nn.functional.pad".into())]
+                uses: vec![(3, "torch.nn.functional.pad".into())],
+                moved: false
             }]
         );
     }
