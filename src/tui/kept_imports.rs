@@ -45,7 +45,10 @@ pub fn kept_imports(torch: &str, mlx: &str, rows: &[Row]) -> Vec<KeptImport> {
             if original.iter().any(|(line, _)| *line == at) {
                 return Some((at, false));
             }
-            original.iter().find(|(_, name)| *name == f.name).map(|(line, _)| (*line, true))
+            original
+                .iter()
+                .find(|(_, name)| *name == f.name)
+                .map(|(line, _)| (*line, true))
         })
         .collect();
     let imports: Vec<(usize, String)> = original

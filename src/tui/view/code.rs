@@ -64,7 +64,11 @@ fn explanation(item: &Item, proposal: &Proposal) -> String {
     let mut names: Vec<&str> = kept.uses.iter().map(|(_, name)| name.as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    let moved = if kept.moved { "; writing moves it into the functions that use it" } else { "" };
+    let moved = if kept.moved {
+        "; writing moves it into the functions that use it"
+    } else {
+        ""
+    };
     format!(
         "still used on line{} {} ({}){moved}",
         if lines.len() == 1 { "" } else { "s" },
