@@ -112,7 +112,17 @@ impl Edit {
             true => inner.end < hole.start || hole.end < inner.start,
             false => inner.end <= hole.start || hole.end <= inner.start,
         };
-        self.range.start < inner.start && inner.end < self.range.end && self.holes().all(apart)
+        // Text sharing an end with this edit is still replaced by it (the renderer takes the
+        // outer edit first); an empty range there is an insertion beside it, not inside.
+        let inside = match inner.is_empty() {
+            true => self.range.start < inner.start && inner.end < self.range.end,
+            false => {
+                self.range.start <= inner.start
+                    && inner.end <= self.range.end
+                    && *inner != self.range
+            }
+        };
+        inside && self.holes().all(apart)
     }
 
     pub(crate) fn compatible(&self, other: &Edit) -> bool {

@@ -56,6 +56,9 @@ impl Rule for Api {
         }
         let Expr::Call(call) = expr else { return };
         if let Some(qualified) = cx.torch_name(&call.func) {
+            if super::channels_last::claims_global_pool(cx, call, &qualified) {
+                return; // a global pool of a channels-last feature map: a mean over H and W
+            }
             let entries: Vec<&'static Entry> = table().lookup(&qualified).collect();
             if !entries.is_empty() {
                 apply(cx, call, None, &entries, Certainty::Tensor, out);
@@ -101,6 +104,9 @@ fn function_value(cx: &Context, expr: &Expr, out: &mut Findings) {
         return;
     }
     let Some(qualified) = cx.torch_name(expr) else { return };
+    if super::layers::mlx_class(&qualified).is_some() {
+        return; // a layer class: the layers rule ports its references
+    }
     let range = span(expr);
     if let Some(entry) = table().lookup(&qualified).find(|entry| entry.value.is_some()) {
         let callee = entry.value.as_deref().unwrap_or_default();

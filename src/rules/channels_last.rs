@@ -189,7 +189,7 @@ impl ChannelsLast {
         }
         let Some(q) = cx.torch_name(&call.func) else { return };
         match q.as_str() {
-            "torch.nn.functional.avg_pool2d" | "torch.nn.functional.adaptive_avg_pool2d" | "torch.nn.functional.max_pool2d" if is_global_pool(cx, call) => {
+            _ if claims_global_pool(cx, call, &q) => {
                 let x = call.arguments.args.first().expect("checked by is_global_pool");
                 let op = if q.ends_with("max_pool2d") { "mx.max" } else { "mx.mean" };
                 out.review(range.clone(), format!("global pooling over H and W: {op}(x, axis=(1, 2), keepdims=True) (channels-last; index 3 is channels now)"), vec![Edit::template(range, vec![text(format!("{op}(")), hole(x), text(", axis=(1, 2), keepdims=True)")])]);
@@ -350,6 +350,12 @@ fn first_flatten(function: &ast::StmtFunctionDef, name: &str) -> Option<usize> {
 
 /// `F.avg_pool2d(x, x.size()[3])`, `F.avg_pool2d(x, x.shape[2])`,
 /// `F.adaptive_avg_pool2d(x, 1)`: a pool over the whole (square) spatial extent.
+/// A 2-d pool over the whole of a channels-last feature map (`F.adaptive_avg_pool2d(x, 1)`,
+/// `F.max_pool2d(x, x.shape[2:])`), which this rule rewrites as a mean or max over H and W.
+pub fn claims_global_pool(cx: &Context, call: &ast::ExprCall, torch: &str) -> bool {
+    matches!(torch, "torch.nn.functional.avg_pool2d" | "torch.nn.functional.adaptive_avg_pool2d" | "torch.nn.functional.max_pool2d") && is_global_pool(cx, call)
+}
+
 pub fn is_global_pool(cx: &Context, call: &ast::ExprCall) -> bool {
     let Some(x) = call.arguments.args.first() else { return false };
     if feature_rank(cx) != Some(4) || call.arguments.args.len() != 2 || !call.arguments.keywords.is_empty() {

@@ -36,20 +36,14 @@ impl Rule for Device {
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
         match stmt {
             // `model.cuda()`, `model.to(device)`, `x = x.to(device)`: the whole statement goes.
-            Stmt::Expr(s) if is_placement_chain(cx, &s.value) => {
-                if let Some(edit) = cx.delete_statement(stmt, cx.is_sole_statement(stmt)) {
-                    out.safe(span(stmt), "device placement: not needed with unified memory", vec![edit]);
-                }
+            Stmt::Expr(_) | Stmt::Assign(_) if let Some(edit) = whole_placement_deletion(cx, stmt, cx.is_sole_statement(stmt)) => {
+                let what = if matches!(stmt, Stmt::Expr(_)) { "device placement" } else { "moving to a device" };
+                out.safe(span(stmt), format!("{what}: not needed with unified memory"), vec![edit]);
             }
             Stmt::Assign(assign) if assign.targets.len() == 1 => {
                 let target = &assign.targets[0];
-                let same = |e: &Expr| cx.src(e) == cx.src(target);
                 let value = assign.value.as_ref();
-                if is_placement_chain(cx, value) && placement_receiver(cx, value).is_some_and(same) {
-                    if let Some(edit) = cx.delete_statement(stmt, cx.is_sole_statement(stmt)) {
-                        out.safe(span(stmt), "moving to a device: not needed with unified memory", vec![edit]);
-                    }
-                } else if let Expr::Name(name) = target
+                if let Expr::Name(name) = target
                     && is_device_value(cx, value)
                 {
                     let name = name.id.as_str();
@@ -185,14 +179,14 @@ fn is_device_value(cx: &Context, expr: &Expr) -> bool {
     }
 }
 
-/// A name conventionally holding a device (`device`, `dev`, `self.device`).
+/// A name conventionally holding a device (`device`, `dev`, `self.device`, `target_device`).
 fn looks_like_device(_cx: &Context, expr: &Expr) -> bool {
     let name = match expr {
         Expr::Name(n) => n.id.as_str(),
         Expr::Attribute(a) => a.attr.as_str(),
         _ => return false,
     };
-    matches!(name, "device" | "dev" | "_device")
+    name == "dev" || name.ends_with("device")
 }
 
 /// `x.cuda()`, `x.to(device)`, `x.cpu()` (possibly chained) with no dtype involved.
@@ -209,6 +203,20 @@ fn is_placement_chain(cx: &Context, expr: &Expr) -> bool {
     }
 }
 
+/// The deletion of a statement that only places something on a device (`model.cuda()`,
+/// `x = x.to(device)`); `sole` when it is alone in its block (it becomes `pass`).
+fn whole_placement_deletion(cx: &Context, stmt: &Stmt, sole: bool) -> Option<Edit> {
+    let placement = match stmt {
+        Stmt::Expr(s) => is_placement_chain(cx, &s.value),
+        Stmt::Assign(assign) if assign.targets.len() == 1 => {
+            let target = &assign.targets[0];
+            is_placement_chain(cx, &assign.value) && placement_receiver(cx, &assign.value).is_some_and(|e| cx.src(e) == cx.src(target))
+        }
+        _ => false,
+    };
+    if placement { cx.delete_statement(stmt, sole) } else { None }
+}
+
 /// The object being placed: `model` in `model.to(device).cuda()`.
 fn placement_receiver<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
     let Expr::Call(call) = expr else { return None };
@@ -218,25 +226,60 @@ fn placement_receiver<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
 
 /// When every use of `name` in the current function (or module) places something on a
 /// device, the edits removing those uses (`device=name` keywords, `.to(name)` calls), so the
-/// variable and its uses go in one hunk: accepting it alone leaves no dangling name.
+/// variable and its uses go in one hunk: accepting it alone leaves no dangling name. A use in
+/// a statement this rule deletes whole (`x = x.to(name)`) is removed by deleting that
+/// statement, the same edit as that statement's own finding, so the two compose.
 fn placement_uses(cx: &Context, name: &str) -> Option<Vec<Edit>> {
-    struct Uses<'n, 't> {
+    struct Uses<'c, 'a, 'n> {
+        cx: &'c Context<'a>,
         name: &'n str,
-        text: &'t str,
         removals: Vec<Edit>,
+        removed: usize,
         total: usize,
+        /// The statements that are alone in their block (deleted as `pass`).
+        sole: Vec<*const Stmt>,
     }
-    impl<'a> Visitor<'a> for Uses<'_, '_> {
+    impl Uses<'_, '_, '_> {
+        fn is_name(&self, e: &Expr) -> bool {
+            matches!(e, Expr::Name(n) if n.id.as_str() == self.name)
+        }
+    }
+    impl<'a> Visitor<'a> for Uses<'_, '_, '_> {
+        fn visit_body(&mut self, body: &'a [Stmt]) {
+            if let [only] = body {
+                self.sole.push(only);
+            }
+            visitor::walk_body(self, body);
+        }
+
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            let sole = self.sole.contains(&std::ptr::from_ref(stmt));
+            if let Some(edit) = whole_placement_deletion(self.cx, stmt, sole) {
+                let mut inside = Uses { cx: self.cx, name: self.name, removals: Vec::new(), removed: 0, total: 0, sole: Vec::new() };
+                visitor::walk_stmt(&mut inside, stmt);
+                if inside.total > 0 && inside.removed == inside.total {
+                    self.total += inside.total;
+                    self.removed += inside.total;
+                    self.removals.push(edit);
+                    return;
+                }
+            }
+            visitor::walk_stmt(self, stmt);
+        }
+
         fn visit_expr(&mut self, expr: &'a Expr) {
             if let Expr::Call(call) = expr {
-                let is_name = |e: &Expr| matches!(e, Expr::Name(n) if n.id.as_str() == self.name);
                 let is_to = matches!(call.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "to");
-                if is_to && call.arguments.len() == 1 && call.arguments.args.first().is_some_and(is_name) {
-                    self.removals.extend(super::calls::method_suffix(self.text, call).map(Edit::delete));
+                if is_to && call.arguments.len() == 1 && call.arguments.args.first().is_some_and(|a| self.is_name(a)) {
+                    if let Some(suffix) = super::calls::method_suffix(self.cx.text, call) {
+                        self.removals.push(Edit::delete(suffix));
+                        self.removed += 1;
+                    }
                 }
                 for k in &call.arguments.keywords {
-                    if k.arg.as_ref().is_some_and(|a| a.as_str() == "device") && is_name(&k.value) {
-                        self.removals.push(super::context::remove_keyword(self.text, call, k));
+                    if k.arg.as_ref().is_some_and(|a| a.as_str() == "device") && self.is_name(&k.value) {
+                        self.removals.push(super::context::remove_keyword(self.cx.text, call, k));
+                        self.removed += 1;
                     }
                 }
             }
@@ -249,10 +292,10 @@ fn placement_uses(cx: &Context, name: &str) -> Option<Vec<Edit>> {
             visitor::walk_expr(self, expr);
         }
     }
-    let mut uses = Uses { name, text: cx.text, removals: Vec::new(), total: 0 };
+    let mut uses = Uses { cx, name, removals: Vec::new(), removed: 0, total: 0, sole: Vec::new() };
     match &cx.function {
-        Some((function, _)) => function.body.iter().for_each(|s| uses.visit_stmt(s)),
-        None => cx.module.body.iter().for_each(|s| uses.visit_stmt(s)),
+        Some((function, _)) => uses.visit_body(&function.body),
+        None => uses.visit_body(&cx.module.body),
     }
-    (uses.total == uses.removals.len()).then_some(uses.removals)
+    (uses.total == uses.removed).then_some(uses.removals)
 }

@@ -91,7 +91,7 @@ impl Layers {
         let Some(to) = mlx_class(&q) else { return };
         // A class built elsewhere with torch's arguments (`activation_layer(inplace=True)`)
         // whose MLX class takes none of them; isinstance checks need the class itself.
-        if ignores_torch_arguments(&q) && !in_type_check(cx) {
+        if ignores_torch_arguments(&q) && !in_type_check(cx) && !is_class_base(cx, expr) {
             let wrapped = format!("portui_shims.ignoring_arguments({to})");
             out.safe(span(expr), format!("nn.{name} (the class) → {wrapped}: built elsewhere with torch's arguments (inplace=...), which mean nothing in MLX"), vec![Edit::replace(span(expr), wrapped)]);
             return;
@@ -109,6 +109,12 @@ fn ignores_torch_arguments(torch: &str) -> bool {
     })
 }
 
+/// A base of the class being defined (`class Stage(nn.Identity)`): subclasses build it as
+/// MLX does, so it stays the class itself.
+fn is_class_base(cx: &Context, expr: &Expr) -> bool {
+    cx.expr_stack.is_empty() && matches!(cx.stmt_stack.last(), Some(Stmt::ClassDef(class)) if class.bases().iter().any(|base| span(base) == span(expr)))
+}
+
 /// Inside `isinstance(...)` or `issubclass(...)`, where the class itself is wanted.
 fn in_type_check(cx: &Context) -> bool {
     cx.expr_stack.iter().any(|ancestor| {
@@ -119,7 +125,7 @@ fn in_type_check(cx: &Context) -> bool {
 /// The class the API table builds for a torch layer: the callee of its first rewrite
 /// (`nn.BatchNorm` for `torch.nn.BatchNorm2d`), when that is a class of its own (not a
 /// `portui_shims.Lambda` around a function).
-fn mlx_class(torch: &str) -> Option<String> {
+pub(crate) fn mlx_class(torch: &str) -> Option<String> {
     match torch {
         "torch.nn.Sequential" => return Some("portui_shims.Sequential".into()),
         "torch.nn.Flatten" => return Some("portui_shims.Flatten".into()),

@@ -77,5 +77,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "--torch":
         torch_side(sys.argv[2])
     else:
-        subprocess.run([sys.executable, __file__, "--torch", sys.argv[2]], check=True)
+        # torch announces its downloads on stdout, which carries only the verdict.
+        subprocess.run([sys.executable, __file__, "--torch", sys.argv[2]], check=True, stdout=sys.stderr)
         sys.exit(mlx_side(sys.argv[1], sys.argv[2]))

@@ -1,9 +1,17 @@
 # Layer classes passed as values and built elsewhere with torch's arguments (torchvision's
 # Conv2dNormActivation: `activation_layer=nn.ReLU6`, then `activation_layer(inplace=True)`);
-# isinstance checks against the class still hold.
+# isinstance checks against the class still hold, and so does a class derived from one
+# (transformers' `PipelineIdentityLayer(nn.Identity)`), and a table of classes.
 import numpy as np
 import torch
 import torch.nn as nn
+
+
+ACTIVATIONS = dict(identity=nn.Identity, hardswish=nn.Hardswish)
+
+
+class Passthrough(nn.Identity):
+    pass
 
 
 class Block(nn.Module):
@@ -18,7 +26,7 @@ class Block(nn.Module):
 
 
 def build():
-    return nn.Sequential(Block(), Block(nn.Hardswish))
+    return nn.Sequential(Block(), Block(ACTIVATIONS["hardswish"]), Passthrough(), Block(ACTIVATIONS["identity"]))
 
 
 def inputs():
