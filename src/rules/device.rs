@@ -270,11 +270,13 @@ fn placement_uses(cx: &Context, name: &str) -> Option<Vec<Edit>> {
         fn visit_expr(&mut self, expr: &'a Expr) {
             if let Expr::Call(call) = expr {
                 let is_to = matches!(call.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "to");
-                if is_to && call.arguments.len() == 1 && call.arguments.args.first().is_some_and(|a| self.is_name(a)) {
-                    if let Some(suffix) = super::calls::method_suffix(self.cx.text, call) {
-                        self.removals.push(Edit::delete(suffix));
-                        self.removed += 1;
-                    }
+                if is_to
+                    && call.arguments.len() == 1
+                    && call.arguments.args.first().is_some_and(|a| self.is_name(a))
+                    && let Some(suffix) = super::calls::method_suffix(self.cx.text, call)
+                {
+                    self.removals.push(Edit::delete(suffix));
+                    self.removed += 1;
                 }
                 for k in &call.arguments.keywords {
                     if k.arg.as_ref().is_some_and(|a| a.as_str() == "device") && self.is_name(&k.value) {
