@@ -627,6 +627,18 @@ mod tests {
     }
 
     #[test]
+    fn layer_classes_and_channels_last_global_pools_are_left_to_their_rules() {
+        // nn.Identity as a value is the layers rule's (one finding, not two over one range).
+        let (findings, _) = api("ACTIVATIONS = dict(identity=nn.Identity)\n");
+        assert!(findings.is_empty(), "{findings:?}");
+        // A global pool of a channels-last feature map held in a list is the channels-last
+        // rule's mean over H and W; the table's channels-first shim would pool the wrong axes.
+        let cnn = "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 4, 3)\n\n    def forward(self, x):\n        feats = [self.conv(x)]\n        return F.adaptive_avg_pool2d(feats[-1], 1)\n";
+        let (findings, _) = api(cnn);
+        assert!(!findings.iter().any(|f| f.message.contains("adaptive_avg_pool2d")), "{findings:?}");
+    }
+
+    #[test]
     fn a_call_that_fits_no_overload_gives_the_rewrites_reason() {
         let (findings, _) = api("def f(x, w):\n    return F.conv2d(x, w, frob=1)\n");
         assert_eq!(findings.len(), 1);

@@ -348,14 +348,14 @@ fn first_flatten(function: &ast::StmtFunctionDef, name: &str) -> Option<usize> {
     finder.at
 }
 
-/// `F.avg_pool2d(x, x.size()[3])`, `F.avg_pool2d(x, x.shape[2])`,
-/// `F.adaptive_avg_pool2d(x, 1)`: a pool over the whole (square) spatial extent.
-/// A 2-d pool over the whole of a channels-last feature map (`F.adaptive_avg_pool2d(x, 1)`,
-/// `F.max_pool2d(x, x.shape[2:])`), which this rule rewrites as a mean or max over H and W.
+/// A 2-d pool over the whole of a channels-last feature map, which this rule rewrites as a
+/// mean or max over H and W (the API table's pooling shims take channels-first arrays).
 pub fn claims_global_pool(cx: &Context, call: &ast::ExprCall, torch: &str) -> bool {
     matches!(torch, "torch.nn.functional.avg_pool2d" | "torch.nn.functional.adaptive_avg_pool2d" | "torch.nn.functional.max_pool2d") && is_global_pool(cx, call)
 }
 
+/// `F.avg_pool2d(x, x.size()[3])`, `F.avg_pool2d(x, x.shape[2])`,
+/// `F.adaptive_avg_pool2d(x, 1)`: a pool over the whole (square) spatial extent.
 pub fn is_global_pool(cx: &Context, call: &ast::ExprCall) -> bool {
     let Some(x) = call.arguments.args.first() else { return false };
     if feature_rank(cx) != Some(4) || call.arguments.args.len() != 2 || !call.arguments.keywords.is_empty() {
