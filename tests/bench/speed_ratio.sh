@@ -62,5 +62,5 @@ q="$(median_of <<< "$quiet")"
 b="$(median_of <<< "$busy")"
 awk -v q="$q" -v b="$b" 'BEGIN {
     factor = (b > q) ? b / q : q / b
-    printf "median of the runs' ratios: quiet %.3f, busy %.3f; busy/quiet %.2fx (goal: within 2x)\n", q, b, factor
+    printf "median ratio of the runs: quiet %.3f, busy %.3f; busy/quiet %.2fx (goal: within 2x)\n", q, b, factor
 }'
