@@ -40,6 +40,8 @@ import time
 import traceback
 from collections import defaultdict
 
+from portui_project_module import load_module  # written beside this script by portui
+
 MAPPING_FILE = "portui-weights.json"
 CHANNELS_LAST = {"NLC": 3, "NHWC": 4, "NDHWC": 5}  # layout -> rank; channels move from axis 1 to -1
 CHANNELS_FIRST = {"NCL", "NCHW", "NCDHW"}
@@ -77,10 +79,12 @@ def user_traceback(exc):
     """The traceback without the harness's and importlib's own frames (they only say "the harness
     imported your module"), as text and as {file, line, function, text} frames, innermost last.
     A SyntaxError's location is not a frame, so it is added: it is the line to fix."""
-    here = os.path.abspath(__file__)
+    here = os.path.dirname(os.path.abspath(__file__))  # the harness and its module loader
+    stdlib_importlib = os.path.dirname(importlib.util.__file__)
     report = traceback.TracebackException.from_exception(exc)
     report.stack = traceback.StackSummary.from_list(
-        [f for f in report.stack if f.filename != here and not f.filename.startswith("<frozen")])
+        [f for f in report.stack if os.path.dirname(os.path.abspath(f.filename)) not in (here, stdlib_importlib)
+         and not f.filename.startswith("<frozen")])
     frames = [{"file": f.filename, "line": f.lineno, "function": f.name, "text": f.line} for f in report.stack]
     if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
         frames.append({"file": exc.filename, "line": exc.lineno, "function": "<module>",
@@ -139,21 +143,6 @@ def serve_timing(commands, events, run_once):
         turn = time.perf_counter() - start
         wall += turn
         events.send("sample", seconds=turn)
-
-
-def load_module(directory, file):
-    """Import `file` from `directory` as a plain module (its sibling imports resolve in that dir)."""
-    directory = os.path.abspath(directory)
-    path = os.path.join(directory, file)
-    # As for a script: its own directory first (its siblings, the port's shims beside it),
-    # then the project's root.
-    sys.path[:0] = list(dict.fromkeys([os.path.dirname(path), directory]))
-    name = os.path.splitext(os.path.basename(path))[0]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up in sys.modules
-    spec.loader.exec_module(module)
-    return module
 
 
 def outputs_of(out):

@@ -24,6 +24,13 @@ pub use report::Outcome;
 pub use runner::{BenchRequest, Runner};
 pub use template::{init_template, write_template};
 
+/// The module loader the harness and convert-weights' helper import from beside themselves:
+/// how a project's `[bench]` file is imported (by its dotted name when it is inside a package).
+pub const PROJECT_MODULE_LOADER: (&str, &str) = (
+    "portui_project_module.py",
+    include_str!("portui_project_module.py"),
+);
+
 /// Run to the end, waiting (the headless command). `on_progress` sees each progress event.
 pub fn run_blocking(request: &BenchRequest, mut on_progress: impl FnMut(&Progress)) -> Outcome {
     let runner = Runner::spawn(request);

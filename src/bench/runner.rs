@@ -191,10 +191,13 @@ fn start(request: &BenchRequest) -> Result<(Child, PathBuf), Box<BenchFailure>> 
         )
     })?;
     let script = work_dir.join("portui_bench_harness.py");
-    std::fs::write(&script, HARNESS).map_err(|e| {
+    let (loader_name, loader) = super::PROJECT_MODULE_LOADER;
+    let written = std::fs::write(work_dir.join(loader_name), loader)
+        .and_then(|()| std::fs::write(&script, HARNESS));
+    written.map_err(|e| {
         failure(
             FailureKind::Crashed,
-            format!("cannot write {}: {e}", script.display()),
+            format!("cannot write the harness into {}: {e}", work_dir.display()),
             "check that the temporary directory ($TMPDIR) is writable",
         )
     })?;

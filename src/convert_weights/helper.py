@@ -16,6 +16,8 @@ import os
 import sys
 from pathlib import Path
 
+from portui_project_module import load_module  # written beside this script by portui
+
 # safetensors dtype names; torch.uint16/32/64 exist only in recent torch, hence the getattr.
 DTYPES = {
     "float64": "F64", "float32": "F32", "float16": "F16", "bfloat16": "BF16",
@@ -26,18 +28,10 @@ MAX_DEPTH = 4
 
 
 def describe_port(mlx_dir, file, model_expr):
-    import importlib.util
     import mlx.nn as nn
     from mlx.utils import tree_flatten
 
-    mlx_dir = os.path.abspath(mlx_dir)
-    path = Path(mlx_dir, file)
-    # As for a script: its own directory first (its siblings, the shims), then the port's root.
-    sys.path[:0] = list(dict.fromkeys([str(path.parent), mlx_dir]))
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[path.stem] = module  # dataclasses look their module up in sys.modules
-    spec.loader.exec_module(module)
+    module = load_module(mlx_dir, file)
     model = eval(model_expr, module.__dict__)
 
     modules = dict(model.named_modules())
@@ -104,6 +98,9 @@ def unpickle(checkpoint, out_dir):
                 walk(v, f"{key}.{k}" if key else k, depth + 1)
 
     walk(loaded, "", 0)
+    if isinstance(loaded, dict) and not loaded:  # the state dict of a model without parameters
+        write_safetensors(os.path.join(out_dir, "0.safetensors"), {})
+        index.append({"key": "", "file": "0.safetensors"})
     Path(out_dir, "index.json").write_text(json.dumps(index))
 
 

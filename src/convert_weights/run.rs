@@ -153,7 +153,9 @@ impl Helper {
             .prefix("portui-convert-")
             .tempdir()
             .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-        std::fs::write(dir.path().join("helper.py"), HELPER)
+        let (loader_name, loader) = crate::bench::PROJECT_MODULE_LOADER;
+        std::fs::write(dir.path().join(loader_name), loader)
+            .and_then(|()| std::fs::write(dir.path().join("helper.py"), HELPER))
             .map_err(|e| format!("cannot write the helper script: {e}"))?;
         Ok(Self { dir, python })
     }

@@ -144,6 +144,7 @@ def torch_phase(job):
     def to_np(t):
         return t.detach().cpu().float().numpy() if t.is_floating_point() else t.detach().cpu().numpy()
 
+    torch.save(model.state_dict(), job["checkpoint"])  # what `portui convert-weights` converts
     arrays = {f"w:{k}": to_np(v) for k, v in model.state_dict().items() if torch.is_tensor(v)}
     arrays.update({f"in:{i}": x for i, x in enumerate(raw)})
     arrays["out"] = to_np(out)
@@ -181,11 +182,14 @@ def mlx_phase(job, result):
     if hasattr(model, "eval"):
         model.eval()
     result["stage"] = "load weights"
+    convert = subprocess.run([job["portui"], "convert-weights", job["src"], job["checkpoint"], "--port", job["mlx"],
+                              "--out", job["weights"], "--python", job["python"]], capture_output=True, text=True)
+    Path(job["weights"]).with_suffix(".log").write_text(convert.stdout + convert.stderr)
+    if convert.returncode != 0:
+        raise Failure(f"convert-weights: {convert_error(convert.stdout + convert.stderr)}")
+    model.load_weights(job["weights"])  # strict: every parameter and no other, as convert-weights promised
+    mx.eval(model.parameters())
     arrays = dict(np.load(job["npz"]))
-    ut, um, error = parity.load_weights(model, arrays, mapping, warn)
-    result.update(unmatched_torch=ut[:5], unmatched_mlx=um[:5])
-    if error:
-        raise Failure(error)
     result["stage"] = "inputs"
     in_layouts = parity.layouts(module, mapping, "inputs", model)
     out_layout = parity.layouts(module, mapping, "outputs", model).get(0)
@@ -369,8 +373,10 @@ def _run_model(entry, ctx, res):
     res["audit"] = summarize_audit(audit.audit_port(mlx, src, map_line, source_line,
                                                            own=pkg["top"]))
     job = {"entry": entry, "src": str(src), "mlx": str(mlx), "npz": str(work / "torch.npz"),
-           "result": str(work / "mlx.json")}
+           "checkpoint": str(work / "torch_state.pt"), "weights": str(work / "weights.safetensors"),
+           "result": str(work / "mlx.json"), "portui": ctx["portui"], "python": ctx["python"]}
     Path(work, "job.json").write_text(json.dumps(job))
+    write_bench_config(src, entry, files)
     base = [ctx["python"], "-P", str(Path(__file__).resolve()), "--job", str(work / "job.json")]
     env = {**os.environ, "PORTUI_REALWORLD_THREADS": str(ctx["threads"])}
     res["stage"] = "torch"
@@ -390,7 +396,7 @@ def _run_model(entry, ctx, res):
         return
     got = json.loads(Path(job["result"]).read_text())
     res.update({k: got.get(k) for k in ("stage", "error", "exception", "where", "max_abs", "loss_abs",
-                                         "grad_max", "grads_checked", "unmatched_torch", "unmatched_mlx")})
+                                         "grad_max", "grads_checked")})
     if got["error"]:
         return
     res["stage"] = "done"
@@ -413,6 +419,25 @@ def _run_model(entry, ctx, res):
             return
         res["stage"] = "done"
     res["ok"] = True
+
+
+def write_bench_config(src, entry, files):
+    """The [bench] section `portui convert-weights` reads to build the port's model: the model's
+    file (its module, found among the copied files) and build expression, with its inputs."""
+    rel = entry["module"].replace(".", "/")
+    file = next(f for f in (rel + ".py", rel + "/__init__.py") if f in files)
+    inputs = ", ".join("{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in spec.items()) + " }"
+                       for spec in entry["inputs"])
+    Path(src, "portui.toml").write_text(  # JSON strings are TOML basic strings
+        f"[bench]\nfile = {json.dumps(file)}\nmodel = {json.dumps(entry['build'])}\ninputs = [{inputs}]\n",
+        encoding="utf-8")
+
+
+def convert_error(output):
+    """convert-weights' own reason: its `portui:` line, or the missing and unexpected keys it lists."""
+    lines = [ln.strip() for ln in output.strip().splitlines() if ln.strip()]
+    reason = [ln for ln in lines if ln.startswith("portui:") or "missing" in ln or "unexpected" in ln]
+    return "; ".join(reason or lines[-1:] or ["?"])[:300]
 
 
 def summarize_audit(found):
@@ -466,8 +491,9 @@ CLASSES = [
     (".", r"name '(\w+)' is not defined", "name {0} undefined in the port"),
     (".", r"\[conv\] Expect the input channels", "channels-last: a conv gets a channels-first input"),
     (".", r"^(\w+Error): \[(\w+)\]", "MLX op [{1}] rejects its arguments ({0})"),
-    ("load weights", r"shape mismatch", "weights: shape/layout mismatch"),
-    ("load weights", r"unmatched", "weights: names do not match (portui-weights.json)"),
+    ("load weights", r"shape", "convert-weights: shape/layout mismatch"),
+    ("load weights", r"missing|unexpected", "convert-weights: names do not match (portui-weights.json)"),
+    ("load weights", r".", "convert-weights failed"),
     ("compare", r"shape", "output shape differs"),
     ("compare", r"exceeds tolerance|non-finite", "output numbers differ (silent)"),
     ("loss", r".", "loss differs"),
