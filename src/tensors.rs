@@ -451,6 +451,41 @@ impl Judge<'_> {
     }
 }
 
+/// Whether every `return` of `function` (a module-level helper such as a positional-embedding
+/// builder) gives a tensor, and it has at least one.
+pub fn returns_tensor(function: &ast::StmtFunctionDef, semantic: &Semantic) -> bool {
+    struct Returns<'a>(Vec<&'a Expr>, bool);
+    impl<'a> Visitor<'a> for Returns<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::Return(ret) => match ret.value.as_deref() {
+                    Some(value) => self.0.push(value),
+                    None => self.1 = true,
+                },
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {} // their returns are not ours
+                _ => visitor::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, _: &'a Expr) {}
+    }
+    let mut returns = Returns(Vec::new(), false);
+    returns.visit_body(&function.body);
+    let scope = FunctionTensors::of_function(function, semantic, None);
+    let judge = Judge {
+        semantic,
+        class: None,
+        names: scope.names(),
+        non_tensors: scope.non_tensors(),
+        memo: None,
+    };
+    !returns.1
+        && !returns.0.is_empty()
+        && returns
+            .0
+            .iter()
+            .all(|value| judge.certainty(value) == Certainty::Tensor)
+}
+
 /// `torch.Tensor`, `Tensor` imported from torch, and those inside `Optional[...]` or `| None`.
 fn annotates_tensor(annotation: &Expr, semantic: &Semantic) -> bool {
     match annotation {

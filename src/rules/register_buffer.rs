@@ -10,13 +10,20 @@
 //! `self.bias = mask` + `self.freeze(keys=["bias"], recurse=False)`;
 //! `self.register_buffer("cos", c, persistent=False)` → `object.__setattr__(self, "cos", c)`.
 //!
+//! A plain tensor attribute set in `__init__` (`self.pos = posemb_sincos_2d(...)`, neither a
+//! buffer nor an `nn.Parameter`) is not in torch's state dict and is never trained: it is kept
+//! out of the parameter tree as a non-persistent buffer is. Left as it is, MLX would train it,
+//! and a strict `load_weights` of the converted checkpoint would demand it.
+//!
 //! Fix safety: safe. Note that `model.unfreeze()` would unfreeze persistent buffers again.
 
 use super::context::{argument, hole, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{Expr, NodeKind, Stmt};
+use crate::parse::ast::{Expr, NodeKind, Stmt, StmtAssign};
 use crate::parse::span;
+use crate::semantic::self_attribute;
+use crate::tensors::{Certainty, returns_tensor};
 
 pub struct RegisterBuffer;
 pub static RULE: RegisterBuffer = RegisterBuffer;
@@ -27,10 +34,14 @@ impl Rule for RegisterBuffer {
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
-        Some(&[NodeKind::StmtExpr])
+        Some(&[NodeKind::StmtExpr, NodeKind::StmtAssign])
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
+        if let Stmt::Assign(assign) = stmt {
+            plain_tensor_attribute(cx, stmt, assign, out);
+            return;
+        }
         let Stmt::Expr(statement) = stmt else { return };
         let Expr::Call(call) = statement.value.as_ref() else { return };
         let Expr::Attribute(method) = call.func.as_ref() else { return };
@@ -62,7 +73,7 @@ impl Rule for RegisterBuffer {
                 text(format!("{close}\n{indent}{owner}.freeze(keys=[\"{name}\"], recurse=False)  # a buffer: saved, not trained")),
             ])
         } else {
-            Edit::template(range.clone(), vec![text(format!("object.__setattr__({owner}, \"{name}\", ")), hole(value), text(")  # non-persistent buffer: kept out of the parameter tree")])
+            out_of_tree(range.clone(), owner, name, value, "non-persistent buffer")
         };
         let message = if persistent {
             "persistent buffer → assigned and frozen: in MLX every public array is a trainable parameter"
@@ -70,5 +81,65 @@ impl Rule for RegisterBuffer {
             "non-persistent buffer → kept out of the parameter tree (not saved, not trained)"
         };
         out.safe(range, message, vec![edit]);
+    }
+}
+
+/// `self.name = <tensor>` in a module's `__init__`, where the tensor is built by torch or by a
+/// helper of this file that returns one (a call or arithmetic). Values that may be parameters
+/// (`self.emb.weight`, a name, `nn.Parameter(...)`) are left alone: assigning a parameter
+/// registers it in torch too.
+fn plain_tensor_attribute(cx: &Context, stmt: &Stmt, assign: &StmtAssign, out: &mut Findings) {
+    let [target] = &assign.targets[..] else { return };
+    let Some(name) = self_attribute(target) else { return };
+    if !cx.in_module() || cx.function_name() != Some("__init__") {
+        return;
+    }
+    let value = assign.value.as_ref();
+    let built_by_helper = matches!(value, Expr::Call(call) if matches!(call.func.as_ref(), Expr::Name(helper)
+        if cx.module.body.iter().any(|s| matches!(s, Stmt::FunctionDef(f)
+            if f.name.as_str() == helper.id.as_str() && returns_tensor(f, cx.semantic)))));
+    let computed = matches!(value, Expr::Call(_) | Expr::BinOp(_) | Expr::UnaryOp(_));
+    if !built_by_helper && !(computed && cx.tensor(value) == Certainty::Tensor) {
+        return;
+    }
+    let range = span(stmt);
+    let edit = out_of_tree(range.clone(), "self", name, value, "a plain tensor attribute in torch");
+    out.safe(
+        range,
+        "tensor attribute → kept out of the parameter tree: torch neither saves nor trains it, and MLX would do both",
+        vec![edit],
+    );
+}
+
+/// `object.__setattr__(owner, "name", value)`: MLX's `Module.__setattr__` would make the array
+/// a parameter.
+fn out_of_tree(range: std::ops::Range<usize>, owner: &str, name: &str, value: &Expr, why: &str) -> Edit {
+    Edit::template(range, vec![
+        text(format!("object.__setattr__({owner}, \"{name}\", ")),
+        hole(value),
+        text(format!(")  # {why}: kept out of the parameter tree")),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    /// The lines of `init` (statements of a module's `__init__`) this rule rewrites.
+    fn rewritten(init: &str) -> Vec<String> {
+        let source = format!(
+            "import torch\nimport torch.nn as nn\n\n\ndef table(n):\n    return torch.arange(n).float()\n\n\ndef count(n):\n    return n + 1\n\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.emb = nn.Embedding(3, 4)\n{init}"
+        );
+        crate::rules::findings_of("register-buffer", &source)
+            .into_iter()
+            .map(|f| source[f.range].trim().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn only_tensors_torch_neither_saves_nor_trains_leave_the_tree() {
+        let plain = "        self.pos = table(3)\n        self.scale = torch.ones(4) * 2\n        self.copy = self.emb.weight.clone()\n";
+        assert_eq!(rewritten(plain), plain.lines().map(str::trim).collect::<Vec<_>>());
+        // Parameters (a tie, nn.Parameter), non-tensors and helpers returning numbers stay.
+        let kept = "        self.tied = self.emb.weight\n        self.p = nn.Parameter(torch.zeros(3))\n        self.n = count(2)\n        self.layer = nn.Linear(2, 2)\n";
+        assert_eq!(rewritten(kept), Vec::<String>::new());
     }
 }
