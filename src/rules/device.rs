@@ -121,12 +121,12 @@ impl Rule for Device {
 impl Device {
     fn to_call(&self, cx: &Context, call: &ast::ExprCall, receiver: &Expr, expr: &Expr, out: &mut Findings) {
         let range = span(call);
-        let dtype = keyword(call, "dtype").map(|k| &k.value).or_else(|| call.arguments.args.iter().find(|a| is_dtype(cx, a)));
+        let dtype = to_dtype(cx, call);
         let has_device = call.arguments.args.iter().any(|a| is_device_value(cx, a) || looks_like_device(cx, a)) || keyword(call, "device").is_some();
         match (dtype, has_device) {
             (Some(_), _) if super::cast_claimed_by_fused_op(cx, call) => {}
-            (Some(dtype), _) => {
-                let edit = Edit::template(range.clone(), vec![postfix_hole(cx.text, receiver), text(".astype("), hole(dtype), text(")")]);
+            (Some(_), _) => {
+                let Some(edit) = cast(cx, call, receiver) else { return };
                 out.safe(range, ".to(dtype) is a cast: astype (device part dropped)", vec![edit]);
             }
             (None, true) if !is_statement_expr(cx, expr) => {
@@ -140,6 +140,18 @@ impl Device {
             _ => {}
         }
     }
+}
+
+/// The dtype a `.to(...)` call casts to, when it names one.
+fn to_dtype<'e>(cx: &Context, call: &'e ast::ExprCall) -> Option<&'e Expr> {
+    keyword(call, "dtype").map(|k| &k.value).or_else(|| call.arguments.args.iter().find(|a| is_dtype(cx, a)))
+}
+
+/// `x.to(device, dtype=d)` → `x.astype(d)`: the one edit of a cast, whichever finding makes it
+/// (the cast's own, or a device variable's whose use it drops), so the two compose.
+fn cast(cx: &Context, call: &ast::ExprCall, receiver: &Expr) -> Option<Edit> {
+    let dtype = to_dtype(cx, call)?;
+    Some(Edit::template(span(call), vec![postfix_hole(cx.text, receiver), text(".astype("), hole(dtype), text(")")]))
 }
 
 /// `x.device` read where `x` may be a tensor, outside the `device = x.device` statements that
@@ -269,7 +281,23 @@ fn placement_uses(cx: &Context, name: &str) -> Option<Vec<Edit>> {
 
         fn visit_expr(&mut self, expr: &'a Expr) {
             if let Expr::Call(call) = expr {
-                let is_to = matches!(call.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "to");
+                let to_receiver = match call.func.as_ref() {
+                    Expr::Attribute(a) if a.attr.as_str() == "to" => Some(a.value.as_ref()),
+                    _ => None,
+                };
+                let is_to = to_receiver.is_some();
+                // `.to(device, dtype=d)`: the cast keeps the dtype and drops the device.
+                let device_arguments = call.arguments.args.iter().chain(call.arguments.keywords.iter().map(|k| &k.value)).filter(|a| self.is_name(a)).count();
+                if let Some(receiver) = to_receiver
+                    && device_arguments > 0
+                    && !super::cast_claimed_by_fused_op(self.cx, call)
+                    && let Some(edit) = cast(self.cx, call, receiver)
+                {
+                    self.removals.push(edit);
+                    self.removed += device_arguments;
+                    visitor::walk_expr(self, expr);
+                    return;
+                }
                 if is_to
                     && call.arguments.len() == 1
                     && call.arguments.args.first().is_some_and(|a| self.is_name(a))
