@@ -109,9 +109,11 @@ impl Semantic {
 
     /// What the module's classes are: modules or not, their layers and arrays.
     fn add_classes(&mut self, module: &ast::ModModule) {
+        // `def conv3x3(...): return nn.Conv2d(...)`: `self.conv1 = conv3x3(...)` is a Conv2d.
+        let helpers = self.layer_returns(&module.body);
         for stmt in &module.body {
             if let Stmt::ClassDef(class) = stmt {
-                let info = self.class_info(class);
+                let info = self.class_info(class, &helpers);
                 self.classes.insert(class.name.id.to_string(), info);
             }
         }
@@ -223,18 +225,10 @@ impl Semantic {
         })
     }
 
-    fn class_info(&self, class: &ast::StmtClassDef) -> ClassInfo {
-        let mut info = ClassInfo {
-            is_module: class.bases().iter().any(|base| {
-                self.qualified(base).is_some_and(|q| {
-                    q == "torch.nn.Module" || q == "torch.nn.modules.module.Module"
-                })
-            }),
-            ..ClassInfo::default()
-        };
-        let returns: HashMap<String, String> = class
-            .body
-            .iter()
+    /// The functions of `body` (a module's or a class's) whose last return statement returns a
+    /// torch constructor call, by name: the layer class they build.
+    fn layer_returns(&self, body: &[Stmt]) -> HashMap<String, String> {
+        body.iter()
             .filter_map(|stmt| {
                 let Stmt::FunctionDef(function) = stmt else {
                     return None;
@@ -248,11 +242,28 @@ impl Semantic {
                 };
                 Some((function.name.to_string(), self.torch_name(&call.func)?))
             })
-            .collect();
+            .collect()
+    }
+
+    fn class_info(
+        &self,
+        class: &ast::StmtClassDef,
+        helpers: &HashMap<String, String>,
+    ) -> ClassInfo {
+        let mut info = ClassInfo {
+            is_module: class.bases().iter().any(|base| {
+                self.qualified(base)
+                    .is_some_and(|q| is_torch_module_class(&q))
+            }),
+            ..ClassInfo::default()
+        };
+        // `self.layer = self._make_layer(...)`: methods that build a layer.
+        let returns = self.layer_returns(&class.body);
         let mut collector = SelfAssignments {
             semantic: self,
             info: &mut info,
             returns: &returns,
+            helpers,
         };
         for stmt in &class.body {
             collector.visit_stmt(stmt);
@@ -271,6 +282,25 @@ impl Semantic {
         }
         info
     }
+}
+
+/// `torch.nn.Module` and its subclasses in `torch.nn` (`nn.Sequential`, `nn.Conv2d`): a class
+/// deriving from one is a module.
+fn is_torch_module_class(qualified: &str) -> bool {
+    let Some(name) = qualified.strip_prefix("torch.nn.") else {
+        return false;
+    };
+    let class = name.rsplit('.').next().unwrap_or_default();
+    let not_modules = [
+        "Parameter",
+        "Buffer",
+        "UninitializedParameter",
+        "UninitializedBuffer",
+    ];
+    class.starts_with(char::is_uppercase)
+        && !not_modules.contains(&class)
+        && !name.starts_with("utils.")
+        && !name.starts_with("parameter.")
 }
 
 /// The rank of the feature maps the layers work on (`Conv2d` → 4), when they agree.
@@ -364,6 +394,8 @@ struct SelfAssignments<'s, 'i> {
     info: &'i mut ClassInfo,
     /// Methods of the class that return a torch constructor call (`_make_layer` → Sequential).
     returns: &'s HashMap<String, String>,
+    /// The same of the file's functions (`conv3x3` → Conv2d).
+    helpers: &'s HashMap<String, String>,
 }
 
 impl<'a> Visitor<'a> for SelfAssignments<'_, '_> {
@@ -406,8 +438,10 @@ impl SelfAssignments<'_, '_> {
             return;
         }
         if let Expr::Call(call) = value
-            && let Some(method) = self_attribute(&call.func)
-            && let Some(q) = self.returns.get(method)
+            && let Some(q) = match call.func.as_ref() {
+                Expr::Name(helper) => self.helpers.get(helper.id.as_str()),
+                func => self_attribute(func).and_then(|method| self.returns.get(method)),
+            }
         {
             self.info.layers.insert(attr.to_string(), q.clone());
             return;

@@ -11,7 +11,8 @@
 //! Flatten layer, and in a channels-last module the map it flattens is NHWC: flattened as it
 //! is, the next Linear would see the features in another order (mlx-traps #22), so the
 //! channels move back to axis 1 first. A layer class named as a value must name the MLX
-//! class the table builds (`nn.BatchNorm2d` → `nn.BatchNorm`).
+//! class the table builds (`nn.BatchNorm2d` → `nn.BatchNorm`); in a module whose feature maps
+//! keep torch's layout, the channels-first form of it, as the table's constructor calls there.
 //!
 //! Example: `class Net(nn.Module)` → `class Net(nn.Module)` with `mlx.nn`;
 //! `nn.Sequential(conv, bn)` → `portui_shims.Sequential(conv, bn)`; in a module with
@@ -96,8 +97,21 @@ impl Layers {
             out.safe(span(expr), format!("nn.{name} (the class) → {wrapped}: built elsewhere with torch's arguments (inplace=...), which mean nothing in MLX"), vec![Edit::replace(span(expr), wrapped)]);
             return;
         }
+        // `conv_layer = nn.Conv2d`, `norm_layer=nn.BatchNorm2d` in a module whose feature maps
+        // keep torch's layout: what it builds must take channels-first arrays, as the table's
+        // constructor calls there do.
+        if builds_channels_last(&q) && cx.in_module() && !cx.class_info().is_some_and(|c| c.channels_last) && !in_type_check(cx) && !is_class_base(cx, expr) {
+            let wrapped = format!("portui_shims.channels_first_layer({to})");
+            out.safe(span(expr), format!("nn.{name} (the class) → {wrapped}: this module's feature maps keep torch's channels-first layout"), vec![Edit::replace(span(expr), wrapped)]);
+            return;
+        }
         out.safe(span(expr), format!("nn.{name} (the class) → {to}"), vec![Edit::replace(span(expr), to)]);
     }
+}
+
+/// Whether the table's MLX layer for the torch class works on channels-last arrays.
+fn builds_channels_last(torch: &str) -> bool {
+    table().lookup(torch).next().is_some_and(|entry| entry.channels_last)
 }
 
 /// Whether the table builds the torch layer without any of its constructor's arguments
