@@ -133,6 +133,68 @@ impl Semantic {
                 }
             }
         }
+        self.agree_on_layouts(module);
+    }
+
+    /// Module classes that build one another share one layout. A class whose convolutions sit
+    /// in containers keeps torch's channels-first maps (its layers are built channels-first);
+    /// a channels-last class it builds, or that builds it, would hand over or receive maps in
+    /// the other layout (SqueezeNet's Fire blocks, ShuffleNet's stages). Those become
+    /// channels-first too, until the file agrees.
+    fn agree_on_layouts(&mut self, module: &ast::ModModule) {
+        if !self.classes.values().any(|c| c.channels_last) {
+            return;
+        }
+        let mut links: Vec<(String, String)> = Vec::new(); // (builder, built)
+        let mut channels_first: HashSet<String> = HashSet::default();
+        for stmt in &module.body {
+            let Stmt::ClassDef(class) = stmt else {
+                continue;
+            };
+            let Some(info) = self
+                .classes
+                .get(class.name.id.as_str())
+                .filter(|c| c.is_module)
+            else {
+                continue;
+            };
+            let mut uses = ClassUses {
+                semantic: self,
+                spatial: false,
+                built: Vec::new(),
+            };
+            uses.visit_body(&class.body);
+            if uses.spatial && !info.channels_last {
+                channels_first.insert(class.name.id.to_string());
+            }
+            for built in uses.built {
+                if self.classes.get(built).is_some_and(|c| c.is_module) {
+                    links.push((class.name.id.to_string(), built.to_string()));
+                }
+            }
+        }
+        loop {
+            let demoted: Vec<String> = links
+                .iter()
+                .filter_map(|(a, b)| {
+                    match (channels_first.contains(a), channels_first.contains(b)) {
+                        (true, false) => Some(b.clone()),
+                        (false, true) => Some(a.clone()),
+                        _ => None,
+                    }
+                })
+                .collect();
+            if demoted.is_empty() {
+                break;
+            }
+            for name in demoted {
+                if let Some(info) = self.classes.get_mut(&name) {
+                    info.channels_last = false;
+                    info.feature_rank = None;
+                }
+                channels_first.insert(name);
+            }
+        }
     }
 
     /// What an imported local name is bound to.
@@ -387,6 +449,30 @@ impl<'a> Visitor<'a> for ImportCollector<'_> {
         }
     }
     fn visit_expr(&mut self, _: &'a Expr) {}
+}
+
+/// What a class body builds: layers that work on feature maps (called or named as values),
+/// and the names it uses (among them the classes of this file it builds).
+struct ClassUses<'s, 'a> {
+    semantic: &'s Semantic,
+    spatial: bool,
+    built: Vec<&'a str>,
+}
+
+impl<'a> Visitor<'a> for ClassUses<'_, 'a> {
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        // A class of this file named (called, or passed as `block=Fire`) is one it builds.
+        if let Expr::Name(name) = expr {
+            self.built.push(name.id.as_str());
+        }
+        if !self.spatial && matches!(expr, Expr::Attribute(_) | Expr::Name(_)) {
+            self.spatial = self
+                .semantic
+                .with_torch_name(expr, |q| CHANNEL_LAYERS.contains(&q))
+                .unwrap_or(false);
+        }
+        visitor::walk_expr(self, expr);
+    }
 }
 
 struct SelfAssignments<'s, 'i> {
