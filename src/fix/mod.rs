@@ -126,6 +126,11 @@ impl Edit {
     }
 
     pub(crate) fn compatible(&self, other: &Edit) -> bool {
+        // Two findings making the same edit (a device variable and the cast it drops the
+        // device of): it is applied once.
+        if self == other {
+            return true;
+        }
         let disjoint = self.range.end <= other.range.start || other.range.end <= self.range.start;
         if self.swallows(&other.range) || other.swallows(&self.range) {
             return true;
@@ -380,6 +385,23 @@ mod tests {
         // An edit reaching into a hole is still a conflict.
         let straddling = Edit::delete(2..5);
         assert!(!call.compatible(&straddling));
+    }
+
+    #[test]
+    fn fixes_sharing_an_edit_compose_and_apply_it_once() {
+        // Two bindings of one device variable each drop the device of the same cast
+        // (`t.to(device=d, dtype=f)` → `t.astype(f)`), beside deleting their own statement.
+        let text = "d = a\nd = b\nt.to(device=d, dtype=f)";
+        let cast = Edit::template(
+            12..35,
+            vec![src(12..13), txt(".astype("), src(33..34), txt(")")],
+        );
+        let first = Fix::safe(vec![Edit::delete(0..6), cast.clone()]);
+        let second = Fix::safe(vec![Edit::delete(6..12), cast.clone()]);
+        let (kept, conflicting) = select_compatible([&first, &second]);
+        assert_eq!((kept.len(), conflicting.len()), (2, 0));
+        let edits: Vec<&Edit> = vec![&first.edits[0], &cast, &second.edits[0]];
+        assert_eq!(apply_edits(text, &edits), "t.astype(f)");
     }
 
     #[test]

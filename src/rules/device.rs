@@ -158,8 +158,10 @@ fn cast(cx: &Context, call: &ast::ExprCall, receiver: &Expr) -> Option<Edit> {
 /// go whole (with their uses): `device, n = x.device, x.shape[1]` or `f(x.device)`.
 fn device_read_left(cx: &Context, attribute: &ast::ExprAttribute) -> bool {
     let receiver = attribute.value.as_ref();
+    // `device = x.device`, or `device = a.device if a is not None else b.device`.
     let whole_statement = matches!(cx.stmt(), Some(Stmt::Assign(a))
-        if a.targets.len() == 1 && matches!(a.targets[0], Expr::Name(_)) && span(a.value.as_ref()) == span(attribute));
+        if a.targets.len() == 1 && matches!(a.targets[0], Expr::Name(_))
+            && (span(a.value.as_ref()) == span(attribute) || (matches!(a.value.as_ref(), Expr::If(_)) && is_device_value(cx, &a.value))));
     attribute.ctx == ast::ExprContext::Load
         && !whole_statement
         && !cx.is_torch(receiver)

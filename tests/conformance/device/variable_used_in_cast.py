@@ -1,5 +1,6 @@
 # simple-vit's forward: a device variable whose one use is a `.to(device, dtype=...)` cast. The
-# cast keeps its dtype, so the variable goes with the device part of its only use.
+# cast keeps its dtype, so the variable goes with the device part of its only use. Bound twice
+# in one function (transformers' tapas), both bindings make the same cast edits, applied once.
 import numpy as np
 import torch
 
@@ -11,4 +12,6 @@ def compute():
     device = img.device
     x = img * 2
     x += table.to(device, dtype=x.dtype)
-    return x
+    device = img.device if img is not None else table.device
+    y = table.to(device=device, dtype=torch.float32)
+    return x, y
