@@ -49,6 +49,10 @@ pub struct Semantic {
     torch_initials: [u64; 4],
     /// The local names bound to torch: a handful (`torch`, `nn`, `F`), compared directly.
     torch_locals: Vec<String>,
+    /// The file's functions that build convolutions or pools into containers (`make_layers`,
+    /// `conv_1x1_bn` returning an `nn.Sequential`): whoever uses what they build passes it
+    /// torch's channels-first maps, so they build channels-first layers.
+    channels_first_builders: HashSet<String>,
 }
 
 impl Semantic {
@@ -133,11 +137,66 @@ impl Semantic {
                 }
             }
         }
+        self.channels_first_builders = self.channels_first_builders(module, &helpers);
         self.agree_on_layouts(module);
     }
 
+    /// Whether `function`, a function of this file, builds channels-first layers.
+    pub fn builds_channels_first(&self, function: &str) -> bool {
+        self.channels_first_builders.contains(function)
+    }
+
+    /// The functions of the file that build layers working on feature maps (themselves, through
+    /// their parameters' defaults, or through another such function), other than those
+    /// returning one such layer (`conv3x3`): their layer is their caller's.
+    fn channels_first_builders(
+        &self,
+        module: &ast::ModModule,
+        helpers: &HashMap<String, String>,
+    ) -> HashSet<String> {
+        let mut builders = HashSet::default();
+        let mut candidates = Vec::new();
+        for stmt in &module.body {
+            let Stmt::FunctionDef(function) = stmt else {
+                continue;
+            };
+            if helpers
+                .get(function.name.as_str())
+                .is_some_and(|q| CHANNEL_LAYERS.contains(&q.as_str()))
+            {
+                continue;
+            }
+            let mut uses = ClassUses {
+                semantic: self,
+                spatial: false,
+                built: Vec::new(),
+            };
+            uses.visit_parameters(&function.parameters);
+            uses.visit_body(&function.body);
+            if uses.spatial {
+                builders.insert(function.name.to_string());
+            } else {
+                candidates.push((function.name.as_str(), uses.built));
+            }
+        }
+        loop {
+            let before = builders.len();
+            candidates.retain(|(name, built)| {
+                let builds = built.iter().any(|b| builders.contains(*b));
+                if builds {
+                    builders.insert((*name).to_string());
+                }
+                !builds
+            });
+            if builders.len() == before {
+                return builders;
+            }
+        }
+    }
+
     /// Module classes that build one another share one layout. A class whose convolutions sit
-    /// in containers keeps torch's channels-first maps (its layers are built channels-first);
+    /// in containers keeps torch's channels-first maps (its layers are built channels-first),
+    /// as do the file's functions that build such containers;
     /// a channels-last class it builds, or that builds it, would hand over or receive maps in
     /// the other layout (SqueezeNet's Fire blocks, ShuffleNet's stages). Those become
     /// channels-first too, until the file agrees.
@@ -146,7 +205,7 @@ impl Semantic {
             return;
         }
         let mut links: Vec<(String, String)> = Vec::new(); // (builder, built)
-        let mut channels_first: HashSet<String> = HashSet::default();
+        let mut channels_first = self.channels_first_builders.clone();
         for stmt in &module.body {
             let Stmt::ClassDef(class) = stmt else {
                 continue;
@@ -168,7 +227,9 @@ impl Semantic {
                 channels_first.insert(class.name.id.to_string());
             }
             for built in uses.built {
-                if self.classes.get(built).is_some_and(|c| c.is_module) {
+                if self.classes.get(built).is_some_and(|c| c.is_module)
+                    || self.channels_first_builders.contains(built)
+                {
                     links.push((class.name.id.to_string(), built.to_string()));
                 }
             }

@@ -554,10 +554,11 @@ fn mended_helper(cx: &Context, func: &Expr) -> Option<String> {
 const CHANNELS_FIRST_NOTE: &str = "torch's channels-first layout kept: this module's feature maps are not known to be channels-last (its layers sit in containers or locals), so the MLX layer runs between two axis moves";
 
 /// In a method of a module class whose own layers are not channels-last (`self.net =
-/// nn.Sequential(nn.Conv1d(...))` holds them in a container): its feature maps keep torch's
-/// layout, which the port's callers and the channels-last rule both assume.
+/// nn.Sequential(nn.Conv1d(...))` holds them in a container), or in a function building such
+/// containers: its feature maps keep torch's layout, which the port's callers and the
+/// channels-last rule both assume.
 fn in_channels_first_module(cx: &Context) -> bool {
-    cx.function.is_some() && cx.class_info().is_some_and(|class| class.is_module && !class.channels_last)
+    cx.function.is_some() && cx.in_channels_first_scope()
 }
 
 /// `nn.Conv1d(...)` → `portui_shims.channels_first_layer(nn.Conv1d)(...)`: the same layer class (its

@@ -112,6 +112,18 @@ impl<'a> Context<'a> {
         std::mem::replace(&mut self.class, class)
     }
 
+    /// Where feature maps keep torch's channels-first layout, so layers that work on them are
+    /// built channels-first: a method of a module class whose own layers are not channels-last
+    /// (they sit in containers), or a function of the file that builds such containers.
+    pub fn in_channels_first_scope(&self) -> bool {
+        match self.class_info() {
+            Some(class) => class.is_module && !class.channels_last,
+            None => {
+                matches!(self.stmt_stack.first(), Some(Stmt::FunctionDef(function)) if self.semantic.builds_channels_first(function.name.as_str()))
+            }
+        }
+    }
+
     /// Inside a method (or nested function) of an `nn.Module` subclass.
     pub fn in_module(&self) -> bool {
         self.class_info().is_some_and(|c| c.is_module)

@@ -100,7 +100,7 @@ impl Layers {
         // `conv_layer = nn.Conv2d`, `norm_layer=nn.BatchNorm2d` in a module whose feature maps
         // keep torch's layout: what it builds must take channels-first arrays, as the table's
         // constructor calls there do.
-        if builds_channels_last(&q) && cx.in_module() && !cx.class_info().is_some_and(|c| c.channels_last) && !in_type_check(cx) && !is_class_base(cx, expr) {
+        if builds_channels_last(&q) && cx.in_channels_first_scope() && !in_type_check(cx) && !is_class_base(cx, expr) {
             let wrapped = format!("portui_shims.channels_first_layer({to})");
             out.safe(span(expr), format!("nn.{name} (the class) → {wrapped}: this module's feature maps keep torch's channels-first layout"), vec![Edit::replace(span(expr), wrapped)]);
             return;
