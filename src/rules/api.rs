@@ -122,12 +122,35 @@ fn function_value(cx: &Context, expr: &Expr, out: &mut Findings) {
         }
         return;
     }
-    let Some(callee) = table().lookup(&qualified).find_map(plain_callee) else { return };
+    if let Some(callee) = table().lookup(&qualified).find_map(plain_callee) {
+        out.review(
+            range.clone(),
+            format!("{qualified} (as a value) → {callee}: calls through it must pass torch's arguments by position"),
+            vec![crate::fix::Edit::replace(range, callee)],
+        );
+        return;
+    }
+    let Some(callee) = table().lookup(&qualified).find_map(input_only_callee) else { return };
     out.review(
         range.clone(),
-        format!("{qualified} (as a value) → {callee}: calls through it must pass torch's arguments by position"),
+        format!("{qualified} (as a value) → {callee}: calls through it must pass the input alone (torch's other parameters at their defaults)"),
         vec![crate::fix::Edit::replace(range, callee)],
     );
+}
+
+/// `nn.gelu` of `F.gelu(input, approximate='none') = nn.gelu({input})`: an MLX function of
+/// torch's first argument alone, every other parameter optional. An activation held as a
+/// value (`self.act = F.gelu`) is called with the input alone.
+fn input_only_callee(entry: &Entry) -> Option<&str> {
+    let Action::Rewrite(template) = &entry.action else { return None };
+    let (first, rest) = entry.params.split_first()?;
+    let applies_always = entry.params.iter().all(|p| p.annotation.is_none());
+    if entry.is_method() || !applies_always || first.kind != crate::api::ParamKind::Positional || rest.iter().any(|p| p.default.is_none()) {
+        return None;
+    }
+    let callee = template.source.strip_suffix(&format!("({{{}}})", first.name))?;
+    let dotted = !callee.is_empty() && callee.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    dotted.then_some(callee)
 }
 
 /// `mx.arccos` of `torch.acos(input) = mx.arccos({input})`: an MLX form that is a dotted
@@ -441,7 +464,7 @@ fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
             _ => super::context::int_literal(expr) != Some(-1),
         },
         "tensor" => known_tensor(),
-        "list" => matches!(expr, Expr::List(_) | Expr::Tuple(_)),
+        "list" => matches!(expr, Expr::List(_) | Expr::Tuple(_) | Expr::ListComp(_)),
         "nottensor" => !known_tensor(),
         "dtype" => {
             cx.torch_name(expr).is_some_and(|q| super::dtypes::mlx_dtype(&q).is_some() || q == "torch.float64" || q == "torch.double")
