@@ -2770,6 +2770,77 @@ class Bilinear(nn.Module):
         return y + self.bias if "bias" in self else y
 
 
+class MultiheadAttention(nn.Module):
+    """nn.MultiheadAttention with torch's weights (in_proj_weight (3E, E), in_proj_bias,
+    out_proj), call and results: (query, key, value) sequence-first unless batch_first (or
+    unbatched (L, E)), key_padding_mask (N, S) and attn_mask (L, S) or (N*H, L, S), boolean
+    (True: not attended) or additive, is_causal; returns (output, weights), the weights averaged
+    over heads unless average_attn_weights=False, or None when need_weights=False. MLX's
+    nn.MultiHeadAttention is batch-first, splits the projection and returns the output alone."""
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
+                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False):
+        super().__init__()
+        if add_bias_kv or add_zero_attn or kdim not in (None, embed_dim) or vdim not in (None, embed_dim):
+            raise NotImplementedError("portui_shims.MultiheadAttention: add_bias_kv, add_zero_attn and "
+                                      "kdim/vdim other than embed_dim are not ported")
+        if embed_dim % num_heads:
+            raise ValueError("embed_dim must be divisible by num_heads")
+        self.num_heads, self.batch_first, self.dropout = num_heads, batch_first, dropout
+        bound = math.sqrt(6.0 / (embed_dim + 3 * embed_dim))  # torch's xavier_uniform_
+        self.in_proj_weight = mx.random.uniform(-bound, bound, (3 * embed_dim, embed_dim))
+        if bias:
+            self.in_proj_bias = mx.zeros((3 * embed_dim,))
+        self.out_proj = nn.Linear(embed_dim, embed_dim, bias=bias)
+        if bias:
+            self.out_proj.bias = mx.zeros((embed_dim,))
+
+    def __call__(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+                 average_attn_weights=True, is_causal=False):
+        unbatched = query.ndim == 2
+        if unbatched:
+            query, key, value = (t[None] for t in (query, key, value))
+            if key_padding_mask is not None:
+                key_padding_mask = key_padding_mask[None]
+        elif not self.batch_first:
+            query, key, value = (mx.swapaxes(t, 0, 1) for t in (query, key, value))
+        n, length, embed = query.shape
+        source, heads = key.shape[1], self.num_heads
+        w = self.in_proj_weight
+        b = self.in_proj_bias if "in_proj_bias" in self else None
+
+        def project(x, i):
+            y = x @ w[i * embed:(i + 1) * embed].T
+            y = y + b[i * embed:(i + 1) * embed] if b is not None else y
+            return y.reshape(x.shape[0], x.shape[1], heads, embed // heads).transpose(0, 2, 1, 3)
+
+        q, k, v = project(query, 0), project(key, 1), project(value, 2)
+        scores = (q * (embed // heads) ** -0.5) @ k.transpose(0, 1, 3, 2)
+
+        def additive(mask):
+            return mx.where(mask, -mx.inf, 0.0) if mask.dtype == mx.bool_ else mask.astype(scores.dtype)
+
+        if attn_mask is None and is_causal:
+            attn_mask = mx.triu(mx.ones((length, source), dtype=mx.bool_), k=1)
+        if attn_mask is not None:
+            mask = additive(attn_mask)
+            scores = scores + (mask.reshape(n, heads, length, source) if mask.ndim == 3 else mask)
+        if key_padding_mask is not None:
+            scores = scores + additive(key_padding_mask)[:, None, None, :]
+        weights = mx.softmax(scores.astype(mx.float32), axis=-1, precise=True).astype(scores.dtype)
+        if self.training and self.dropout > 0:
+            weights = nn.Dropout(self.dropout)(weights)
+        out = (weights @ v).transpose(0, 2, 1, 3).reshape(n, length, embed)
+        out = self.out_proj(out)
+        if unbatched:
+            out, weights = out[0], weights[0]
+        elif not self.batch_first:
+            out = mx.swapaxes(out, 0, 1)
+        if not need_weights:
+            return out, None
+        return out, weights.mean(axis=-3) if average_attn_weights else weights
+
+
 # Losses the losses rule does not cover, with torch's formulas and reductions ("mean" by
 # default where MLX's losses default to "none"); legacy size_average/reduce are not ported.
 def _reduce(loss, reduction):
