@@ -37,6 +37,14 @@ class Sequential(nn.Module):
             self[name] = module
         object.__setattr__(self, "_order", [name for name, _ in items])
 
+    def __setattr__(self, key, value):
+        # A child added later (`self.conv = ...` in a subclass's __init__, `add_module`) runs
+        # after the others, as in torch, which calls every registered child in order.
+        super().__setattr__(key, value)
+        order = self.__dict__.get("_order")
+        if order is not None and isinstance(value, nn.Module) and key in self and key not in order:
+            order.append(key)
+
     def __call__(self, x):
         for name in self._order:
             x = self[name](x)
