@@ -137,8 +137,7 @@ impl Semantic {
                 }
             }
         }
-        self.channels_first_builders = self.channels_first_builders(module, &helpers);
-        self.agree_on_layouts(module);
+        self.agree_on_layouts(module, &helpers);
     }
 
     /// Whether `function`, a function of this file, builds channels-first layers.
@@ -146,116 +145,111 @@ impl Semantic {
         self.channels_first_builders.contains(function)
     }
 
-    /// The functions of the file that build layers working on feature maps (themselves, through
-    /// their parameters' defaults, or through another such function), other than those
-    /// returning one such layer (`conv3x3`): their layer is their caller's.
-    fn channels_first_builders(
-        &self,
-        module: &ast::ModModule,
-        helpers: &HashMap<String, String>,
-    ) -> HashSet<String> {
-        let mut builders = HashSet::default();
-        let mut candidates = Vec::new();
+    /// Module classes and layer-building functions of a file that name one another share one
+    /// layout. A class whose convolutions sit in containers keeps torch's channels-first maps
+    /// (its layers are built channels-first), as does a function building them into containers
+    /// (`make_layers`, `conv_1x1_bn`); a channels-last class such a class or function builds,
+    /// or that builds it, would hand over or receive maps in the other layout (SqueezeNet's
+    /// Fire blocks, ShuffleNet's stages, a `conv3x3` helper called by `make_layers`). Those
+    /// become channels-first too, until the file agrees. The functions that end up
+    /// channels-first are `channels_first_builders`.
+    fn agree_on_layouts(&mut self, module: &ast::ModModule, helpers: &HashMap<String, String>) {
+        let mut nodes: HashMap<&str, Vec<&str>> = HashMap::default(); // node → the names it uses
+        let mut channels_first: HashSet<String> = HashSet::default();
         for stmt in &module.body {
-            let Stmt::FunctionDef(function) = stmt else {
-                continue;
-            };
-            if helpers
-                .get(function.name.as_str())
-                .is_some_and(|q| CHANNEL_LAYERS.contains(&q.as_str()))
-            {
-                continue;
-            }
-            let mut uses = ClassUses {
-                semantic: self,
-                spatial: false,
-                built: Vec::new(),
-            };
-            uses.visit_parameters(&function.parameters);
-            uses.visit_body(&function.body);
-            if uses.spatial {
-                builders.insert(function.name.to_string());
-            } else {
-                candidates.push((function.name.as_str(), uses.built));
-            }
-        }
-        loop {
-            let before = builders.len();
-            candidates.retain(|(name, built)| {
-                let builds = built.iter().any(|b| builders.contains(*b));
-                if builds {
-                    builders.insert((*name).to_string());
-                }
-                !builds
-            });
-            if builders.len() == before {
-                return builders;
-            }
-        }
-    }
-
-    /// Module classes that build one another share one layout. A class whose convolutions sit
-    /// in containers keeps torch's channels-first maps (its layers are built channels-first),
-    /// as do the file's functions that build such containers;
-    /// a channels-last class it builds, or that builds it, would hand over or receive maps in
-    /// the other layout (SqueezeNet's Fire blocks, ShuffleNet's stages). Those become
-    /// channels-first too, until the file agrees.
-    fn agree_on_layouts(&mut self, module: &ast::ModModule) {
-        if !self.classes.values().any(|c| c.channels_last) {
-            return;
-        }
-        let mut links: Vec<(String, String)> = Vec::new(); // (builder, built)
-        let mut channels_first = self.channels_first_builders.clone();
-        for stmt in &module.body {
-            let Stmt::ClassDef(class) = stmt else {
-                continue;
-            };
-            let Some(info) = self
-                .classes
-                .get(class.name.id.as_str())
-                .filter(|c| c.is_module)
-            else {
-                continue;
-            };
-            let mut uses = ClassUses {
-                semantic: self,
-                spatial: false,
-                built: Vec::new(),
-            };
-            uses.visit_body(&class.body);
-            if uses.spatial && !info.channels_last {
-                channels_first.insert(class.name.id.to_string());
-            }
-            for built in uses.built {
-                if self.classes.get(built).is_some_and(|c| c.is_module)
-                    || self.channels_first_builders.contains(built)
+            let mut uses = ClassUses::new(self);
+            let name = match stmt {
+                Stmt::ClassDef(class)
+                    if self
+                        .classes
+                        .get(class.name.id.as_str())
+                        .is_some_and(|c| c.is_module) =>
                 {
-                    links.push((class.name.id.to_string(), built.to_string()));
+                    uses.visit_body(&class.body);
+                    class.name.id.as_str()
                 }
+                Stmt::FunctionDef(function) => {
+                    uses.visit_parameters(&function.parameters);
+                    uses.visit_body(&function.body);
+                    function.name.as_str()
+                }
+                _ => continue,
+            };
+            let returns_layer = helpers.contains_key(name);
+            let returns_spatial_layer = helpers
+                .get(name)
+                .is_some_and(|q| CHANNEL_LAYERS.contains(&q.as_str()));
+            let class = self
+                .classes
+                .get(name)
+                .filter(|_| matches!(stmt, Stmt::ClassDef(_)));
+            let seeds = match class {
+                Some(info) => uses.spatial && !info.channels_last,
+                // A helper returning one layer builds it for its caller; a function building
+                // layers any other way (with a helper's, into a container) is channels-first.
+                None => {
+                    let calls_spatial_helper = uses.built.iter().any(|b| {
+                        helpers
+                            .get(*b)
+                            .is_some_and(|q| CHANNEL_LAYERS.contains(&q.as_str()))
+                    });
+                    (uses.spatial || calls_spatial_helper) && !returns_spatial_layer
+                }
+            };
+            if seeds {
+                channels_first.insert(name.to_string());
+            }
+            // Functions that build nothing of torch's (`make_divisible`) link nothing: classes
+            // of both layouts may share them.
+            if class.is_some() || uses.spatial || returns_layer || seeds {
+                nodes.insert(name, uses.built);
             }
         }
+        let mut links: Vec<(&str, &str)> = Vec::new();
+        for (&from, built) in &nodes {
+            links.extend(
+                built
+                    .iter()
+                    .filter(|&&to| to != from && nodes.contains_key(to))
+                    .map(|&to| (from, to)),
+            );
+        }
         loop {
-            let demoted: Vec<String> = links
+            let joined: Vec<&str> = links
                 .iter()
-                .filter_map(|(a, b)| {
+                .filter_map(|&(a, b)| {
                     match (channels_first.contains(a), channels_first.contains(b)) {
-                        (true, false) => Some(b.clone()),
-                        (false, true) => Some(a.clone()),
+                        (true, false) => Some(b),
+                        (false, true) => Some(a),
                         _ => None,
                     }
                 })
                 .collect();
-            if demoted.is_empty() {
+            if joined.is_empty() {
                 break;
             }
-            for name in demoted {
-                if let Some(info) = self.classes.get_mut(&name) {
-                    info.channels_last = false;
-                    info.feature_rank = None;
-                }
-                channels_first.insert(name);
+            for name in joined {
+                channels_first.insert(name.to_string());
             }
         }
+        for name in &channels_first {
+            if let Some(info) = self.classes.get_mut(name.as_str()) {
+                info.channels_last = false;
+                info.feature_rank = None;
+            }
+        }
+        let functions: HashSet<&str> = module
+            .body
+            .iter()
+            .filter_map(|stmt| match stmt {
+                Stmt::FunctionDef(function) => Some(function.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        self.channels_first_builders = channels_first
+            .into_iter()
+            .filter(|name| functions.contains(name.as_str()))
+            .collect();
     }
 
     /// What an imported local name is bound to.
@@ -520,6 +514,16 @@ struct ClassUses<'s, 'a> {
     built: Vec<&'a str>,
 }
 
+impl<'s> ClassUses<'s, '_> {
+    fn new(semantic: &'s Semantic) -> Self {
+        Self {
+            semantic,
+            spatial: false,
+            built: Vec::new(),
+        }
+    }
+}
+
 impl<'a> Visitor<'a> for ClassUses<'_, 'a> {
     fn visit_expr(&mut self, expr: &'a Expr) {
         // A class of this file named (called, or passed as `block=Fire`) is one it builds.
@@ -636,6 +640,34 @@ mod tests {
             panic!()
         };
         &e.value
+    }
+
+    #[test]
+    fn classes_and_builders_that_build_one_another_agree_on_a_layout() {
+        let src = "import torch.nn as nn\n\n
+def conv3x3(c):\n    return nn.Conv2d(c, c, 3)\n\n
+def make_layers(c):\n    return nn.Sequential(conv3x3(c), nn.ReLU())\n\n
+class Block(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.conv = conv3x3(4)\n\n
+class Fire(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.squeeze = nn.Conv2d(4, 2, 1)\n\n
+class SqueezeNet(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.features = nn.Sequential(nn.Conv2d(3, 4, 3), Fire())\n\n
+class Vgg(nn.Module):\n    def __init__(self, block=Block):\n        super().__init__()\n        self.stem = nn.Conv2d(3, 4, 3)\n        self.features = make_layers(4)\n";
+        let (_, file) = semantic(src);
+        let channels_last = |class: &str| file.classes[class].channels_last;
+        assert!(
+            !channels_last("SqueezeNet") && !channels_last("Fire"),
+            "Fire takes its container's layout"
+        );
+        // make_layers builds conv3x3's layer into a container, so conv3x3 builds channels-first
+        // layers, and so does everything using either: Block, and Vgg, which builds Block.
+        assert!(file.builds_channels_first("make_layers") && file.builds_channels_first("conv3x3"));
+        assert!(!channels_last("Vgg") && !channels_last("Block"));
+        // A helper returning its layer to channels-last classes alone builds it channels-last.
+        let helper_and_block =
+            &src[..src.find("class Fire").unwrap()].replace("def make_layers", "def unused");
+        let (_, alone) = semantic(
+            &helper_and_block.replace("return nn.Sequential(conv3x3(c), nn.ReLU())", "return c"),
+        );
+        assert!(!alone.builds_channels_first("conv3x3") && alone.classes["Block"].channels_last);
     }
 
     #[test]
