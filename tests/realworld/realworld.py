@@ -481,6 +481,7 @@ CLASSES = [
     ("port", r".", "portui apply failed"),
     ("torch", r".", "CORPUS: the torch original failed (fix the table)"),
     ("import", r"the MLX port imported '(torch(?:\.[a-z_]+)?)", "torch import survives: {0}"),
+    (".", r"the MLX port imported '(torch(?:\.[a-z_]+)?)", "torch imported at run time: {0}"),
     (".", r"No module named '([^']+)'", "module missing under MLX: {0}"),
     (".", r"module 'mlx\.core' has no attribute '(\w+)'", "mx.{0} does not exist (a torch name kept)"),
     (".", r"module 'mlx\.nn' has no attribute '(\w+)'", "nn.{0}: no such MLX layer"),
@@ -535,7 +536,8 @@ def classify(res):
             m = re.search(pattern, error)
             if m:
                 return template.format(*m.groups())
-    return f"{res.get('exception') or stage}: {error.split(':')[0][:60]}"
+    what, head = res.get("exception") or stage, error.split(":")[0][:60]
+    return what if head == what else f"{what}: {head}"
 
 
 def describe(res):
