@@ -99,7 +99,8 @@ fn plain_tensor_attribute(cx: &Context, stmt: &Stmt, assign: &StmtAssign, out: &
         if cx.module.body.iter().any(|s| matches!(s, Stmt::FunctionDef(f)
             if f.name.as_str() == helper.id.as_str() && returns_tensor(f, cx.semantic)))));
     let computed = matches!(value, Expr::Call(_) | Expr::BinOp(_) | Expr::UnaryOp(_));
-    if !built_by_helper && !(computed && cx.tensor(value) == Certainty::Tensor) {
+    let built_by_torch = computed && cx.tensor(value) == Certainty::Tensor;
+    if !(built_by_helper || built_by_torch) {
         return;
     }
     let range = span(stmt);
