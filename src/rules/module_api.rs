@@ -54,6 +54,7 @@ impl Rule for ModuleApi {
             Expr::SetComp(g) => g.generators.iter().for_each(|c| self.parameter_iteration(cx, &c.target, &c.iter, out)),
             Expr::Compare(compare) => self.bias_check(cx, compare, out),
             Expr::Call(call) => {
+                self.bias_check_through_helper(cx, call, out);
                 let Some((receiver, method)) = method_call(call) else { return };
                 let relevant = matches!(method, "state_dict" | "load_state_dict" | "requires_grad_" | "add_module" | "register_module");
                 if !relevant || cx.is_torch(receiver) || !module_like(cx, receiver) {
@@ -118,21 +119,62 @@ impl ModuleApi {
 
     fn bias_check(&self, cx: &Context, compare: &ast::ExprCompare, out: &mut Findings) {
         let ([op], [Expr::NoneLiteral(_)]) = (&compare.ops[..], &compare.comparators[..]) else { return };
-        let Expr::Attribute(attribute) = compare.left.as_ref() else { return };
-        if !matches!(attribute.attr.as_str(), "bias" | "weight") || !cx.in_module() && cx.class.is_none() {
-            return;
-        }
-        let negation = match op {
-            CmpOp::IsNot => "",
-            CmpOp::Is => "not ",
+        let negated = match op {
+            CmpOp::IsNot => false,
+            CmpOp::Is => true,
             _ => return,
         };
-        let range = span(compare);
-        let quote = string_quote_inside(cx);
-        let edit = Edit::template(range.clone(), vec![text(format!("{quote}{}{quote} {negation}in ", attribute.attr)), hole(attribute.value.as_ref())]);
-        out.safe(range, format!("an MLX layer built without {0} has no `{0}` key: test membership", attribute.attr), vec![edit]);
+        membership_test(cx, span(compare), compare.left.as_ref(), negated, out);
+    }
+
+    /// `exists(m.bias)`, with a helper of the file that says whether its argument is not None
+    /// (`def exists(val): return val is not None`, vit-pytorch's and lucidrains' idiom).
+    fn bias_check_through_helper(&self, cx: &Context, call: &ast::ExprCall, out: &mut Findings) {
+        let (Expr::Name(helper), [argument]) = (call.func.as_ref(), &call.arguments.args[..]) else { return };
+        if !call.arguments.keywords.is_empty() {
+            return;
+        }
+        let Some(negated) = none_test(cx, helper.id.as_str()) else { return };
+        membership_test(cx, span(call), argument, negated, out);
     }
 }
+
+/// `m.bias is not None` (or `is None`, `negated`) over `range` → `"bias" in m` (`not in`).
+fn membership_test(cx: &Context, range: std::ops::Range<usize>, tested: &Expr, negated: bool, out: &mut Findings) {
+    let Expr::Attribute(attribute) = tested else { return };
+    if !matches!(attribute.attr.as_str(), "bias" | "weight") || !cx.in_module() && cx.class.is_none() {
+        return;
+    }
+    let negation = if negated { "not " } else { "" };
+    let quote = string_quote_inside(cx);
+    let edit = Edit::template(range.clone(), vec![text(format!("{quote}{}{quote} {negation}in ", attribute.attr)), hole(attribute.value.as_ref())]);
+    out.safe(range, format!("an MLX layer built without {0} has no `{0}` key: test membership", attribute.attr), vec![edit]);
+}
+
+/// For a function of the file that only says whether its one argument is None: `Some(false)`
+/// for `return val is not None`, `Some(true)` for `return val is None`.
+fn none_test(cx: &Context, name: &str) -> Option<bool> {
+    cx.module.body.iter().find_map(|stmt| {
+        let Stmt::FunctionDef(function) = stmt else { return None };
+        if function.name.as_str() != name {
+            return None;
+        }
+        let [parameter] = &function.parameters.args[..] else { return None };
+        let [Stmt::Return(ret)] = &function.body[..] else { return None };
+        let Some(Expr::Compare(compare)) = ret.value.as_deref() else { return None };
+        let ([op], [Expr::NoneLiteral(_)]) = (&compare.ops[..], &compare.comparators[..]) else { return None };
+        let Expr::Name(tested) = compare.left.as_ref() else { return None };
+        if tested.id.as_str() != parameter.parameter.name.as_str() {
+            return None;
+        }
+        match op {
+            CmpOp::IsNot => Some(false),
+            CmpOp::Is => Some(true),
+            _ => None,
+        }
+    })
+}
+
 
 /// Receivers that are (probably) modules: `self`, `model`, `module`, `m`, a layer attribute,
 /// or a name assigned an instance of a module class of this file (`dst = Net()`).
