@@ -157,7 +157,7 @@ impl Semantic {
         let mut nodes: HashMap<&str, Vec<&str>> = HashMap::default(); // node → the names it uses
         let mut channels_first: HashSet<String> = HashSet::default();
         for stmt in &module.body {
-            let mut uses = ClassUses::new(self);
+            let mut uses = BodyUses::new(self);
             let name = match stmt {
                 Stmt::ClassDef(class)
                     if self
@@ -176,9 +176,7 @@ impl Semantic {
                 _ => continue,
             };
             let returns_layer = helpers.contains_key(name);
-            let returns_spatial_layer = helpers
-                .get(name)
-                .is_some_and(|q| CHANNEL_LAYERS.contains(&q.as_str()));
+            let returns_spatial_layer = helpers.get(name).is_some_and(|q| is_channel_layer(q));
             let class = self
                 .classes
                 .get(name)
@@ -188,11 +186,10 @@ impl Semantic {
                 // A helper returning one layer builds it for its caller; a function building
                 // layers any other way (with a helper's, into a container) is channels-first.
                 None => {
-                    let calls_spatial_helper = uses.built.iter().any(|b| {
-                        helpers
-                            .get(*b)
-                            .is_some_and(|q| CHANNEL_LAYERS.contains(&q.as_str()))
-                    });
+                    let calls_spatial_helper = uses
+                        .built
+                        .iter()
+                        .any(|b| helpers.get(*b).is_some_and(|q| is_channel_layer(q)));
                     (uses.spatial || calls_spatial_helper) && !returns_spatial_layer
                 }
             };
@@ -390,15 +387,17 @@ impl Semantic {
                 collector.info.is_module = true;
             }
         }
-        info.channels_last = info
-            .layers
-            .values()
-            .any(|q| CHANNEL_LAYERS.contains(&q.as_str()));
+        info.channels_last = info.layers.values().any(|q| is_channel_layer(q));
         if info.channels_last {
             info.feature_rank = feature_rank(&info.layers);
         }
         info
     }
+}
+
+/// Whether a torch layer works on feature maps that are channels-last once ported.
+fn is_channel_layer(qualified: &str) -> bool {
+    CHANNEL_LAYERS.contains(&qualified)
 }
 
 /// `torch.nn.Module` and its subclasses in `torch.nn` (`nn.Sequential`, `nn.Conv2d`): a class
@@ -506,15 +505,16 @@ impl<'a> Visitor<'a> for ImportCollector<'_> {
     fn visit_expr(&mut self, _: &'a Expr) {}
 }
 
-/// What a class body builds: layers that work on feature maps (called or named as values),
-/// and the names it uses (among them the classes of this file it builds).
-struct ClassUses<'s, 'a> {
+/// What a class's or a function's body builds: layers that work on feature maps (called or
+/// named as values), and the names it uses (among them the classes and functions of this file
+/// it builds with).
+struct BodyUses<'s, 'a> {
     semantic: &'s Semantic,
     spatial: bool,
     built: Vec<&'a str>,
 }
 
-impl<'s> ClassUses<'s, '_> {
+impl<'s> BodyUses<'s, '_> {
     fn new(semantic: &'s Semantic) -> Self {
         Self {
             semantic,
@@ -524,7 +524,7 @@ impl<'s> ClassUses<'s, '_> {
     }
 }
 
-impl<'a> Visitor<'a> for ClassUses<'_, 'a> {
+impl<'a> Visitor<'a> for BodyUses<'_, 'a> {
     fn visit_expr(&mut self, expr: &'a Expr) {
         // A class of this file named (called, or passed as `block=Fire`) is one it builds.
         if let Expr::Name(name) = expr {
@@ -533,7 +533,7 @@ impl<'a> Visitor<'a> for ClassUses<'_, 'a> {
         if !self.spatial && matches!(expr, Expr::Attribute(_) | Expr::Name(_)) {
             self.spatial = self
                 .semantic
-                .with_torch_name(expr, |q| CHANNEL_LAYERS.contains(&q))
+                .with_torch_name(expr, is_channel_layer)
                 .unwrap_or(false);
         }
         visitor::walk_expr(self, expr);

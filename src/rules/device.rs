@@ -121,12 +121,10 @@ impl Rule for Device {
 impl Device {
     fn to_call(&self, cx: &Context, call: &ast::ExprCall, receiver: &Expr, expr: &Expr, out: &mut Findings) {
         let range = span(call);
-        let dtype = to_dtype(cx, call);
         let has_device = call.arguments.args.iter().any(|a| is_device_value(cx, a) || looks_like_device(cx, a)) || keyword(call, "device").is_some();
-        match (dtype, has_device) {
+        match (cast(cx, call, receiver), has_device) {
             (Some(_), _) if super::cast_claimed_by_fused_op(cx, call) => {}
-            (Some(_), _) => {
-                let Some(edit) = cast(cx, call, receiver) else { return };
+            (Some(edit), _) => {
                 out.safe(range, ".to(dtype) is a cast: astype (device part dropped)", vec![edit]);
             }
             (None, true) if !is_statement_expr(cx, expr) => {
@@ -142,15 +140,11 @@ impl Device {
     }
 }
 
-/// The dtype a `.to(...)` call casts to, when it names one.
-fn to_dtype<'e>(cx: &Context, call: &'e ast::ExprCall) -> Option<&'e Expr> {
-    keyword(call, "dtype").map(|k| &k.value).or_else(|| call.arguments.args.iter().find(|a| is_dtype(cx, a)))
-}
-
-/// `x.to(device, dtype=d)` → `x.astype(d)`: the one edit of a cast, whichever finding makes it
-/// (the cast's own, or a device variable's whose use it drops), so the two compose.
+/// `x.to(device, dtype=d)` → `x.astype(d)`, when the call names a dtype: the one edit of a
+/// cast, whichever finding makes it (the cast's own, or a device variable's whose use it
+/// drops), so the two compose.
 fn cast(cx: &Context, call: &ast::ExprCall, receiver: &Expr) -> Option<Edit> {
-    let dtype = to_dtype(cx, call)?;
+    let dtype = keyword(call, "dtype").map(|k| &k.value).or_else(|| call.arguments.args.iter().find(|a| is_dtype(cx, a)))?;
     Some(Edit::template(span(call), vec![postfix_hole(cx.text, receiver), text(".astype("), hole(dtype), text(")")]))
 }
 
