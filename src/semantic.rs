@@ -182,6 +182,9 @@ impl Semantic {
                 .get(name)
                 .filter(|_| matches!(stmt, Stmt::ClassDef(_)));
             let seeds = match class {
+                // A subclass of a convolution or pool (`class CausalConv1d(nn.Conv1d)`) keeps
+                // torch's layout (the layers rule builds its base channels-first).
+                Some(_) if self.extends_channel_layer(stmt) => true,
                 Some(info) => uses.spatial && !info.channels_last,
                 // A helper returning one layer builds it for its caller; a function building
                 // layers any other way (with a helper's, into a container) is channels-first.
@@ -247,6 +250,15 @@ impl Semantic {
             .into_iter()
             .filter(|name| functions.contains(name.as_str()))
             .collect();
+    }
+
+    /// A class statement deriving from a torch layer that is channels-last once ported.
+    fn extends_channel_layer(&self, stmt: &Stmt) -> bool {
+        let Stmt::ClassDef(class) = stmt else { return false };
+        class
+            .bases()
+            .iter()
+            .any(|base| self.with_torch_name(base, is_channel_layer) == Some(true))
     }
 
     /// What an imported local name is bound to.
@@ -498,6 +510,17 @@ impl<'a> Visitor<'a> for ImportCollector<'_> {
                         format!("{}.{}", module.as_str(), alias.name.as_str()),
                     );
                 }
+            }
+            // `try: from torch.nn.utils.parametrizations import weight_norm` / `except
+            // ImportError: from torch.nn.utils import weight_norm`: on a current torch the try
+            // body's import is the one that runs, so its bindings win over the fallback's.
+            Stmt::Try(try_stmt) => {
+                for handler in &try_stmt.handlers {
+                    visitor::walk_except_handler(self, handler);
+                }
+                self.visit_body(&try_stmt.body);
+                self.visit_body(&try_stmt.orelse);
+                self.visit_body(&try_stmt.finalbody);
             }
             _ => visitor::walk_stmt(self, stmt),
         }

@@ -57,6 +57,18 @@ const NON_TENSOR_TORCH: &[&str] = &[
     "torch.topk",
 ];
 
+/// Namespaces whose functions compute tensors. A call elsewhere in torch (`torch.nn.utils.
+/// weight_norm`, `torch.hub.load`, `torch.utils.data.random_split`) may return a module, a
+/// model or anything else, so it is not known to be a tensor.
+const TENSOR_NAMESPACES: &[&str] = &[
+    "torch",
+    "torch.nn.functional",
+    "torch.linalg",
+    "torch.fft",
+    "torch.special",
+    "torch.Tensor",
+];
+
 /// The names a function (or the module) binds to tensors, inferred when first asked: most
 /// functions are never asked about.
 pub struct FunctionTensors<'a> {
@@ -346,13 +358,16 @@ impl Judge<'_> {
                         .rsplit('.')
                         .next()
                         .is_some_and(|last| last.starts_with(char::is_uppercase));
+                    let namespace = q.rsplit_once('.').map_or(q, |(namespace, _)| namespace);
                     if NON_TENSOR_TORCH.contains(&q)
                         || q.starts_with("torch.cuda.")
                         || (is_class && q != "torch.Tensor")
                     {
                         NotTensor
-                    } else {
+                    } else if TENSOR_NAMESPACES.contains(&namespace) {
                         Tensor
+                    } else {
+                        Unknown
                     }
                 });
                 if let Some(certainty) = torch_call {

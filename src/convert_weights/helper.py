@@ -39,7 +39,14 @@ def describe_port(mlx_dir, file, model_expr):
     conv_transpose = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
 
     def layout(name):
-        owner, _, leaf = name.rpartition(".")
+        # A weight norm's g and v (`conv.weight_g`, `conv.parametrizations.weight.original1`)
+        # move as the weight they make does.
+        parts = name.split(".")
+        if len(parts) >= 3 and parts[-3] == "parametrizations" and parts[-1] in ("original0", "original1"):
+            owner, leaf = ".".join(parts[:-3]), parts[-2]
+        else:
+            owner, _, leaf = name.rpartition(".")
+            leaf = leaf[:-2] if leaf.endswith(("_g", "_v")) else leaf
         m = modules.get(owner)
         if leaf != "weight":
             return None

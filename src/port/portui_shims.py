@@ -3300,3 +3300,180 @@ def trunc_normal(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     standard deviations of a standard normal."""
     low, high = (a - mean) / std, (b - mean) / std
     return mean + std * mx.random.truncated_normal(low, high, tensor.shape, dtype=tensor.dtype)
+
+
+# --- torch.nn.utils weight norm (API table) ---
+# torch recomputes a weight-normed layer's weight from a magnitude g and a direction v before
+# every call: weight = g * v / ||v||, the norm over every axis but `dim`. The parametrizations
+# form keeps g and v as `parametrizations.<name>.original0/1`, the older torch.nn.utils form as
+# `<name>_g`/`<name>_v`; the shims keep each form's names, so torch's checkpoint loads as it is.
+
+_WEIGHT_NORMED = {}
+
+
+def weight_norm(module, name="weight", dim=0):
+    """torch.nn.utils.parametrizations.weight_norm: module, with `name` computed from
+    `parametrizations.<name>.original0` (g) and `.original1` (v)."""
+    return _weight_norm(module, name, dim, legacy=False)
+
+
+def legacy_weight_norm(module, name="weight", dim=0):
+    """torch.nn.utils.weight_norm (deprecated in torch): module, with `name` computed from
+    `<name>_g` and `<name>_v`."""
+    return _weight_norm(module, name, dim, legacy=True)
+
+
+def _weight_norm_axes(module, ndim, dim):
+    """The MLX axes the norm runs over, for torch's `dim` counted in torch's layout: a conv
+    weight (O, I, *k) is (O, *k, I) in MLX, a transposed conv's (I, O, *k) is (O, *k, I).
+    None: every axis (torch's dim=None and dim=-1)."""
+    if dim is None or dim == -1:
+        return None
+    if isinstance(module, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
+        to_mlx = [ndim - 1, 0] + list(range(1, ndim - 1))
+    elif isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+        to_mlx = [0, ndim - 1] + list(range(1, ndim - 1))
+    else:
+        to_mlx = list(range(ndim))
+    kept = to_mlx[dim % ndim]
+    return tuple(axis for axis in range(ndim) if axis != kept)
+
+
+def _norm_over(v, axes):
+    return mx.sqrt(mx.sum(mx.square(v), axis=axes, keepdims=axes is not None))
+
+
+class _WeightNormed:
+    """Mixed in before a weight-normed layer's class: the weight exists during a call (so the
+    layer's own code reads it), is computed when read outside one, and assigning it sets g and
+    v as torch's parametrization does (g = ||w||, v = w)."""
+
+    def _portui_g_v(self, name):
+        if name + "_g" in self:
+            return self[name + "_g"], self[name + "_v"]
+        stored = self["parametrizations"][name]
+        return stored["original0"], stored["original1"]
+
+    def _portui_weight(self, name):
+        g, v = self._portui_g_v(name)
+        return v * (g / _norm_over(v, self._portui_weight_norm[name]))
+
+    def __call__(self, *args, **kwargs):
+        names = list(self._portui_weight_norm)
+        for name in names:
+            self[name] = self._portui_weight(name)
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            for name in names:
+                del self[name]
+
+    def __getattr__(self, key):
+        if key in self.__dict__.get("_portui_weight_norm", {}) and key not in self:
+            return self._portui_weight(key)
+        return super().__getattr__(key)
+
+    def __setattr__(self, key, value):
+        if key in self.__dict__.get("_portui_weight_norm", {}) and isinstance(value, mx.array):
+            self._portui_set_g_v(key, value)
+        else:
+            super().__setattr__(key, value)
+
+    def _portui_set_g_v(self, name, weight):
+        g = _norm_over(weight, self._portui_weight_norm[name])
+        if name + "_g" in self:
+            self[name + "_g"], self[name + "_v"] = g, weight
+        else:
+            self["parametrizations"][name] = {"original0": g, "original1": weight}
+
+
+def _weight_norm(module, name, dim, legacy):
+    weight = module[name]
+    axes = _weight_norm_axes(module, weight.ndim, dim)
+    normed = dict(module.__dict__.get("_portui_weight_norm", {}))
+    normed[name] = axes
+    object.__setattr__(module, "_portui_weight_norm", normed)
+    base = type(module)
+    if not issubclass(base, _WeightNormed):
+        cls = _WEIGHT_NORMED.get(base)
+        if cls is None:
+            cls = type(base.__name__, (_WeightNormed, base), {"__doc__": base.__doc__})
+            _WEIGHT_NORMED[base] = cls
+        module.__class__ = cls
+    del module[name]
+    if legacy:
+        module[name + "_g"], module[name + "_v"] = _norm_over(weight, axes), weight
+    else:
+        module.setdefault("parametrizations", {})[name] = {"original0": _norm_over(weight, axes), "original1": weight}
+    return module
+
+
+# --- nn.init initialisers held as values (API table) ---
+# `kernel_init_fn = dict(xavier_uniform=nn.init.xavier_uniform_, ...)`, called later as
+# `init(layer.weight)`: torch fills the tensor in place. An mx.array assigned through
+# `tensor[...] = values` changes in place too, so a module's parameter passed here takes the new
+# values. Fans are read off MLX's layout ((O, *k, I) for a conv weight, (O, I) for a linear
+# one): fan_in = I * prod(k), fan_out = O * prod(k), as torch reads them off (O, I, *k).
+
+
+def _fans(tensor):
+    if tensor.ndim < 2:
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+    receptive = math.prod(tensor.shape[1:-1])
+    return tensor.shape[-1] * receptive, tensor.shape[0] * receptive
+
+
+def _fill(tensor, values):
+    tensor[...] = values.astype(tensor.dtype)
+    return tensor
+
+
+def zeros_(tensor):
+    return _fill(tensor, mx.zeros(tensor.shape))
+
+
+def ones_(tensor):
+    return _fill(tensor, mx.ones(tensor.shape))
+
+
+def constant_(tensor, val):
+    return _fill(tensor, mx.full(tensor.shape, val))
+
+
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    return _fill(tensor, mean + std * mx.random.normal(tensor.shape))
+
+
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    return _fill(tensor, mx.random.uniform(a, b, tensor.shape))
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    return _fill(tensor, trunc_normal(tensor, mean, std, a, b))
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    fan_in, fan_out = _fans(tensor)
+    bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return _fill(tensor, mx.random.uniform(-bound, bound, tensor.shape))
+
+
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    fan_in, fan_out = _fans(tensor)
+    return _fill(tensor, gain * math.sqrt(2.0 / (fan_in + fan_out)) * mx.random.normal(tensor.shape))
+
+
+def _kaiming_std(tensor, a, mode, nonlinearity):
+    fan_in, fan_out = _fans(tensor)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan_in if mode == "fan_in" else fan_out)
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
+    return _fill(tensor, mx.random.uniform(-bound, bound, tensor.shape))
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    return _fill(tensor, _kaiming_std(tensor, a, mode, nonlinearity) * mx.random.normal(tensor.shape))

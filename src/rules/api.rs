@@ -65,6 +65,14 @@ impl Rule for Api {
             }
             return;
         }
+        if let Some(base) = extended_layer(cx, call) {
+            let entries: Vec<&'static Entry> = table().lookup(&base).collect();
+            if entries.is_empty() {
+                return;
+            }
+            apply_with_callee(cx, call, None, &entries, Certainty::Tensor, Some(call.func.as_ref()), out);
+            return;
+        }
         if let Some(helper) = mended_helper(cx, &call.func) {
             let entries: Vec<&'static Entry> = table().lookup(&helper).collect();
             if !entries.is_empty() {
@@ -173,6 +181,30 @@ fn plain_callee(entry: &Entry) -> Option<&str> {
 
 /// The first overload the call binds to, rendered; or a manual finding saying why none does.
 fn apply(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &[&'static Entry], certainty: Certainty, out: &mut Findings) {
+    apply_with_callee(cx, call, receiver, entries, certainty, None, out);
+}
+
+/// The torch layer a class extends, for its `super().__init__(...)` (or `super(C, self).
+/// __init__`) call, which passes that layer's torch constructor arguments
+/// (`class TemporalConv1d(nn.Conv1d)` passes `padding_mode=`, `device=`).
+fn extended_layer(cx: &Context, call: &ast::ExprCall) -> Option<String> {
+    let Expr::Attribute(method) = call.func.as_ref() else { return None };
+    let Expr::Call(inner) = method.value.as_ref() else { return None };
+    if method.attr.as_str() != "__init__" || !matches!(inner.func.as_ref(), Expr::Name(name) if name.id.as_str() == "super") {
+        return None;
+    }
+    cx.class?.bases().iter().find_map(|base| {
+        let q = cx.torch_name(base)?;
+        super::layers::mlx_class(&q)?;
+        Some(q.to_string())
+    })
+}
+
+/// `apply`, where `callee` (a `super().__init__` call's function) takes the place of the MLX
+/// class the template constructs: the arguments are the constructor's. A template building
+/// anything but that class leaves the call to a person.
+#[allow(clippy::too_many_arguments)]
+fn apply_with_callee(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &[&'static Entry], certainty: Certainty, callee: Option<&Expr>, out: &mut Findings) {
     let range = span(call);
     let first = entries[0];
     let mut first_error = None;
@@ -216,14 +248,27 @@ fn apply(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>, entries: &
                     out.manual(range, manual_message(entry, "it changes its argument in place: the MLX form is an assignment, written only where the call is a statement of its own"));
                     return;
                 }
-                let spread_note = if binding.factory_kwargs.is_some() {
+                let forwarded_note = (!binding.forwarded.is_empty()).then(|| {
+                    format!("{} forwarded from this function's parameters with torch's defaults: a caller passing another value is not ported", binding.forwarded.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "))
+                });
+                let spread_note = if let Some(note) = &forwarded_note {
+                    Some(note.as_str())
+                } else if binding.factory_kwargs.is_some() {
                     Some("`**` keywords: their dtype is kept where MLX takes one, a device dropped; check they hold nothing else")
                 } else if binding.spread_dropped {
                     Some("`**` keywords dropped: the only parameters they can fill (such as `inplace`) mean nothing in MLX; check they hold nothing else")
                 } else {
                     None
                 };
-                let (pieces, spread_note) = if entry.channels_last && in_channels_first_module(cx) {
+                let (pieces, spread_note) = if let Some(callee) = callee {
+                    match called_as(pieces, &entry.torch, callee) {
+                        Some(pieces) => (pieces, spread_note),
+                        None => {
+                            out.manual(range, manual_message(entry, "the MLX form is not the layer's own constructor, so the subclass cannot pass it these arguments"));
+                            return;
+                        }
+                    }
+                } else if entry.channels_last && in_channels_first_module(cx) {
                     (channels_first(pieces), Some(spread_note.unwrap_or(CHANNELS_FIRST_NOTE)))
                 } else {
                     (pieces, spread_note)
@@ -436,6 +481,17 @@ impl<'a> crate::parse::visitor::Visitor<'a> for NameSearch<'_> {
     }
 }
 
+/// Whether `expr` names a parameter of the enclosing function whose default is `default`
+/// (`dtype=dtype` in `def __init__(self, ..., dtype=None)`): a wrapper passing its caller's
+/// choice on, torch's default unless the caller says otherwise.
+fn forwards_default(cx: &Context, expr: &Expr, default: &str) -> bool {
+    let (Expr::Name(name), Some((function, _))) = (expr, &cx.function) else { return false };
+    let parameters = &function.parameters;
+    parameters.args.iter().chain(&parameters.kwonlyargs).any(|p| {
+        p.parameter.name.as_str() == name.id.as_str() && p.default.as_deref().is_some_and(|d| cx.src(d) == default)
+    })
+}
+
 /// Whether an argument is of the kind a parameter is annotated with: `int` (an integer
 /// literal), `notint`, `not-minus-one`, `tensor` (known to be one), `nottensor`, `dtype`,
 /// `list` (a list or tuple display: `[a, b]`), `notstr` (not a string literal), `seq` and
@@ -456,6 +512,7 @@ fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
         "None" => matches!(expr, Expr::NoneLiteral(_)),
         "True" | "False" => matches!(expr, Expr::BooleanLiteral(b) if b.value == (kind == "True")),
         "channels-last" => super::channels_last::channel_sensitive(cx, expr),
+        forwards if forwards.starts_with("forwards=") => forwards_default(cx, expr, &forwards["forwards=".len()..]),
         "channels-first-axis" => cx.class_info().is_none_or(|class| class.feature_rank.is_none()),
         literal if literal.parse::<i64>().is_ok() => super::context::int_literal(expr) == literal.parse().ok(),
         "not-minus-one" => match expr {
@@ -582,6 +639,17 @@ const CHANNELS_FIRST_NOTE: &str = "torch's channels-first layout kept: this modu
 /// channels-last rule both assume.
 fn in_channels_first_module(cx: &Context) -> bool {
     cx.function.is_some() && cx.in_channels_first_scope()
+}
+
+/// The rendered constructor call `nn.Conv1d(...)` with `callee` in place of `nn.Conv1d`; `None`
+/// when the template builds something else (a shim, a lambda).
+fn called_as(mut pieces: Vec<Piece>, torch: &str, callee: &Expr) -> Option<Vec<Piece>> {
+    let class = super::layers::mlx_class(torch)?;
+    let Some(Piece::Text(first)) = pieces.first_mut() else { return None };
+    let rest = first.strip_prefix(&class)?.strip_prefix('(')?;
+    *first = format!("({rest}");
+    pieces.insert(0, Piece::Source(span(callee)));
+    Some(pieces)
 }
 
 /// `nn.Conv1d(...)` → `portui_shims.channels_first_layer(nn.Conv1d)(...)`: the same layer class (its

@@ -3,7 +3,8 @@
 //! Why: an MLX `nn.Module` is called through `__call__`; there is no `forward` hook, so a
 //! ported module that keeps `forward` raises when called.
 //!
-//! Example: `def forward(self, x):` → `def __call__(self, x):`; `self.forward(x)` → `self(x)`.
+//! Example: `def forward(self, x):` → `def __call__(self, x):`; `self.forward(x)` → `self(x)`;
+//! `super().forward(x)` → `super().__call__(x)`.
 //!
 //! Fix safety: safe inside `nn.Module` subclasses (the class is the module being ported).
 
@@ -41,7 +42,19 @@ impl Rule for ForwardCall {
             && cx.in_module()
         {
             let receiver = span(method.value.as_ref());
-            out.safe(span(call.func.as_ref()), "call the module itself: MLX has no forward()", vec![Edit::delete(receiver.end..span(&method.attr).end)]);
+            // `super()(x)` calls the super object, which is not callable: the parent's call
+            // is `super().__call__(x)`.
+            let edit = if is_super_call(method.value.as_ref()) {
+                Edit::replace(span(&method.attr), "__call__")
+            } else {
+                Edit::delete(receiver.end..span(&method.attr).end)
+            };
+            out.safe(span(call.func.as_ref()), "call the module itself: MLX has no forward()", vec![edit]);
         }
     }
+}
+
+/// `super()` or `super(Class, self)`.
+fn is_super_call(expr: &Expr) -> bool {
+    matches!(expr, Expr::Call(call) if matches!(call.func.as_ref(), Expr::Name(name) if name.id.as_str() == "super"))
 }

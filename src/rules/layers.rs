@@ -105,6 +105,14 @@ impl Layers {
             out.safe(span(expr), format!("nn.{name} (the class) → {wrapped}: this module's feature maps keep torch's channels-first layout"), vec![Edit::replace(span(expr), wrapped)]);
             return;
         }
+        // `class CausalConv1d(nn.Conv1d)`: the subclass's own code (padding the last axis before
+        // `super().forward(x)`) is written for torch's layout, so the layer it extends takes
+        // channels-first arrays; the semantic model makes the classes using it channels-first.
+        if builds_channels_last(&q) && is_class_base(cx, expr) {
+            let wrapped = format!("portui_shims.channels_first_layer({to})");
+            out.safe(span(expr), format!("nn.{name} (a base class) → {wrapped}: the subclass's own code works in torch's channels-first layout"), vec![Edit::replace(span(expr), wrapped)]);
+            return;
+        }
         out.safe(span(expr), format!("nn.{name} (the class) → {to}"), vec![Edit::replace(span(expr), to)]);
     }
 }

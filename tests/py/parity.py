@@ -104,11 +104,25 @@ def layouts(module, mapping, key, model=None):
     return found
 
 
+def weight_owner(name):
+    """(module path, leaf) of a parameter, a weight norm's g and v counting as the weight they
+    make (`conv.weight_g`, `conv.parametrizations.weight.original1`): they move as it does."""
+    parts = name.split(".")
+    if len(parts) >= 3 and parts[-3] == "parametrizations" and parts[-1] in ("original0", "original1"):
+        return ".".join(parts[:-3]), parts[-2]
+    owner, _, leaf = name.rpartition(".")
+    if leaf.endswith(("_g", "_v")):
+        leaf = leaf[:-2]
+    return owner, leaf
+
+
 def to_mlx_layout(w, module, leaf):
     """torch conv weights are channels-first; MLX's are channels-last. Decided by the MLX module
     type at the destination, never by shape (Conv2d(3, 16, 3) is (16, 3, 3, 3) both ways)."""
     import mlx.nn as nn
     k = tuple(range(2, w.ndim))
+    if w.ndim < 3:  # a weight norm's g over every axis is 0-d
+        return w
     if leaf == "weight" and isinstance(module, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
         return w.transpose(1, *k, 0)  # (I, O, k...) -> (O, k..., I)
     if leaf == "weight" and isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
@@ -158,7 +172,7 @@ def load_weights(model, arrays, mapping, warn):
         if name not in params:
             unmatched_torch.append({"name": tname, "shape": list(value.shape)})
             continue
-        owner, _, leaf = name.rpartition(".")
+        owner, leaf = weight_owner(name)
         value = to_mlx_layout(value, modules.get(owner), leaf)
         if value.shape != tuple(params[name].shape):
             problems.append(f"shape mismatch for {name!r} (torch {tname!r}): torch {list(value.shape)} "

@@ -40,6 +40,9 @@ pub struct Binding<'e> {
     /// A `**` argument given to a layer whose unfilled parameters mean nothing in MLX
     /// (`nn.Dropout(p, **params)`, torchvision's `{"inplace": inplace}`): dropped.
     pub spread_dropped: bool,
+    /// Parameters given a parameter of the enclosing function whose default is torch's
+    /// (`dtype=dtype` in a wrapper taking `dtype=None`): taken as that default.
+    pub forwarded: Vec<&'e str>,
 }
 
 impl<'e> Binding<'e> {
@@ -174,7 +177,13 @@ pub fn bind<'e>(
         }
         let default = entry.param(name).and_then(|p| p.default.as_deref());
         let is_default = match bound {
-            Bound::One(expr) => default.is_some_and(|d| same_literal(d, source_of(source, expr))),
+            Bound::One(expr) => default.is_some_and(|d| {
+                let forwarded = fits(expr, &format!("forwards={d}"));
+                if forwarded {
+                    binding.forwarded.push(*name);
+                }
+                same_literal(d, source_of(source, expr)) || forwarded
+            }),
             Bound::Many(_) | Bound::Keywords(_) => false,
         };
         if !is_default {
