@@ -3477,3 +3477,716 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     return _fill(tensor, _kaiming_std(tensor, a, mode, nonlinearity) * mx.random.normal(tensor.shape))
+
+
+# --- census entries (API table) ---
+
+
+def _autograd_tuple(value):
+    """torch.autograd.functional's inputs and outputs: a tensor or a tuple of them."""
+    return (list(value), True) if isinstance(value, (tuple, list)) else ([value], False)
+
+
+def autograd_vjp(func, inputs, v=None, strict=False):
+    """torch.autograd.functional.vjp: (func(*inputs), v^T J), each shaped as torch returns it
+    (a tuple where the inputs or the outputs are one). Without v, func's output must have one
+    element, as torch requires."""
+    primals, inputs_tuple = _autograd_tuple(inputs)
+
+    def flat(*args):
+        return _autograd_tuple(func(*args))[0]
+
+    outputs, outputs_tuple = _autograd_tuple(func(*primals))
+    if v is None:
+        if any(o.size != 1 for o in outputs):
+            raise RuntimeError("The vector v can only be None if the user-provided function returns a single Tensor with a single element.")
+        cotangents = [mx.ones_like(o) for o in outputs]
+    else:
+        cotangents = _autograd_tuple(v)[0]
+    outputs, grads = mx.vjp(flat, primals, cotangents)
+    return (tuple(outputs) if outputs_tuple else outputs[0]), (tuple(grads) if inputs_tuple else grads[0])
+
+
+def autograd_jvp(func, inputs, v=None, strict=False):
+    """torch.autograd.functional.jvp: (func(*inputs), J v), shaped as torch returns them.
+    Without v, the input must have one element, as torch requires."""
+    primals, _ = _autograd_tuple(inputs)
+
+    def flat(*args):
+        return _autograd_tuple(func(*args))[0]
+
+    if v is None:
+        if any(p.size != 1 for p in primals):
+            raise RuntimeError("The vector v can only be None if the input to the user-provided function is a single Tensor with a single element.")
+        tangents = [mx.ones_like(p) for p in primals]
+    else:
+        tangents = _autograd_tuple(v)[0]
+    _, outputs_tuple = _autograd_tuple(func(*primals))
+    outputs, jvps = mx.jvp(flat, primals, tangents)
+    if outputs_tuple:
+        return tuple(outputs), tuple(jvps)
+    return outputs[0], jvps[0]
+
+
+def autograd_jacobian(func, inputs, strict=False):
+    """torch.autograd.functional.jacobian: for each output and each input, an array of shape
+    output.shape + input.shape (nested in tuples where torch nests them), from one
+    vector-Jacobian product per output element (mx.vmap over the rows of the identity)."""
+    primals, inputs_tuple = _autograd_tuple(inputs)
+
+    def flat(*args):
+        return _autograd_tuple(func(*args))[0]
+
+    outputs, outputs_tuple = _autograd_tuple(func(*primals))
+    result = []
+    for k, out in enumerate(outputs):
+
+        def row(e, k=k, out=out):
+            cotangents = [mx.zeros_like(o) for o in outputs]
+            cotangents[k] = e.reshape(out.shape)
+            return mx.vjp(flat, primals, cotangents)[1]
+
+        rows = mx.vmap(row)(mx.eye(out.size, dtype=out.dtype))
+        per_input = tuple(r.reshape(tuple(out.shape) + tuple(p.shape)) for r, p in zip(rows, primals))
+        result.append(per_input if inputs_tuple else per_input[0])
+    return tuple(result) if outputs_tuple else result[0]
+
+
+def autograd_hessian(func, inputs, strict=False):
+    """torch.autograd.functional.hessian: the Jacobian of the gradient of a function with one
+    output element; for tuple inputs, H[i][j] of shape inputs[i].shape + inputs[j].shape."""
+    primals, inputs_tuple = _autograd_tuple(inputs)
+    argnums = list(range(len(primals))) if inputs_tuple else 0
+
+    def gradient(*args):
+        grads = mx.grad(lambda *a: func(*a).sum(), argnums=argnums)(*args)
+        if not inputs_tuple:
+            return grads
+        return grads if isinstance(grads, tuple) else (grads,)
+
+    return autograd_jacobian(gradient, tuple(primals) if inputs_tuple else primals[0], strict=strict)
+
+
+def parameters_to_vector(parameters):
+    """torch.nn.utils.parameters_to_vector: the parameters flattened and concatenated, in
+    the order given; an MLX parameter tree (model.parameters()) is taken in tree_flatten
+    order."""
+    if isinstance(parameters, dict):
+        from mlx.utils import tree_flatten
+
+        parameters = [p for _, p in tree_flatten(parameters)]
+    return mx.concatenate([mx.array(p).reshape(-1) for p in parameters])
+
+
+def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
+    """torch.nn.utils.rnn.pad_sequence: sequences of shape (L_i, *) padded with padding_value
+    to the longest, stacked to (T, B, *), or (B, T, *) when batch_first."""
+    if padding_side not in ("left", "right"):
+        raise ValueError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
+    sequences = [mx.array(s) for s in sequences]
+    longest = max(s.shape[0] for s in sequences)
+    rows = []
+    for s in sequences:
+        extra = longest - s.shape[0]
+        widths = [(0, extra) if padding_side == "right" else (extra, 0)] + [(0, 0)] * (s.ndim - 1)
+        rows.append(mx.pad(s, widths, constant_values=padding_value))
+    out = mx.stack(rows)
+    return out if batch_first else out.swapaxes(0, 1)
+
+
+def pinverse(A, rcond=1e-15):
+    """torch.pinverse with a cutoff: singular values at most rcond times the largest are
+    treated as zero (the SVD runs on the CPU stream, as MLX's linalg requires)."""
+    U, S, Vt = mx.linalg.svd(A, stream=mx.cpu)
+    k = S.shape[-1]
+    U, Vt = U[..., :k], Vt[..., :k, :]
+    keep = S > rcond * S.max(axis=-1, keepdims=True)
+    inverse = mx.where(keep, 1 / mx.where(keep, S, 1), 0)
+    return (Vt.swapaxes(-1, -2) * inverse[..., None, :]) @ U.swapaxes(-1, -2)
+
+
+def _dist_params(*values):
+    """torch.distributions' broadcast_all: numbers become float32 arrays, all broadcast."""
+    arrays = [v if isinstance(v, mx.array) else mx.array(v, dtype=mx.float32) for v in values]
+    return mx.broadcast_arrays(*arrays) if len(arrays) > 1 else arrays
+
+
+class _Distribution:
+    """The torch.distributions members these ports have: sample and rsample (MLX's
+    generator: same distribution, other numbers), log_prob, mean, variance, stddev, entropy,
+    cdf and icdf where the distribution has them, batch_shape and event_shape. Arguments are
+    not validated (torch's validate_args)."""
+
+    def __init__(self, batch_shape=(), event_shape=()):
+        self.batch_shape = tuple(batch_shape)
+        self.event_shape = tuple(event_shape)
+
+    def _shape(self, sample_shape=()):
+        return tuple(sample_shape) + self.batch_shape + self.event_shape
+
+    @property
+    def stddev(self):
+        return mx.sqrt(self.variance)
+
+    def sample(self, sample_shape=()):
+        return mx.stop_gradient(self.rsample(sample_shape))
+
+    def perplexity(self):
+        return mx.exp(self.entropy())
+
+
+class Normal(_Distribution):
+    """torch.distributions.Normal(loc, scale)."""
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = _dist_params(loc, scale)
+        super().__init__(self.loc.shape)
+
+    mean = property(lambda self: self.loc)
+    mode = property(lambda self: self.loc)
+    stddev = property(lambda self: self.scale)
+    variance = property(lambda self: self.scale**2)
+
+    def rsample(self, sample_shape=()):
+        return self.loc + self.scale * mx.random.normal(self._shape(sample_shape))
+
+    def log_prob(self, value):
+        return -((value - self.loc) ** 2) / (2 * self.scale**2) - mx.log(self.scale) - math.log(math.sqrt(2 * math.pi))
+
+    def cdf(self, value):
+        return 0.5 * (1 + mx.erf((value - self.loc) / (self.scale * math.sqrt(2))))
+
+    def icdf(self, value):
+        return self.loc + self.scale * mx.erfinv(2 * value - 1) * math.sqrt(2)
+
+    def entropy(self):
+        return 0.5 + 0.5 * math.log(2 * math.pi) + mx.log(self.scale)
+
+
+class LogNormal(_Distribution):
+    """torch.distributions.LogNormal(loc, scale): exp of a Normal(loc, scale)."""
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.base_dist = Normal(loc, scale)
+        self.loc, self.scale = self.base_dist.loc, self.base_dist.scale
+        super().__init__(self.loc.shape)
+
+    mean = property(lambda self: mx.exp(self.loc + self.scale**2 / 2))
+    mode = property(lambda self: mx.exp(self.loc - self.scale**2))
+    variance = property(lambda self: (mx.exp(self.scale**2) - 1) * mx.exp(2 * self.loc + self.scale**2))
+
+    def rsample(self, sample_shape=()):
+        return mx.exp(self.base_dist.rsample(sample_shape))
+
+    def log_prob(self, value):
+        y = mx.log(value)
+        return self.base_dist.log_prob(y) - y
+
+    def cdf(self, value):
+        return self.base_dist.cdf(mx.log(value))
+
+    def icdf(self, value):
+        return mx.exp(self.base_dist.icdf(value))
+
+    def entropy(self):
+        return self.base_dist.entropy() + self.loc
+
+
+class Uniform(_Distribution):
+    """torch.distributions.Uniform(low, high): [low, high)."""
+
+    def __init__(self, low, high, validate_args=None):
+        self.low, self.high = _dist_params(low, high)
+        super().__init__(self.low.shape)
+
+    mean = property(lambda self: (self.high + self.low) / 2)
+    variance = property(lambda self: (self.high - self.low) ** 2 / 12)
+    stddev = property(lambda self: (self.high - self.low) / 12**0.5)
+    mode = property(lambda self: mx.full(self.low.shape, float("nan")))
+
+    def rsample(self, sample_shape=()):
+        return self.low + (self.high - self.low) * mx.random.uniform(shape=self._shape(sample_shape))
+
+    def log_prob(self, value):
+        inside = (self.low <= value) & (value < self.high)
+        return mx.log(inside.astype(self.low.dtype)) - mx.log(self.high - self.low)
+
+    def cdf(self, value):
+        return mx.clip((value - self.low) / (self.high - self.low), 0, 1)
+
+    def icdf(self, value):
+        return value * (self.high - self.low) + self.low
+
+    def entropy(self):
+        return mx.log(self.high - self.low)
+
+
+class Laplace(_Distribution):
+    """torch.distributions.Laplace(loc, scale)."""
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = _dist_params(loc, scale)
+        super().__init__(self.loc.shape)
+
+    mean = property(lambda self: self.loc)
+    mode = property(lambda self: self.loc)
+    variance = property(lambda self: 2 * self.scale**2)
+    stddev = property(lambda self: 2**0.5 * self.scale)
+
+    def rsample(self, sample_shape=()):
+        eps = float(mx.finfo(self.loc.dtype).eps)
+        u = mx.random.uniform(eps - 1, 1, self._shape(sample_shape))
+        return self.loc - self.scale * mx.sign(u) * mx.log1p(-mx.abs(u))
+
+    def log_prob(self, value):
+        return -mx.log(2 * self.scale) - mx.abs(value - self.loc) / self.scale
+
+    def cdf(self, value):
+        return 0.5 - 0.5 * mx.sign(value - self.loc) * mx.expm1(-mx.abs(value - self.loc) / self.scale)
+
+    def icdf(self, value):
+        term = value - 0.5
+        return self.loc - self.scale * mx.sign(term) * mx.log1p(-2 * mx.abs(term))
+
+    def entropy(self):
+        return 1 + mx.log(2 * self.scale)
+
+
+class Cauchy(_Distribution):
+    """torch.distributions.Cauchy(loc, scale): mean and variance undefined (nan and inf, as torch)."""
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = _dist_params(loc, scale)
+        super().__init__(self.loc.shape)
+
+    mean = property(lambda self: mx.full(self.loc.shape, float("nan")))
+    mode = property(lambda self: self.loc)
+    variance = property(lambda self: mx.full(self.loc.shape, float("inf")))
+
+    def rsample(self, sample_shape=()):
+        u = mx.random.uniform(shape=self._shape(sample_shape))
+        return self.loc + self.scale * mx.tan(math.pi * (u - 0.5))
+
+    def log_prob(self, value):
+        return -math.log(math.pi) - mx.log(self.scale) - mx.log1p(((value - self.loc) / self.scale) ** 2)
+
+    def cdf(self, value):
+        return mx.arctan((value - self.loc) / self.scale) / math.pi + 0.5
+
+    def icdf(self, value):
+        return mx.tan(math.pi * (value - 0.5)) * self.scale + self.loc
+
+    def entropy(self):
+        return math.log(4 * math.pi) + mx.log(self.scale)
+
+
+class Exponential(_Distribution):
+    """torch.distributions.Exponential(rate)."""
+
+    def __init__(self, rate, validate_args=None):
+        (self.rate,) = _dist_params(rate)
+        super().__init__(self.rate.shape)
+
+    mean = property(lambda self: 1 / self.rate)
+    mode = property(lambda self: mx.zeros_like(self.rate))
+    stddev = property(lambda self: 1 / self.rate)
+    variance = property(lambda self: self.rate**-2)
+
+    def rsample(self, sample_shape=()):
+        u = mx.random.uniform(shape=self._shape(sample_shape))
+        return -mx.log1p(-u) / self.rate
+
+    def log_prob(self, value):
+        return mx.log(self.rate) - self.rate * value
+
+    def cdf(self, value):
+        return 1 - mx.exp(-self.rate * value)
+
+    def icdf(self, value):
+        return -mx.log1p(-value) / self.rate
+
+    def entropy(self):
+        return 1.0 - mx.log(self.rate)
+
+
+def _clamp_probs(probs):
+    eps = float(mx.finfo(probs.dtype).eps)
+    return mx.clip(probs, eps, 1 - eps)
+
+
+class Bernoulli(_Distribution):
+    """torch.distributions.Bernoulli(probs=None, logits=None): samples are floats, 0 or 1."""
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            (self.probs,) = _dist_params(probs)
+            p = _clamp_probs(self.probs)
+            self.logits = mx.log(p) - mx.log1p(-p)
+        else:
+            (self.logits,) = _dist_params(logits)
+            self.probs = mx.sigmoid(self.logits)
+        super().__init__(self.probs.shape)
+
+    mean = property(lambda self: self.probs)
+    mode = property(lambda self: mx.where(self.probs == 0.5, float("nan"), (self.probs >= 0.5).astype(self.probs.dtype)))
+    variance = property(lambda self: self.probs * (1 - self.probs))
+
+    def sample(self, sample_shape=()):
+        return mx.random.bernoulli(self.probs, self._shape(sample_shape)).astype(self.probs.dtype)
+
+    def log_prob(self, value):
+        logits = self.logits
+        return -(mx.maximum(logits, 0) - logits * value + mx.log1p(mx.exp(-mx.abs(logits))))
+
+    def entropy(self):
+        return self.log_prob(self.probs) * -1
+
+
+class Categorical(_Distribution):
+    """torch.distributions.Categorical(probs=None, logits=None) over the last axis: samples
+    are int64 indices; mean and variance are nan, as torch's."""
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            self.probs = probs / probs.sum(-1, keepdims=True)
+            self.logits = mx.log(_clamp_probs(self.probs))
+        else:
+            self.logits = logits - mx.logsumexp(logits, axis=-1, keepdims=True)
+            self.probs = mx.softmax(self.logits, axis=-1)
+        self._num_events = self.probs.shape[-1]
+        super().__init__(self.probs.shape[:-1])
+
+    mean = property(lambda self: mx.full(self.batch_shape, float("nan"), dtype=self.probs.dtype))
+    variance = property(lambda self: mx.full(self.batch_shape, float("nan"), dtype=self.probs.dtype))
+    mode = property(lambda self: mx.argmax(self.probs, axis=-1).astype(mx.int64))
+    param_shape = property(lambda self: self.probs.shape)
+
+    def sample(self, sample_shape=()):
+        shape = tuple(sample_shape) + self.batch_shape
+        return mx.random.categorical(self.logits, shape=shape).astype(mx.int64)
+
+    def log_prob(self, value):
+        value = value.astype(mx.int64)
+        shape = mx.broadcast_shapes(value.shape, self.batch_shape)
+        logits = mx.broadcast_to(self.logits, shape + (self._num_events,))
+        return mx.take_along_axis(logits, mx.broadcast_to(value, shape)[..., None], axis=-1)[..., 0]
+
+    def entropy(self):
+        logits = mx.maximum(self.logits, float(mx.finfo(self.logits.dtype).min))
+        return -(logits * self.probs).sum(-1)
+
+
+class _Transform:
+    """torch.distributions.transforms: called forward, `.inv` the inverse transform,
+    log_abs_det_jacobian(x, y) elementwise (event_dim 0)."""
+
+    @property
+    def inv(self):
+        return _InverseTransform(self)
+
+    def __call__(self, x):
+        return self._call(x)
+
+    def log_abs_det_jacobian(self, x, y):
+        raise NotImplementedError
+
+
+class _InverseTransform(_Transform):
+    def __init__(self, transform):
+        self._inv = transform
+
+    @property
+    def inv(self):
+        return self._inv
+
+    def _call(self, y):
+        return self._inv._inverse(y)
+
+    def _inverse(self, x):
+        return self._inv._call(x)
+
+    def log_abs_det_jacobian(self, x, y):
+        return -self._inv.log_abs_det_jacobian(y, x)
+
+
+class ExpTransform(_Transform):
+    """torch.distributions.transforms.ExpTransform: y = exp(x)."""
+
+    def __init__(self, cache_size=0):
+        pass
+
+    _call = staticmethod(mx.exp)
+    _inverse = staticmethod(mx.log)
+
+    def log_abs_det_jacobian(self, x, y):
+        return x
+
+
+class SigmoidTransform(_Transform):
+    """torch.distributions.transforms.SigmoidTransform: y = sigmoid(x), clamped into (0, 1) as torch's."""
+
+    def __init__(self, cache_size=0):
+        pass
+
+    def _call(self, x):
+        finfo = mx.finfo(x.dtype)
+        return mx.clip(mx.sigmoid(x), float(finfo.smallest_normal), 1 - float(finfo.eps))
+
+    def _inverse(self, y):
+        finfo = mx.finfo(y.dtype)
+        y = mx.clip(y, float(finfo.smallest_normal), 1 - float(finfo.eps))
+        return mx.log(y) - mx.log1p(-y)
+
+    def log_abs_det_jacobian(self, x, y):
+        return -mx.logaddexp(0, -x) - mx.logaddexp(0, x)
+
+
+class TanhTransform(_Transform):
+    """torch.distributions.transforms.TanhTransform: y = tanh(x)."""
+
+    def __init__(self, cache_size=0):
+        pass
+
+    _call = staticmethod(mx.tanh)
+
+    def _inverse(self, y):
+        return mx.arctanh(y)
+
+    def log_abs_det_jacobian(self, x, y):
+        return 2.0 * (math.log(2.0) - x - mx.logaddexp(0, -2.0 * x))
+
+
+class AbsTransform(_Transform):
+    """torch.distributions.transforms.AbsTransform: y = |x| (its inverse is the identity, as torch's)."""
+
+    def __init__(self, cache_size=0):
+        pass
+
+    _call = staticmethod(mx.abs)
+
+    def _inverse(self, y):
+        return y
+
+
+class AffineTransform(_Transform):
+    """torch.distributions.transforms.AffineTransform: y = loc + scale * x."""
+
+    def __init__(self, loc, scale, event_dim=0, cache_size=0):
+        self.loc, self.scale, self.event_dim = loc, scale, event_dim
+
+    def _call(self, x):
+        return self.loc + self.scale * x
+
+    def _inverse(self, y):
+        return (y - self.loc) / self.scale
+
+    def log_abs_det_jacobian(self, x, y):
+        scale = self.scale if isinstance(self.scale, mx.array) else mx.array(abs(self.scale), dtype=x.dtype)
+        result = mx.broadcast_to(mx.log(mx.abs(scale)), x.shape)
+        if self.event_dim:
+            result = result.reshape(result.shape[: result.ndim - self.event_dim] + (-1,)).sum(-1)
+        return result
+
+
+class PowerTransform(_Transform):
+    """torch.distributions.transforms.PowerTransform: y = x ** exponent."""
+
+    def __init__(self, exponent, cache_size=0):
+        (self.exponent,) = _dist_params(exponent)
+
+    def _call(self, x):
+        return mx.power(x, self.exponent)
+
+    def _inverse(self, y):
+        return mx.power(y, 1 / self.exponent)
+
+    def log_abs_det_jacobian(self, x, y):
+        return mx.abs(self.exponent * y / x).log()
+
+
+class Gumbel(_Distribution):
+    """torch.distributions.Gumbel(loc, scale)."""
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = _dist_params(loc, scale)
+        super().__init__(self.loc.shape)
+
+    mean = property(lambda self: self.loc + self.scale * 0.57721566490153286060)
+    mode = property(lambda self: self.loc)
+    stddev = property(lambda self: (math.pi / math.sqrt(6)) * self.scale)
+    variance = property(lambda self: ((math.pi / math.sqrt(6)) * self.scale) ** 2)
+
+    def rsample(self, sample_shape=()):
+        finfo = mx.finfo(self.loc.dtype)
+        u = mx.random.uniform(float(finfo.smallest_normal), 1 - float(finfo.eps), self._shape(sample_shape))
+        return self.loc - self.scale * mx.log(-mx.log(u))
+
+    def log_prob(self, value):
+        y = (self.loc - value) / self.scale
+        return (y - mx.exp(y)) - mx.log(self.scale)
+
+    def cdf(self, value):
+        return mx.exp(-mx.exp(-(value - self.loc) / self.scale))
+
+    def icdf(self, value):
+        return self.loc - self.scale * mx.log(-mx.log(value))
+
+    def entropy(self):
+        return mx.log(self.scale) + (1 + 0.57721566490153286060)
+
+
+class Geometric(_Distribution):
+    """torch.distributions.Geometric(probs=None, logits=None): the number of failures before
+    the first success; samples are floats, as torch's."""
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            (self.probs,) = _dist_params(probs)
+            p = _clamp_probs(self.probs)
+            self.logits = mx.log(p) - mx.log1p(-p)
+        else:
+            (self.logits,) = _dist_params(logits)
+            self.probs = mx.sigmoid(self.logits)
+        super().__init__(self.probs.shape)
+
+    mean = property(lambda self: 1.0 / self.probs - 1.0)
+    mode = property(lambda self: mx.zeros_like(self.probs))
+    variance = property(lambda self: (1.0 / self.probs - 1.0) / self.probs)
+
+    def sample(self, sample_shape=()):
+        tiny = float(mx.finfo(self.probs.dtype).smallest_normal)
+        u = mx.maximum(mx.random.uniform(shape=self._shape(sample_shape)), tiny)
+        return mx.floor(mx.log(u) / mx.log1p(-self.probs))
+
+    def log_prob(self, value):
+        probs = mx.where((self.probs == 1) & (value == 0), 0, self.probs)
+        return value * mx.log1p(-probs) + mx.log(self.probs)
+
+    def entropy(self):
+        logits = self.logits
+        bce = mx.maximum(logits, 0) - logits * self.probs + mx.log1p(mx.exp(-mx.abs(logits)))
+        return bce / self.probs
+
+
+class Independent(_Distribution):
+    """torch.distributions.Independent(base_distribution, reinterpreted_batch_ndims): the
+    base distribution's last batch axes read as event axes (log_prob and entropy sum over
+    them)."""
+
+    def __init__(self, base_distribution, reinterpreted_batch_ndims, validate_args=None):
+        shape = base_distribution.batch_shape + base_distribution.event_shape
+        n = len(base_distribution.batch_shape) - reinterpreted_batch_ndims
+        if n < 0:
+            raise ValueError("Expected reinterpreted_batch_ndims <= len(base_distribution.batch_shape)")
+        self.base_dist = base_distribution
+        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
+        super().__init__(shape[:n], shape[n:])
+
+    mean = property(lambda self: self.base_dist.mean)
+    mode = property(lambda self: self.base_dist.mode)
+    variance = property(lambda self: self.base_dist.variance)
+
+    def _sum(self, value):
+        n = self.reinterpreted_batch_ndims
+        return value.sum(axis=tuple(range(-n, 0))) if n else value
+
+    def sample(self, sample_shape=()):
+        return self.base_dist.sample(sample_shape)
+
+    def rsample(self, sample_shape=()):
+        return self.base_dist.rsample(sample_shape)
+
+    def log_prob(self, value):
+        return self._sum(self.base_dist.log_prob(value))
+
+    def entropy(self):
+        return self._sum(self.base_dist.entropy())
+
+
+class SoftmaxTransform(_Transform):
+    """torch.distributions.transforms.SoftmaxTransform: softmax over the last axis; the
+    inverse is the log (not a bijection, as torch's)."""
+
+    def __init__(self, cache_size=0):
+        pass
+
+    def _call(self, x):
+        probs = mx.exp(x - x.max(axis=-1, keepdims=True))
+        return probs / probs.sum(axis=-1, keepdims=True)
+
+    _inverse = staticmethod(mx.log)
+
+
+class ComposeTransform(_Transform):
+    """torch.distributions.transforms.ComposeTransform(parts): the parts applied in order;
+    log_abs_det_jacobian adds the parts' elementwise log-determinants (parts that change
+    the event shape are not summed over their event axes as torch does)."""
+
+    def __init__(self, parts, cache_size=0):
+        self.parts = list(parts)
+
+    def _call(self, x):
+        for part in self.parts:
+            x = part(x)
+        return x
+
+    def _inverse(self, y):
+        for part in reversed(self.parts):
+            y = part.inv(y)
+        return y
+
+    def log_abs_det_jacobian(self, x, y):
+        total = mx.zeros_like(x)
+        for part in self.parts:
+            y = part(x)
+            total = total + part.log_abs_det_jacobian(x, y)
+            x = y
+        return total
+
+
+class IndependentTransform(_Transform):
+    """torch.distributions.transforms.IndependentTransform(base_transform,
+    reinterpreted_batch_ndims): the base transform, its log-determinant summed over the last
+    reinterpreted_batch_ndims axes."""
+
+    def __init__(self, base_transform, reinterpreted_batch_ndims, cache_size=0):
+        self.base_transform = base_transform
+        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
+
+    def _call(self, x):
+        return self.base_transform(x)
+
+    def _inverse(self, y):
+        return self.base_transform.inv(y)
+
+    def log_abs_det_jacobian(self, x, y):
+        result = self.base_transform.log_abs_det_jacobian(x, y)
+        n = self.reinterpreted_batch_ndims
+        return result.sum(axis=tuple(range(-n, 0))) if n else result
+
+
+class ReshapeTransform(_Transform):
+    """torch.distributions.transforms.ReshapeTransform(in_shape, out_shape): the trailing
+    in_shape axes reshaped to out_shape."""
+
+    def __init__(self, in_shape, out_shape, cache_size=0):
+        self.in_shape, self.out_shape = tuple(in_shape), tuple(out_shape)
+        if math.prod(self.in_shape) != math.prod(self.out_shape):
+            raise ValueError("in_shape, out_shape have different numbers of elements")
+
+    def _call(self, x):
+        batch = x.shape[: x.ndim - len(self.in_shape)]
+        return x.reshape(tuple(batch) + self.out_shape)
+
+    def _inverse(self, y):
+        batch = y.shape[: y.ndim - len(self.out_shape)]
+        return y.reshape(tuple(batch) + self.in_shape)
+
+    def log_abs_det_jacobian(self, x, y):
+        return mx.zeros(x.shape[: x.ndim - len(self.in_shape)], dtype=x.dtype)
