@@ -15,8 +15,10 @@ TORCH_MODULES = ("torch", "torchvision", "torchaudio", "einops.layers.torch", "t
 
 
 def _is_torch(module, own=None):
-    """`own` is the ported package itself: torchvision's own files are ported, not torch."""
-    if own and (module == own or module.startswith(own + ".")):
+    """`own` is the ported package itself (or a tuple: it and the packages ported with it):
+    torchvision's own files are ported, not torch."""
+    owns = (own,) if isinstance(own, str) else (own or ())
+    if any(module == o or module.startswith(o + ".") for o in owns):
         return False
     return any(module == m or module.startswith(m + ".") for m in TORCH_MODULES)
 

@@ -64,14 +64,22 @@ def _imports(tree, current, is_package):
 class Closure:
     debug = False
 
-    def __init__(self, root, top):
-        self.root, self.top = Path(root), top
+    def __init__(self, roots):
+        self.roots = {top: Path(root) for top, root in roots.items()}  # import package -> its root
         self.need = {}  # dotted module -> set of names (packages' __init__) or ALL
 
+    def _root(self, dotted):
+        """The root of the package `dotted` belongs to, if it is one being ported."""
+        return self.roots.get(dotted.split(".")[0])
+
+    def _path(self, dotted):
+        root = self._root(dotted)
+        return _module_path(root, dotted) if root is not None else (None, False)
+
     def _require(self, dotted, names, queue):
-        if not (dotted == self.top or dotted.startswith(self.top + ".")):
+        if self._root(dotted) is None:
             return  # another distribution: the environment provides it
-        path, is_pkg = _module_path(self.root, dotted)
+        path, is_pkg = self._path(dotted)
         if path is None:
             return  # e.g. an optional import of a module this version does not ship
         parent = dotted.rpartition(".")[0]
@@ -90,7 +98,7 @@ class Closure:
         self._require(dotted, ALL, queue)
         while queue:
             dotted = queue.pop()
-            path, is_pkg = _module_path(self.root, dotted)
+            path, is_pkg = self._path(dotted)
             if path.is_dir():
                 continue
             tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -116,7 +124,7 @@ class Closure:
         plain, bound = set(), self._init_binds(target)
         for n in names:  # `from pkg import submodule` imports the submodule, unless the
             # package's __init__ binds that name itself (timm.layers.create_attn is a function)
-            if n not in bound and _module_path(self.root, f"{target}.{n}")[0] is not None:
+            if n not in bound and self._path(f"{target}.{n}")[0] is not None:
                 self._require(f"{target}.{n}", ALL, queue)
             else:
                 plain.add(n)
@@ -142,7 +150,7 @@ class Closure:
 
     def _init_binds(self, dotted):
         """Names a package's __init__.py binds at top level (not counting `*` imports)."""
-        path, is_pkg = _module_path(self.root, dotted)
+        path, is_pkg = self._path(dotted)
         if not is_pkg or path.is_dir():
             return set()
         found = set()
@@ -158,7 +166,7 @@ class Closure:
     def _exported(self, dotted):
         """Names `from dotted import *` binds: its `__all__` if a literal, else its public
         top-level names."""
-        path, is_pkg = _module_path(self.root, dotted)
+        path, is_pkg = self._path(dotted)
         if path is None or path.is_dir():
             return set()
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -183,10 +191,10 @@ class Closure:
         """{relative path: text} of the closure, trimmed __init__ files rendered."""
         out = {}
         for dotted, names in sorted(self.need.items()):
-            path, is_pkg = _module_path(self.root, dotted)
+            path, is_pkg = self._path(dotted)
             if path.is_dir():
                 continue
-            rel = str(path.relative_to(self.root))
+            rel = str(path.relative_to(self._root(dotted)))
             if names is ALL or not is_pkg:
                 out[rel] = path.read_text(encoding="utf-8")
             else:
@@ -208,9 +216,10 @@ class Closure:
         return "".join(lines)
 
 
-def closure(root, module):
-    top = module.split(".")[0]
-    c = Closure(root, top)
+def closure(root, module, also=None):
+    """The files `module` needs from its own package, and from the packages `also` maps (import
+    package -> root) that are ported with it."""
+    c = Closure({module.split(".")[0]: root, **(also or {})})
     c.add(module)
     return c.files()
 

@@ -135,6 +135,14 @@ def torch_phase(job):
     torch.manual_seed(SEED)
     model = eval(entry["build"], ns)
     model.eval()
+    if entry.get("fill_zero_parameters"):
+        # Zero-initialised gains (Karras' magnitude-preserving U-Net) make every output 0 in
+        # both frameworks, which would compare nothing: seeded values make each layer count.
+        generator = torch.Generator().manual_seed(SEED)
+        with torch.no_grad():
+            for p in model.parameters():
+                if p.is_floating_point() and not p.any():
+                    p.copy_(torch.rand(p.shape, generator=generator) * 0.5 + 0.5)
     raw = make_inputs(entry["inputs"], SEED)
     inputs = [torch.from_numpy(x).to(getattr(torch, s.get("dtype", "float32"))) for x, s in zip(raw, entry["inputs"])]
     call = entry.get("call", "model(*inputs)")
@@ -238,7 +246,7 @@ def mlx_phase(job, result):
         if name not in got_grads:
             missing.append(tname)
             continue
-        owner, _, leaf = name.rpartition(".")
+        owner, leaf = parity.weight_owner(name)
         g = parity.to_mlx_layout(arrays["g:" + tname], modules.get(owner), leaf)
         mg = np.array(got_grads[name].astype(mx.float32))
         if mg.shape != g.shape:
@@ -356,7 +364,8 @@ def _run_model(entry, ctx, res):
         shutil.rmtree(work)
     src, mlx = work / "src", work / "src_mlx"
     res["stage"] = "port"
-    files = closure.closure(pkg["root"], entry["module"])
+    ported_with = [ctx["packages"][k] for k in entry.get("ports_with", [])]
+    files = closure.closure(pkg["root"], entry["module"], {p["top"]: p["root"] for p in ported_with})
     for rel, text in files.items():
         Path(src, rel).parent.mkdir(parents=True, exist_ok=True)
         Path(src, rel).write_text(text, encoding="utf-8")
@@ -371,7 +380,7 @@ def _run_model(entry, ctx, res):
         res["apply_output"] = out[-2000:]
         return
     res["audit"] = summarize_audit(audit.audit_port(mlx, src, map_line, source_line,
-                                                           own=pkg["top"]))
+                                                           own=(pkg["top"], *(p["top"] for p in ported_with))))
     job = {"entry": entry, "src": str(src), "mlx": str(mlx), "npz": str(work / "torch.npz"),
            "checkpoint": str(work / "torch_state.pt"), "weights": str(work / "weights.safetensors"),
            "result": str(work / "mlx.json"), "portui": ctx["portui"], "python": ctx["python"]}
@@ -729,7 +738,7 @@ def run_all(args):
     t0 = time.monotonic()
     ensure_requirements(args.python, table["requirements"])
     packages = {}
-    for key in sorted({e["package"] for e in entries}):
+    for key in sorted({k for e in entries for k in [e["package"], *e.get("ports_with", [])]}):
         p = table["package"][key]
         packages[key] = {**p, "root": str(fetch(args.python, p["dist"], p["version"], p["top"]))}
     Path(args.work).mkdir(parents=True, exist_ok=True)
