@@ -231,7 +231,11 @@ pub fn analyse_path_into<F: Send>(
         single_file,
     } = discover(path)?;
     let analysed = largest_first(&sizes, |i| {
-        let kept = keep(analyse_file(&files[i], read(&root.join(&files[i]))));
+        let kept = keep(analyse_file(
+            Some(&root),
+            &files[i],
+            read(&root.join(&files[i])),
+        ));
         on_file();
         kept
     });
@@ -272,12 +276,13 @@ fn largest_first<T: Send>(sizes: &[u64], work: impl Fn(usize) -> T + Sync) -> Ve
 
 /// Read and analyse one project file (the session streams a project in file by file).
 pub fn analyse_one(root: &Path, rel: &Path) -> FileAnalysis {
-    pool().install(|| analyse_file(rel, read(&root.join(rel))))
+    pool().install(|| analyse_file(Some(root), rel, read(&root.join(rel))))
 }
 
-/// Analyse text already in memory (the session's re-analysis of a saved file uses this).
+/// Analyse text already in memory, outside any project: classes imported from other files
+/// are not looked up.
 pub fn analyse_text(rel: &Path, text: String) -> FileAnalysis {
-    pool().install(|| analyse_file(rel, Ok(text)))
+    pool().install(|| analyse_file(None, rel, Ok(text)))
 }
 
 /// A project file's text as portui analyses it: a notebook's is its code cells' source
@@ -303,7 +308,9 @@ pub fn read(path: &Path) -> Result<String, FileError> {
     Ok(text)
 }
 
-fn analyse_file(rel: &Path, text: Result<String, FileError>) -> FileAnalysis {
+/// `root`: the project the file belongs to, whose other files the layouts of imported classes
+/// are read from (`crate::layouts`).
+fn analyse_file(root: Option<&Path>, rel: &Path, text: Result<String, FileError>) -> FileAnalysis {
     let mut analysis = FileAnalysis {
         rel: rel.to_path_buf(),
         source: None,
@@ -323,7 +330,10 @@ fn analyse_file(rel: &Path, text: Result<String, FileError>) -> FileAnalysis {
     match parse_module(&source.text) {
         Ok(module) => {
             let budget = file_budget();
-            match rules::check_until(&source.text, &module, Instant::now() + budget) {
+            let imported = |import: &crate::semantic::ImportRef| {
+                root.is_some_and(|root| crate::layouts::imports_channels_first(root, rel, import))
+            };
+            match rules::check_until(&source.text, &module, Instant::now() + budget, &imported) {
                 Ok(findings) => analysis.findings = findings,
                 Err(rules::OutOfTime) => analysis.error = Some(FileError::OutOfTime { budget }),
             }

@@ -14,6 +14,7 @@ pub mod decisions;
 pub mod demo;
 pub mod fix;
 pub mod hunk;
+pub mod layouts;
 pub mod notebook;
 pub mod parse;
 pub mod port;

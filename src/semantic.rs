@@ -21,6 +21,19 @@ const CHANNEL_LAYERS: &[&str] = &[
     "torch.nn.InstanceNorm2d",
 ];
 
+/// A name imported from a module that may be the project's own: `from .conv import
+/// TemporalConv1d` is level 1, module `conv`, name `TemporalConv1d`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRef {
+    pub level: u32,
+    pub module: String,
+    pub name: String,
+}
+
+/// Whether an imported class is one of the project's that keeps torch's channels-first
+/// layout (asked of the file that defines it: see `crate::layouts`).
+pub type ImportedLayout<'a> = &'a (dyn Fn(&ImportRef) -> bool + Sync);
+
 #[derive(Debug, Default)]
 pub struct ClassInfo {
     pub is_module: bool,
@@ -34,6 +47,23 @@ pub struct ClassInfo {
     /// For a channels-last class, the rank of its feature maps (4 for NCHW) when its layers
     /// agree on one.
     pub feature_rank: Option<usize>,
+    /// `self.name = Block(...)` with `Block` a class of this file: attribute → class name.
+    pub local_modules: HashMap<String, String>,
+    /// Its `forward` returns a tuple somewhere (`return resid, dense`): a call is no tensor.
+    pub returns_tuple: bool,
+}
+
+impl Semantic {
+    /// Whether `self.<attr>(...)` in `class` returns a tensor: a torch layer, or a module
+    /// class of this file whose forward returns no tuple.
+    pub fn calls_tensor_module(&self, class: &ClassInfo, attr: &str) -> bool {
+        class.layers.contains_key(attr)
+            || class.local_modules.get(attr).is_some_and(|name| {
+                self.classes
+                    .get(name)
+                    .is_some_and(|c| c.is_module && !c.returns_tuple)
+            })
+    }
 }
 
 #[derive(Debug, Default)]
@@ -53,24 +83,45 @@ pub struct Semantic {
     /// `conv_1x1_bn` returning an `nn.Sequential`): whoever uses what they build passes it
     /// torch's channels-first maps, so they build channels-first layers.
     channels_first_builders: HashSet<String>,
+    /// The module classes that keep torch's channels-first layout and work on feature maps
+    /// (they build or extend convolutions and pools): what other files importing them need.
+    channels_first_classes: HashSet<String>,
+    /// Names imported with `from X import name`, relative ones included, as they were written.
+    from_imports: HashMap<String, ImportRef>,
 }
 
 impl Semantic {
     pub fn build(module: &ast::ModModule) -> Self {
         let mut semantic = Self::imports(module);
-        semantic.add_classes(module);
+        semantic.add_classes(module, &|_| false);
         semantic
     }
 
     /// The model of a module that imports torch; `None`, without analysing its classes, for
     /// one that does not (most files of a large project: no rule has anything to say there).
     pub fn build_for_torch(module: &ast::ModModule) -> Option<Self> {
+        Self::build_for_torch_in(module, &|_| false)
+    }
+
+    /// `build_for_torch`, told which of the project's classes the file imports keep torch's
+    /// channels-first layout: the classes building them pass them channels-first maps.
+    pub fn build_for_torch_in(module: &ast::ModModule, imported: ImportedLayout) -> Option<Self> {
         let mut semantic = Self::imports(module);
         if !semantic.imports_torch {
             return None;
         }
-        semantic.add_classes(module);
+        semantic.add_classes(module, imported);
         Some(semantic)
+    }
+
+    /// The module classes that keep torch's channels-first layout and work on feature maps,
+    /// and the functions building such layers or classes (`get_same_padding_conv2d`): what
+    /// builds with them passes them channels-first maps.
+    pub fn channels_first_names(&self) -> impl Iterator<Item = &str> {
+        self.channels_first_classes
+            .iter()
+            .chain(&self.channels_first_builders)
+            .map(String::as_str)
     }
 
     /// The import bindings alone.
@@ -78,6 +129,7 @@ impl Semantic {
         let mut semantic = Semantic::default();
         let mut imports = ImportCollector {
             bindings: &mut semantic.bindings,
+            from_imports: &mut semantic.from_imports,
         };
         for stmt in &module.body {
             imports.visit_stmt(stmt);
@@ -112,7 +164,7 @@ impl Semantic {
     }
 
     /// What the module's classes are: modules or not, their layers and arrays.
-    fn add_classes(&mut self, module: &ast::ModModule) {
+    fn add_classes(&mut self, module: &ast::ModModule, imported: ImportedLayout) {
         // `def conv3x3(...): return nn.Conv2d(...)`: `self.conv1 = conv3x3(...)` is a Conv2d.
         let helpers = self.layer_returns(&module.body);
         for stmt in &module.body {
@@ -137,7 +189,7 @@ impl Semantic {
                 }
             }
         }
-        self.agree_on_layouts(module, &helpers);
+        self.agree_on_layouts(module, &helpers, imported);
     }
 
     /// Whether `function`, a function of this file, builds channels-first layers.
@@ -153,7 +205,12 @@ impl Semantic {
     /// Fire blocks, ShuffleNet's stages, a `conv3x3` helper called by `make_layers`). Those
     /// become channels-first too, until the file agrees. The functions that end up
     /// channels-first are `channels_first_builders`.
-    fn agree_on_layouts(&mut self, module: &ast::ModModule, helpers: &HashMap<String, String>) {
+    fn agree_on_layouts(
+        &mut self,
+        module: &ast::ModModule,
+        helpers: &HashMap<String, String>,
+        imported: ImportedLayout,
+    ) {
         let mut nodes: HashMap<&str, Vec<&str>> = HashMap::default(); // node → the names it uses
         let mut channels_first: HashSet<String> = HashSet::default();
         for stmt in &module.body {
@@ -185,23 +242,42 @@ impl Semantic {
                 // A subclass of a convolution or pool (`class CausalConv1d(nn.Conv1d)`) keeps
                 // torch's layout (the layers rule builds its base channels-first).
                 Some(_) if self.extends_channel_layer(stmt) => true,
+                // Its own layers would be channels-last, but it names the axes of its maps
+                // (`b, c, l = x.shape`) for shapes no rewrite can follow (ConvTasNet's padding).
+                Some(info) if info.channels_last && uses.unpacks_shape => true,
                 Some(info) => uses.spatial && !info.channels_last,
                 // A helper returning one layer builds it for its caller; a function building
                 // layers any other way (with a helper's, into a container) is channels-first.
+                // A function pooling or resampling the maps it is given (pretrainedmodels'
+                // `adaptive_avgmax_pool2d`) reads them in torch's layout.
                 None => {
                     let calls_spatial_helper = uses
                         .built
                         .iter()
                         .any(|b| helpers.get(*b).is_some_and(|q| is_channel_layer(q)));
-                    (uses.spatial || calls_spatial_helper) && !returns_spatial_layer
+                    ((uses.spatial || calls_spatial_helper) && !returns_spatial_layer)
+                        || uses.spatial_functional
                 }
             };
-            if seeds {
+            // A class of another file of the project that keeps torch's layout
+            // (`TemporalConv1d`, imported from `.conv`) takes channels-first maps from here.
+            let builds_imported_channels_first = || {
+                uses.built
+                    .iter()
+                    .any(|built| self.from_imports.get(*built).is_some_and(imported))
+            };
+            if seeds || builds_imported_channels_first() {
                 channels_first.insert(name.to_string());
             }
             // Functions that build nothing of torch's (`make_divisible`) link nothing: classes
-            // of both layouts may share them.
-            if class.is_some() || uses.spatial || returns_layer || seeds {
+            // of both layouts may share them. A factory naming a module class of the file
+            // (`get_same_padding_conv2d` returning `Conv2dStaticSamePadding`) builds with it.
+            let names_module_class = || {
+                uses.built
+                    .iter()
+                    .any(|b| self.classes.get(*b).is_some_and(|c| c.is_module))
+            };
+            if class.is_some() || uses.spatial || returns_layer || seeds || names_module_class() {
                 nodes.insert(name, uses.built);
             }
         }
@@ -236,6 +312,7 @@ impl Semantic {
             if let Some(info) = self.classes.get_mut(name.as_str()) {
                 info.channels_last = false;
                 info.feature_rank = None;
+                self.channels_first_classes.insert(name.clone());
             }
         }
         let functions: HashSet<&str> = module
@@ -254,7 +331,9 @@ impl Semantic {
 
     /// A class statement deriving from a torch layer that is channels-last once ported.
     fn extends_channel_layer(&self, stmt: &Stmt) -> bool {
-        let Stmt::ClassDef(class) = stmt else { return false };
+        let Stmt::ClassDef(class) = stmt else {
+            return false;
+        };
         class
             .bases()
             .iter()
@@ -391,12 +470,20 @@ impl Semantic {
             returns: &returns,
             helpers,
         };
+        // A class with a `forward` is a module, unless it is a torch.autograd.Function (its
+        // static forward(ctx, ...) stays a forward).
+        let autograd_function = class.bases().iter().any(|base| {
+            self.qualified(base)
+                .is_some_and(|q| q == "torch.autograd.Function")
+        });
         for stmt in &class.body {
             collector.visit_stmt(stmt);
             if let Stmt::FunctionDef(function) = stmt
                 && function.name.as_str() == "forward"
+                && !autograd_function
             {
                 collector.info.is_module = true;
+                collector.info.returns_tuple = returns_tuple(function);
             }
         }
         info.channels_last = info.layers.values().any(|q| is_channel_layer(q));
@@ -405,6 +492,31 @@ impl Semantic {
         }
         info
     }
+}
+
+/// torch.nn.functional's ops on feature maps whose axes they read in torch's layout.
+fn is_spatial_functional(qualified: &str) -> bool {
+    let Some(name) = qualified.strip_prefix("torch.nn.functional.") else {
+        return false;
+    };
+    [
+        "avg_pool",
+        "max_pool",
+        "adaptive_",
+        "lp_pool",
+        "conv",
+        "interpolate",
+        "upsample",
+        "pixel_shuffle",
+        "pixel_unshuffle",
+        "grid_sample",
+        "batch_norm",
+        "instance_norm",
+        "group_norm",
+        "local_response_norm",
+    ]
+    .iter()
+    .any(|prefix| name.starts_with(prefix))
 }
 
 /// Whether a torch layer works on feature maps that are channels-last once ported.
@@ -482,6 +594,7 @@ pub fn leftmost_name(mut expr: &Expr) -> Option<&str> {
 
 struct ImportCollector<'b> {
     bindings: &'b mut HashMap<String, String>,
+    from_imports: &'b mut HashMap<String, ImportRef>,
 }
 
 impl<'a> Visitor<'a> for ImportCollector<'_> {
@@ -501,14 +614,24 @@ impl<'a> Visitor<'a> for ImportCollector<'_> {
                     }
                 }
             }
-            Stmt::ImportFrom(import) if import.level == 0 => {
-                let Some(module) = &import.module else { return };
+            Stmt::ImportFrom(import) => {
+                let module = import.module.as_ref().map_or("", |m| m.as_str());
                 for alias in &import.names {
                     let local = alias.asname.as_ref().unwrap_or(&alias.name);
-                    self.bindings.insert(
+                    self.from_imports.insert(
                         local.to_string(),
-                        format!("{}.{}", module.as_str(), alias.name.as_str()),
+                        ImportRef {
+                            level: import.level,
+                            module: module.to_string(),
+                            name: alias.name.to_string(),
+                        },
                     );
+                    if import.level == 0 && !module.is_empty() {
+                        self.bindings.insert(
+                            local.to_string(),
+                            format!("{module}.{}", alias.name.as_str()),
+                        );
+                    }
                 }
             }
             // `try: from torch.nn.utils.parametrizations import weight_norm` / `except
@@ -535,6 +658,12 @@ struct BodyUses<'s, 'a> {
     semantic: &'s Semantic,
     spatial: bool,
     built: Vec<&'a str>,
+    /// `b, c, l = x.shape`: names for each axis of a feature map, used later in shapes
+    /// (`torch.zeros(b, c, pad)`) whose axes no rewrite can follow to channels-last.
+    unpacks_shape: bool,
+    /// Calls a functional op on feature maps (`F.avg_pool2d`, `F.interpolate`): the maps it is
+    /// given are in torch's layout.
+    spatial_functional: bool,
 }
 
 impl<'s> BodyUses<'s, '_> {
@@ -543,15 +672,36 @@ impl<'s> BodyUses<'s, '_> {
             semantic,
             spatial: false,
             built: Vec::new(),
+            unpacks_shape: false,
+            spatial_functional: false,
         }
     }
 }
 
 impl<'a> Visitor<'a> for BodyUses<'_, 'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if let Stmt::Assign(assign) = stmt
+            && let [Expr::Tuple(names)] = &assign.targets[..]
+            && names.elts.len() >= 3
+            && is_shape_read(&assign.value)
+        {
+            self.unpacks_shape = true;
+        }
+        visitor::walk_stmt(self, stmt);
+    }
+
     fn visit_expr(&mut self, expr: &'a Expr) {
         // A class of this file named (called, or passed as `block=Fire`) is one it builds.
         if let Expr::Name(name) = expr {
             self.built.push(name.id.as_str());
+        }
+        if !self.spatial_functional
+            && let Expr::Call(call) = expr
+        {
+            self.spatial_functional = self
+                .semantic
+                .with_torch_name(&call.func, is_spatial_functional)
+                .unwrap_or(false);
         }
         if !self.spatial && matches!(expr, Expr::Attribute(_) | Expr::Name(_)) {
             self.spatial = self
@@ -560,6 +710,38 @@ impl<'a> Visitor<'a> for BodyUses<'_, 'a> {
                 .unwrap_or(false);
         }
         visitor::walk_expr(self, expr);
+    }
+}
+
+/// Whether a function returns a tuple display anywhere (`return resid, dense`).
+fn returns_tuple(function: &ast::StmtFunctionDef) -> bool {
+    struct Finder(bool);
+    impl<'a> Visitor<'a> for Finder {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            match stmt {
+                Stmt::Return(ret) => {
+                    self.0 |= matches!(ret.value.as_deref(), Some(Expr::Tuple(_)));
+                }
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
+                _ => visitor::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, _: &'a Expr) {}
+    }
+    let mut finder = Finder(false);
+    finder.visit_body(&function.body);
+    finder.0
+}
+
+/// `x.shape` or `x.size()`.
+fn is_shape_read(value: &Expr) -> bool {
+    match value {
+        Expr::Attribute(attribute) => attribute.attr.as_str() == "shape",
+        Expr::Call(call) => {
+            call.arguments.is_empty()
+                && matches!(call.func.as_ref(), Expr::Attribute(a) if a.attr.as_str() == "size")
+        }
+        _ => false,
     }
 }
 
@@ -618,6 +800,16 @@ impl SelfAssignments<'_, '_> {
             }
         {
             self.info.layers.insert(attr.to_string(), q.clone());
+            return;
+        }
+        if let Expr::Call(call) = value
+            && let Expr::Name(class) = call.func.as_ref()
+            && self.semantic.qualified_binding(class.id.as_str()).is_none()
+            && class.id.starts_with(char::is_uppercase)
+        {
+            self.info
+                .local_modules
+                .insert(attr.to_string(), class.id.to_string());
             return;
         }
         if let Expr::Call(call) = value

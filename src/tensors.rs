@@ -395,7 +395,9 @@ impl Judge<'_> {
                     }
                     Expr::Attribute(method) => {
                         if let Some(attr) = self_attribute(&call.func)
-                            && self.class.is_some_and(|c| c.layers.contains_key(attr))
+                            && self
+                                .class
+                                .is_some_and(|c| self.semantic.calls_tensor_module(c, attr))
                         {
                             return Tensor;
                         }

@@ -632,3 +632,13 @@ fn write_modules(dir: &Path, cases: &[Case]) {
         std::fs::write(dir.join(format!("{module}.py")), text).expect("module written");
     }
 }
+
+/// `torch.autograd.Function` subclasses port onto portui_shims.Function: values and every
+/// gradient through their hand-written backward match torch's (tests/py/autograd_function.py).
+#[test]
+fn the_autograd_function_shim_differentiates_as_torch_does() {
+    let script = common::repo().join("tests/py/autograd_function.py");
+    let shims = common::repo().join("src/port");
+    let (ok, stdout, stderr) = common::run_python(&[script.as_os_str(), shims.as_os_str()]);
+    assert!(ok && stdout.trim() == "ok", "{stdout}\n{stderr}");
+}

@@ -26,7 +26,11 @@ fn cases() -> Vec<Case> {
             continue;
         }
         for file in std::fs::read_dir(rule.path()).expect("readable").flatten() {
-            if file.path().extension().is_some_and(|e| e == "py") {
+            // A case spread over files (a package's layers in one module, the model in
+            // another): a directory whose `case.py` is the case, its siblings ported with it.
+            if file.path().join(CASE_FILE).is_file()
+                || file.path().extension().is_some_and(|e| e == "py")
+            {
                 cases.push(Case {
                     rule: rule.file_name().to_string_lossy().into_owned(),
                     path: file.path(),
@@ -38,6 +42,8 @@ fn cases() -> Vec<Case> {
     cases
 }
 
+const CASE_FILE: &str = "case.py";
+
 fn snapshot_name(case: &Case) -> String {
     format!(
         "{}__{}",
@@ -48,10 +54,22 @@ fn snapshot_name(case: &Case) -> String {
 
 /// Everything but the snapshot; returns the diff to snapshot.
 fn check(case: &Case) -> Result<String, String> {
-    let text = std::fs::read_to_string(&case.path).map_err(|e| e.to_string())?;
+    let entry = if case.path.is_dir() {
+        case.path.join(CASE_FILE)
+    } else {
+        case.path.clone()
+    };
+    let text = std::fs::read_to_string(&entry).map_err(|e| e.to_string())?;
     let manual = text.lines().any(|l| l.trim() == "# portui-expect: manual");
     let analysis = common::analyse(&case.path);
-    let file = analysis.files.first().ok_or("not analysed")?;
+    let rel = entry
+        .strip_prefix(&analysis.root)
+        .map_err(|e| e.to_string())?;
+    let file = analysis
+        .files
+        .iter()
+        .find(|f| f.rel == rel)
+        .ok_or("not analysed")?;
     let own: Vec<_> = file
         .findings
         .iter()
@@ -79,12 +97,12 @@ fn check(case: &Case) -> Result<String, String> {
     if !report.refused.is_empty() {
         return Err(format!("not written: {:?}", report.refused));
     }
-    let ported = out.path().join(case.path.file_name().expect("file"));
+    let ported = out.path().join(rel);
     let script = common::repo().join("tests/py/conformance.py");
     let (ok, stdout, stderr) = common::run_python(&[
         script.as_os_str(),
         "--torch".as_ref(),
-        case.path.as_os_str(),
+        entry.as_os_str(),
         "--mlx".as_ref(),
         ported.as_os_str(),
     ]);

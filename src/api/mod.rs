@@ -31,6 +31,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("special.api", include_str!("table/special.api")),
     ("einops.api", include_str!("table/einops.api")),
     ("foreach.api", include_str!("table/foreach.api")),
+    ("autograd.api", include_str!("table/autograd.api")),
 ];
 
 /// torch.Tensor's public attributes and mlx's public names, generated from the pinned

@@ -3,7 +3,7 @@
 //! hunk is the narrowest one the original's own analysis proposes over that line.
 
 use super::{Finding, HunkRef, Original};
-use crate::analysis::{FileAnalysis, analyse_text};
+use crate::analysis::{FileAnalysis, analyse_one};
 use crate::bench::trace::LineMap;
 use crate::hunk::finding_span;
 use crate::notebook::CellMap;
@@ -73,7 +73,8 @@ impl Roots {
         };
         let cells = crate::notebook::is_notebook(&rel).then(|| CellMap::of(&original));
         let lines = LineMap::new(&original, ported);
-        let analysis = analyse_text(&rel, original);
+        // As `apply` analysed it: inside its project (imported classes' layouts included).
+        let analysis = analyse_one(&self.original, &rel);
         let shown = display_path(&original_path);
         for finding in findings {
             let Some((line, change)) = lines.original(finding.line - 1) else {

@@ -10,12 +10,20 @@ use std::ops::Range;
 use crate::parse::ast::{self, Stmt};
 use crate::parse::span;
 
-/// Where an import goes in a function: the start of its first statement's line (after a
-/// docstring), with that statement's indentation.
+/// A function an import can move into: its body, and the line starts of its body's
+/// statements (after a docstring), which share one indentation.
 pub struct Home {
     body: Range<usize>,
+    statements: Vec<usize>,
+    indent: String,
+}
+
+/// Where a moved import goes: the start of the line of the function's first statement that
+/// uses the name, with the body's indentation. The statements before it run without torch
+/// (a constructor that returns before its CUDA-only branch never imports it).
+pub struct Placement<'h> {
     pub at: usize,
-    pub indent: String,
+    pub indent: &'h str,
 }
 
 /// The functions of a module a top-level import could move into: module-level functions and
@@ -43,34 +51,55 @@ fn home(text: &str, function: &ast::StmtFunctionDef) -> Option<Home> {
     } else {
         first
     };
+    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |i| i + 1);
     let start = span(anchor).start;
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let indent = &text[line_start..start];
+    let indent = &text[line_start(start)..start];
     if !indent.chars().all(|c| c == ' ' || c == '\t') {
         return None; // `def f(): return x` on one line: no line to put an import on
     }
+    let from_anchor = function.body.iter().skip_while(|s| span(*s).start < start);
     Some(Home {
         body: span(first).start..span(last).end,
-        at: line_start,
+        // Statements sharing a line (`a = 1; b = 2`) share its start.
+        statements: from_anchor
+            .map(|s| line_start(span(s).start))
+            .filter(|&at| text[at..].starts_with(indent))
+            .collect(),
         indent: indent.to_string(),
     })
 }
 
-/// The homes of the functions whose bodies hold every use (`uses`) of a name, or None when a
-/// use is outside any (module or class level, a signature, a decorator): then the import
+/// Where the import of a name goes in each function using it (`uses`), or None when a use is
+/// outside any function (module or class level, a signature, a decorator): then the import
 /// stays where it is.
 pub fn homes_of(
     homes: &[Home],
     uses: impl IntoIterator<Item = Range<usize>>,
-) -> Option<Vec<&Home>> {
-    let mut found: Vec<&Home> = Vec::new();
+) -> Option<Vec<Placement<'_>>> {
+    let mut first_use: Vec<(&Home, usize)> = Vec::new();
     for range in uses {
         let home = homes
             .iter()
             .find(|h| h.body.start <= range.start && range.end <= h.body.end)?;
-        if !found.iter().any(|f| std::ptr::eq(*f, home)) {
-            found.push(home);
+        match first_use.iter_mut().find(|(h, _)| std::ptr::eq(*h, home)) {
+            Some((_, at)) => *at = (*at).min(range.start),
+            None => first_use.push((home, range.start)),
         }
     }
-    (!found.is_empty()).then_some(found)
+    let placements: Vec<Placement> = first_use
+        .into_iter()
+        .map(|(home, used_at)| Placement {
+            // The body's first statement (always listed) when no other starts before the use.
+            at: home
+                .statements
+                .iter()
+                .rev()
+                .find(|&&s| s <= used_at)
+                .or(home.statements.first())
+                .copied()
+                .unwrap_or(home.body.start),
+            indent: &home.indent,
+        })
+        .collect();
+    (!placements.is_empty()).then_some(placements)
 }

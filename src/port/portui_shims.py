@@ -4,6 +4,9 @@ Each helper is small, documented and tested against torch in portui's test suite
 depends on `mlx` only; nothing here imports portui or torch.
 """
 
+import contextlib
+import enum
+
 import mlx.core as mx
 import mlx.nn as nn
 
@@ -360,6 +363,7 @@ class Rearrange(nn.Module):
     def __call__(self, x):
         from einops import rearrange
 
+        _mend_einops_mlx_backend()
         return rearrange(x, self._pattern, **self._axes_lengths)
 
 
@@ -375,18 +379,28 @@ class Reduce(nn.Module):
     def __call__(self, x):
         from einops import reduce
 
+        _mend_einops_mlx_backend()
         return reduce(x, self._pattern, self._reduction, **self._axes_lengths)
 
-def repeat(tensor, pattern, **axes_lengths):
-    """einops.repeat. einops 0.8.2's MLX backend defines `add_axes(x, new_position)` where its
-    base class expects `add_axes(x, n_axes, pos2len)` built on `add_axis`, so every repeat
-    that adds an axis raises a TypeError on MLX arrays; the base class's method is put back."""
-    from einops import _backends, repeat as einops_repeat
+
+def _mend_einops_mlx_backend():
+    """einops 0.8.2's MLX backend defines `add_axes(x, new_position)` where its base class
+    expects `add_axes(x, n_axes, pos2len)` built on `add_axis`, so every pattern that adds an
+    axis (a repeat, `Reduce(..., 'repeat')`) raises a TypeError on MLX arrays; the base
+    class's method is put back."""
+    from einops import _backends
 
     backend = _backends.MLXBackend
     if "add_axis" not in vars(backend):
         backend.add_axis = lambda self, x, new_position: self.mx.expand_dims(x, new_position)
         backend.add_axes = _backends.AbstractBackend.add_axes
+
+
+def repeat(tensor, pattern, **axes_lengths):
+    """einops.repeat, on MLX arrays as on torch tensors (see _mend_einops_mlx_backend)."""
+    from einops import repeat as einops_repeat
+
+    _mend_einops_mlx_backend()
     return einops_repeat(tensor, pattern, **axes_lengths)
 
 
@@ -806,20 +820,32 @@ def _index_dtype(x):
     return x.astype(mx.int64)
 
 
-def layer_norm_over(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_norm_over(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """torch.layer_norm / F.layer_norm over the last len(normalized_shape) axes (biased
     variance, as torch); mx.fast.layer_norm normalises the last axis only."""
     if isinstance(normalized_shape, int):
         normalized_shape = (normalized_shape,)
     axes = tuple(range(-len(normalized_shape), 0))
-    mean = x.mean(axis=axes, keepdims=True)
-    var = x.var(axis=axes, keepdims=True)
-    y = (x - mean) * mx.rsqrt(var + eps)
+    mean = input.mean(axis=axes, keepdims=True)
+    var = input.var(axis=axes, keepdims=True)
+    y = (input - mean) * mx.rsqrt(var + eps)
     if weight is not None:
         y = y * weight
     if bias is not None:
         y = y + bias
     return y
+
+
+def rms_norm_over(input, normalized_shape, weight=None, eps=None):
+    """F.rms_norm over the last len(normalized_shape) axes; eps None is the machine epsilon of
+    input's dtype, as torch's; mx.fast.rms_norm normalises the last axis only."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    axes = tuple(range(-len(normalized_shape), 0))
+    if eps is None:
+        eps = mx.finfo(input.dtype).eps
+    y = input * mx.rsqrt(mx.mean(mx.square(input), axis=axes, keepdims=True) + eps)
+    return y * weight if weight is not None else y
 
 
 def lcm(a, b):
@@ -3477,6 +3503,300 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     return _fill(tensor, _kaiming_std(tensor, a, mode, nonlinearity) * mx.random.normal(tensor.shape))
+
+
+# --- layers under names starting with `_` (private-names rule) ---
+# MLX leaves attributes named `_x` out of a module's parameters; torch registers `self._bn0 =
+# nn.BatchNorm2d(...)` whatever its name. MLX's filter is widened once, for the names a class
+# marked by torch_private_names lists, on instances of that class only: every other module
+# keeps MLX's rule.
+
+_mlx_valid_parameter_filter = nn.Module.valid_parameter_filter
+
+
+def _valid_parameter_filter(module, key, value):
+    if key.startswith("_") and key.split(".", 1)[0] in getattr(type(module), "_portui_torch_private", ()):
+        return isinstance(value, (dict, list, mx.array))
+    return _mlx_valid_parameter_filter(module, key, value)
+
+
+nn.Module.valid_parameter_filter = staticmethod(_valid_parameter_filter)
+
+
+def torch_private_names(*names):
+    """Class decorator: these attributes (`_bn0`, `_blocks`) are parameters and submodules, as
+    torch registers them; a subclass keeps its bases' names."""
+
+    def mark(cls):
+        cls._portui_torch_private = frozenset(names) | getattr(cls, "_portui_torch_private", frozenset())
+        return cls
+
+    return mark
+
+
+# --- torch's layers, for subclasses (layers rule) ---
+# `class Conv2dSame(nn.Conv2d)`, `class TemporalConv1d(nn.Conv1d)`, `class LayerNorm2d(nn.
+# LayerNorm)`: a subclass reads torch's attributes (self.stride as a tuple, self.weight.shape
+# [-2:] as (kH, kW), self.normalized_shape) and calls F.conv2d, F.max_pool2d or F.layer_norm
+# with them. Its base is then torch's layer rebuilt on mx: torch's attribute names and types,
+# torch's weight layout (so a checkpoint loads as it is) and channels-first maps.
+
+
+def _tuple(value, n):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+
+
+class _TorchConv(nn.Module):
+    dims = 2
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__()
+        n = self.dims
+        self.in_channels, self.out_channels, self.groups, self.padding_mode = in_channels, out_channels, groups, padding_mode
+        self.kernel_size, self.stride, self.dilation = _tuple(kernel_size, n), _tuple(stride, n), _tuple(dilation, n)
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, n)
+        # torch's default initialisation: kaiming_uniform_(a=sqrt(5)) bounds both by 1/sqrt(fan_in).
+        bound = 1 / math.sqrt(in_channels // groups * math.prod(self.kernel_size))
+        self.weight = mx.random.uniform(-bound, bound, (out_channels, in_channels // groups, *self.kernel_size))
+        self.bias = mx.random.uniform(-bound, bound, (out_channels,)) if bias else None
+
+    def _conv_forward(self, input, weight, bias):
+        if self.padding_mode != "zeros":
+            amounts = [p for p in reversed(self.padding) for _ in range(2)]
+            return conv(pad(input, amounts, mode=self.padding_mode), weight, bias, self.stride, 0, self.dilation, self.groups)
+        return conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def __call__(self, input):
+        return self._conv_forward(input, self.weight, self.bias)
+
+
+class TorchConv1d(_TorchConv):
+    """torch.nn.Conv1d on mx, for a subclass: (N, C, L) maps, (O, I / groups, k) weight."""
+    dims = 1
+
+
+class TorchConv2d(_TorchConv):
+    """torch.nn.Conv2d on mx, for a subclass: (N, C, H, W) maps, (O, I / groups, kH, kW) weight."""
+    dims = 2
+
+
+class TorchConv3d(_TorchConv):
+    """torch.nn.Conv3d on mx, for a subclass: (N, C, D, H, W) maps, (O, I / groups, kD, kH, kW) weight."""
+    dims = 3
+
+
+def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False, dims=2):
+    """F.max_pool1d/2d/3d on torch's channels-first input. MLX's pooling has no dilation and
+    no indices: other than dilation 1 without indices, it raises rather than compute
+    something else."""
+    if any(d != 1 for d in _tuple(dilation, dims)):
+        raise NotImplementedError(f"max pooling with dilation {dilation}: MLX's pooling has no dilation")
+    if return_indices:
+        raise NotImplementedError("max pooling with return_indices=True: MLX's pooling gives no indices")
+    pool = {1: MaxPool1d, 2: MaxPool2d, 3: MaxPool3d}[dims]
+    stride = kernel_size if stride is None or stride == [] else stride
+    layer = pool(_tuple(kernel_size, dims), _tuple(stride, dims), _tuple(padding, dims), ceil_mode=ceil_mode)
+    return channels_first(layer, input, dims)
+
+
+def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None, dims=2):
+    """F.avg_pool1d/2d/3d on torch's channels-first input, with torch's count_include_pad and
+    divisor_override. MLX's pooling rounds the number of windows down: ceil_mode raises
+    rather than compute something else."""
+    if ceil_mode:
+        raise NotImplementedError("average pooling with ceil_mode=True: MLX's pooling rounds down")
+    pool = {1: nn.AvgPool1d, 2: nn.AvgPool2d, 3: nn.AvgPool3d}[dims]
+    kernel = _tuple(kernel_size, dims)
+    stride = kernel if stride is None or stride == [] else _tuple(stride, dims)
+    padding = _tuple(padding, dims)
+    layer = pool(kernel, stride, padding)
+    y = channels_first(layer, input, dims)  # zeros padded and counted, as count_include_pad
+    if divisor_override is not None:
+        return y * (math.prod(kernel) / divisor_override)
+    if not count_include_pad and any(padding):
+        batched = input.ndim == dims + 2
+        ones = mx.ones((1, 1, *input.shape[-dims:]) if batched else (1, *input.shape[-dims:]), dtype=y.dtype)
+        y = y / channels_first(layer, ones, dims)  # the share of each window inside the input
+    return y
+
+
+class _TorchMaxPool(nn.Module):
+    dims = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.dilation, self.return_indices, self.ceil_mode = padding, dilation, return_indices, ceil_mode
+
+    def __call__(self, input):
+        return max_pool(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode, self.return_indices, self.dims)
+
+
+class TorchMaxPool1d(_TorchMaxPool):
+    """torch.nn.MaxPool1d on mx, for a subclass: (N, C, L) maps."""
+    dims = 1
+
+
+class TorchMaxPool2d(_TorchMaxPool):
+    """torch.nn.MaxPool2d on mx, for a subclass: (N, C, H, W) maps."""
+    dims = 2
+
+
+class TorchLayerNorm(nn.Module):
+    """torch.nn.LayerNorm on mx, for a subclass: normalized_shape a tuple, weight and bias
+    None without elementwise_affine, over the last len(normalized_shape) axes."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.normalized_shape = _tuple(normalized_shape, 1)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self.weight = mx.ones(self.normalized_shape) if elementwise_affine else None
+        self.bias = mx.zeros(self.normalized_shape) if elementwise_affine and bias else None
+
+    def __call__(self, input):
+        return layer_norm_over(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+
+# --- torch.cat as a value; attention kernel choice; torch's version (API table, dtypes rule) ---
+
+
+def cat(tensors, dim=0, *, out=None):
+    """torch.cat under torch's parameter names, for a reference to it (`partial(torch.cat,
+    dim=-2)`)."""
+    return mx.concatenate(list(tensors), axis=dim)
+
+
+class SDPBackend(enum.IntEnum):
+    """torch.nn.attention.SDPBackend: the names (and numbers) of torch's attention kernels.
+    MLX picks the kernel of mx.fast.scaled_dot_product_attention itself, so they select
+    nothing in a port."""
+
+    ERROR = -1
+    MATH = 0
+    FLASH_ATTENTION = 1
+    EFFICIENT_ATTENTION = 2
+    CUDNN_ATTENTION = 3
+    OVERRIDEABLE = 4
+
+
+def sdpa_kernel(*args, **kwargs):
+    """torch.nn.attention.sdpa_kernel / torch.backends.cuda.sdp_kernel: a context that
+    changes nothing, as MLX picks its attention kernel itself."""
+    return contextlib.nullcontext()
+
+
+# The torch whose API portui's table describes (the rewrites are checked against it): a check
+# of torch's version in a port takes the branch that torch takes.
+TORCH_VERSION = "2.15.0"
+
+
+# --- torch.utils._pytree (API table) ---
+# torch's containers of leaves: lists, tuples (named ones too) and dicts are nodes, anything
+# else (None included) a leaf; a dict's leaves come in its keys' order, as torch's.
+
+
+def pytree_flatten(tree, is_leaf=None):
+    """torch.utils._pytree.tree_flatten: (leaves, spec); pytree_unflatten takes them back."""
+    leaves = []
+
+    def spec(node):
+        if is_leaf is not None and is_leaf(node):
+            leaves.append(node)
+            return None
+        if isinstance(node, (list, tuple)):
+            return (type(node), None, [spec(child) for child in node])
+        if isinstance(node, dict):
+            keys = list(node)
+            return (type(node), keys, [spec(node[k]) for k in keys])
+        leaves.append(node)
+        return None
+
+    return leaves, spec(tree)
+
+
+def pytree_unflatten(leaves, treespec):
+    """torch.utils._pytree.tree_unflatten: the tree of `treespec` holding `leaves` in order."""
+    items = iter(leaves)
+
+    def build(spec):
+        if spec is None:
+            return next(items)
+        kind, keys, children = spec
+        built = [build(child) for child in children]
+        if keys is not None:
+            return kind(zip(keys, built))
+        if hasattr(kind, "_fields"):  # a namedtuple takes its fields as arguments
+            return kind(*built)
+        return kind(built)
+
+    return build(treespec)
+
+
+# --- torch.autograd.Function (API table) ---
+
+
+class FunctionCtx:
+    """The `ctx` a torch.autograd.Function's forward and backward share: saved arrays and
+    any attribute forward sets. Marks that only steer torch's autograd are accepted and
+    ignored."""
+
+    def save_for_backward(self, *tensors):
+        self.saved_tensors = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        pass
+
+    def mark_dirty(self, *tensors):
+        pass
+
+    def set_materialize_grads(self, value):
+        pass
+
+
+class Function:
+    """torch.autograd.Function: a subclass's static `forward(ctx, *args)` and `backward(ctx,
+    *grads)`, run through mx.custom_function by `apply`. Arrays among the arguments are
+    differentiated (backward's None means zeros); the others are constants. The vjp runs
+    forward again on a fresh ctx for what it saved, as the forward pass and the vjp are traced
+    apart. The newer style (forward without ctx, and setup_context) is supported too."""
+
+    @classmethod
+    def apply(cls, *args):
+        at = [i for i, a in enumerate(args) if isinstance(a, mx.array)]
+
+        def merged(arrays):
+            full = list(args)
+            for i, a in zip(at, arrays):
+                full[i] = a
+            return full
+
+        def forward(ctx, arrays):
+            inputs = merged(arrays)
+            ctx.needs_input_grad = tuple(isinstance(a, mx.array) for a in inputs)
+            if hasattr(cls, "setup_context"):  # the newer style: forward takes no ctx
+                output = cls.forward(*inputs)
+                cls.setup_context(ctx, tuple(inputs), output)
+                return output
+            return cls.forward(ctx, *inputs)
+
+        @mx.custom_function
+        def run(*arrays):
+            return forward(FunctionCtx(), arrays)
+
+        @run.vjp
+        def run_vjp(primals, cotangents, outputs):
+            single = not isinstance(primals, (list, tuple))
+            primals = (primals,) if single else primals
+            ctx = FunctionCtx()
+            forward(ctx, primals)
+            grads = cls.backward(ctx, *(cotangents if isinstance(cotangents, (list, tuple)) else (cotangents,)))
+            grads = grads if isinstance(grads, tuple) else (grads,)
+            out = tuple(mx.zeros_like(primals[k]) if grads[i] is None else grads[i] for k, i in enumerate(at))
+            return out[0] if single else out
+
+        return run(*[args[i] for i in at])
 
 
 # --- census entries (API table) ---

@@ -112,10 +112,21 @@ fn function_value(cx: &Context, expr: &Expr, out: &mut Findings) {
         return;
     }
     let Some(qualified) = cx.torch_name(expr) else { return };
-    if super::layers::mlx_class(&qualified).is_some() {
+    if qualified.starts_with("torch.nn.") && super::layers::mlx_class(&qualified).is_some() {
         return; // a layer class: the layers rule ports its references
     }
     let range = span(expr);
+    // `SDPBackend.MATH`: a member of a class the table ports as a value keeps its name.
+    if table().lookup(&qualified).next().is_none()
+        && let Expr::Attribute(member) = expr
+        && let Some(owner) = cx.torch_name(&member.value)
+        && let Some(class) = table().lookup(&owner).find_map(|entry| entry.value.as_deref())
+        && class.rsplit('.').next().is_some_and(|last| last.starts_with(char::is_uppercase))
+    {
+        let edits = vec![crate::fix::Edit::replace(span(member.value.as_ref()), class)];
+        out.safe(range, format!("{qualified} → {class}.{}: the class's member of the same name", member.attr), edits);
+        return;
+    }
     if let Some(entry) = table().lookup(&qualified).find(|entry| entry.value.is_some()) {
         let callee = entry.value.as_deref().unwrap_or_default();
         let message = format!("{qualified} (as a value) → {callee}: it takes torch's parameters by the same names");
@@ -193,10 +204,11 @@ fn extended_layer(cx: &Context, call: &ast::ExprCall) -> Option<String> {
     if method.attr.as_str() != "__init__" || !matches!(inner.func.as_ref(), Expr::Name(name) if name.id.as_str() == "super") {
         return None;
     }
+    // A base rebuilt as torch has it (portui_shims.TorchConv2d) takes torch's arguments.
     cx.class?.bases().iter().find_map(|base| {
         let q = cx.torch_name(base)?;
         super::layers::mlx_class(&q)?;
-        Some(q.to_string())
+        super::layers::torch_base(&q).is_none().then(|| q.to_string())
     })
 }
 

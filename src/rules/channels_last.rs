@@ -43,6 +43,18 @@ impl Rule for ChannelsLast {
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Some(rank) = feature_rank(cx) else { return };
         match expr {
+            // x[:, :c, :, :]: one index per axis of a feature map, the channel's second
+            Expr::Subscript(subscript) if full_index(&subscript.slice, rank) => {
+                if !channel_sensitive(cx, subscript.value.as_ref()) {
+                    return;
+                }
+                let Expr::Tuple(index) = subscript.slice.as_ref() else { return };
+                let mut order: Vec<&Expr> = index.elts.iter().collect();
+                let channel = order.remove(1);
+                order.push(channel);
+                let moved: Vec<&str> = order.iter().map(|e| cx.src(e)).collect();
+                out.review(span(expr), format!("an index of each axis of an {} feature map: the channel's moves last channels-last", layout_name(rank).0), vec![Edit::replace(span(subscript.slice.as_ref()), moved.join(", "))]);
+            }
             // x.shape[i] / x.size()[i]
             Expr::Subscript(subscript) => {
                 let Some(index) = int_literal(&subscript.slice) else { return };
@@ -158,6 +170,8 @@ fn built_models<'a>(module: &'a ast::ModModule, classes: &'a FxHashMap<String, C
             }
             visitor::walk_expr(self, expr);
         }
+        // `def resnet18(...) -> ResNet`: a type names the class without using it.
+        fn visit_annotation(&mut self, _: &'a Expr) {}
     }
     let mut uses = Uses { candidates: classes, classes: Vec::new(), built_outside_classes: FxHashSet::default(), referenced_otherwise: FxHashSet::default() };
     module.body.iter().for_each(|stmt| uses.visit_stmt(stmt));
@@ -305,6 +319,17 @@ fn flattens(call: &ast::ExprCall, method: &str) -> bool {
 
 /// `x` holds a channels-last feature map here: a tensor in a channels-last module's method,
 /// used before any statement that flattens it.
+/// An index of `rank` plain parts (no `...`, no `None`, no starred part), one after the
+/// batch's not a bare `:` (else moving the channel's last changes nothing).
+fn full_index(slice: &Expr, rank: usize) -> bool {
+    let Expr::Tuple(index) = slice else { return false };
+    index.elts.len() == rank
+        && index.elts.iter().all(|e| !matches!(e, Expr::EllipsisLiteral(_) | Expr::NoneLiteral(_) | Expr::Starred(_)))
+        && index.elts.iter().enumerate().any(|(i, e)| {
+            !matches!(e, Expr::Slice(s) if s.lower.is_none() && s.upper.is_none() && s.step.is_none()) && i > 0
+        })
+}
+
 pub fn channel_sensitive(cx: &Context, expr: &Expr) -> bool {
     if feature_rank(cx).is_none() || cx.tensor(expr) != Certainty::Tensor {
         return false;
@@ -444,6 +469,15 @@ mod tests {
         assert_eq!(flatten_findings("torch.flatten(x, 1)"), vec![(Applicability::Review, 1)]);
         assert_eq!(flatten_findings("torch.flatten(x, 2)"), vec![(Applicability::Manual, 0)]);
         assert_eq!(flatten_findings("torch.flatten(x + 1, 1)"), vec![(Applicability::Manual, 0)]);
+    }
+
+    #[test]
+    fn a_model_named_in_annotations_is_still_the_one_the_file_builds() {
+        // torchvision's `def resnet18(...) -> ResNet`: its callers (a training script) keep
+        // passing channels-first input, so the model transposes on entry.
+        let source = NET.replace("FLATTEN", "x") + "\ndef build() -> Net:\n    return Net()\n";
+        let findings = crate::rules::findings_of("channels-last", &source);
+        assert!(findings.iter().any(|f| f.message.contains("is the model this file builds")), "{findings:?}");
     }
 
     #[test]

@@ -89,6 +89,13 @@ impl Rule for Device {
             }
             if q == "torch.cuda.is_available" || q == "torch.backends.mps.is_available" {
                 out.review(range.clone(), format!("{q}(): MLX needs no device check (its GPU is used when present)"), vec![Edit::replace(range, "False")]);
+            } else if q == "torch.device"
+                && let Some(Expr::StringLiteral(name)) = call.arguments.args.first().filter(|_| call.arguments.len() == 1)
+                && is_map_location(cx, call)
+            {
+                // `load(url, map_location=torch.device("cpu"))`: a checkpoint loader takes the
+                // device's name alike, and a port's loader (unpickling to arrays) ignores it.
+                out.safe(range.clone(), "map_location=torch.device(name) → map_location=name: the same placement, spelled without torch", vec![Edit::replace(range, cx.src(name).to_string())]);
             } else if q == "torch.device" {
                 out.manual(range, "torch.device: MLX has no devices to place arrays on; remove the variable and its uses");
             } else if q.starts_with("torch.cuda.") && !q.starts_with("torch.cuda.amp") && !q.starts_with("torch.cuda.device") {
@@ -324,4 +331,11 @@ fn placement_uses(cx: &Context, name: &str) -> Option<Vec<Edit>> {
         None => uses.visit_body(&cx.module.body),
     }
     (uses.total == uses.removed).then_some(uses.removals)
+}
+
+/// Whether `call` is the value of a `map_location=` keyword.
+fn is_map_location(cx: &Context, call: &ast::ExprCall) -> bool {
+    matches!(cx.parent_expr(), Some(Expr::Call(outer)) if outer.arguments.keywords.iter().any(|k| {
+        k.arg.as_ref().is_some_and(|a| a.as_str() == "map_location") && span(&k.value) == span(call)
+    }))
 }

@@ -100,9 +100,14 @@ mod tests {
             let Ok(module) = parse_module(&text) else {
                 continue;
             };
-            let by_kind =
-                super::super::check_with(&text, &module, &BY_KIND, super::super::Deadline::none())
-                    .expect("without a deadline the walk finishes");
+            let by_kind = super::super::check_with(
+                &text,
+                &module,
+                &BY_KIND,
+                super::super::Deadline::none(),
+                &|_| false,
+            )
+            .expect("without a deadline the walk finishes");
             findings += by_kind.len();
             assert_eq!(
                 by_kind,
@@ -110,7 +115,8 @@ mod tests {
                     &text,
                     &module,
                     &everywhere,
-                    super::super::Deadline::none()
+                    super::super::Deadline::none(),
+                    &|_| false,
                 )
                 .expect("without a deadline the walk finishes"),
                 "{}",

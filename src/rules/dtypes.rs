@@ -71,6 +71,11 @@ impl Rule for Dtypes {
                 return; // calls are the API table's; class bases the layers rule's
             }
             out.safe(range.clone(), format!("{qualified} (type) → {to}"), vec![Edit::replace(range, *to)]);
+        } else if qualified == "torch.__version__" {
+            // `version.parse(torch.__version__) < version.parse('2.0.0')`: a port has no torch;
+            // its features were checked against the torch portui's table describes.
+            let to = "portui_shims.TORCH_VERSION";
+            out.review(range.clone(), format!("torch.__version__ → {to} (\"2.15.0\", the torch portui's rewrites are checked against): a version check takes torch's branch, whose torch features the port replaces"), vec![Edit::replace(range, to)]);
         } else if let Some((_, to)) = CONSTANTS.iter().find(|(t, _)| *t == qualified.as_str()) {
             if !is_callee_or_base(cx, expr) {
                 out.safe(range.clone(), format!("{qualified} → {to}"), vec![Edit::replace(range, *to)]);

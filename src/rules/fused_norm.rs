@@ -8,8 +8,9 @@
 //! Example: `F.layer_norm(x, self.weight.shape, self.weight, self.bias, 1e-5)` →
 //! `mx.fast.layer_norm(x, self.weight, self.bias, 1e-5)`.
 //!
-//! Fix safety: safe when the normalised shape is one dimension (`w.shape`, `(d,)`, `[d]`);
-//! manual for several dimensions.
+//! Fix safety: safe. A normalised shape of one dimension (`w.shape`, `(d,)`, `[d]`) takes the
+//! fused op; several dimensions, or a shape known only at run time, take portui_shims'
+//! layer_norm_over / rms_norm_over, which keep torch's signature.
 
 use super::context::{argument, hole, text};
 use super::{Context, Findings, Rule, RuleMeta};
@@ -49,7 +50,11 @@ impl Rule for FusedNorm {
             _ => false,
         };
         if !one_dim {
-            out.manual(range, format!("{q} over a computed or multi-axis shape: MLX's fused op normalises the last axis only"));
+            // Several axes, or a shape only known at run time (`self.normalized_shape`): the
+            // shim normalises over as many trailing axes as the shape has.
+            let shim = if fused.ends_with("rms_norm") { "portui_shims.rms_norm_over" } else { "portui_shims.layer_norm_over" };
+            let callee = span(call.func.as_ref());
+            out.safe(range, format!("{q} → {shim}: over a computed or multi-axis shape, where MLX's fused op normalises the last axis only"), vec![Edit::replace(callee, shim)]);
             return;
         }
         let weight = argument(call, 2, "weight");

@@ -105,16 +105,48 @@ impl Layers {
             out.safe(span(expr), format!("nn.{name} (the class) → {wrapped}: this module's feature maps keep torch's channels-first layout"), vec![Edit::replace(span(expr), wrapped)]);
             return;
         }
-        // `class CausalConv1d(nn.Conv1d)`: the subclass's own code (padding the last axis before
-        // `super().forward(x)`) is written for torch's layout, so the layer it extends takes
-        // channels-first arrays; the semantic model makes the classes using it channels-first.
+        // `class Conv2dSame(nn.Conv2d)`: the subclass's own code reads torch's attributes and
+        // works in torch's layout, so its base is torch's layer rebuilt on mx; the semantic
+        // model makes the classes using it channels-first.
+        if let Some(base) = torch_base(&q)
+            && is_class_base(cx, expr)
+        {
+            out.safe(span(expr), format!("nn.{name} (a base class) → {base}: torch's layer on mx (torch's attributes, weight layout and channels-first maps), as the subclass's own code expects"), vec![Edit::replace(span(expr), base)]);
+            return;
+        }
+        // Other layers MLX builds channels-last: the layer takes channels-first arrays.
         if builds_channels_last(&q) && is_class_base(cx, expr) {
             let wrapped = format!("portui_shims.channels_first_layer({to})");
             out.safe(span(expr), format!("nn.{name} (a base class) → {wrapped}: the subclass's own code works in torch's channels-first layout"), vec![Edit::replace(span(expr), wrapped)]);
             return;
         }
+        // `isinstance(m, nn.Conv2d)`: a subclass of torch's conv extends portui_shims'
+        // rebuild of it, which is an instance of torch's conv too.
+        if let Some(base) = torch_base(&q)
+            && in_type_check(cx)
+        {
+            let both = format!("({to}, {base})");
+            out.safe(span(expr), format!("nn.{name} (the class) → {both}: subclasses of torch's layer extend {base}"), vec![Edit::replace(span(expr), both)]);
+            return;
+        }
         out.safe(span(expr), format!("nn.{name} (the class) → {to}"), vec![Edit::replace(span(expr), to)]);
     }
+}
+
+/// The layers portui_shims rebuilds as torch has them, for subclasses that read torch's
+/// attributes (`self.stride[0]`, `self.weight.shape[-2:]`, `self.normalized_shape`).
+const TORCH_BASES: &[(&str, &str)] = &[
+    ("torch.nn.Conv1d", "portui_shims.TorchConv1d"),
+    ("torch.nn.Conv2d", "portui_shims.TorchConv2d"),
+    ("torch.nn.Conv3d", "portui_shims.TorchConv3d"),
+    ("torch.nn.MaxPool1d", "portui_shims.TorchMaxPool1d"),
+    ("torch.nn.MaxPool2d", "portui_shims.TorchMaxPool2d"),
+    ("torch.nn.LayerNorm", "portui_shims.TorchLayerNorm"),
+];
+
+/// portui_shims' rebuild of torch's layer `torch`, for a subclass to extend.
+pub(crate) fn torch_base(torch: &str) -> Option<&'static str> {
+    TORCH_BASES.iter().find(|(t, _)| *t == torch).map(|(_, base)| *base)
 }
 
 /// Whether the table's MLX layer for the torch class works on channels-last arrays.

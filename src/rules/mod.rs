@@ -37,7 +37,7 @@ macro_rules! rules {
 }
 
 rules! {
-    forward_call, layers, containers, nn_parameter, register_buffer, weight_tying, init, module_api,
+    forward_call, layers, containers, nn_parameter, register_buffer, weight_tying, init, module_api, private_names,
     // Before device and tensor_methods: their rewrites of the casts inside these fused ops
     // cover the same call, and the earlier rule wins a tie.
     manual_rms_norm, manual_layer_norm, precise_softmax, manual_attention, manual_rope,
@@ -194,20 +194,26 @@ impl Findings {
 
 /// Run every rule over a parsed module; findings sorted by position, then rule order.
 pub fn check(text: &str, module: &ast::ModModule) -> Vec<Finding> {
-    check_with(text, module, &dispatch::BY_KIND, Deadline::none()).unwrap_or_default()
+    check_with(text, module, &dispatch::BY_KIND, Deadline::none(), &|_| {
+        false
+    })
+    .unwrap_or_default()
 }
 
 /// `check`, stopped when the clock passes `deadline`.
+/// `imported` tells which classes the file imports from the project keep torch's layout.
 pub fn check_until(
     text: &str,
     module: &ast::ModModule,
     deadline: std::time::Instant,
+    imported: crate::semantic::ImportedLayout,
 ) -> Result<Vec<Finding>, OutOfTime> {
     check_with(
         text,
         module,
         &dispatch::BY_KIND,
         Deadline::at(Some(deadline)),
+        imported,
     )
 }
 
@@ -216,8 +222,9 @@ fn check_with(
     module: &ast::ModModule,
     dispatch: &Dispatch,
     deadline: Deadline,
+    imported: crate::semantic::ImportedLayout,
 ) -> Result<Vec<Finding>, OutOfTime> {
-    let Some(semantic) = Semantic::build_for_torch(module) else {
+    let Some(semantic) = Semantic::build_for_torch_in(module, imported) else {
         return Ok(Vec::new());
     };
     let mut walker = Walker {

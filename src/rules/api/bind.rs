@@ -117,7 +117,7 @@ pub fn bind<'e>(
                 binding.factory_kwargs = Some(&keyword.value);
                 continue;
             }
-            (None, None) if is_layer(entry) => {
+            (None, None) if is_layer(entry) || entry.params.iter().all(|p| p.dropped) => {
                 binding.spread_dropped = true;
                 continue;
             }
@@ -148,7 +148,9 @@ pub fn bind<'e>(
     }
     for param in &entry.params {
         let required = param.default.is_none() && !matches!(param.kind, ParamKind::Varargs | ParamKind::VarKeywords);
-        if required && !binding.args.contains_key(param.name.as_str()) {
+        // A dropped `**` argument may fill it (`sdpa_kernel(**config._asdict())`).
+        let spread_fills = binding.spread_dropped && param.dropped;
+        if required && !spread_fills && !binding.args.contains_key(param.name.as_str()) {
             return Err(format!("`{}` is not given", param.name));
         }
     }
