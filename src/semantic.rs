@@ -261,10 +261,19 @@ impl Semantic {
             };
             // A class of another file of the project that keeps torch's layout
             // (`TemporalConv1d`, imported from `.conv`) takes channels-first maps from here.
+            // Asked only where the answer can change a layout, a class that would be
+            // channels-last or a function building spatial layers: reading the other file is
+            // the cost (most classes of a large project have no convolution).
+            let could_be_channels_last = match class {
+                Some(info) => info.channels_last,
+                None => uses.spatial,
+            };
             let builds_imported_channels_first = || {
-                uses.built
-                    .iter()
-                    .any(|built| self.from_imports.get(*built).is_some_and(imported))
+                could_be_channels_last
+                    && uses
+                        .built
+                        .iter()
+                        .any(|built| self.from_imports.get(*built).is_some_and(imported))
             };
             if seeds || builds_imported_channels_first() {
                 channels_first.insert(name.to_string());
