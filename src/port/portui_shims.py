@@ -4134,19 +4134,24 @@ def _clamp_probs(probs):
     return mx.clip(probs, eps, 1 - eps)
 
 
+def _binary_probs_and_logits(probs, logits):
+    """(probs, logits) of a distribution given one of them, as torch's Bernoulli and Geometric
+    take it: logits are log-odds."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+    if probs is not None:
+        (probs,) = _dist_params(probs)
+        p = _clamp_probs(probs)
+        return probs, mx.log(p) - mx.log1p(-p)
+    (logits,) = _dist_params(logits)
+    return mx.sigmoid(logits), logits
+
+
 class Bernoulli(_Distribution):
     """torch.distributions.Bernoulli(probs=None, logits=None): samples are floats, 0 or 1."""
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = _dist_params(probs)
-            p = _clamp_probs(self.probs)
-            self.logits = mx.log(p) - mx.log1p(-p)
-        else:
-            (self.logits,) = _dist_params(logits)
-            self.probs = mx.sigmoid(self.logits)
+        self.probs, self.logits = _binary_probs_and_logits(probs, logits)
         super().__init__(self.probs.shape)
 
     mean = property(lambda self: self.probs)
@@ -4364,15 +4369,7 @@ class Geometric(_Distribution):
     the first success; samples are floats, as torch's."""
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = _dist_params(probs)
-            p = _clamp_probs(self.probs)
-            self.logits = mx.log(p) - mx.log1p(-p)
-        else:
-            (self.logits,) = _dist_params(logits)
-            self.probs = mx.sigmoid(self.logits)
+        self.probs, self.logits = _binary_probs_and_logits(probs, logits)
         super().__init__(self.probs.shape)
 
     mean = property(lambda self: 1.0 / self.probs - 1.0)

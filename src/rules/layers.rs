@@ -120,10 +120,11 @@ impl Layers {
             out.safe(span(expr), format!("nn.{name} (a base class) → {wrapped}: the subclass's own code works in torch's channels-first layout"), vec![Edit::replace(span(expr), wrapped)]);
             return;
         }
-        // `isinstance(m, nn.Conv2d)`: a subclass of torch's conv extends portui_shims'
-        // rebuild of it, which is an instance of torch's conv too.
+        // `isinstance(m, nn.Conv2d)` in a file subclassing it: the subclass extends
+        // portui_shims' rebuild of torch's conv, which was an instance of torch's conv too.
         if let Some(base) = torch_base(&q)
             && in_type_check(cx)
+            && file_extends(cx, &q)
         {
             let both = format!("({to}, {base})");
             out.safe(span(expr), format!("nn.{name} (the class) → {both}: subclasses of torch's layer extend {base}"), vec![Edit::replace(span(expr), both)]);
@@ -147,6 +148,13 @@ const TORCH_BASES: &[(&str, &str)] = &[
 /// portui_shims' rebuild of torch's layer `torch`, for a subclass to extend.
 pub(crate) fn torch_base(torch: &str) -> Option<&'static str> {
     TORCH_BASES.iter().find(|(t, _)| *t == torch).map(|(_, base)| *base)
+}
+
+/// Whether a class of the file extends the torch layer `torch`.
+fn file_extends(cx: &Context, torch: &str) -> bool {
+    cx.module.body.iter().any(|stmt| {
+        matches!(stmt, Stmt::ClassDef(class) if class.bases().iter().any(|base| cx.torch_name(base).as_deref() == Some(torch)))
+    })
 }
 
 /// Whether the table's MLX layer for the torch class works on channels-last arrays.
