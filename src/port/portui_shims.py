@@ -3371,8 +3371,10 @@ def _norm_over(v, axes):
 
 class _WeightNormed:
     """Mixed in before a weight-normed layer's class: the weight exists during a call (so the
-    layer's own code reads it), is computed when read outside one, and assigning it sets g and
-    v as torch's parametrization does (g = ||w||, v = w)."""
+    layer's own code reads it) and is computed when read outside one. Assigning it changes
+    nothing: in torch the weight is computed from g and v at each call, so an initialiser
+    filling it in place (`nn.init.normal_(m.weight)`, which a port assigns back) leaves g and v
+    as they are."""
 
     def _portui_g_v(self, name):
         if name + "_g" in self:
@@ -3400,17 +3402,8 @@ class _WeightNormed:
         return super().__getattr__(key)
 
     def __setattr__(self, key, value):
-        if key in self.__dict__.get("_portui_weight_norm", {}) and isinstance(value, mx.array):
-            self._portui_set_g_v(key, value)
-        else:
+        if key not in self.__dict__.get("_portui_weight_norm", {}):
             super().__setattr__(key, value)
-
-    def _portui_set_g_v(self, name, weight):
-        g = _norm_over(weight, self._portui_weight_norm[name])
-        if name + "_g" in self:
-            self[name + "_g"], self[name + "_v"] = g, weight
-        else:
-            self["parametrizations"][name] = {"original0": g, "original1": weight}
 
 
 def _weight_norm(module, name, dim, legacy):
@@ -3542,10 +3535,6 @@ def torch_private_names(*names):
 # torch's weight layout (so a checkpoint loads as it is) and channels-first maps.
 
 
-def _tuple(value, n):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
-
-
 class _TorchConv(nn.Module):
     dims = 2
 
@@ -3554,8 +3543,8 @@ class _TorchConv(nn.Module):
         super().__init__()
         n = self.dims
         self.in_channels, self.out_channels, self.groups, self.padding_mode = in_channels, out_channels, groups, padding_mode
-        self.kernel_size, self.stride, self.dilation = _tuple(kernel_size, n), _tuple(stride, n), _tuple(dilation, n)
-        self.padding = padding if isinstance(padding, str) else _tuple(padding, n)
+        self.kernel_size, self.stride, self.dilation = _ntuple(kernel_size, n), _ntuple(stride, n), _ntuple(dilation, n)
+        self.padding = padding if isinstance(padding, str) else _ntuple(padding, n)
         # torch's default initialisation: kaiming_uniform_(a=sqrt(5)) bounds both by 1/sqrt(fan_in).
         bound = 1 / math.sqrt(in_channels // groups * math.prod(self.kernel_size))
         self.weight = mx.random.uniform(-bound, bound, (out_channels, in_channels // groups, *self.kernel_size))
@@ -3590,13 +3579,13 @@ def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=F
     """F.max_pool1d/2d/3d on torch's channels-first input. MLX's pooling has no dilation and
     no indices: other than dilation 1 without indices, it raises rather than compute
     something else."""
-    if any(d != 1 for d in _tuple(dilation, dims)):
+    if any(d != 1 for d in _ntuple(dilation, dims)):
         raise NotImplementedError(f"max pooling with dilation {dilation}: MLX's pooling has no dilation")
     if return_indices:
         raise NotImplementedError("max pooling with return_indices=True: MLX's pooling gives no indices")
     pool = {1: MaxPool1d, 2: MaxPool2d, 3: MaxPool3d}[dims]
     stride = kernel_size if stride is None or stride == [] else stride
-    layer = pool(_tuple(kernel_size, dims), _tuple(stride, dims), _tuple(padding, dims), ceil_mode=ceil_mode)
+    layer = pool(_ntuple(kernel_size, dims), _ntuple(stride, dims), _ntuple(padding, dims), ceil_mode=ceil_mode)
     return channels_first(layer, input, dims)
 
 
@@ -3607,9 +3596,9 @@ def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_
     if ceil_mode:
         raise NotImplementedError("average pooling with ceil_mode=True: MLX's pooling rounds down")
     pool = {1: nn.AvgPool1d, 2: nn.AvgPool2d, 3: nn.AvgPool3d}[dims]
-    kernel = _tuple(kernel_size, dims)
-    stride = kernel if stride is None or stride == [] else _tuple(stride, dims)
-    padding = _tuple(padding, dims)
+    kernel = _ntuple(kernel_size, dims)
+    stride = kernel if stride is None or stride == [] else _ntuple(stride, dims)
+    padding = _ntuple(padding, dims)
     layer = pool(kernel, stride, padding)
     y = channels_first(layer, input, dims)  # zeros padded and counted, as count_include_pad
     if divisor_override is not None:
@@ -3650,7 +3639,7 @@ class TorchLayerNorm(nn.Module):
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
         super().__init__()
-        self.normalized_shape = _tuple(normalized_shape, 1)
+        self.normalized_shape = _ntuple(normalized_shape, 1)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         self.weight = mx.ones(self.normalized_shape) if elementwise_affine else None
         self.bias = mx.zeros(self.normalized_shape) if elementwise_affine and bias else None
@@ -3955,15 +3944,20 @@ class _Distribution:
         return mx.exp(self.entropy())
 
 
-class Normal(_Distribution):
-    """torch.distributions.Normal(loc, scale)."""
+class _LocScale(_Distribution):
+    """A distribution of torch's given by loc and scale, whose mode is loc."""
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = _dist_params(loc, scale)
         super().__init__(self.loc.shape)
 
-    mean = property(lambda self: self.loc)
     mode = property(lambda self: self.loc)
+
+
+class Normal(_LocScale):
+    """torch.distributions.Normal(loc, scale)."""
+
+    mean = property(lambda self: self.loc)
     stddev = property(lambda self: self.scale)
     variance = property(lambda self: self.scale**2)
 
@@ -4041,15 +4035,10 @@ class Uniform(_Distribution):
         return mx.log(self.high - self.low)
 
 
-class Laplace(_Distribution):
+class Laplace(_LocScale):
     """torch.distributions.Laplace(loc, scale)."""
 
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = _dist_params(loc, scale)
-        super().__init__(self.loc.shape)
-
     mean = property(lambda self: self.loc)
-    mode = property(lambda self: self.loc)
     variance = property(lambda self: 2 * self.scale**2)
     stddev = property(lambda self: 2**0.5 * self.scale)
 
@@ -4072,15 +4061,10 @@ class Laplace(_Distribution):
         return 1 + mx.log(2 * self.scale)
 
 
-class Cauchy(_Distribution):
+class Cauchy(_LocScale):
     """torch.distributions.Cauchy(loc, scale): mean and variance undefined (nan and inf, as torch)."""
 
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = _dist_params(loc, scale)
-        super().__init__(self.loc.shape)
-
     mean = property(lambda self: mx.full(self.loc.shape, float("nan")))
-    mode = property(lambda self: self.loc)
     variance = property(lambda self: mx.full(self.loc.shape, float("inf")))
 
     def rsample(self, sample_shape=()):
@@ -4333,15 +4317,10 @@ class PowerTransform(_Transform):
         return mx.abs(self.exponent * y / x).log()
 
 
-class Gumbel(_Distribution):
+class Gumbel(_LocScale):
     """torch.distributions.Gumbel(loc, scale)."""
 
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = _dist_params(loc, scale)
-        super().__init__(self.loc.shape)
-
     mean = property(lambda self: self.loc + self.scale * 0.57721566490153286060)
-    mode = property(lambda self: self.loc)
     stddev = property(lambda self: (math.pi / math.sqrt(6)) * self.scale)
     variance = property(lambda self: ((math.pi / math.sqrt(6)) * self.scale) ** 2)
 
