@@ -9,7 +9,8 @@ calls `optimizer.step()`; the harness gives both sides the same gradients, named
 parameter name and step, and records the learning rate each step used and the parameters after
 it). For modules the torch weights are copied into the MLX module by name (portui-weights.json
 beside the port, conv layouts by module type: see parity.py).
-Optional `TOLERANCE` (default 1e-5, relative to the output's scale, plus 1e-6 absolute);
+Optional `TOLERANCE` (default 1e-5, relative to the output's scale, plus 1e-6 absolute); a
+result torch computes with no finite value is an error unless `NONFINITE_RESULT = True`;
 learning rates (`.../lr`) must agree within `LR_TOLERANCE` (default 1e-7, absolute).
 Prints one JSON line {"ok", "max_abs", "error"} (and "max_lr_abs" for schedules); exit 0 iff ok. The MLX phase cannot import torch."""
 import argparse
@@ -130,11 +131,13 @@ def mlx_phase(path, npz_path, result):
                 return
             stage = "forward"
             # A channels-last port takes NHWC (NLC...) inputs and may return NHWC feature maps:
-            # move axes at the boundary as the weight map says, like parity.py does.
-            inputs = [mx.moveaxis(x, 1, -1) if parity.layouts(module, mapping, "inputs").get(i) in parity.CHANNELS_LAST else x
+            # move axes at the boundary as the weight map says for the model's own class (not
+            # for the blocks inside it), like parity.py does.
+            in_layouts = parity.layouts(module, mapping, "inputs", model)
+            inputs = [mx.moveaxis(x, 1, -1) if in_layouts.get(i) in parity.CHANNELS_LAST else x
                       for i, x in enumerate(module.inputs())]
             output = model(*inputs)
-            if parity.layouts(module, mapping, "outputs").get(0) in parity.CHANNELS_LAST:
+            if parity.layouts(module, mapping, "outputs", model).get(0) in parity.CHANNELS_LAST:
                 output = mx.moveaxis(output, -1, 1)
             flatten(output, "out", got, to_np)
         stage = "compare"
@@ -156,6 +159,10 @@ def mlx_phase(path, npz_path, result):
                     return
                 continue
             g, w = g.astype(np.float64), w.astype(np.float64)
+            if w.size and not np.isfinite(w).any() and not getattr(module, "NONFINITE_RESULT", False):
+                # NaN matches NaN: a result torch computes as all NaN or inf compares nothing.
+                result["error"] = f"{key}: torch's result has no finite value, so the comparison tests nothing"
+                return
             same = (g == w) | (np.isnan(g) & np.isnan(w))
             diff = np.where(same, 0.0, np.abs(g - w))
             scale = float(np.abs(w[np.isfinite(w)]).max()) if np.isfinite(w).any() else 0.0

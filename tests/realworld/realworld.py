@@ -221,6 +221,10 @@ def mlx_phase(job, result):
     mx.eval(out)
     result["stage"] = "compare"
     got = np.array(out.astype(mx.float32) if mx.issubdtype(out.dtype, mx.floating) else out)
+    if arrays["out"].size and not arrays["out"].any():
+        # Zero-initialised output layers: the comparison would test nothing
+        # (fill_zero_parameters gives them values).
+        raise Failure("torch's output is all zeros: set fill_zero_parameters for this model")
     error = parity.compare(got, arrays["out"], result["tolerance"], result)
     if error:
         raise Failure(error)

@@ -1,7 +1,8 @@
 # denoising-diffusion-pytorch's Attend: torch's attention kernels named through SDPBackend, a
-# check of torch's version, `torch.nn.attention.sdpa_kernel(**config._asdict())` around the
-# attention, a CUDA-only branch after an early return (its torch import must not run), and
-# `partial(torch.cat, dim=-2)` for memory key/values. MLX picks its attention kernel itself.
+# check of torch's version, `torch.nn.attention.sdpa_kernel(**config._asdict())` (and
+# torch.backends.cuda.sdp_kernel, its older spelling) around the attention, a CUDA-only
+# branch after an early return (its torch import must not run), and `partial(torch.cat,
+# dim=-2)` for memory key/values. MLX picks its attention kernel itself.
 from collections import namedtuple
 from functools import partial
 
@@ -34,7 +35,9 @@ class Attend(nn.Module):
         k, v = map(partial(torch.cat, dim=-2), ((mk, k), (mv, v)))
         config = self.cpu_config
         with torch.nn.attention.sdpa_kernel(**config._asdict()):
-            return F.scaled_dot_product_attention(q, k, v)
+            out = F.scaled_dot_product_attention(q, k, v)
+        with torch.backends.cuda.sdp_kernel(enable_flash=True, enable_math=True):  # torch < 2.3's
+            return out + F.scaled_dot_product_attention(q, v, k)
 
 
 def build():

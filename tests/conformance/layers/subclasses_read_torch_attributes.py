@@ -1,7 +1,8 @@
 # Subclasses of torch's layers that read torch's attributes: efficientnet-pytorch's and timm's
 # Conv2dSame (self.stride as a tuple, self.weight.shape[-2:] as (kH, kW), F.conv2d on
-# self.weight) and torchvision's ConvNeXt LayerNorm2d (F.layer_norm over
-# self.normalized_shape). Their bases become portui_shims' rebuilds of torch's layers, with
+# self.weight), efficientnet's MaxPool2dStaticSamePadding (F.max_pool2d on its own attributes,
+# ceil_mode included) and torchvision's ConvNeXt LayerNorm2d (F.layer_norm over
+# self.normalized_shape); and F.rms_norm over a shape known at run time. Their bases become portui_shims' rebuilds of torch's layers, with
 # torch's attributes and weight layout, and the classes building them keep torch's layout.
 import math
 
@@ -28,6 +29,15 @@ class Conv2dSame(nn.Conv2d):
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
+class MaxPool2dSame(nn.MaxPool2d):
+    def __init__(self, kernel_size, stride=None, ceil_mode=False):
+        super().__init__(kernel_size, stride, 0, 1, False, ceil_mode)
+
+    def forward(self, x):
+        x = F.pad(x, [0, 1, 0, 1])
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+
+
 class LayerNorm2d(nn.LayerNorm):
     def forward(self, x):
         x = x.permute(0, 2, 3, 1)
@@ -41,10 +51,12 @@ class Stem(nn.Module):
         super().__init__()
         self.conv = Conv2dSame(3, 8, 3, stride=2, bias=False)
         self.norm = LayerNorm2d(8, eps=1e-6)
+        self.pool = MaxPool2dSame(2, 2, ceil_mode=True)
         self.proj = nn.Conv2d(8, 4, 1)
 
     def forward(self, x):
-        return self.proj(torch.relu(self.norm(self.conv(x))))
+        x = self.pool(torch.relu(self.norm(self.conv(x))))
+        return F.rms_norm(self.proj(x), x.shape[-2:], eps=1e-6)
 
 
 def build():
