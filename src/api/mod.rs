@@ -185,6 +185,9 @@ pub struct Table {
     /// `transpose`, have entries whose rewrites say so.)
     tensor_only_methods: FxHashMap<String, ()>,
     mlx_array_names: FxHashMap<String, ()>,
+    /// Every dotted prefix of an entry's name (`torch.compiler`, `torch.nn`): the namespaces
+    /// of torch that the table knows to exist.
+    namespaces: FxHashMap<String, ()>,
 }
 
 impl Table {
@@ -199,6 +202,12 @@ impl Table {
 
     pub fn has(&self, torch: &str) -> bool {
         self.by_name.contains_key(torch)
+    }
+
+    /// Whether torch (the version the table describes) has this name: an entry's, or a
+    /// namespace holding entries.
+    pub fn knows(&self, torch: &str) -> bool {
+        self.has(torch) || self.namespaces.contains_key(torch)
     }
 
     /// The entries of the Tensor method `name`.
@@ -258,11 +267,19 @@ fn build(sources: &[(&str, &str)]) -> Result<Table, String> {
         .filter(|name| !mlx_array_names.contains_key(**name))
         .map(|name| (name.to_string(), ()))
         .collect();
+    let namespaces: FxHashMap<String, ()> = by_name
+        .keys()
+        .flat_map(|name| {
+            name.match_indices('.')
+                .map(|(dot, _)| (name[..dot].to_string(), ()))
+        })
+        .collect();
     Ok(Table {
         entries,
         by_name,
         tensor_only_methods,
         mlx_array_names,
+        namespaces,
     })
 }
 

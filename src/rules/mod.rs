@@ -43,7 +43,7 @@ rules! {
     manual_rms_norm, manual_layer_norm, precise_softmax, manual_attention, manual_rope,
     device, no_grad, scalar_constants, api, split, shape_queries,
     channels_last, masked_fill, dtypes, functional, attention, fused_norm, sampling,
-    serialization, float64, randomness, optimizers, schedulers, losses, training_loop, data_loading, eval_in_step, eval_boundaries, distributed, compile, jit, torch_import, unported,
+    serialization, float64, randomness, optimizers, schedulers, losses, training_loop, data_loading, eval_in_step, eval_boundaries, distributed, compile, jit, feature_probes, torch_import, unported,
 }
 
 /// A cast back from float32 that a fused-op rule replaces together with the computation it
