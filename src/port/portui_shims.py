@@ -3681,6 +3681,13 @@ def sdpa_kernel(*args, **kwargs):
 TORCH_VERSION = "2.15.0"
 
 
+def get_autocast_dtype(device_type):
+    """torch.get_autocast_dtype: the dtype torch's autocast uses by default on a device type,
+    bfloat16 on the CPU and Gaudi (hpu), float16 elsewhere. The port has no autocast, so this is
+    only the dtype a port casts to where torch's code asks for it."""
+    return mx.bfloat16 if device_type in ("cpu", "hpu") else mx.float16
+
+
 # --- torch.utils._pytree (API table) ---
 # torch's containers of leaves: lists, tuples (named ones too) and dicts are nodes, anything
 # else (None included) a leaf; a dict's leaves come in its keys' order, as torch's.
