@@ -34,6 +34,9 @@ pub struct Context<'a> {
     /// The classes the module builds (see `channels_last::built_models`), found when first
     /// asked. Owned names: a borrowed one would make the context invariant in `'a`.
     pub built_models: OnceCell<FxHashSet<String>>,
+    /// The node is inside a type annotation (a parameter's, a return's, an annotated
+    /// assignment's).
+    pub in_annotation: bool,
 }
 
 /// A qualified torch name as rules get it. Rules ask about the same callee one after
@@ -96,6 +99,7 @@ impl<'a> Context<'a> {
             last_torch_name: RefCell::default(),
             module_instances: RefCell::default(),
             built_models: OnceCell::new(),
+            in_annotation: false,
         }
     }
 

@@ -1,6 +1,7 @@
 //! dtypes: `torch.float32`, `torch.long`, `torch.bool`... → `mx.float32`, `mx.int64`,
 //! `mx.bool_`...; torch types written as types (`x: Tensor`, `isinstance(m, nn.Module)`,
-//! `-> torch.Size`) → `mx.array`, `nn.Module`, `tuple`; `torch.inf`, `torch.pi`, `torch.nan`,
+//! `-> torch.Size`) → `mx.array`, `nn.Module`, `tuple`; other torch names in annotations
+//! (`opt: torch.optim.Optimizer`) → the same text as a string annotation; `torch.inf`, `torch.pi`, `torch.nan`,
 //! `torch.e` → `math`'s.
 //!
 //! Why: a type annotation that still names torch keeps `import torch` alive in the port.
@@ -82,6 +83,11 @@ impl Rule for Dtypes {
             }
         } else if let Some(to) = mlx_dtype(&qualified) {
             out.safe(range.clone(), format!("{qualified} → {to}"), vec![Edit::replace(range, to)]);
+        } else if cx.in_annotation && !is_callee_or_base(cx, expr) {
+            // `optimizer: torch.optim.Optimizer`, timm's `Dict[str, torch.tensor]`: no MLX type
+            // says the same, and the annotation alone would keep `import torch` alive.
+            let quoted = format!("\"{}\"", &cx.text[range.clone()]);
+            out.review(range.clone(), format!("{qualified} in an annotation: no MLX type says the same; written as a string (a forward reference, never evaluated), so the port imports without torch"), vec![Edit::replace(range, quoted)]);
         }
     }
 }

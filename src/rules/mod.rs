@@ -339,6 +339,12 @@ impl<'a> Visitor<'a> for Walker<'a> {
         self.cx.stmt_stack.pop();
     }
 
+    fn visit_annotation(&mut self, expr: &'a Expr) {
+        let outer = std::mem::replace(&mut self.cx.in_annotation, true);
+        self.visit_expr(expr);
+        self.cx.in_annotation = outer;
+    }
+
     fn visit_expr(&mut self, expr: &'a Expr) {
         if self.deadline.passed() {
             return;
