@@ -9,6 +9,7 @@
 //! Example: `self.register_buffer("bias", mask)` →
 //! `self.bias = mask` + `self.freeze(keys=["bias"], recurse=False)`;
 //! `self.register_buffer("cos", c, persistent=False)` → `object.__setattr__(self, "cos", c)`.
+//! `self.name = nn.Buffer(t, persistent=...)` (torch 2.5's spelling of the same) likewise.
 //!
 //! A plain tensor attribute set in `__init__` (`self.pos = posemb_sincos_2d(...)`, neither a
 //! buffer nor an `nn.Parameter`) is not in torch's state dict and is never trained: it is kept
@@ -39,7 +40,9 @@ impl Rule for RegisterBuffer {
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
         if let Stmt::Assign(assign) = stmt {
-            plain_tensor_attribute(cx, stmt, assign, out);
+            if !buffer_assignment(cx, stmt, assign, out) {
+                plain_tensor_attribute(cx, stmt, assign, out);
+            }
             return;
         }
         let Stmt::Expr(statement) = stmt else { return };
@@ -53,35 +56,58 @@ impl Rule for RegisterBuffer {
             out.manual(range, "register_buffer with a computed name: assign the array and freeze it by hand");
             return;
         };
-        let name = name.value.to_str();
         let owner = cx.src(method.value.as_ref());
-        let persistent = match keyword(call, "persistent").map(|k| &k.value) {
-            None => true,
-            Some(Expr::BooleanLiteral(b)) => b.value,
-            Some(_) => {
-                out.manual(range, "register_buffer(persistent=<expression>): decide freeze (persistent) or out-of-tree (not) by hand");
-                return;
-            }
-        };
-        let indent = cx.indent_of(stmt);
-        // A value spanning lines was inside the call's parentheses; keep it inside some.
-        let (open, close) = if cx.src(value).contains('\n') { ("(", ")") } else { ("", "") };
-        let edit = if persistent {
-            Edit::template(range.clone(), vec![
-                text(format!("{owner}.{name} = {open}")),
-                hole(value),
-                text(format!("{close}\n{indent}{owner}.freeze(keys=[\"{name}\"], recurse=False)  # a buffer: saved, not trained")),
-            ])
-        } else {
-            out_of_tree(range.clone(), owner, name, value, "non-persistent buffer")
-        };
-        let message = if persistent {
-            "persistent buffer → assigned and frozen: in MLX every public array is a trainable parameter"
-        } else {
-            "non-persistent buffer → kept out of the parameter tree (not saved, not trained)"
-        };
-        out.safe(range, message, vec![edit]);
+        register(cx, stmt, owner, name.value.to_str(), value, keyword(call, "persistent").map(|k| &k.value), out);
     }
+}
+
+/// `self.name = nn.Buffer(t, persistent=...)` (torch >= 2.5): assigning a Buffer registers it,
+/// as `register_buffer("name", t, persistent=...)` does. Whether the statement is one.
+fn buffer_assignment(cx: &Context, stmt: &Stmt, assign: &StmtAssign, out: &mut Findings) -> bool {
+    let [Expr::Attribute(target)] = &assign.targets[..] else { return false };
+    let Expr::Call(call) = assign.value.as_ref() else { return false };
+    if !matches!(cx.torch_name(&call.func).as_deref(), Some("torch.nn.Buffer" | "torch.nn.parameter.Buffer")) || !cx.in_module() {
+        return false;
+    }
+    let Some(value) = argument(call, 0, "data") else {
+        out.manual(span(stmt), "nn.Buffer() without data (an empty tensor): assign the array and freeze it by hand");
+        return true;
+    };
+    let persistent = keyword(call, "persistent").map(|k| &k.value);
+    register(cx, stmt, cx.src(target.value.as_ref()), target.attr.as_str(), value, persistent, out);
+    true
+}
+
+/// The MLX form of registering `value` as the buffer `owner.name`: assigned and frozen when
+/// persistent (saved, not trained), kept out of the parameter tree when not.
+fn register(cx: &Context, stmt: &Stmt, owner: &str, name: &str, value: &Expr, persistent: Option<&Expr>, out: &mut Findings) {
+    let range = span(stmt);
+    let persistent = match persistent {
+        None => true,
+        Some(Expr::BooleanLiteral(b)) => b.value,
+        Some(_) => {
+            out.manual(range, "a buffer's persistent=<expression>: decide freeze (persistent) or out-of-tree (not) by hand");
+            return;
+        }
+    };
+    let indent = cx.indent_of(stmt);
+    // A value spanning lines was inside the call's parentheses; keep it inside some.
+    let (open, close) = if cx.src(value).contains('\n') { ("(", ")") } else { ("", "") };
+    let edit = if persistent {
+        Edit::template(range.clone(), vec![
+            text(format!("{owner}.{name} = {open}")),
+            hole(value),
+            text(format!("{close}\n{indent}{owner}.freeze(keys=[\"{name}\"], recurse=False)  # a buffer: saved, not trained")),
+        ])
+    } else {
+        out_of_tree(range.clone(), owner, name, value, "non-persistent buffer")
+    };
+    let message = if persistent {
+        "persistent buffer → assigned and frozen: in MLX every public array is a trainable parameter"
+    } else {
+        "non-persistent buffer → kept out of the parameter tree (not saved, not trained)"
+    };
+    out.safe(range, message, vec![edit]);
 }
 
 /// `self.name = <tensor>` in a module's `__init__`, where the tensor is built by torch or by a
