@@ -354,6 +354,12 @@ impl Semantic {
         self.bindings.get(local).map(String::as_str)
     }
 
+    /// Whether a local name is bound by an import, relative ones (`from . import
+    /// initialization as init`) included.
+    pub fn is_imported_name(&self, local: &str) -> bool {
+        self.bindings.contains_key(local) || self.from_imports.contains_key(local)
+    }
+
     /// Whether any name in this file is bound to torch.
     pub fn imports_torch(&self) -> bool {
         self.imports_torch

@@ -337,10 +337,9 @@ impl Judge<'_> {
         match expr {
             Expr::Name(name) if self.names.contains(name.id.as_str()) => Tensor,
             Expr::Name(name) if self.non_tensors.contains(name.id.as_str()) => NotTensor,
-            // An imported name is a module, a function or a class (`np`, `math`, `F`).
-            Expr::Name(name) if self.semantic.qualified_binding(name.id.as_str()).is_some() => {
-                NotTensor
-            }
+            // An imported name is a module, a function or a class (`np`, `math`, `F`, a
+            // project's `from . import initialization as init`).
+            Expr::Name(name) if self.semantic.is_imported_name(name.id.as_str()) => NotTensor,
             Expr::Name(_) => Unknown,
             Expr::ListComp(_) | Expr::SetComp(_) | Expr::DictComp(_) | Expr::Set(_) => NotTensor,
             Expr::NumberLiteral(_)

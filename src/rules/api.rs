@@ -681,6 +681,15 @@ mod tests {
     use crate::fix::Applicability;
     use crate::rules::findings_of;
 
+    /// transformers' `from . import initialization as init`: `init.copy_(dst, src)` is the
+    /// project's function, not Tensor.copy_ on `init` (which was rewritten to `init = ...`).
+    #[test]
+    fn methods_of_imported_modules_are_not_tensor_methods() {
+        let source = "import torch\nfrom . import initialization as init\nfrom .. import utils\ndef f(m, v):\n    init.copy_(m.inv_freq, v)\n    init.normal_(m.weight, mean=0.0, std=0.02)\n    utils.add(v)\n    v.add_(1)\n";
+        let found: Vec<&str> = findings_of("api", source).iter().map(|f| &source[f.range.clone()]).collect();
+        assert_eq!(found, ["v.add_(1)"]);
+    }
+
     #[test]
     fn an_assignment_form_replaces_only_a_statement() {
         let source = "import torch\ndef f(ts):\n    torch._foreach_abs_(ts)\n    y = torch._foreach_abs_(ts)\n    torch._foreach_abs_([a, b])\n";
