@@ -80,6 +80,30 @@ def dtype_kwargs(kwargs):
     return {} if dtype is None else {"dtype": dtype}
 
 
+def masked_scatter(x, mask, source):
+    """torch.masked_scatter: where `mask` (broadcast to x's shape) holds, x's elements are
+    replaced by source's first elements in row-major order (vision-language models merging
+    image features into token embeddings)."""
+    flat_mask = mx.broadcast_to(mask, x.shape).reshape(-1)
+    if source.size == 0:
+        return x
+    # The k-th selected position takes source's k-th element.
+    index = mx.clip(mx.cumsum(flat_mask.astype(mx.int32)) - 1, 0, source.size - 1)
+    taken = source.reshape(-1)[index].astype(x.dtype)
+    return mx.where(flat_mask, taken, x.reshape(-1)).reshape(x.shape)
+
+
+def torch_assert(condition, message):
+    """torch._assert: Python's assert, which torch's tracers can see through."""
+    assert condition, message
+
+
+def torch_check(cond, message=None):
+    """torch._check: RuntimeError unless cond holds; message is a callable giving the text."""
+    if not cond:
+        raise RuntimeError(message() if message is not None else "Expected cond to be True, but got False.")
+
+
 def split(x, split_size_or_sections, axis=0):
     """torch.split: an int is a chunk SIZE (MLX's int is a number of sections); a list is sizes."""
     length = x.shape[axis]

@@ -2,7 +2,8 @@
 //! `@torch.jit.export`, `@torch.jit._overload_method`...) removed; `torch.jit.Final[T]`
 //! annotations → `T`; `torch._C._log_api_usage_once(...)` statements (torch's usage telemetry,
 //! in torchvision's constructors) removed; so are torch.fx's tracing marks (`torch.fx.wrap("f")`
-//! statements, `@torch.fx.wrap`) and `@torch.compiler.disable`.
+//! statements, `@torch.fx.wrap`), `torch._dynamo.mark_static_address(t)` statements (a hint to
+//! torch.compile's CUDA graphs) and `@torch.compiler.disable`.
 //!
 //! Why: TorchScript compiles torch code ahead of time; MLX has no counterpart (`mx.compile`
 //! traces pure functions at run time, see the compile rule). The decorators change nothing a
@@ -79,6 +80,7 @@ fn statement_without_effect(qualified: &str) -> Option<&'static str> {
     match qualified {
         "torch._C._log_api_usage_once" => Some("torch's usage telemetry"),
         "torch.fx.wrap" => Some("marks a function for torch.fx's tracer, which MLX has no counterpart of"),
+        "torch._dynamo.mark_static_address" => Some("marks a tensor's address as fixed for torch.compile's CUDA graphs, which MLX has no counterpart of"),
         _ => None,
     }
 }
