@@ -21,13 +21,20 @@ enum Part<'e> {
 
 /// The pieces of `template` for this binding, over the original `text`.
 pub fn render(text: &str, entry: &Entry, template: &Template, binding: &Binding) -> Result<Vec<Piece>, String> {
+    // Arguments the MLX form reads more than once (`torch.empty(n).normal_()` →
+    // `mx.random.normal(t.shape, dtype=t.dtype)`) that are not plain names: evaluated once.
+    let mut evaluated_once: Vec<(&str, &Expr)> = Vec::new();
     for (param, bound) in &binding.args {
         if template.uses(param) > 1 && !matches!(bound, Bound::One(expr) if repeatable(expr)) {
-            return Err(format!("the MLX form uses `{param}` twice, and it is not a plain name: assign it to one first"));
+            match bound {
+                Bound::One(expr) if !template.is_statement() => evaluated_once.push((param, expr)),
+                _ => return Err(format!("the MLX form uses `{param}` twice, and it is not a plain name: assign it to one first")),
+            }
         }
     }
+    evaluated_once.sort_unstable_by_key(|(param, _)| *param);
     let mut parts = Vec::new();
-    render_segments(entry, &template.segments, binding, &mut parts)?;
+    render_segments(entry, &template.segments, binding, &evaluated_once, &mut parts)?;
     if let Some(kwargs) = binding.factory_kwargs
         && template.params().contains(&"dtype")
     {
@@ -40,17 +47,43 @@ pub fn render(text: &str, entry: &Entry, template: &Template, binding: &Binding)
             _ => return Err("`**kwargs` with a dtype, and the MLX form is not a call to pass it to".into()),
         }
     }
+    if !evaluated_once.is_empty() {
+        // A lambda applied to them, not a walrus: it evaluates each once, before the rest as
+        // torch evaluates a receiver, and is valid anywhere (a walrus is not, in a
+        // comprehension's iterable or a class body's comprehension).
+        let names: Vec<String> = evaluated_once.iter().map(|(param, _)| once_name(param)).collect();
+        let mut wrapped = vec![Part::Text(format!("(lambda {}: ", names.join(", ")))];
+        wrapped.append(&mut parts);
+        wrapped.push(Part::Text(")(".into()));
+        for (i, (_, expr)) in evaluated_once.iter().enumerate() {
+            if i > 0 {
+                wrapped.push(Part::Text(", ".into()));
+            }
+            wrapped.push(Part::Hole(expr));
+        }
+        wrapped.push(Part::Text(")".into()));
+        parts = wrapped;
+    }
     Ok(with_parentheses(text, parts))
 }
 
-fn render_segments<'e>(entry: &Entry, segments: &[Segment], binding: &Binding<'e>, out: &mut Vec<Part<'e>>) -> Result<(), String> {
+/// The lambda parameter standing for an argument evaluated once: a name no argument's text
+/// can mean (`self` could be the enclosing method's).
+fn once_name(param: &str) -> String {
+    format!("_portui_{param}")
+}
+
+fn render_segments<'e>(entry: &Entry, segments: &[Segment], binding: &Binding<'e>, evaluated_once: &[(&str, &Expr)], out: &mut Vec<Part<'e>>) -> Result<(), String> {
     for segment in segments {
         match segment {
             Segment::Text(literal) => out.push(Part::Text(literal.clone())),
             Segment::Group(inner) => {
                 if group_is_bound(entry, inner, binding) {
-                    render_segments(entry, inner, binding, out)?;
+                    render_segments(entry, inner, binding, evaluated_once, out)?;
                 }
+            }
+            Segment::Ref { param, .. } if evaluated_once.iter().any(|(once, _)| once == param) => {
+                out.push(Part::Text(once_name(param)));
             }
             Segment::Ref { param, otherwise, form } => match binding.get(param) {
                 Some(Bound::One(expr)) if *form == RefForm::Tuple && !looks_like_sequence(expr) => {
