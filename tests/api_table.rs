@@ -488,7 +488,13 @@ fn function_inplace_body(positional: &[String], call: &str) -> Result<String, St
 /// Positional arguments after the first (after the receiver, for a method) passed by name
 /// instead; `None` when there are none, or one fills varargs.
 fn keyword_form(entry: &Entry, args: &Args) -> Option<Args> {
-    let params: Vec<_> = entry.params.iter().filter(|p| p.name != "self").collect();
+    // A method's `self` is its receiver; torch's `_foreach_*` functions name their first
+    // parameter `self` too, and it is an argument there.
+    let params: Vec<_> = entry
+        .params
+        .iter()
+        .filter(|p| !(entry.is_method() && p.name == "self"))
+        .collect();
     let offset = usize::from(entry.is_method());
     let keep = offset + usize::from(!entry.is_method());
     if args.positional.len() <= keep {
@@ -514,7 +520,13 @@ fn keyword_form(entry: &Entry, args: &Args) -> Option<Args> {
 fn negative_form(entry: &Entry, args: &Args, family: usize) -> Option<Args> {
     let first = args.positional.first()?;
     let rank = POOL.iter().find(|(name, _)| name == first)?.1[family] as i64;
-    let params: Vec<_> = entry.params.iter().filter(|p| p.name != "self").collect();
+    // A method's `self` is its receiver; torch's `_foreach_*` functions name their first
+    // parameter `self` too, and it is an argument there.
+    let params: Vec<_> = entry
+        .params
+        .iter()
+        .filter(|p| !(entry.is_method() && p.name == "self"))
+        .collect();
     let offset = usize::from(entry.is_method());
     let axis_param = |name: &str| name.contains("dim") || name.contains("axis");
     let negate = |value: &str| -> Option<String> {

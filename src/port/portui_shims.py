@@ -104,6 +104,61 @@ def torch_check(cond, message=None):
         raise RuntimeError(message() if message is not None else "Expected cond to be True, but got False.")
 
 
+# --- torch._foreach_* with a second operand (API table: foreach.api) ---------------------------
+
+
+def _foreach_operand(other, tensors):
+    """The second operand of a _foreach op, one per tensor: a list or tuple (of scalars or
+    arrays) as it is, anything else (a scalar) for every tensor."""
+    return other if isinstance(other, (list, tuple)) else [other] * len(tensors)
+
+
+def foreach_add(tensors, other, alpha=1):
+    return [t + alpha * o for t, o in zip(tensors, _foreach_operand(other, tensors))]
+
+
+def foreach_sub(tensors, other, alpha=1):
+    return [t - alpha * o for t, o in zip(tensors, _foreach_operand(other, tensors))]
+
+
+def foreach_mul(tensors, other):
+    return [t * o for t, o in zip(tensors, _foreach_operand(other, tensors))]
+
+
+def foreach_div(tensors, other):
+    return [t / o for t, o in zip(tensors, _foreach_operand(other, tensors))]
+
+
+def foreach_pow(tensors, exponent):
+    return [t ** o for t, o in zip(tensors, _foreach_operand(exponent, tensors))]
+
+
+def foreach_maximum(tensors, other):
+    return [mx.maximum(t, o).astype(t.dtype) for t, o in zip(tensors, _foreach_operand(other, tensors))]
+
+
+def foreach_minimum(tensors, other):
+    return [mx.minimum(t, o).astype(t.dtype) for t, o in zip(tensors, _foreach_operand(other, tensors))]
+
+
+foreach_clamp_min = foreach_maximum
+foreach_clamp_max = foreach_minimum
+
+
+def foreach_lerp(tensors, ends, weight):
+    return [t + w * (e - t) for t, e, w in zip(tensors, ends, _foreach_operand(weight, tensors))]
+
+
+def foreach_addcmul(tensors, tensors1, tensors2, value=1):
+    values = _foreach_operand(value, tensors)
+    return [t + v * a * b for t, a, b, v in zip(tensors, tensors1, tensors2, values)]
+
+
+def foreach_addcdiv(tensors, tensors1, tensors2, value=1):
+    values = _foreach_operand(value, tensors)
+    return [t + v * a / b for t, a, b, v in zip(tensors, tensors1, tensors2, values)]
+
+
 def split(x, split_size_or_sections, axis=0):
     """torch.split: an int is a chunk SIZE (MLX's int is a number of sections); a list is sizes."""
     length = x.shape[axis]
