@@ -3498,6 +3498,33 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     return _fill(tensor, _kaiming_std(tensor, a, mode, nonlinearity) * mx.random.normal(tensor.shape))
 
 
+def eye_(tensor):
+    """torch.nn.init.eye_: the identity of a 2-D array's shape, in place."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _fill(tensor, mx.eye(*tensor.shape))
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """torch.nn.init.orthogonal_: torch's algorithm (the Q of a normal matrix's QR, its columns'
+    signs fixed by R's diagonal, rows = shape[0] over the rest flattened), in place. The rows are
+    orthonormal whatever order the other axes come in, so MLX's conv layout changes nothing."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.size == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.size // rows
+    flat = mx.random.normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = mx.linalg.qr(flat, stream=mx.cpu)
+    q = q * mx.sign(mx.diagonal(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(tensor.shape))
+
+
 # --- layers under names starting with `_` (private-names rule) ---
 # MLX leaves attributes named `_x` out of a module's parameters; torch registers `self._bn0 =
 # nn.BatchNorm2d(...)` whatever its name. MLX's filter is widened once, for the names a class
