@@ -4,8 +4,10 @@ Each helper is small, documented and tested against torch in portui's test suite
 depends on `mlx` only; nothing here imports portui or torch.
 """
 
+import bisect
 import contextlib
 import enum
+import itertools
 
 import mlx.core as mx
 import mlx.nn as nn
@@ -200,7 +202,11 @@ def kl_div(log_probs, target, reduction="mean", log_target=False):
 
 
 class Dataset:
-    """torch.utils.data.Dataset: a base class for `__getitem__` + `__len__`; nothing more."""
+    """torch.utils.data.Dataset: a base class for `__getitem__` + `__len__`; `a + b` joins two
+    datasets, as torch's does."""
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -216,6 +222,225 @@ class TensorDataset(Dataset):
 
     def __len__(self):
         return self.arrays[0].shape[0]
+
+
+# --- torch.utils.data's datasets and samplers (API table) ---
+# Pure Python over any indexable dataset, as torch's are; the random samplers draw from MLX's
+# generator (mx.random.seed makes them repeatable; the order differs from torch's).
+
+
+class IterableDataset(Dataset):
+    """torch.utils.data.IterableDataset: a base class for `__iter__`; `a + b` chains two."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ConcatDataset(Dataset):
+    """torch.utils.data.ConcatDataset: the datasets one after another (negative indices count
+    from the end of the whole)."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise AssertionError("datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise AssertionError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx):
+        if idx < 0:
+            if -idx > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            idx = len(self) + idx
+        which = bisect.bisect_right(self.cumulative_sizes, idx)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][idx - start]
+
+
+class ChainDataset(IterableDataset):
+    """torch.utils.data.ChainDataset: iterates each dataset in turn."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
+
+
+class Subset(Dataset):
+    """torch.utils.data.Subset: the samples at `indices` (a list index takes several)."""
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+def random_split(dataset, lengths):
+    """torch.utils.data.random_split: Subsets of a random permutation (lengths, or fractions
+    summing to 1 whose remainder goes round-robin, as torch's)."""
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for i, frac in enumerate(lengths):
+            if frac < 0 or frac > 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+        counts = [math.floor(len(dataset) * frac) for frac in lengths]
+        for i in range(len(dataset) - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if sum(lengths) != len(dataset):
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    order = mx.random.permutation(sum(lengths)).tolist()
+    ends = list(itertools.accumulate(lengths))
+    return [Subset(dataset, order[end - n : end]) for end, n in zip(ends, lengths)]
+
+
+def get_worker_info():
+    """torch.utils.data.get_worker_info: None in the main process, where portui_shims'
+    DataLoader loads every batch."""
+    return None
+
+
+class Sampler:
+    """torch.utils.data.Sampler: a base class for `__iter__` over indices (and `__len__`). It
+    takes the data_source torch before 2.2 took (and ignored), which subclasses may still pass."""
+
+    def __init__(self, data_source=None):
+        pass
+
+    def __iter__(self):
+        raise NotImplementedError
+
+
+class SequentialSampler(Sampler):
+    """torch.utils.data.SequentialSampler: 0, 1, ..., len(data_source) - 1."""
+
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self):
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """torch.utils.data.RandomSampler: a random permutation per pass (repeated, then cut, for
+    num_samples beyond the length), or num_samples uniform draws with replacement."""
+
+    def __init__(self, data_source, replacement=False, num_samples=None):
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got replacement={replacement}")
+        if num_samples is not None and (not isinstance(num_samples, int) or num_samples <= 0):
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = num_samples
+
+    @property
+    def num_samples(self):
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self):
+        n = len(self.data_source)
+        if self.replacement:
+            yield from mx.random.randint(0, n, (self.num_samples,)).tolist()
+            return
+        for _ in range(self.num_samples // n):
+            yield from mx.random.permutation(n).tolist()
+        yield from mx.random.permutation(n).tolist()[: self.num_samples % n]
+
+    def __len__(self):
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """torch.utils.data.SubsetRandomSampler: the given indices in a random order per pass."""
+
+    def __init__(self, indices):
+        self.indices = indices
+
+    def __iter__(self):
+        for i in mx.random.permutation(len(self.indices)).tolist():
+            yield self.indices[i]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """torch.utils.data.WeightedRandomSampler: num_samples indices drawn with probabilities
+    proportional to `weights` (torch.multinomial's): with replacement by mx.random.categorical,
+    without it by the Gumbel top-k, which draws the same distribution of ordered samples."""
+
+    def __init__(self, weights, num_samples, replacement=True):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        self.weights = mx.array(weights, dtype=mx.float32)
+        if self.weights.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(self.weights.shape)}")
+        self.num_samples = num_samples
+        self.replacement = replacement
+
+    def __iter__(self):
+        logits = mx.log(self.weights)
+        if self.replacement:
+            yield from mx.random.categorical(logits, num_samples=self.num_samples).tolist()
+            return
+        if self.num_samples > int((self.weights > 0).sum().item()):
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        keys = logits + mx.random.gumbel(logits.shape)
+        yield from mx.argsort(-keys)[: self.num_samples].tolist()
+
+    def __len__(self):
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """torch.utils.data.BatchSampler: lists of batch_size indices from `sampler` (any iterable),
+    the last shorter one kept unless drop_last."""
+
+    def __init__(self, sampler, batch_size, drop_last):
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+
+    def __iter__(self):
+        indices = iter(self.sampler)
+        batch = list(itertools.islice(indices, self.batch_size))
+        while batch and (len(batch) == self.batch_size or not self.drop_last):
+            yield batch
+            batch = list(itertools.islice(indices, self.batch_size))
+
+    def __len__(self):
+        if self.drop_last:
+            return len(self.sampler) // self.batch_size
+        return (len(self.sampler) + self.batch_size - 1) // self.batch_size
 
 
 def default_collate(samples):
