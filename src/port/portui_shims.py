@@ -224,6 +224,31 @@ class TensorDataset(Dataset):
         return self.arrays[0].shape[0]
 
 
+# --- torch.no_grad / set_grad_enabled / autocast as values (no-grad rule) ---
+
+
+class grad_mode(contextlib.ContextDecorator):
+    """torch.no_grad, enable_grad, inference_mode, set_grad_enabled and autocast called outside a
+    `with` or a decorator (`ctx = torch.no_grad()`, `torch.set_grad_enabled(False)`,
+    `torch.no_grad(f)`): MLX computes gradients only inside mx.grad / nn.value_and_grad, and in
+    the dtypes its arrays have, so there is no mode to switch. A context and decorator that
+    changes nothing; given a function (torch.no_grad(f)), the function itself."""
+
+    def __new__(cls, *args, **kwargs):
+        if len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], (bool, str)):
+            return args[0]
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
 # --- torch.utils.data's datasets and samplers (API table) ---
 # Pure Python over any indexable dataset, as torch's are; the random samplers draw from MLX's
 # generator (mx.random.seed makes them repeatable; the order differs from torch's).
