@@ -4682,6 +4682,212 @@ class Independent(_Distribution):
         return self._sum(self.base_dist.entropy())
 
 
+def _xlogy(x, y):
+    """x * log(y), 0 where x is 0 (torch.xlogy)."""
+    return mx.where(x == 0, 0.0, x * mx.log(y))
+
+
+def _standard_gamma(alpha, shape):
+    """Gamma(alpha, 1) draws of `shape` (alpha broadcast to it): Marsaglia and Tsang's method,
+    drawing again where a candidate is rejected (a host loop until every element is accepted);
+    alpha < 1 through Gamma(alpha + 1) * U ** (1 / alpha)."""
+    alpha = mx.broadcast_to(mx.stop_gradient(alpha), shape)
+    boost = alpha < 1
+    d = mx.where(boost, alpha + 1, alpha) - 1 / 3
+    c = 1 / mx.sqrt(9 * d)
+    result = mx.zeros(shape)
+    done = mx.zeros(shape, dtype=mx.bool_)
+    while not done.all().item():
+        z = mx.random.normal(shape)
+        v = (1 + c * z) ** 3
+        u = mx.random.uniform(shape=shape)
+        accept = (v > 0) & (mx.log(u) < 0.5 * z * z + d - d * v + d * mx.log(mx.maximum(v, 1e-30)))
+        result = mx.where(accept & ~done, d * v, result)
+        done = done | accept
+    u = mx.random.uniform(shape=shape)
+    tiny = float(mx.finfo(mx.float32).smallest_normal)
+    return mx.maximum(mx.where(boost, result * u ** (1 / alpha), result), tiny)
+
+
+def _lbeta_last(concentration):
+    return lgamma(concentration).sum(axis=-1) - lgamma(concentration.sum(axis=-1))
+
+
+class _RejectionSampled(_Distribution):
+    """A distribution drawn through Gamma variates (Marsaglia and Tsang's rejection method, a
+    host loop): sample only. torch's rsample differentiates through the draw with respect to
+    the concentrations, which this draw cannot: rsample raises rather than give no gradient."""
+
+    def sample(self, sample_shape=()):
+        return mx.stop_gradient(self._draw(sample_shape))
+
+    def rsample(self, sample_shape=()):
+        raise NotImplementedError(f"{type(self).__name__}.rsample: MLX has no reparametrized Gamma draw; use sample (no gradient), or a reparametrizable distribution")
+
+
+class Gamma(_RejectionSampled):
+    """torch.distributions.Gamma(concentration, rate)."""
+
+    def __init__(self, concentration, rate, validate_args=None):
+        self.concentration, self.rate = _dist_params(concentration, rate)
+        super().__init__(self.concentration.shape)
+
+    mean = property(lambda self: self.concentration / self.rate)
+    mode = property(lambda self: mx.maximum((self.concentration - 1) / self.rate, 0))
+    variance = property(lambda self: self.concentration / self.rate**2)
+
+    def _draw(self, sample_shape=()):
+        shape = self._shape(sample_shape)
+        return _standard_gamma(self.concentration, shape) / mx.broadcast_to(self.rate, shape)
+
+    def log_prob(self, value):
+        a, b = self.concentration, self.rate
+        return _xlogy(a, b) + _xlogy(a - 1, value) - b * value - lgamma(a)
+
+    def entropy(self):
+        a = self.concentration
+        return a - mx.log(self.rate) + lgamma(a) + (1 - a) * digamma(a)
+
+
+class Chi2(Gamma):
+    """torch.distributions.Chi2(df): Gamma(df / 2, 1 / 2)."""
+
+    def __init__(self, df, validate_args=None):
+        (df,) = _dist_params(df)
+        super().__init__(0.5 * df, mx.full(df.shape, 0.5))
+
+    df = property(lambda self: self.concentration * 2)
+
+
+class Dirichlet(_RejectionSampled):
+    """torch.distributions.Dirichlet(concentration) over the last axis (the event)."""
+
+    def __init__(self, concentration, validate_args=None):
+        (self.concentration,) = _dist_params(concentration)
+        if self.concentration.ndim < 1:
+            raise ValueError("`concentration` parameter must be at least one-dimensional.")
+        super().__init__(self.concentration.shape[:-1], self.concentration.shape[-1:])
+
+    @property
+    def mean(self):
+        return self.concentration / self.concentration.sum(axis=-1, keepdims=True)
+
+    @property
+    def variance(self):
+        c = self.concentration
+        total = c.sum(axis=-1, keepdims=True)
+        return c * (total - c) / (total**2 * (total + 1))
+
+    def _draw(self, sample_shape=()):
+        # torch keeps each component in [tiny, 1 - 2**-24], so none is exactly 0 or 1.
+        g = _standard_gamma(self.concentration, self._shape(sample_shape))
+        tiny = float(mx.finfo(mx.float32).smallest_normal)
+        return mx.clip(g / g.sum(axis=-1, keepdims=True), tiny, 1 - 2**-24)
+
+    def log_prob(self, value):
+        c = self.concentration
+        return _xlogy(c - 1, value).sum(axis=-1) - _lbeta_last(c)
+
+    def entropy(self):
+        c = self.concentration
+        k = c.shape[-1]
+        total = c.sum(axis=-1)
+        return _lbeta_last(c) - (k - total) * digamma(total) - ((c - 1) * digamma(c)).sum(axis=-1)
+
+
+class Beta(_RejectionSampled):
+    """torch.distributions.Beta(concentration1, concentration0): a two-way Dirichlet, read at
+    its first component."""
+
+    def __init__(self, concentration1, concentration0, validate_args=None):
+        self.concentration1, self.concentration0 = _dist_params(concentration1, concentration0)
+        self._dirichlet = Dirichlet(mx.stack([self.concentration1, self.concentration0], axis=-1))
+        super().__init__(self.concentration1.shape)
+
+    @property
+    def mean(self):
+        return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def variance(self):
+        total = self.concentration1 + self.concentration0
+        return self.concentration1 * self.concentration0 / (total**2 * (total + 1))
+
+    def _draw(self, sample_shape=()):
+        return self._dirichlet._draw(sample_shape)[..., 0]
+
+    def log_prob(self, value):
+        value = mx.array(value) if not isinstance(value, mx.array) else value
+        return self._dirichlet.log_prob(mx.stack([value, 1 - value], axis=-1))
+
+    def entropy(self):
+        return self._dirichlet.entropy()
+
+
+class StudentT(_RejectionSampled):
+    """torch.distributions.StudentT(df, loc=0.0, scale=1.0): mean nan for df <= 1, variance
+    inf for 1 < df <= 2 and nan for df <= 1, as torch's."""
+
+    def __init__(self, df, loc=0.0, scale=1.0, validate_args=None):
+        self.df, self.loc, self.scale = _dist_params(df, loc, scale)
+        self._chi2 = Chi2(self.df)
+        super().__init__(self.df.shape)
+
+    mean = property(lambda self: mx.where(self.df > 1, self.loc, mx.nan))
+    mode = property(lambda self: self.loc)
+
+    @property
+    def variance(self):
+        df = self.df
+        finite = self.scale**2 * df / mx.where(df > 2, df - 2, 1)
+        return mx.where(df > 2, finite, mx.where(df > 1, mx.inf, mx.nan))
+
+    def _draw(self, sample_shape=()):
+        shape = self._shape(sample_shape)
+        y = mx.random.normal(shape) * mx.rsqrt(self._chi2._draw(sample_shape) / self.df)
+        return self.loc + self.scale * y
+
+    def log_prob(self, value):
+        y = (value - self.loc) / self.scale
+        z = mx.log(self.scale) + 0.5 * mx.log(self.df) + 0.5 * math.log(math.pi) + lgamma(0.5 * self.df) - lgamma(0.5 * (self.df + 1))
+        return -0.5 * (self.df + 1) * mx.log1p(y**2 / self.df) - z
+
+    def entropy(self):
+        df = self.df
+        lbeta = lgamma(0.5 * df) + math.lgamma(0.5) - lgamma(0.5 * (df + 1))
+        return mx.log(self.scale) + 0.5 * (df + 1) * (digamma(0.5 * (df + 1)) - digamma(0.5 * df)) + 0.5 * mx.log(df) + lbeta
+
+
+class Poisson(_Distribution):
+    """torch.distributions.Poisson(rate): samples are floats, drawn by inversion (a host loop
+    of about rate + a few sqrt(rate) steps); no rsample, cdf or entropy, as torch's."""
+
+    def __init__(self, rate, validate_args=None):
+        (self.rate,) = _dist_params(rate)
+        super().__init__(self.rate.shape)
+
+    mean = property(lambda self: self.rate)
+    mode = property(lambda self: mx.floor(self.rate))
+    variance = property(lambda self: self.rate)
+
+    def sample(self, sample_shape=()):
+        shape = self._shape(sample_shape)
+        rate = mx.broadcast_to(mx.stop_gradient(self.rate), shape)
+        u = mx.random.uniform(shape=shape)
+        k = mx.zeros(shape)
+        term = mx.exp(-rate)
+        total = term
+        while (u > total).any().item():
+            more = u > total
+            k = k + more
+            term = mx.where(more, term * rate / mx.maximum(k, 1), term)
+            total = mx.where(more, total + term, total)
+        return k
+
+    def log_prob(self, value):
+        return _xlogy(value, self.rate) - self.rate - lgamma(value + 1)
+
+
 class SoftmaxTransform(_Transform):
     """torch.distributions.transforms.SoftmaxTransform: softmax over the last axis; the
     inverse is the log (not a bijection, as torch's)."""
