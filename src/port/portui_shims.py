@@ -3677,6 +3677,24 @@ def _weight_norm(module, name, dim, legacy):
     return module
 
 
+def remove_weight_norm(module, name="weight"):
+    """torch.nn.utils.remove_weight_norm: the weight computed once from `<name>_g` and
+    `<name>_v` (torch.nn.utils.weight_norm's) becomes a plain parameter again, and the layer its
+    own class again once no weight of it is normed."""
+    normed = dict(module.__dict__.get("_portui_weight_norm", {}))
+    if name not in normed or name + "_g" not in module:
+        raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    weight = module._portui_weight(name)
+    del module[name + "_g"]
+    del module[name + "_v"]
+    del normed[name]
+    object.__setattr__(module, "_portui_weight_norm", normed)
+    if not normed:
+        module.__class__ = next(c for c in type(module).__bases__ if c is not _WeightNormed)
+    module[name] = weight
+    return module
+
+
 # --- nn.init initialisers held as values (API table) ---
 # `kernel_init_fn = dict(xavier_uniform=nn.init.xavier_uniform_, ...)`, called later as
 # `init(layer.weight)`: torch fills the tensor in place. An mx.array assigned through
