@@ -56,11 +56,9 @@ impl Rule for DataLoading {
         if let Some(Stmt::ClassDef(class)) = cx.stmt()
             && class.bases().iter().any(|base| std::ptr::eq(base, expr))
         {
-            match cx.torch_name(expr).as_deref() {
-                Some("torch.utils.data.Dataset") => {
-                    out.safe(span(expr), "Dataset base → portui_shims.Dataset (the same __getitem__/__len__ protocol)", vec![Edit::replace(span(expr), "portui_shims.Dataset")]);
-                }
-                _ => {}
+            // (IterableDataset and the samplers as bases are the API table's.)
+            if cx.torch_name(expr).as_deref() == Some("torch.utils.data.Dataset") {
+                out.safe(span(expr), "Dataset base → portui_shims.Dataset (the same __getitem__/__len__ protocol)", vec![Edit::replace(span(expr), "portui_shims.Dataset")]);
             }
             return;
         }

@@ -155,7 +155,7 @@ impl Rule for Init {
                 p
             }
             _ => {
-                out.manual(range, format!("nn.init.{name}: no MLX initialiser with this meaning; compute the array with mx.random and assign it"));
+                out.manual(range, format!("nn.init.{name}: no MLX initialiser with this meaning; compute the array with mx operations (mx.random for a random one) and assign it back"));
                 return;
             }
         };
