@@ -4,8 +4,10 @@ Each helper is small, documented and tested against torch in portui's test suite
 depends on `mlx` only; nothing here imports portui or torch.
 """
 
+import bisect
 import contextlib
 import enum
+import itertools
 
 import mlx.core as mx
 import mlx.nn as nn
@@ -279,7 +281,11 @@ def kl_div(log_probs, target, reduction="mean", log_target=False):
 
 
 class Dataset:
-    """torch.utils.data.Dataset: a base class for `__getitem__` + `__len__`; nothing more."""
+    """torch.utils.data.Dataset: a base class for `__getitem__` + `__len__`; `a + b` joins two
+    datasets, as torch's does."""
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -295,6 +301,250 @@ class TensorDataset(Dataset):
 
     def __len__(self):
         return self.arrays[0].shape[0]
+
+
+# --- torch.no_grad / set_grad_enabled / autocast as values (no-grad rule) ---
+
+
+class grad_mode(contextlib.ContextDecorator):
+    """torch.no_grad, enable_grad, inference_mode, set_grad_enabled and autocast called outside a
+    `with` or a decorator (`ctx = torch.no_grad()`, `torch.set_grad_enabled(False)`,
+    `torch.no_grad(f)`): MLX computes gradients only inside mx.grad / nn.value_and_grad, and in
+    the dtypes its arrays have, so there is no mode to switch. A context and decorator that
+    changes nothing; given a function (torch.no_grad(f)), the function itself."""
+
+    def __new__(cls, *args, **kwargs):
+        if len(args) == 1 and not kwargs and callable(args[0]) and not isinstance(args[0], (bool, str)):
+            return args[0]
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+# --- torch.utils.data's datasets and samplers (API table) ---
+# Pure Python over any indexable dataset, as torch's are; the random samplers draw from MLX's
+# generator (mx.random.seed makes them repeatable; the order differs from torch's).
+
+
+class IterableDataset(Dataset):
+    """torch.utils.data.IterableDataset: a base class for `__iter__`; `a + b` chains two."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ConcatDataset(Dataset):
+    """torch.utils.data.ConcatDataset: the datasets one after another (negative indices count
+    from the end of the whole)."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise AssertionError("datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise AssertionError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx):
+        if idx < 0:
+            if -idx > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            idx = len(self) + idx
+        which = bisect.bisect_right(self.cumulative_sizes, idx)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][idx - start]
+
+
+class ChainDataset(IterableDataset):
+    """torch.utils.data.ChainDataset: iterates each dataset in turn."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
+
+
+class Subset(Dataset):
+    """torch.utils.data.Subset: the samples at `indices` (a list index takes several)."""
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+def random_split(dataset, lengths):
+    """torch.utils.data.random_split: Subsets of a random permutation (lengths, or fractions
+    summing to 1 whose remainder goes round-robin, as torch's)."""
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for i, frac in enumerate(lengths):
+            if frac < 0 or frac > 1:
+                raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+        counts = [math.floor(len(dataset) * frac) for frac in lengths]
+        for i in range(len(dataset) - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if sum(lengths) != len(dataset):
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    order = mx.random.permutation(sum(lengths)).tolist()
+    ends = list(itertools.accumulate(lengths))
+    return [Subset(dataset, order[end - n : end]) for end, n in zip(ends, lengths)]
+
+
+def get_worker_info():
+    """torch.utils.data.get_worker_info: None in the main process, where portui_shims'
+    DataLoader loads every batch."""
+    return None
+
+
+class Sampler:
+    """torch.utils.data.Sampler: a base class for `__iter__` over indices (and `__len__`). It
+    takes the data_source torch before 2.2 took (and ignored), which subclasses may still pass."""
+
+    def __init__(self, data_source=None):
+        pass
+
+    def __iter__(self):
+        raise NotImplementedError
+
+
+class SequentialSampler(Sampler):
+    """torch.utils.data.SequentialSampler: 0, 1, ..., len(data_source) - 1."""
+
+    def __init__(self, data_source):
+        self.data_source = data_source
+
+    def __iter__(self):
+        return iter(range(len(self.data_source)))
+
+    def __len__(self):
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """torch.utils.data.RandomSampler: a random permutation per pass (repeated, then cut, for
+    num_samples beyond the length), or num_samples uniform draws with replacement."""
+
+    def __init__(self, data_source, replacement=False, num_samples=None):
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got replacement={replacement}")
+        if num_samples is not None and (not isinstance(num_samples, int) or num_samples <= 0):
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = num_samples
+
+    @property
+    def num_samples(self):
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self):
+        n = len(self.data_source)
+        if self.replacement:
+            yield from mx.random.randint(0, n, (self.num_samples,)).tolist()
+            return
+        for _ in range(self.num_samples // n):
+            yield from mx.random.permutation(n).tolist()
+        yield from mx.random.permutation(n).tolist()[: self.num_samples % n]
+
+    def __len__(self):
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """torch.utils.data.SubsetRandomSampler: the given indices in a random order per pass."""
+
+    def __init__(self, indices):
+        self.indices = indices
+
+    def __iter__(self):
+        for i in mx.random.permutation(len(self.indices)).tolist():
+            yield self.indices[i]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """torch.utils.data.WeightedRandomSampler: num_samples indices drawn with probabilities
+    proportional to `weights` (torch.multinomial's): with replacement by mx.random.categorical,
+    without it by the Gumbel top-k, which draws the same distribution of ordered samples."""
+
+    def __init__(self, weights, num_samples, replacement=True):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        self.weights = mx.array(weights, dtype=mx.float32)
+        if self.weights.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(self.weights.shape)}")
+        self.num_samples = num_samples
+        self.replacement = replacement
+
+    def __iter__(self):
+        logits = mx.log(self.weights)
+        if self.replacement:
+            yield from mx.random.categorical(logits, num_samples=self.num_samples).tolist()
+            return
+        if self.num_samples > int((self.weights > 0).sum().item()):
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        keys = logits + mx.random.gumbel(logits.shape)
+        yield from mx.argsort(-keys)[: self.num_samples].tolist()
+
+    def __len__(self):
+        return self.num_samples
+
+
+class BatchSampler(Sampler):
+    """torch.utils.data.BatchSampler: lists of batch_size indices from `sampler` (any iterable),
+    the last shorter one kept unless drop_last."""
+
+    def __init__(self, sampler, batch_size, drop_last):
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+
+    def __iter__(self):
+        indices = iter(self.sampler)
+        batch = list(itertools.islice(indices, self.batch_size))
+        while batch and (len(batch) == self.batch_size or not self.drop_last):
+            yield batch
+            batch = list(itertools.islice(indices, self.batch_size))
+
+    def __len__(self):
+        if self.drop_last:
+            return len(self.sampler) // self.batch_size
+        return (len(self.sampler) + self.batch_size - 1) // self.batch_size
 
 
 def default_collate(samples):
@@ -3506,6 +3756,24 @@ def _weight_norm(module, name, dim, legacy):
     return module
 
 
+def remove_weight_norm(module, name="weight"):
+    """torch.nn.utils.remove_weight_norm: the weight computed once from `<name>_g` and
+    `<name>_v` (torch.nn.utils.weight_norm's) becomes a plain parameter again, and the layer its
+    own class again once no weight of it is normed."""
+    normed = dict(module.__dict__.get("_portui_weight_norm", {}))
+    if name not in normed or name + "_g" not in module:
+        raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    weight = module._portui_weight(name)
+    del module[name + "_g"]
+    del module[name + "_v"]
+    del normed[name]
+    object.__setattr__(module, "_portui_weight_norm", normed)
+    if not normed:
+        module.__class__ = next(c for c in type(module).__bases__ if c is not _WeightNormed)
+    module[name] = weight
+    return module
+
+
 # --- nn.init initialisers held as values (API table) ---
 # `kernel_init_fn = dict(xavier_uniform=nn.init.xavier_uniform_, ...)`, called later as
 # `init(layer.weight)`: torch fills the tensor in place. An mx.array assigned through
@@ -3575,6 +3843,33 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     return _fill(tensor, _kaiming_std(tensor, a, mode, nonlinearity) * mx.random.normal(tensor.shape))
+
+
+def eye_(tensor):
+    """torch.nn.init.eye_: the identity of a 2-D array's shape, in place."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _fill(tensor, mx.eye(*tensor.shape))
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """torch.nn.init.orthogonal_: torch's algorithm (the Q of a normal matrix's QR, its columns'
+    signs fixed by R's diagonal, rows = shape[0] over the rest flattened), in place. The rows are
+    orthonormal whatever order the other axes come in, so MLX's conv layout changes nothing."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.size == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.size // rows
+    flat = mx.random.normal((rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = mx.linalg.qr(flat, stream=mx.cpu)
+    q = q * mx.sign(mx.diagonal(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(tensor.shape))
 
 
 # --- layers under names starting with `_` (private-names rule) ---
@@ -4489,6 +4784,212 @@ class Independent(_Distribution):
 
     def entropy(self):
         return self._sum(self.base_dist.entropy())
+
+
+def _xlogy(x, y):
+    """x * log(y), 0 where x is 0 (torch.xlogy)."""
+    return mx.where(x == 0, 0.0, x * mx.log(y))
+
+
+def _standard_gamma(alpha, shape):
+    """Gamma(alpha, 1) draws of `shape` (alpha broadcast to it): Marsaglia and Tsang's method,
+    drawing again where a candidate is rejected (a host loop until every element is accepted);
+    alpha < 1 through Gamma(alpha + 1) * U ** (1 / alpha)."""
+    alpha = mx.broadcast_to(mx.stop_gradient(alpha), shape)
+    boost = alpha < 1
+    d = mx.where(boost, alpha + 1, alpha) - 1 / 3
+    c = 1 / mx.sqrt(9 * d)
+    result = mx.zeros(shape)
+    done = mx.zeros(shape, dtype=mx.bool_)
+    while not done.all().item():
+        z = mx.random.normal(shape)
+        v = (1 + c * z) ** 3
+        u = mx.random.uniform(shape=shape)
+        accept = (v > 0) & (mx.log(u) < 0.5 * z * z + d - d * v + d * mx.log(mx.maximum(v, 1e-30)))
+        result = mx.where(accept & ~done, d * v, result)
+        done = done | accept
+    u = mx.random.uniform(shape=shape)
+    tiny = float(mx.finfo(mx.float32).smallest_normal)
+    return mx.maximum(mx.where(boost, result * u ** (1 / alpha), result), tiny)
+
+
+def _lbeta_last(concentration):
+    return lgamma(concentration).sum(axis=-1) - lgamma(concentration.sum(axis=-1))
+
+
+class _RejectionSampled(_Distribution):
+    """A distribution drawn through Gamma variates (Marsaglia and Tsang's rejection method, a
+    host loop): sample only. torch's rsample differentiates through the draw with respect to
+    the concentrations, which this draw cannot: rsample raises rather than give no gradient."""
+
+    def sample(self, sample_shape=()):
+        return mx.stop_gradient(self._draw(sample_shape))
+
+    def rsample(self, sample_shape=()):
+        raise NotImplementedError(f"{type(self).__name__}.rsample: MLX has no reparametrized Gamma draw; use sample (no gradient), or a reparametrizable distribution")
+
+
+class Gamma(_RejectionSampled):
+    """torch.distributions.Gamma(concentration, rate)."""
+
+    def __init__(self, concentration, rate, validate_args=None):
+        self.concentration, self.rate = _dist_params(concentration, rate)
+        super().__init__(self.concentration.shape)
+
+    mean = property(lambda self: self.concentration / self.rate)
+    mode = property(lambda self: mx.maximum((self.concentration - 1) / self.rate, 0))
+    variance = property(lambda self: self.concentration / self.rate**2)
+
+    def _draw(self, sample_shape=()):
+        shape = self._shape(sample_shape)
+        return _standard_gamma(self.concentration, shape) / mx.broadcast_to(self.rate, shape)
+
+    def log_prob(self, value):
+        a, b = self.concentration, self.rate
+        return _xlogy(a, b) + _xlogy(a - 1, value) - b * value - lgamma(a)
+
+    def entropy(self):
+        a = self.concentration
+        return a - mx.log(self.rate) + lgamma(a) + (1 - a) * digamma(a)
+
+
+class Chi2(Gamma):
+    """torch.distributions.Chi2(df): Gamma(df / 2, 1 / 2)."""
+
+    def __init__(self, df, validate_args=None):
+        (df,) = _dist_params(df)
+        super().__init__(0.5 * df, mx.full(df.shape, 0.5))
+
+    df = property(lambda self: self.concentration * 2)
+
+
+class Dirichlet(_RejectionSampled):
+    """torch.distributions.Dirichlet(concentration) over the last axis (the event)."""
+
+    def __init__(self, concentration, validate_args=None):
+        (self.concentration,) = _dist_params(concentration)
+        if self.concentration.ndim < 1:
+            raise ValueError("`concentration` parameter must be at least one-dimensional.")
+        super().__init__(self.concentration.shape[:-1], self.concentration.shape[-1:])
+
+    @property
+    def mean(self):
+        return self.concentration / self.concentration.sum(axis=-1, keepdims=True)
+
+    @property
+    def variance(self):
+        c = self.concentration
+        total = c.sum(axis=-1, keepdims=True)
+        return c * (total - c) / (total**2 * (total + 1))
+
+    def _draw(self, sample_shape=()):
+        # torch keeps each component in [tiny, 1 - 2**-24], so none is exactly 0 or 1.
+        g = _standard_gamma(self.concentration, self._shape(sample_shape))
+        tiny = float(mx.finfo(mx.float32).smallest_normal)
+        return mx.clip(g / g.sum(axis=-1, keepdims=True), tiny, 1 - 2**-24)
+
+    def log_prob(self, value):
+        c = self.concentration
+        return _xlogy(c - 1, value).sum(axis=-1) - _lbeta_last(c)
+
+    def entropy(self):
+        c = self.concentration
+        k = c.shape[-1]
+        total = c.sum(axis=-1)
+        return _lbeta_last(c) - (k - total) * digamma(total) - ((c - 1) * digamma(c)).sum(axis=-1)
+
+
+class Beta(_RejectionSampled):
+    """torch.distributions.Beta(concentration1, concentration0): a two-way Dirichlet, read at
+    its first component."""
+
+    def __init__(self, concentration1, concentration0, validate_args=None):
+        self.concentration1, self.concentration0 = _dist_params(concentration1, concentration0)
+        self._dirichlet = Dirichlet(mx.stack([self.concentration1, self.concentration0], axis=-1))
+        super().__init__(self.concentration1.shape)
+
+    @property
+    def mean(self):
+        return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def variance(self):
+        total = self.concentration1 + self.concentration0
+        return self.concentration1 * self.concentration0 / (total**2 * (total + 1))
+
+    def _draw(self, sample_shape=()):
+        return self._dirichlet._draw(sample_shape)[..., 0]
+
+    def log_prob(self, value):
+        value = mx.array(value) if not isinstance(value, mx.array) else value
+        return self._dirichlet.log_prob(mx.stack([value, 1 - value], axis=-1))
+
+    def entropy(self):
+        return self._dirichlet.entropy()
+
+
+class StudentT(_RejectionSampled):
+    """torch.distributions.StudentT(df, loc=0.0, scale=1.0): mean nan for df <= 1, variance
+    inf for 1 < df <= 2 and nan for df <= 1, as torch's."""
+
+    def __init__(self, df, loc=0.0, scale=1.0, validate_args=None):
+        self.df, self.loc, self.scale = _dist_params(df, loc, scale)
+        self._chi2 = Chi2(self.df)
+        super().__init__(self.df.shape)
+
+    mean = property(lambda self: mx.where(self.df > 1, self.loc, mx.nan))
+    mode = property(lambda self: self.loc)
+
+    @property
+    def variance(self):
+        df = self.df
+        finite = self.scale**2 * df / mx.where(df > 2, df - 2, 1)
+        return mx.where(df > 2, finite, mx.where(df > 1, mx.inf, mx.nan))
+
+    def _draw(self, sample_shape=()):
+        shape = self._shape(sample_shape)
+        y = mx.random.normal(shape) * mx.rsqrt(self._chi2._draw(sample_shape) / self.df)
+        return self.loc + self.scale * y
+
+    def log_prob(self, value):
+        y = (value - self.loc) / self.scale
+        z = mx.log(self.scale) + 0.5 * mx.log(self.df) + 0.5 * math.log(math.pi) + lgamma(0.5 * self.df) - lgamma(0.5 * (self.df + 1))
+        return -0.5 * (self.df + 1) * mx.log1p(y**2 / self.df) - z
+
+    def entropy(self):
+        df = self.df
+        lbeta = lgamma(0.5 * df) + math.lgamma(0.5) - lgamma(0.5 * (df + 1))
+        return mx.log(self.scale) + 0.5 * (df + 1) * (digamma(0.5 * (df + 1)) - digamma(0.5 * df)) + 0.5 * mx.log(df) + lbeta
+
+
+class Poisson(_Distribution):
+    """torch.distributions.Poisson(rate): samples are floats, drawn by inversion (a host loop
+    of about rate + a few sqrt(rate) steps); no rsample, cdf or entropy, as torch's."""
+
+    def __init__(self, rate, validate_args=None):
+        (self.rate,) = _dist_params(rate)
+        super().__init__(self.rate.shape)
+
+    mean = property(lambda self: self.rate)
+    mode = property(lambda self: mx.floor(self.rate))
+    variance = property(lambda self: self.rate)
+
+    def sample(self, sample_shape=()):
+        shape = self._shape(sample_shape)
+        rate = mx.broadcast_to(mx.stop_gradient(self.rate), shape)
+        u = mx.random.uniform(shape=shape)
+        k = mx.zeros(shape)
+        term = mx.exp(-rate)
+        total = term
+        while (u > total).any().item():
+            more = u > total
+            k = k + more
+            term = mx.where(more, term * rate / mx.maximum(k, 1), term)
+            total = mx.where(more, total + term, total)
+        return k
+
+    def log_prob(self, value):
+        return _xlogy(value, self.rate) - self.rate - lgamma(value + 1)
 
 
 class SoftmaxTransform(_Transform):

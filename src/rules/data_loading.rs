@@ -15,8 +15,9 @@
 //! `class Tokens(Dataset):` → `class Tokens(portui_shims.Dataset):`.
 //!
 //! Fix safety: safe for `TensorDataset` and the `Dataset` base; review for `DataLoader`
-//! (another shuffle order, workers dropped). Manual: samplers, `IterableDataset` and
-//! arguments the shim has no counterpart for.
+//! (another shuffle order, workers dropped). Manual: a DataLoader given a sampler, and
+//! arguments the shim has no counterpart for. (The other datasets and the samplers, as calls
+//! and as base classes, are the API table's: portui_shims' pure-Python ones.)
 
 use super::context::{keyword, remove_keyword};
 use super::{Context, Findings, Rule, RuleMeta};
@@ -55,14 +56,9 @@ impl Rule for DataLoading {
         if let Some(Stmt::ClassDef(class)) = cx.stmt()
             && class.bases().iter().any(|base| std::ptr::eq(base, expr))
         {
-            match cx.torch_name(expr).as_deref() {
-                Some("torch.utils.data.Dataset") => {
-                    out.safe(span(expr), "Dataset base → portui_shims.Dataset (the same __getitem__/__len__ protocol)", vec![Edit::replace(span(expr), "portui_shims.Dataset")]);
-                }
-                Some("torch.utils.data.IterableDataset") => {
-                    out.manual(span(expr), "IterableDataset: drop the base class and iterate it directly, converting each batch with mx.array");
-                }
-                _ => {}
+            // (IterableDataset and the samplers as bases are the API table's.)
+            if cx.torch_name(expr).as_deref() == Some("torch.utils.data.Dataset") {
+                out.safe(span(expr), "Dataset base → portui_shims.Dataset (the same __getitem__/__len__ protocol)", vec![Edit::replace(span(expr), "portui_shims.Dataset")]);
             }
             return;
         }

@@ -98,7 +98,12 @@ impl Rule for Device {
                 out.safe(range.clone(), "map_location=torch.device(name) → map_location=name: the same placement, spelled without torch", vec![Edit::replace(range, cx.src(name).to_string())]);
             } else if q == "torch.device" {
                 out.manual(range, "torch.device: MLX has no devices to place arrays on; remove the variable and its uses");
-            } else if q.starts_with("torch.cuda.") && !q.starts_with("torch.cuda.amp") && !q.starts_with("torch.cuda.device") {
+            } else if q.starts_with("torch.cuda.")
+                && !q.starts_with("torch.cuda.amp")
+                && !q.starts_with("torch.cuda.device")
+                // Names the API table knows (synchronize, memory statistics): the api rule's.
+                && crate::api::table().lookup(&q).next().is_none()
+            {
                 out.manual(range, format!("{q}: CUDA-specific; MLX has no equivalent (use mx.metal / mx.get_peak_memory for memory stats)"));
             }
             return;

@@ -13,9 +13,17 @@
 //! `self.update(tree_unflatten([(pn, nn.init.normal(...)(p))]))`;
 //! `self.apply(self._init_weights)` → `self.apply_to_modules(lambda _, m: self._init_weights(m))`.
 //!
-//! Fix safety: safe for attribute targets; review for the loop form and kaiming's gain;
-//! manual for initialisers without an MLX counterpart (orthogonal, sparse). trunc_normal_ is a
-//! shim's (mx.random.truncated_normal, scaled: torch's bounds are absolute, not in stds).
+//! An initialiser of a plain name (`nn.init.zeros_(w)`), or one whose result is used as a value
+//! (`w = nn.init.orthogonal_(self.weight)`), becomes portui_shims' in-place initialiser of the
+//! same name and arguments: it fills the array through `w[...] = ...`, which changes that array
+//! object, so every reference to it sees the new values, and returns it, as torch's do.
+//!
+//! Fix safety: safe for attribute targets; review for the loop form, kaiming's gain and the
+//! in-place shims (an array sliced from another is a view in torch, a copy in MLX; xavier's
+//! and kaiming's fans of an array of 3 or more axes are read off MLX's layout); manual for
+//! initialisers without an MLX counterpart (dirac, sparse), and for a value-form initialiser of
+//! a slice (MLX's slice is a copy). trunc_normal_ is a shim's (mx.random.truncated_normal,
+//! scaled: torch's bounds are absolute, not in stds).
 
 use super::calls::method_call;
 use super::context::{argument, hole, keyword, text};
@@ -33,7 +41,26 @@ impl Rule for Init {
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
-        Some(&[NodeKind::StmtExpr])
+        Some(&[NodeKind::StmtExpr, NodeKind::ExprCall])
+    }
+
+    /// An initialiser whose result is a value (not a statement of its own): the in-place shim.
+    fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        let Expr::Call(call) = expr else { return };
+        if matches!(cx.stmt(), Some(Stmt::Expr(statement)) if std::ptr::eq(statement.value.as_ref(), expr)) {
+            return; // check_stmt
+        }
+        let Some(q) = cx.torch_name(&call.func) else { return };
+        let Some(name) = q.strip_prefix("torch.nn.init.") else { return };
+        if !IN_PLACE_SHIMS.contains(&name) {
+            return;
+        }
+        let Some(target) = argument(call, 0, "tensor") else { return };
+        if matches!(target, Expr::Name(_) | Expr::Attribute(_)) {
+            in_place_shim(call, name, out);
+        } else {
+            out.manual(span(call), format!("nn.init.{name} on `{}` used as a value: MLX indexing copies, so filling the slice changes nothing else; initialise the whole array and assign it back", cx.src(target)));
+        }
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
@@ -60,6 +87,13 @@ impl Rule for Init {
         let rest: Vec<_> = rest.collect();
         let rest_piece = rest.first().map(|first| Piece::Source(first.start..rest.last().expect("non-empty").end));
         let t = cx.src(target);
+        if let Expr::Name(variable) = target
+            && IN_PLACE_SHIMS.contains(&name)
+            && named_parameters_loop(cx, variable.id.as_str()).is_none()
+        {
+            in_place_shim(call, name, out);
+            return;
+        }
         let initialiser: Vec<Piece> = match name {
             "normal_" | "uniform_" => {
                 let (function, renames): (&str, &[(&str, &str)]) = if name == "normal_" { ("normal", &[]) } else { ("uniform", &[("a", "low"), ("b", "high")]) };
@@ -112,8 +146,16 @@ impl Rule for Init {
                 let mode = keyword(call, "mode").map_or("\"fan_in\"".to_string(), |k| cx.src(&k.value).to_string());
                 vec![text(format!("nn.init.{function}(dtype={t}.dtype)(")), hole(target), text(format!(", mode={mode}, gain=math.sqrt(2.0))"))]
             }
+            "eye_" | "orthogonal_" => {
+                let mut p = vec![text(format!("portui_shims.{name}(")), hole(target)];
+                if let Some(r) = &rest_piece {
+                    p.extend([text(", "), r.clone()]);
+                }
+                p.push(text(")"));
+                p
+            }
             _ => {
-                out.manual(range, format!("nn.init.{name}: no MLX initialiser with this meaning; compute the array with mx.random and assign it"));
+                out.manual(range, format!("nn.init.{name}: no MLX initialiser with this meaning; compute the array with mx operations (mx.random for a random one) and assign it back"));
                 return;
             }
         };
@@ -135,6 +177,35 @@ impl Rule for Init {
         }
         out.manual(range, format!("nn.init.{name} on `{t}`: MLX initialisers return a new array: assign it back to the module attribute"));
     }
+}
+
+/// Initialisers portui_shims has an in-place version of (same name, same parameters).
+const IN_PLACE_SHIMS: &[&str] = &[
+    "zeros_",
+    "ones_",
+    "constant_",
+    "normal_",
+    "uniform_",
+    "trunc_normal_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+    "eye_",
+    "orthogonal_",
+];
+
+/// `nn.init.NAME_(w, ...)` → `portui_shims.NAME_(w, ...)`: the shim fills `w` in place and
+/// returns it, as torch's initialiser does.
+fn in_place_shim(call: &ast::ExprCall, name: &str, out: &mut Findings) {
+    let mut message = format!("nn.init.{name} → portui_shims.{name}: fills the array in place (every reference to it sees the new values) and returns it; an array sliced from another (a view in torch) is a copy in MLX");
+    if name.starts_with("xavier") || name.starts_with("kaiming") {
+        message.push_str("; the fans of an array of 3 or more axes are read off MLX's conv layout (O, *k, I)");
+    }
+    if !name.starts_with("zeros") && !name.starts_with("ones") && !name.starts_with("constant") && name != "eye_" {
+        message.push_str("; MLX's generator differs: same distribution, other numbers");
+    }
+    out.review(span(call), message, vec![Edit::replace(span(call.func.as_ref()), format!("portui_shims.{name}"))]);
 }
 
 /// The enclosing `for NAME, VAR in OWNER.named_parameters():` for loop variable `var`.

@@ -8,9 +8,15 @@
 //! Example: `@torch.no_grad()` above `def generate(...)` → (decorator removed);
 //! `with torch.no_grad():\n    y = model(x)` → `y = model(x)` (body dedented).
 //!
+//! A mode called anywhere else (`ctx = torch.no_grad()`, `torch.set_grad_enabled(False)` as a
+//! statement, `torch.no_grad(f)`, `torch.autocast("cuda")` passed on) becomes
+//! `portui_shims.grad_mode(...)`: a context and decorator that changes nothing, which returns
+//! the function it is given, as torch returns it decorated.
+//!
 //! Fix safety: safe for decorators and for `with` blocks whose body has no multi-line strings
 //! (dedenting would change them); otherwise manual. Autocast removal is review: the code now
-//! runs in the dtypes its arrays have.
+//! runs in the dtypes its arrays have. The modes as values are review: a value computed under
+//! no_grad inside a function mx.grad differentiates carries gradients in MLX.
 
 use super::{Context, Findings, QualifiedName, Rule, RuleMeta};
 use crate::fix::Edit;
@@ -22,7 +28,13 @@ pub static RULE: NoGrad = NoGrad;
 
 const CONTEXTS: &[&str] = &[
     "torch.no_grad", "torch.inference_mode", "torch.enable_grad", "torch.set_grad_enabled",
+    "torch.autograd.no_grad", "torch.autograd.enable_grad", "torch.autograd.set_grad_enabled",
+    "torch.autograd.inference_mode", "torch.autograd.grad_mode.no_grad",
+    "torch.autograd.grad_mode.enable_grad", "torch.autograd.grad_mode.set_grad_enabled",
+    "torch.autograd.grad_mode.inference_mode",
     "torch.autocast", "torch.cuda.amp.autocast", "torch.amp.autocast", "torch.cpu.amp.autocast",
+    "torch.cuda.amp.autocast_mode.autocast", "torch.amp.autocast_mode.autocast",
+    "torch.cpu.amp.autocast_mode.autocast",
     "torch.cuda.device",
 ];
 
@@ -32,7 +44,34 @@ impl Rule for NoGrad {
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
-        Some(&[NodeKind::StmtFunctionDef, NodeKind::StmtWith])
+        Some(&[NodeKind::StmtFunctionDef, NodeKind::StmtWith, NodeKind::ExprCall])
+    }
+
+    /// A mode called outside a `with` item or a decorator: portui_shims.grad_mode.
+    fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        let Expr::Call(call) = expr else { return };
+        let Some(q) = cx.torch_name(&call.func) else { return };
+        if !CONTEXTS.contains(&q.as_str()) || q == "torch.cuda.device" {
+            return;
+        }
+        let handled = match cx.stmt() {
+            Some(Stmt::With(with)) => with.items.iter().any(|i| std::ptr::eq(&i.context_expr, expr)),
+            Some(Stmt::FunctionDef(function)) => function.decorator_list.iter().any(|d| std::ptr::eq(&d.expression, expr)),
+            _ => false,
+        };
+        if handled {
+            return;
+        }
+        let why = if q.contains("autocast") {
+            "MLX has no autocast: the code runs in the dtypes its arrays have"
+        } else {
+            "MLX has no gradient mode (gradients exist only inside mx.grad / nn.value_and_grad); a value computed under no_grad inside a function mx.grad differentiates carries gradients in MLX: wrap it in mx.stop_gradient there"
+        };
+        out.review(
+            span(call),
+            format!("{q}(...) as a value → portui_shims.grad_mode(...): a context and decorator that changes nothing (given a function, it returns it); {why}"),
+            vec![Edit::replace(span(call.func.as_ref()), "portui_shims.grad_mode")],
+        );
     }
 
     fn check_stmt(&self, cx: &Context, stmt: &Stmt, out: &mut Findings) {
