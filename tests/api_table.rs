@@ -384,9 +384,7 @@ fn cases_of(index: usize, entry: &Entry) -> Result<Vec<Case>, String> {
             }
             for (form, form_args) in family_forms {
                 let call = format!("{}{}", call_text(entry, &form_args)?, form_args.suffix);
-                let mutates = entry.is_inplace()
-                    || matches!(&entry.action, Action::Rewrite(t) if t.is_statement());
-                let body = match (&inputs, mutates) {
+                let body = match (&inputs, entry.is_inplace()) {
                     (None, true) if !form_args.suffix.is_empty() => {
                         return Err(format!(
                             "test `{test}`: an in-place call's test takes the changed argument, not part of the result"
@@ -446,8 +444,8 @@ fn call_text(entry: &Entry, args: &Args) -> Result<String, String> {
 }
 
 /// `x.add_(y)` runs on a fresh copy of the pool and the receiver is the result; so does a
-/// function that changes its first argument in place (`torch._foreach_abs_([x, y])`, whose
-/// MLX form is an assignment statement), with that argument as the result.
+/// function that changes its first argument in place (`torch._foreach_abs_([x, y])`), with
+/// that argument as the result.
 fn inplace_body(entry: &Entry, args: &Args, call: &str) -> Result<String, String> {
     let receiver = args
         .positional

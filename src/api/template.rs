@@ -27,7 +27,6 @@ pub struct Template {
     pub elements: Vec<Template>,
     /// Worked out once: the matcher asks at every call it rewrites.
     operator: bool,
-    statement: bool,
 }
 
 /// How a reference writes its argument.
@@ -70,7 +69,6 @@ impl Template {
             segments,
             elements,
             operator: false,
-            statement: false,
         }
         .with_forms())
     }
@@ -98,7 +96,6 @@ impl Template {
 
     fn with_forms(mut self) -> Template {
         self.operator = self.find_operator_expression();
-        self.statement = self.find_statement();
         self
     }
 
@@ -106,11 +103,6 @@ impl Template {
     /// which needs parentheses where the call was an operand or a receiver.
     pub fn is_operator_expression(&self) -> bool {
         self.operator
-    }
-
-    /// Whether the template is an assignment statement (see `find_statement`).
-    pub fn is_statement(&self) -> bool {
-        self.statement
     }
 
     fn find_operator_expression(&self) -> bool {
@@ -143,47 +135,6 @@ impl Template {
                     if depth == 0 =>
                 {
                     return true;
-                }
-                _ => {}
-            }
-        }
-        false
-    }
-
-    /// Whether the template is an assignment statement (`{self}[:] = [...]`), for torch
-    /// functions that change an argument in place and return nothing: it replaces only a call
-    /// that is a statement of its own.
-    fn find_statement(&self) -> bool {
-        fn flatten(segments: &[Segment], out: &mut String) {
-            for segment in segments {
-                match segment {
-                    Segment::Text(text) => out.push_str(text),
-                    Segment::Ref { .. } => out.push('R'),
-                    Segment::Group(inner) => flatten(inner, out),
-                }
-            }
-        }
-        let mut outer = String::new();
-        flatten(&self.segments, &mut outer);
-        let chars: Vec<char> = outer.chars().collect();
-        let (mut depth, mut quote) = (0i32, None);
-        for (i, &c) in chars.iter().enumerate() {
-            if let Some(q) = quote {
-                if c == q {
-                    quote = None;
-                }
-                continue;
-            }
-            match c {
-                '\'' | '"' => quote = Some(c),
-                '(' | '[' | '{' => depth += 1,
-                ')' | ']' | '}' => depth -= 1,
-                '=' if depth == 0 => {
-                    let before = i.checked_sub(1).map(|j| chars[j]);
-                    let after = chars.get(i + 1).copied();
-                    if !matches!(before, Some('=' | '!' | '<' | '>' | ':')) && after != Some('=') {
-                        return true;
-                    }
                 }
                 _ => {}
             }
@@ -353,16 +304,5 @@ mod tests {
         assert!(!op("{self}.astype(mx.float32)"));
         assert!(!op("{self}[..., ::-1]"));
         assert!(!op("mx.where({mask}, {value}, {self})"));
-    }
-
-    #[test]
-    fn statements_are_told_from_expressions() {
-        let statement = |s: &str| Template::parse(s).expect("parses").is_statement();
-        assert!(statement("{self}[:] = [mx.abs(t) for t in {self}]"));
-        assert!(!statement("{self} == {other}"));
-        assert!(!statement("{self} <= {other}"));
-        assert!(!statement("mx.sum({input}, axis={dim})"));
-        assert!(!statement("(y := {input})"));
-        assert!(!statement("mx.where({a} != 0, {b}, {c})"));
     }
 }

@@ -109,6 +109,15 @@ def torch_check(cond, message=None):
 # --- torch._foreach_* with a second operand (API table: foreach.api) ---------------------------
 
 
+def foreach_assign_(tensors, values):
+    """The in-place torch._foreach_*_ functions: each array of the list takes its new values in
+    place (`w[...] = new`, in its own dtype), so every reference to it sees them; the list is
+    returned, as torch returns it."""
+    for tensor, value in zip(tensors, values):
+        tensor[...] = mx.array(value).astype(tensor.dtype)
+    return tensors
+
+
 def _foreach_operand(other, tensors):
     """The second operand of a _foreach op, one per tensor: a list or tuple (of scalars or
     arrays) as it is, anything else (a scalar) for every tensor."""

@@ -256,10 +256,6 @@ fn apply_with_callee(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>
                         continue;
                     }
                 };
-                if template.is_statement() && !is_statement_call(cx, call) {
-                    out.manual(range, manual_message(entry, "it changes its argument in place: the MLX form is an assignment, written only where the call is a statement of its own"));
-                    return;
-                }
                 let forwarded_note = (!binding.forwarded.is_empty()).then(|| {
                     format!("{} forwarded from this function's parameters with torch's defaults: a caller passing another value is not ported", binding.forwarded.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "))
                 });
@@ -404,11 +400,6 @@ fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, re
     if let Some(item) = &entry.checklist {
         finding.checklist = crate::checklist::find(item).map_or(finding.checklist, |i| i.id);
     }
-}
-
-/// Whether the call is the whole of an expression statement (`torch._foreach_abs_(ts)`).
-fn is_statement_call(cx: &Context, call: &ast::ExprCall) -> bool {
-    cx.parent_expr().is_none() && matches!(cx.stmt(), Some(Stmt::Expr(s)) if span(s.value.as_ref()) == span(call))
 }
 
 /// `x.add_(y)` as a statement → `x = x + y`; as an assignment's value → `z = x = x + y`; in
@@ -690,16 +681,17 @@ mod tests {
         assert_eq!(found, ["v.add_(1)"]);
     }
 
+    /// The in-place `_foreach_*_` functions change each array in place and return the list,
+    /// so a call is ported wherever it is: a statement, a value, a list display.
     #[test]
-    fn an_assignment_form_replaces_only_a_statement() {
-        let source = "import torch\ndef f(ts):\n    torch._foreach_abs_(ts)\n    y = torch._foreach_abs_(ts)\n    torch._foreach_abs_([a, b])\n";
+    fn in_place_foreach_calls_are_ported_anywhere() {
+        let source = "import torch\ndef f(ts):\n    torch._foreach_abs_(ts)\n    y = torch._foreach_abs_(ts)\n    torch._foreach_mul_([a, b], 0.5)\n";
         let found = findings_of("api", source);
-        assert_eq!(found.len(), 3);
-        assert_eq!(found[0].applicability, Applicability::Review);
-        assert!(found[0].message.contains("[mx.abs(t) for t in"), "{}", found[0].message);
-        assert_eq!(found[1].applicability, Applicability::Manual);
-        assert!(found[1].message.contains("statement of its own"), "{}", found[1].message);
-        assert_eq!(found[2].applicability, Applicability::Manual);
+        let forms: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(found.len(), 3, "{forms:?}");
+        assert!(found.iter().all(|f| f.applicability == Applicability::Safe), "{forms:?}");
+        assert!(forms[0].contains("portui_shims.foreach_assign_("), "{}", forms[0]);
+        assert!(forms[2].contains("portui_shims.foreach_mul"), "{}", forms[2]);
     }
 
     #[test]

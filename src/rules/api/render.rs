@@ -27,7 +27,7 @@ pub fn render(text: &str, entry: &Entry, template: &Template, binding: &Binding)
     for (param, bound) in &binding.args {
         if template.uses(param) > 1 && !matches!(bound, Bound::One(expr) if repeatable(expr)) {
             match bound {
-                Bound::One(expr) if !template.is_statement() => evaluated_once.push((param, expr)),
+                Bound::One(expr) => evaluated_once.push((param, expr)),
                 _ => return Err(format!("the MLX form uses `{param}` twice, and it is not a plain name: assign it to one first")),
             }
         }
