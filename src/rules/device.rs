@@ -143,7 +143,14 @@ impl Device {
                 let Some(suffix) = super::calls::method_suffix(cx.text, call) else { return };
                 out.safe(range.clone(), ".to(device): not needed with unified memory", vec![Edit::delete(suffix)]);
             }
-            (None, false) if call.arguments.args.len() == 1 && call.arguments.keywords.is_empty() => {
+            // `.to(dtype, non_blocking=True)`, `.to(dtype, memory_format=torch.contiguous_format)`:
+            // those keywords mean nothing for an MLX array, and go with the call.
+            (None, false)
+                if call.arguments.args.len() == 1
+                    && call.arguments.keywords.iter().all(|k| {
+                        k.arg.as_ref().is_some_and(|a| matches!(a.as_str(), "non_blocking" | "memory_format" | "copy"))
+                    }) =>
+            {
                 let edit = Edit::template(range.clone(), vec![text("portui_shims.to("), hole(receiver), text(", "), hole(&call.arguments.args[0]), text(")")]);
                 out.review(range, ".to(x), x a device, a dtype or an array: portui_shims.to casts to a dtype (an array's own) and ignores a device", vec![edit]);
             }
