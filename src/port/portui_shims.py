@@ -4064,6 +4064,15 @@ def sdpa_kernel(*args, **kwargs):
 TORCH_VERSION = "2.15.0"
 
 
+def compiler_disable(fn=None, recursive=True, *, reason=None):
+    """torch.compiler.disable: keeps a function out of torch.compile. MLX compiles only what
+    mx.compile is given, so the function is returned as it is (or, without one, a decorator
+    that does so)."""
+    if fn is None:
+        return lambda f: f
+    return fn
+
+
 def get_autocast_dtype(device_type):
     """torch.get_autocast_dtype: the dtype torch's autocast uses by default on a device type,
     bfloat16 on the CPU and Gaudi (hpu), float16 elsewhere. The port has no autocast, so this is

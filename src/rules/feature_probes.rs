@@ -8,6 +8,10 @@
 //! against (as `torch.__version__` does): the branch that torch takes, whose calls are ported
 //! where portui can port them and named by their own findings where it cannot.
 //!
+//! `getattr(getattr(torch, "compiler", None), "disable", None)` (timm's `disable_compiler`), a
+//! probe that keeps what it finds, → the MLX value the table gives that name
+//! (`portui_shims.compiler_disable`).
+//!
 //! Example: `_HAS_FUSED_ATTN = hasattr(torch.nn.functional, "scaled_dot_product_attention")`
 //! → `_HAS_FUSED_ATTN = True`.
 //!
@@ -34,22 +38,53 @@ impl Rule for FeatureProbes {
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Call(call) = expr else { return };
         let Expr::Name(callee) = call.func.as_ref() else { return };
-        if callee.id.as_str() != "hasattr" || !call.arguments.keywords.is_empty() {
-            return;
-        }
-        let [namespace, Expr::StringLiteral(name)] = &call.arguments.args[..] else { return };
-        let Some(namespace) = cx.torch_name(namespace) else { return };
-        let probed = format!("{namespace}.{}", name.value.to_str());
-        if !crate::api::table().knows(&probed) {
+        if !call.arguments.keywords.is_empty() {
             return;
         }
         let range = span(expr);
-        out.review(
-            range.clone(),
-            format!("hasattr probe of `{probed}`: True, as in the torch whose API portui ports (its uses are ported where portui can)"),
-            vec![Edit::replace(range, "True")],
-        );
+        match (callee.id.as_str(), &call.arguments.args[..]) {
+            ("hasattr", [namespace, Expr::StringLiteral(name)]) => {
+                let Some(namespace) = cx.torch_name(namespace) else { return };
+                let probed = format!("{namespace}.{}", name.value.to_str());
+                if crate::api::table().knows(&probed) {
+                    out.review(
+                        range.clone(),
+                        format!("hasattr probe of `{probed}`: True, as in the torch whose API portui ports (its uses are ported where portui can)"),
+                        vec![Edit::replace(range, "True")],
+                    );
+                }
+            }
+            ("getattr", [_, Expr::StringLiteral(_), _]) => {
+                if cx.parent_expr().is_some_and(|parent| probed_name(cx, parent).is_some()) {
+                    return; // the outer getattr's
+                }
+                let Some(probed) = probed_name(cx, expr) else { return };
+                let Some(value) = crate::api::table().lookup(&probed).find_map(|entry| entry.value.as_deref()) else { return };
+                out.review(
+                    range.clone(),
+                    format!("getattr probe of `{probed}` → {value}, its MLX counterpart in the torch whose API portui ports"),
+                    vec![Edit::replace(range, value)],
+                );
+            }
+            _ => {}
+        }
     }
+}
+
+/// The torch name a probe spells: a torch name/attribute chain, or `getattr(<probe>, "name",
+/// default)` of one (`getattr(getattr(torch, "compiler", None), "disable", None)` →
+/// `torch.compiler.disable`).
+fn probed_name(cx: &Context, expr: &Expr) -> Option<String> {
+    if let Some(name) = cx.torch_name(expr) {
+        return Some(name.to_string());
+    }
+    let Expr::Call(call) = expr else { return None };
+    let Expr::Name(callee) = call.func.as_ref() else { return None };
+    let [inner, Expr::StringLiteral(name), _] = &call.arguments.args[..] else { return None };
+    if callee.id.as_str() != "getattr" || !call.arguments.keywords.is_empty() {
+        return None;
+    }
+    Some(format!("{}.{}", probed_name(cx, inner)?, name.value.to_str()))
 }
 
 #[cfg(test)]
@@ -62,7 +97,9 @@ mod tests {
             a = hasattr(F, 'scaled_dot_product_attention')\n\
             b = hasattr(torch, 'compiler') and hasattr(torch.compiler, 'is_exporting')\n\
             c = hasattr(torch, 'no_such_api')\n\
-            d = hasattr(obj, 'compiler')\n";
+            d = hasattr(obj, 'compiler')\n\
+            e = getattr(getattr(torch, 'compiler', None), 'disable', None) or nullwrap\n\
+            f = getattr(torch, 'no_such_api', None)\n";
         let findings = findings_of("feature-probes", source);
         let probed: Vec<&str> = findings.iter().map(|f| &source[f.range.clone()]).collect();
         assert_eq!(
@@ -71,6 +108,7 @@ mod tests {
                 "hasattr(F, 'scaled_dot_product_attention')",
                 "hasattr(torch, 'compiler')",
                 "hasattr(torch.compiler, 'is_exporting')",
+                "getattr(getattr(torch, 'compiler', None), 'disable', None)",
             ]
         );
     }
