@@ -8,7 +8,8 @@
 //! against (as `torch.__version__` does): the branch that torch takes, whose calls are ported
 //! where portui can port them and named by their own findings where it cannot.
 //!
-//! `getattr(getattr(torch, "compiler", None), "disable", None)` (timm's `disable_compiler`), a
+//! `"silu" in dir(torch.nn.functional)` likewise. `getattr(getattr(torch, "compiler", None),
+//! "disable", None)` (timm's `disable_compiler`), a
 //! probe that keeps what it finds, → the MLX value the table gives that name
 //! (`portui_shims.compiler_disable`).
 //!
@@ -20,7 +21,7 @@
 
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{Expr, NodeKind};
+use crate::parse::ast::{CmpOp, Expr, NodeKind};
 use crate::parse::span;
 
 pub struct FeatureProbes;
@@ -32,10 +33,24 @@ impl Rule for FeatureProbes {
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
-        Some(&[NodeKind::ExprCall])
+        Some(&[NodeKind::ExprCall, NodeKind::ExprCompare])
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        // `'silu' in dir(torch.nn.functional)` (timm's create_act): hasattr spelled otherwise.
+        if let Expr::Compare(compare) = expr
+            && let ([CmpOp::In], [Expr::Call(listing)], Expr::StringLiteral(name)) = (&compare.ops[..], &compare.comparators[..], compare.left.as_ref())
+            && matches!(listing.func.as_ref(), Expr::Name(callee) if callee.id.as_str() == "dir")
+            && let [namespace] = &listing.arguments.args[..]
+            && let Some(namespace) = cx.torch_name(namespace)
+        {
+            let probed = format!("{namespace}.{}", name.value.to_str());
+            if crate::api::table().knows(&probed) {
+                let range = span(expr);
+                out.review(range.clone(), format!("dir probe of `{probed}`: True, as in the torch whose API portui ports (its uses are ported where portui can)"), vec![Edit::replace(range, "True")]);
+            }
+            return;
+        }
         let Expr::Call(call) = expr else { return };
         let Expr::Name(callee) = call.func.as_ref() else { return };
         if !call.arguments.keywords.is_empty() {
@@ -99,6 +114,7 @@ mod tests {
             c = hasattr(torch, 'no_such_api')\n\
             d = hasattr(obj, 'compiler')\n\
             e = getattr(getattr(torch, 'compiler', None), 'disable', None) or nullwrap\n\
+            g = 'silu' in dir(torch.nn.functional)\n\
             f = getattr(torch, 'no_such_api', None)\n";
         let findings = findings_of("feature-probes", source);
         let probed: Vec<&str> = findings.iter().map(|f| &source[f.range.clone()]).collect();
@@ -109,6 +125,7 @@ mod tests {
                 "hasattr(torch, 'compiler')",
                 "hasattr(torch.compiler, 'is_exporting')",
                 "getattr(getattr(torch, 'compiler', None), 'disable', None)",
+                "'silu' in dir(torch.nn.functional)",
             ]
         );
     }
