@@ -4064,6 +4064,11 @@ def sdpa_kernel(*args, **kwargs):
 TORCH_VERSION = "2.15.0"
 
 
+def hardsigmoid(input, inplace=False):
+    """torch's hardsigmoid, relu6(x + 3) / 6, as a function value (`act = F.hardsigmoid`)."""
+    return nn.relu6(input + 3) / 6
+
+
 def compiler_disable(fn=None, recursive=True, *, reason=None):
     """torch.compiler.disable: keeps a function out of torch.compile. MLX compiles only what
     mx.compile is given, so the function is returned as it is (or, without one, a decorator

@@ -19,6 +19,7 @@ _ACT_DEFAULT = dict(
     leaky_relu=F.leaky_relu,
     elu=F.elu,
     celu=F.celu,
+    hard_sigmoid=F.hardsigmoid,
 )
 
 
@@ -32,4 +33,6 @@ def compute():
         + acts["leaky_relu"](x, negative_slope=0.1)
         + acts["elu"](x, alpha=0.5)
         + acts["celu"](x)
+        + acts["hard_sigmoid"](x)
+        + torch.nn.Hardsigmoid()(x)
     )
