@@ -4069,6 +4069,16 @@ def hardsigmoid(input, inplace=False):
     return nn.relu6(input + 3) / 6
 
 
+class Hardsigmoid(nn.Module):
+    """torch.nn.Hardsigmoid: relu6(x + 3) / 6 (MLX has no hard-sigmoid layer)."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+
+    def __call__(self, x):
+        return hardsigmoid(x)
+
+
 def compiler_disable(fn=None, recursive=True, *, reason=None):
     """torch.compiler.disable: keeps a function out of torch.compile. MLX compiles only what
     mx.compile is given, so the function is returned as it is (or, without one, a decorator

@@ -3,6 +3,7 @@
 # the torch the table describes; the values are MLX's functions of the same parameters.
 import numpy as np
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 _has_silu = "silu" in dir(torch.nn.functional)
@@ -21,6 +22,7 @@ _ACT_DEFAULT = dict(
     celu=F.celu,
     hard_sigmoid=F.hardsigmoid,
 )
+_ACT_LAYERS = dict(hard_sigmoid=nn.Hardsigmoid if _has_silu else None)
 
 
 def compute():
@@ -35,4 +37,5 @@ def compute():
         + acts["celu"](x)
         + acts["hard_sigmoid"](x)
         + torch.nn.Hardsigmoid()(x)
+        + _ACT_LAYERS["hard_sigmoid"]()(x)
     )
