@@ -349,9 +349,11 @@ fn cases_of(index: usize, entry: &Entry) -> Result<Vec<Case>, String> {
     if entry.tests.is_empty() {
         return Err("no test call".into());
     }
-    // Layer classes (`torch.nn.Linear`, `einops.layers.torch.Rearrange`), not other classes
-    // (`torch.HalfTensor`).
-    let layer = (entry.torch.starts_with("torch.nn.") || entry.torch.starts_with("einops.layers."))
+    // Layer classes (`torch.nn.Linear`, `einops.layers.torch.Rearrange`,
+    // `torchvision.ops.misc.FrozenBatchNorm2d`), not other classes (`torch.HalfTensor`).
+    let layer = (entry.torch.starts_with("torch.nn.")
+        || entry.torch.starts_with("einops.layers.")
+        || entry.torch.starts_with("torchvision.ops."))
         && entry.short_name().starts_with(char::is_uppercase);
     let mut out = Vec::new();
     for test in &entry.tests {

@@ -4069,6 +4069,25 @@ def hardsigmoid(input, inplace=False):
     return nn.relu6(input + 3) / 6
 
 
+class FrozenBatchNorm2d(nn.Module):
+    """torchvision.ops.misc.FrozenBatchNorm2d on channels-last maps (N, H, W, C): batch norm
+    with fixed statistics and affine parameters. All four are saved under torch's names and
+    none is trained (frozen), as torch keeps them as buffers."""
+
+    def __init__(self, num_features, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.weight = mx.ones((num_features,))
+        self.bias = mx.zeros((num_features,))
+        self.running_mean = mx.zeros((num_features,))
+        self.running_var = mx.ones((num_features,))
+        self.freeze()
+
+    def __call__(self, x):
+        scale = self.weight * mx.rsqrt(self.running_var + self.eps)
+        return x * scale + (self.bias - self.running_mean * scale)
+
+
 class Hardsigmoid(nn.Module):
     """torch.nn.Hardsigmoid: relu6(x + 3) / 6 (MLX has no hard-sigmoid layer)."""
 
