@@ -88,13 +88,18 @@ impl Layers {
             return;
         }
         let Some(q) = cx.torch_name(expr) else { return };
-        let Some(name) = q.strip_prefix("torch.nn.") else { return };
+        // torchvision's layers (`FrozenBatchNorm2d`) are named by their class alone.
+        let name = match q.strip_prefix("torch.nn.") {
+            Some(layer) => format!("nn.{layer}"),
+            None if q.starts_with("torchvision.ops.") => q.rsplit('.').next().unwrap_or_default().to_string(),
+            None => return,
+        };
         let Some(to) = mlx_class(&q) else { return };
         // A class built elsewhere with torch's arguments (`activation_layer(inplace=True)`)
         // whose MLX class takes none of them; isinstance checks need the class itself.
         if ignores_torch_arguments(&q) && !in_type_check(cx) && !is_class_base(cx, expr) {
             let wrapped = format!("portui_shims.ignoring_arguments({to})");
-            out.safe(span(expr), format!("nn.{name} (the class) → {wrapped}: built elsewhere with torch's arguments (inplace=...), which mean nothing in MLX"), vec![Edit::replace(span(expr), wrapped)]);
+            out.safe(span(expr), format!("{name} (the class) → {wrapped}: built elsewhere with torch's arguments (inplace=...), which mean nothing in MLX"), vec![Edit::replace(span(expr), wrapped)]);
             return;
         }
         // `conv_layer = nn.Conv2d`, `norm_layer=nn.BatchNorm2d` in a module whose feature maps
@@ -102,7 +107,7 @@ impl Layers {
         // constructor calls there do.
         if builds_channels_last(&q) && cx.in_channels_first_scope() && !in_type_check(cx) && !is_class_base(cx, expr) {
             let wrapped = format!("portui_shims.channels_first_layer({to})");
-            out.safe(span(expr), format!("nn.{name} (the class) → {wrapped}: this module's feature maps keep torch's channels-first layout"), vec![Edit::replace(span(expr), wrapped)]);
+            out.safe(span(expr), format!("{name} (the class) → {wrapped}: this module's feature maps keep torch's channels-first layout"), vec![Edit::replace(span(expr), wrapped)]);
             return;
         }
         // `class Conv2dSame(nn.Conv2d)`: the subclass's own code reads torch's attributes and
@@ -111,13 +116,13 @@ impl Layers {
         if let Some(base) = torch_base(&q)
             && is_class_base(cx, expr)
         {
-            out.safe(span(expr), format!("nn.{name} (a base class) → {base}: torch's layer on mx (torch's attributes, weight layout and channels-first maps), as the subclass's own code expects"), vec![Edit::replace(span(expr), base)]);
+            out.safe(span(expr), format!("{name} (a base class) → {base}: torch's layer on mx (torch's attributes, weight layout and channels-first maps), as the subclass's own code expects"), vec![Edit::replace(span(expr), base)]);
             return;
         }
         // Other layers MLX builds channels-last: the layer takes channels-first arrays.
         if builds_channels_last(&q) && is_class_base(cx, expr) {
             let wrapped = format!("portui_shims.channels_first_layer({to})");
-            out.safe(span(expr), format!("nn.{name} (a base class) → {wrapped}: the subclass's own code works in torch's channels-first layout"), vec![Edit::replace(span(expr), wrapped)]);
+            out.safe(span(expr), format!("{name} (a base class) → {wrapped}: the subclass's own code works in torch's channels-first layout"), vec![Edit::replace(span(expr), wrapped)]);
             return;
         }
         // `isinstance(m, nn.Conv2d)` in a file subclassing it: the subclass extends
@@ -127,10 +132,10 @@ impl Layers {
             && file_extends(cx, &q)
         {
             let both = format!("({to}, {base})");
-            out.safe(span(expr), format!("nn.{name} (the class) → {both}: subclasses of torch's layer extend {base}"), vec![Edit::replace(span(expr), both)]);
+            out.safe(span(expr), format!("{name} (the class) → {both}: subclasses of torch's layer extend {base}"), vec![Edit::replace(span(expr), both)]);
             return;
         }
-        out.safe(span(expr), format!("nn.{name} (the class) → {to}"), vec![Edit::replace(span(expr), to)]);
+        out.safe(span(expr), format!("{name} (the class) → {to}"), vec![Edit::replace(span(expr), to)]);
     }
 }
 
