@@ -4133,6 +4133,9 @@ class FunctionCtx:
     def set_materialize_grads(self, value):
         pass
 
+    def mark_shared_storage(self, *pairs):
+        pass
+
 
 class Function:
     """torch.autograd.Function: a subclass's static `forward(ctx, *args)` and `backward(ctx,
