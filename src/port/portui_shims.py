@@ -5108,15 +5108,15 @@ class Poisson(_Distribution):
     def sample(self, sample_shape=()):
         shape = self._shape(sample_shape)
         rate = mx.broadcast_to(mx.stop_gradient(self.rate), shape)
-        u = mx.random.uniform(shape=shape)
+        # A Poisson process: how many Exp(1) arrival times fall before `rate`. Exact, and with no
+        # exp(-rate) to underflow (inverting the CDF from exp(-rate) never ended for rates above
+        # ~100 in float32); the loop runs about max(rate) times.
         k = mx.zeros(shape)
-        term = mx.exp(-rate)
-        total = term
-        while (u > total).any().item():
-            more = u > total
-            k = k + more
-            term = mx.where(more, term * rate / mx.maximum(k, 1), term)
-            total = mx.where(more, total + term, total)
+        time = -mx.log1p(-mx.random.uniform(shape=shape))
+        while (time <= rate).any().item():
+            arrived = time <= rate
+            k = k + arrived
+            time = mx.where(arrived, time - mx.log1p(-mx.random.uniform(shape=shape)), time)
         return k
 
     def log_prob(self, value):
