@@ -83,13 +83,20 @@ impl Rule for Dtypes {
             }
         } else if let Some(to) = mlx_dtype(&qualified) {
             out.safe(range.clone(), format!("{qualified} → {to}"), vec![Edit::replace(range, to)]);
-        } else if cx.in_annotation && !is_callee_or_base(cx, expr) {
+        } else if cx.in_annotation && !is_callee_or_base(cx, expr) && !ported_where_it_stands(&qualified) {
             // `optimizer: torch.optim.Optimizer`, timm's `Dict[str, torch.tensor]`: no MLX type
             // says the same, and the annotation alone would keep `import torch` alive.
             let quoted = format!("\"{}\"", &cx.text[range.clone()]);
             out.review(range.clone(), format!("{qualified} in an annotation: no MLX type says the same; written as a string (a forward reference, never evaluated), so the port imports without torch"), vec![Edit::replace(range, quoted)]);
         }
     }
+}
+
+/// A name another rule ports wherever it stands, annotations included: a layer class (the
+/// layers rule: `-> nn.Sequential`) or a name the API table gives a value form (the api rule:
+/// `sampler: Sampler`).
+fn ported_where_it_stands(qualified: &str) -> bool {
+    super::layers::mlx_class(qualified).is_some() || crate::api::table().lookup(qualified).any(|entry| entry.value.is_some())
 }
 
 /// `torch.Tensor(...)`, `torch.Tensor.add` or `class M(nn.Module)`: not a type reference of
@@ -100,4 +107,22 @@ fn is_callee_or_base(cx: &Context, expr: &Expr) -> bool {
     let base = cx.parent_expr().is_none()
         && matches!(cx.stmt(), Some(crate::parse::ast::Stmt::ClassDef(class)) if class.bases().iter().any(|b| span(b) == span(expr)));
     callee || base
+}
+
+#[cfg(test)]
+mod tests {
+    /// An annotation naming what no MLX type stands for is quoted; one naming what another rule
+    /// ports where it stands (a layer class, a name with a value form) is left to that rule, so
+    /// the two edits do not overlap.
+    #[test]
+    fn annotations_are_quoted_unless_another_rule_ports_the_name() {
+        let source = "import torch\nimport torch.nn as nn\nfrom torch.utils.data import Sampler\n\
+            def f(opt: torch.optim.Optimizer, s: Sampler, x: torch.Tensor) -> nn.Sequential:\n    pass\n";
+        let quoted: Vec<&str> = crate::rules::findings_of("dtypes", source)
+            .iter()
+            .filter(|f| f.message.contains("in an annotation"))
+            .map(|f| &source[f.range.clone()])
+            .collect();
+        assert_eq!(quoted, ["torch.optim.Optimizer"]);
+    }
 }
