@@ -29,7 +29,7 @@ pub static RULE: FeatureProbes = FeatureProbes;
 
 impl Rule for FeatureProbes {
     fn meta(&self) -> RuleMeta {
-        RuleMeta { id: "feature-probes", step: "7", checklist: "torch-semantics", summary: "hasattr probes of torch's API → the answer of the torch the table describes" }
+        RuleMeta { id: "feature-probes", step: "7", checklist: "torch-semantics", summary: "hasattr/getattr/dir probes of torch's API → the answer of the torch the table describes" }
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
