@@ -44,11 +44,7 @@ impl Rule for FeatureProbes {
             && let [namespace] = &listing.arguments.args[..]
             && let Some(namespace) = cx.torch_name(namespace)
         {
-            let probed = format!("{namespace}.{}", name.value.to_str());
-            if crate::api::table().knows(&probed) {
-                let range = span(expr);
-                out.review(range.clone(), format!("dir probe of `{probed}`: True, as in the torch whose API portui ports (its uses are ported where portui can)"), vec![Edit::replace(range, "True")]);
-            }
+            answer_true(expr, "dir", &format!("{namespace}.{}", name.value.to_str()), out);
             return;
         }
         let Expr::Call(call) = expr else { return };
@@ -60,14 +56,7 @@ impl Rule for FeatureProbes {
         match (callee.id.as_str(), &call.arguments.args[..]) {
             ("hasattr", [namespace, Expr::StringLiteral(name)]) => {
                 let Some(namespace) = cx.torch_name(namespace) else { return };
-                let probed = format!("{namespace}.{}", name.value.to_str());
-                if crate::api::table().knows(&probed) {
-                    out.review(
-                        range.clone(),
-                        format!("hasattr probe of `{probed}`: True, as in the torch whose API portui ports (its uses are ported where portui can)"),
-                        vec![Edit::replace(range, "True")],
-                    );
-                }
+                answer_true(expr, "hasattr", &format!("{namespace}.{}", name.value.to_str()), out);
             }
             ("getattr", [_, Expr::StringLiteral(_), _]) => {
                 if cx.parent_expr().is_some_and(|parent| probed_name(cx, parent).is_some()) {
@@ -83,6 +72,14 @@ impl Rule for FeatureProbes {
             }
             _ => {}
         }
+    }
+}
+
+/// A probe of whether torch has `probed` → `True`, when the table knows the name.
+fn answer_true(probe: &Expr, form: &str, probed: &str, out: &mut Findings) {
+    if crate::api::table().knows(probed) {
+        let range = span(probe);
+        out.review(range.clone(), format!("{form} probe of `{probed}`: True, as in the torch whose API portui ports (its uses are ported where portui can)"), vec![Edit::replace(range, "True")]);
     }
 }
 
