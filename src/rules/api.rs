@@ -355,7 +355,32 @@ fn rewrite(cx: &Context, call: &ast::ExprCall, range: std::ops::Range<usize>, re
             Some(Stmt::Assign(a)) => span(a.value.as_ref()) == span(call) && !matches!((&a.targets[..], first), ([target], Some(first)) if cx.src(target) == cx.src(first)),
             _ => false,
         };
-    if entry.is_inplace() || changes_first {
+    // A method that only sets what MLX arrays lack (`x.requires_grad_()`) returns its receiver
+    // unchanged: there is nothing to assign back, and as a statement it goes.
+    let identity = entry.is_inplace() && receiver.is_some_and(|r| matches!(pieces.as_slice(), [Piece::Source(s)] if *s == span(r)));
+    if identity
+        && let Some(stmt @ Stmt::Expr(statement)) = cx.stmt()
+        && span(statement.value.as_ref()) == span(call)
+    {
+        if receiver.is_some_and(|r| matches!(r, Expr::Name(_) | Expr::Attribute(_)))
+            && let Some(edit) = cx.delete_statement(stmt, cx.is_sole_statement(stmt))
+        {
+            message.push_str(" (a statement changing nothing in MLX: removed)");
+            if let Some(why) = &entry.why {
+                message.push_str(&format!(": {why}"));
+            }
+            let mut applicability = entry.applicability;
+            if certainty == Certainty::Unknown {
+                applicability = Applicability::Review;
+                message.push_str(" (receiver not known to be a tensor: check it is one)");
+            }
+            out.fix(span(stmt), applicability, message, vec![edit]);
+        } else {
+            out.manual(range, manual_message(entry, "a statement that changes nothing in MLX, on a receiver with side effects: remove the call, keeping what the receiver does"));
+        }
+        return;
+    }
+    if (entry.is_inplace() && !identity) || changes_first {
         // An in-place function (`F.relu_(x)`) replaces its first argument, as a method its
         // receiver.
         let receiver = receiver.or_else(|| call.arguments.args.first().filter(|_| !entry.is_method()));
@@ -692,6 +717,18 @@ mod tests {
         assert!(found.iter().all(|f| f.applicability == Applicability::Safe), "{forms:?}");
         assert!(forms[0].contains("portui_shims.foreach_assign_("), "{}", forms[0]);
         assert!(forms[2].contains("portui_shims.foreach_mul"), "{}", forms[2]);
+    }
+
+    /// `x.requires_grad_()` returns x unchanged in MLX: as a statement it is removed, as a
+    /// value it is the receiver, and nothing is assigned back.
+    #[test]
+    fn a_method_returning_its_receiver_unchanged_is_removed_as_a_statement() {
+        let (findings, ported) = api("def f(x, flag):\n    x.requires_grad_()\n    y = x.detach().requires_grad_(True)\n    z = x.requires_grad_(False)\n    if flag:\n        x.requires_grad_()\n    return y, z\n");
+        assert_eq!(findings.iter().filter(|f| f.applicability == Applicability::Manual).count(), 1, "{findings:?}");
+        assert!(!ported.contains("x.requires_grad_()") && !ported.contains("x = x"), "{ported}");
+        assert!(ported.contains("    if flag:\n        pass\n"), "{ported}");
+        assert!(ported.contains("y = mx.stop_gradient(x)\n"), "{ported}");
+        assert!(ported.contains("z = x.requires_grad_(False)"), "{ported}");
     }
 
     #[test]
