@@ -628,9 +628,62 @@ def channels_first_layer(layer_class):
             y = layer_class.__call__(self, mx.moveaxis(x, 1, -1), *args, **kwargs)
             return mx.moveaxis(y, -1, 1)
 
-        wrapped = type(layer_class.__name__, (layer_class,), {"__call__": __call__, "__doc__": channels_first_layer.__doc__})
+        attributes = {"__init__": _taking_factory_keywords(layer_class), "__call__": __call__, "__doc__": channels_first_layer.__doc__}
+        wrapped = type(layer_class.__name__, (layer_class,), attributes)
         _CHANNELS_FIRST[layer_class] = wrapped
     return wrapped
+
+
+def _taking_factory_keywords(layer_class):
+    """An __init__ for a subclass of layer_class that also takes torch's factory keywords:
+    device= means nothing with one memory; dtype= casts the new layer's floating parameters,
+    as torch builds them in that dtype."""
+
+    def __init__(self, *args, device=None, dtype=None, **kwargs):
+        layer_class.__init__(self, *args, **kwargs)
+        if dtype is not None:
+            self.set_dtype(dtype)
+
+    return __init__
+
+
+_FACTORY_KEYWORDS = {}
+
+
+def with_factory_keywords(layer_class):
+    """layer_class, also taking torch's factory keywords, for a torch layer class passed as a
+    value and built elsewhere (`norm_layer(dim, **dd)` with timm's `dd = {'device': device,
+    'dtype': dtype}`). A subclass of the same name, made once per class, so its instances are
+    instances of layer_class and the same class compares equal wherever it is named."""
+    wrapped = _FACTORY_KEYWORDS.get(layer_class)
+    if wrapped is None:
+        attributes = {"__init__": _taking_factory_keywords(layer_class), "__doc__": layer_class.__doc__}
+        wrapped = type(layer_class.__name__, (layer_class,), attributes)
+        _FACTORY_KEYWORDS[layer_class] = wrapped
+    return wrapped
+
+
+# --- Module.named_children / children (module-api rule) ---
+
+
+def named_children(module):
+    """torch's Module.named_children: (name, child) for each direct child module, in the order
+    they were set. A list of modules (torch's ModuleList, ported as a list) is a child, and has
+    its items as children under torch's names ('0', '1', ...)."""
+    if isinstance(module, nn.Module):
+        items = module.children().items()
+    elif isinstance(module, (list, tuple)):
+        items = ((str(i), child) for i, child in enumerate(module))
+    else:
+        items = module.items() if isinstance(module, dict) else ()
+    for name, child in items:
+        if isinstance(child, (nn.Module, list, tuple, dict)):
+            yield name, child
+
+
+def children(module):
+    """torch's Module.children: the direct child modules (see named_children)."""
+    return (child for _, child in named_children(module))
 
 
 # --- .to(x) with x a device, a dtype or an array (device rule) ---

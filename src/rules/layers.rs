@@ -97,7 +97,7 @@ impl Layers {
         let Some(to) = mlx_class(&q) else { return };
         // A class built elsewhere with torch's arguments (`activation_layer(inplace=True)`)
         // whose MLX class takes none of them; isinstance checks need the class itself.
-        if ignores_torch_arguments(&q) && !in_type_check(cx) && !is_class_base(cx, expr) {
+        if ignores_torch_arguments(&q) && !in_type_check(cx) && !in_type_comparison(cx) && !is_class_base(cx, expr) {
             let wrapped = format!("portui_shims.ignoring_arguments({to})");
             out.safe(span(expr), format!("{name} (the class) → {wrapped}: built elsewhere with torch's arguments (inplace=...), which mean nothing in MLX"), vec![Edit::replace(span(expr), wrapped)]);
             return;
@@ -135,8 +135,31 @@ impl Layers {
             out.safe(span(expr), format!("{name} (the class) → {both}: subclasses of torch's layer extend {base}"), vec![Edit::replace(span(expr), both)]);
             return;
         }
+        // `norm_layer=nn.LayerNorm`, built elsewhere as `norm_layer(dim, **dd)` with timm's
+        // `dd = {'device': device, 'dtype': dtype}`: MLX's layers take no factory keywords.
+        // Type checks, comparisons with types and annotations want the class itself.
+        if !in_type_check(cx) && !in_type_comparison(cx) && !cx.in_annotation && !is_class_base(cx, expr) {
+            let wrapped = format!("portui_shims.with_factory_keywords({to})");
+            out.safe(span(expr), format!("{name} (the class) → {wrapped}: built elsewhere, maybe with torch's factory keywords (device=, dtype=), which MLX's layers do not take"), vec![Edit::replace(span(expr), wrapped)]);
+            return;
+        }
         out.safe(span(expr), format!("{name} (the class) → {to}"), vec![Edit::replace(span(expr), to)]);
     }
+}
+
+/// Inside a comparison with an object's type (`type(m) is nn.Linear`, `m.__class__ in
+/// (nn.Conv2d, nn.Linear)`), which must see the class a plain constructor call builds. A
+/// comparison of values (`act_layer == nn.ELU`) takes the wrapped class, which is one object
+/// wherever it is named.
+fn in_type_comparison(cx: &Context) -> bool {
+    let names_a_type = |operand: &Expr| match operand {
+        Expr::Call(call) => matches!(call.func.as_ref(), Expr::Name(name) if name.id.as_str() == "type"),
+        Expr::Attribute(attribute) => attribute.attr.as_str() == "__class__",
+        _ => false,
+    };
+    cx.expr_stack.iter().any(|ancestor| {
+        matches!(ancestor, Expr::Compare(compare) if names_a_type(&compare.left) || compare.comparators.iter().any(names_a_type))
+    })
 }
 
 /// The layers portui_shims rebuilds as torch has them, for subclasses that read torch's
@@ -226,6 +249,20 @@ mod tests {
         assert!(messages.contains(&"nn.AdaptiveAvgPool2d (the class) → portui_shims.AdaptiveAvgPool"), "{messages:?}");
         assert!(messages.contains(&"nn.Linear (the class) → nn.Linear"), "{messages:?}");
         assert!(messages.contains(&"nn.Softmax (the class) → nn.Softmax"), "{messages:?}");
+    }
+
+    /// A class built elsewhere may be given torch's factory keywords (timm's
+    /// `norm_layer(dim, **dd)`); a type check or a comparison with an object's type wants the
+    /// class a plain constructor call builds; a comparison of values sees the same wrapped class.
+    #[test]
+    fn layer_classes_built_elsewhere_take_factory_keywords() {
+        let wrapped = |q: &str| format!("{q} (the class) → portui_shims.with_factory_keywords({q}): built elsewhere, maybe with torch's factory keywords (device=, dtype=), which MLX's layers do not take");
+        let source = "def f(m, norm_layer=nn.LayerNorm):\n    linear = nn.Linear\n    return type(m) is nn.Embedding, norm_layer is nn.LayerNorm, isinstance(m, nn.Linear)\n";
+        let messages: Vec<String> = layers(source).into_iter().map(|f| f.message).collect();
+        assert_eq!(messages.iter().filter(|m| **m == wrapped("nn.LayerNorm")).count(), 2, "{messages:?}");
+        assert!(messages.contains(&wrapped("nn.Linear")), "{messages:?}");
+        assert!(messages.contains(&"nn.Embedding (the class) → nn.Embedding".to_string()), "{messages:?}");
+        assert!(messages.contains(&"nn.Linear (the class) → nn.Linear".to_string()), "{messages:?}");
     }
 
     #[test]

@@ -56,7 +56,13 @@ impl Rule for ModuleApi {
             Expr::Call(call) => {
                 self.bias_check_through_helper(cx, call, out);
                 let Some((receiver, method)) = method_call(call) else { return };
-                let relevant = matches!(method, "state_dict" | "load_state_dict" | "requires_grad_" | "add_module" | "register_module");
+                // MLX modules have no named_children at all: whatever the receiver, a call of it
+                // is a torch module's (or fails in the port).
+                if method == "named_children" && call.arguments.is_empty() && !cx.is_torch(receiver) {
+                    children(cx, call, receiver, "named_children", out);
+                    return;
+                }
+                let relevant = matches!(method, "state_dict" | "load_state_dict" | "requires_grad_" | "add_module" | "register_module" | "children");
                 if !relevant || cx.is_torch(receiver) || !module_like(cx, receiver) {
                     return;
                 }
@@ -73,6 +79,12 @@ impl Rule for ModuleApi {
                             return; // the serialization rule turns this into load_weights(path)
                         }
                         out.review(range.clone(), "load_state_dict(d) → load_weights(list(d.items())) (values must be mx arrays, names as in the MLX model)", vec![Edit::template(range, vec![hole(receiver), text(".load_weights(list("), hole(state), text(".items()))")])]);
+                    }
+                    "children" if call.arguments.is_empty() => children(cx, call, receiver, "children", out),
+                    // `self.add_module(*stage)` with a (name, module) pair.
+                    "add_module" | "register_module" if matches!(&call.arguments.args[..], [Expr::Starred(_)]) && call.arguments.keywords.is_empty() => {
+                        let pair = &call.arguments.args[0];
+                        out.safe(range.clone(), format!("{method}(*pair) → setattr(module, *pair): an MLX module's children are its attributes, under the same names"), vec![Edit::template(range, vec![text("setattr("), hole(receiver), text(", "), hole(pair), text(")")])]);
                     }
                     "add_module" | "register_module" if call.arguments.args.len() == 2 && call.arguments.keywords.is_empty() => {
                         let [name, module] = &call.arguments.args[..] else { return };
@@ -175,6 +187,21 @@ fn none_test(cx: &Context, name: &str) -> Option<bool> {
     })
 }
 
+
+/// `m.named_children()` / `m.children()` → portui_shims': torch's direct child modules in the
+/// order they were set. MLX has no named_children, and its children() is a dict of names (a
+/// loop over it gets the names); a list of modules (a ported ModuleList) is a child with its
+/// items as children, as torch's ModuleList is.
+fn children(cx: &Context, call: &ast::ExprCall, receiver: &Expr, method: &str, out: &mut Findings) {
+    let range = span(call);
+    let edits = vec![Edit::template(range.clone(), vec![text(format!("portui_shims.{method}(")), hole(receiver), text(")")])];
+    let message = format!("{method}() → portui_shims.{method}(module): torch's direct child modules in the order they were set (MLX's children() is a dict of names; a ported ModuleList, a list, is a child too)");
+    if module_like(cx, receiver) {
+        out.safe(range, message, edits);
+    } else {
+        out.review(range, format!("{message} (receiver not known to be a module: check it is one)"), edits);
+    }
+}
 
 /// Receivers that are (probably) modules: `self`, `model`, `module`, `m`, a layer attribute,
 /// or a name assigned an instance of a module class of this file (`dst = Net()`).
