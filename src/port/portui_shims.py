@@ -3784,6 +3784,16 @@ def ignoring_arguments(layer_class):
     return wrapped
 
 
+def calculate_fan_in_and_fan_out(tensor):
+    """torch.nn.init._calculate_fan_in_and_fan_out on MLX's layouts: a Linear weight (O, I)
+    as torch's; a conv weight is (O, *k, I) in MLX, (O, I, *k) in torch, so the receptive field
+    is the axes between the first and the last."""
+    if tensor.ndim < 2:
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 dimensions")
+    receptive_field = math.prod(tensor.shape[1:-1])
+    return tensor.shape[-1] * receptive_field, tensor.shape[0] * receptive_field
+
+
 # --- nn.init.trunc_normal_ (init rule) ---
 
 

@@ -51,7 +51,9 @@ impl Rule for Api {
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         if matches!(expr, Expr::Attribute(_) | Expr::Name(_)) {
-            function_value(cx, expr, out);
+            if !data_attribute(cx, expr, out) {
+                function_value(cx, expr, out);
+            }
             return;
         }
         let Expr::Call(call) = expr else { return };
@@ -85,6 +87,8 @@ impl Rule for Api {
         if entries.is_empty() || cx.is_torch(receiver) {
             return;
         }
+        // `m.weight.data.mul_(s)`: the method acts on the tensor itself (`m.weight = m.weight * s`).
+        let receiver = data_owner(cx, receiver).unwrap_or(receiver);
         if matches!(entries[0].action, Action::Rule(_)) || in_claimed_chain(cx, call) {
             return;
         }
@@ -97,6 +101,46 @@ impl Rule for Api {
         }
         apply(cx, call, Some(receiver), &entries, certainty, out);
     }
+}
+
+/// The tensor whose `.data` `expr` is (`w` of `w.data`): a known tensor, or a parameter of a
+/// layer (`m.weight.data`, the initialisers' idiom).
+fn data_owner<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
+    let Expr::Attribute(attribute) = expr else { return None };
+    if attribute.attr.as_str() != "data" || cx.in_annotation {
+        return None;
+    }
+    let owner = attribute.value.as_ref();
+    let parameter = matches!(owner, Expr::Attribute(a) if matches!(a.attr.as_str(), "weight" | "bias"));
+    match cx.tensor(owner) {
+        Certainty::Tensor => Some(owner),
+        Certainty::Unknown if parameter => Some(owner),
+        _ => None,
+    }
+}
+
+/// `w.data` → `w`: torch's view of a tensor without its autograd history is the array itself
+/// in MLX, where gradients are taken of functions (MLX arrays have no `.data`). As the
+/// receiver of a method the table rewrites, that rewrite acts on `w` (see `check_expr`).
+/// Whether `expr` was such an attribute.
+fn data_attribute(cx: &Context, expr: &Expr, out: &mut Findings) -> bool {
+    let Some(owner) = data_owner(cx, expr) else { return false };
+    let mut ancestors = cx.expr_stack.iter().rev();
+    if let (Some(Expr::Attribute(method)), Some(Expr::Call(call))) = (ancestors.next(), ancestors.next())
+        && span(method.value.as_ref()) == span(expr)
+        && span(call.func.as_ref()) == span(method)
+        && table().method(method.attr.as_str()).any(|entry| matches!(entry.action, Action::Rewrite(_)))
+    {
+        return true;
+    }
+    let edits = vec![crate::fix::Edit::delete(span(owner).end..span(expr).end)];
+    let message = "`.data` → the array itself: MLX arrays have no `.data` (no autograd history to step around: gradients are taken of functions)";
+    if cx.tensor(owner) == Certainty::Tensor {
+        out.safe(span(expr), message, edits);
+    } else {
+        out.review(span(expr), format!("{message} (a layer's parameter, not known to be a tensor: check it is one)"), edits);
+    }
+    true
 }
 
 /// A torch function used as a value (`act=F.gelu`, `map(torch.sigmoid, xs)`): its MLX

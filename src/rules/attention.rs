@@ -46,16 +46,14 @@ impl Rule for Attention {
             return;
         };
         let mask = argument(call, 3, "attn_mask").filter(|m| !matches!(m, Expr::NoneLiteral(_)));
-        let causal = argument(call, 5, "is_causal");
-        let causal = match causal {
-            None => false,
-            Some(Expr::BooleanLiteral(b)) => b.value,
-            Some(_) => {
-                out.manual(range, "is_causal=<expression>: choose the mask by hand (mask=\"causal\" for equal query/key lengths)");
-                return;
-            }
+        // `is_causal=is_causal`, known only at run time: the causal mask when it holds, else
+        // attn_mask (torch rejects both at once).
+        let (causal, causal_when) = match argument(call, 5, "is_causal") {
+            None => (false, None),
+            Some(Expr::BooleanLiteral(b)) => (b.value, None),
+            Some(flag) => (true, Some(flag)),
         };
-        if mask.is_some() && causal {
+        if mask.is_some() && causal && causal_when.is_none() {
             out.manual(range, "both attn_mask and is_causal: combine them into one mask by hand");
             return;
         }
@@ -80,9 +78,14 @@ impl Rule for Attention {
                 return;
             }
             let (qs, ks) = (cx.src(q), cx.src(k));
-            pieces.push(text(format!(
-                ", mask=\"causal\" if {qs}.shape[-2] == {ks}.shape[-2] else mx.tril(mx.ones(({qs}.shape[-2], {ks}.shape[-2]), dtype=mx.bool_))"
-            )));
+            let causal_mask = format!("\"causal\" if {qs}.shape[-2] == {ks}.shape[-2] else mx.tril(mx.ones(({qs}.shape[-2], {ks}.shape[-2]), dtype=mx.bool_))");
+            match causal_when {
+                None => pieces.push(text(format!(", mask={causal_mask}"))),
+                Some(flag) => {
+                    pieces.extend([text(format!(", mask=({causal_mask}) if ")), hole(flag), text(" else ")]);
+                    pieces.push(mask.map_or_else(|| text("None"), hole));
+                }
+            }
         } else if let Some(mask) = mask {
             pieces.extend([text(", mask="), hole(mask)]);
         }

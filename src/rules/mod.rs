@@ -265,7 +265,7 @@ fn worth_checking(expr: &Expr, torch: bool) -> bool {
     match expr {
         Expr::Name(_) => torch,
         Expr::Attribute(attribute) => {
-            matches!(attribute.attr.as_str(), "is_cuda" | "device") || torch
+            matches!(attribute.attr.as_str(), "is_cuda" | "device" | "data") || torch
         }
         Expr::NumberLiteral(_)
         | Expr::StringLiteral(_)

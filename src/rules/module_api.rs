@@ -154,7 +154,8 @@ impl ModuleApi {
 /// `m.bias is not None` (or `is None`, `negated`) over `range` → `"bias" in m` (`not in`).
 fn membership_test(cx: &Context, range: std::ops::Range<usize>, tested: &Expr, negated: bool, out: &mut Findings) {
     let Expr::Attribute(attribute) = tested else { return };
-    if !matches!(attribute.attr.as_str(), "bias" | "weight") || !cx.in_module() && cx.class.is_none() {
+    // In a module's code, or on a module passed to a function (timm's `init_weights(module)`).
+    if !matches!(attribute.attr.as_str(), "bias" | "weight") || !cx.in_module() && cx.class.is_none() && !module_like(cx, attribute.value.as_ref()) {
         return;
     }
     let negation = if negated { "not " } else { "" };
