@@ -82,6 +82,12 @@ def dtype_kwargs(kwargs):
     return {} if dtype is None else {"dtype": dtype}
 
 
+def without_device(kwargs, dtype=True):
+    """torch keywords passed on to an MLX layer (`nn.Conv2d(c, c, k, **kwargs)`): device=
+    removed (one memory), and dtype= too where the MLX call takes none."""
+    return {key: value for key, value in kwargs.items() if key != "device" and (dtype or key != "dtype")}
+
+
 def masked_scatter(x, mask, source):
     """torch.masked_scatter: where `mask` (broadcast to x's shape) holds, x's elements are
     replaced by source's first elements in row-major order (vision-language models merging

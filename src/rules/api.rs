@@ -103,6 +103,57 @@ impl Rule for Api {
     }
 }
 
+/// Whether a `**` argument holds torch's factory keywords alone: a name the enclosing
+/// function binds to `{'device': ..., 'dtype': ...}` or `dict(device=..., dtype=...)` (timm's
+/// `dd`, torch's `factory_kwargs`).
+fn holds_factory_keywords_only(cx: &Context, spread: &Expr) -> bool {
+    let Expr::Name(name) = spread else { return false };
+    let Some((function, _)) = &cx.function else { return false };
+    let factory = |key: &str| matches!(key, "device" | "dtype");
+    let is_factory_dict = |value: &Expr| match value {
+        Expr::Dict(dict) => dict.items.iter().all(|item| matches!(&item.key, Some(Expr::StringLiteral(key)) if factory(key.value.to_str()))),
+        Expr::Call(call) => {
+            matches!(call.func.as_ref(), Expr::Name(f) if f.id.as_str() == "dict")
+                && call.arguments.args.is_empty()
+                && call.arguments.keywords.iter().all(|k| k.arg.as_ref().is_some_and(|a| factory(a.as_str())))
+        }
+        _ => false,
+    };
+    fn assigned<'s>(stmts: &'s [Stmt], name: &str, out: &mut Vec<&'s Expr>) {
+        for stmt in stmts {
+            if let Stmt::Assign(assign) = stmt
+                && matches!(&assign.targets[..], [Expr::Name(target)] if target.id.as_str() == name)
+            {
+                out.push(&assign.value);
+            }
+            for block in crate::parse::blocks(stmt) {
+                assigned(block, name, out);
+            }
+        }
+    }
+    let mut values = Vec::new();
+    assigned(&function.body, name.id.as_str(), &mut values);
+    !values.is_empty() && values.into_iter().all(is_factory_dict)
+}
+
+/// Whether every optional parameter of torch's that the MLX form names is passed under the
+/// same keyword (`stride={stride}`): then a `**` argument of unknown keywords can be passed on
+/// as it is (one the MLX layer lacks, `padding_mode=`, fails loudly there).
+fn passes_keywords_through(entry: &Entry, template: &crate::api::template::Template, binding: &bind::Binding) -> bool {
+    entry.params.iter().all(|param| {
+        let name = param.name.as_str();
+        let settled = name == "self"
+            || param.default.is_none()
+            || matches!(param.kind, crate::api::ParamKind::Varargs | crate::api::ParamKind::VarKeywords)
+            || param.dropped
+            || name == "dtype"
+            || bind::DROPPED.contains(&name)
+            || binding.args.contains_key(name);
+        let hole = format!("{{{name}}}");
+        settled || template.source.matches(&hole).count() == template.source.matches(&format!("{name}={hole}")).count()
+    })
+}
+
 /// The tensor whose `.data` `expr` is (`w` of `w.data`): a known tensor, or a parameter of a
 /// layer (`m.weight.data`, the initialisers' idiom).
 fn data_owner<'e>(cx: &Context, expr: &'e Expr) -> Option<&'e Expr> {
@@ -281,13 +332,22 @@ fn apply_with_callee(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>
             }
             Action::Rewrite(template) => {
                 let referenced = template.params();
-                let binding = match bind::bind(entry, receiver, call, &referenced, cx.text, &|expr, kind| fits(cx, expr, kind)) {
+                let mut binding = match bind::bind(entry, receiver, call, &referenced, cx.text, &|expr, kind| fits(cx, expr, kind)) {
                     Ok(binding) => binding,
                     Err(why) => {
                         first_error.get_or_insert(why);
                         continue;
                     }
                 };
+                if let Some(spread) = binding.factory_kwargs
+                    && !holds_factory_keywords_only(cx, spread)
+                {
+                    if !passes_keywords_through(entry, template, &binding) {
+                        first_error.get_or_insert("a `**` argument: which parameters it fills cannot be told, and the MLX form renames or rewrites some".into());
+                        continue;
+                    }
+                    binding.pass_through = true;
+                }
                 // `x.max(1)[0]`, `x.max(1).values`: only that element of a tuple result.
                 let (template, range) = match selected_element(cx, call, entry, template) {
                     Some((element, parent)) => (element, span(parent)),
@@ -305,8 +365,10 @@ fn apply_with_callee(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>
                 });
                 let spread_note = if let Some(note) = &forwarded_note {
                     Some(note.as_str())
+                } else if binding.pass_through {
+                    Some("`**` keywords passed on under torch's names, without device= (and dtype= where MLX takes none): check MLX's layer takes each")
                 } else if binding.factory_kwargs.is_some() {
-                    Some("`**` keywords: their dtype is kept where MLX takes one, a device dropped; check they hold nothing else")
+                    Some("`**` keywords: only torch's factory keywords (device=, dtype=): the dtype is kept where MLX takes one, the device dropped")
                 } else if binding.spread_dropped {
                     Some("`**` keywords dropped: the only parameters they can fill (such as `inplace`) mean nothing in MLX; check they hold nothing else")
                 } else {
@@ -496,6 +558,19 @@ fn inplace_assignment(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr
             Some(Stmt::Assign(a)) => is_whole(&a.value),
             _ => false,
         };
+    // `self.index.copy_(...)` on a non-persistent buffer, which the port keeps out of the
+    // parameter tree: a plain assignment would put it in the tree, beside the old value.
+    if statement_level
+        && matches!(cx.stmt(), Some(Stmt::Expr(_)))
+        && let Expr::Attribute(attribute) = receiver
+        && matches!(attribute.value.as_ref(), Expr::Name(owner) if owner.id.as_str() == "self")
+        && super::register_buffer::is_non_persistent_buffer(cx, attribute.attr.as_str())
+    {
+        let mut pieces = vec![Piece::Text(format!("object.__setattr__(self, \"{}\", ", attribute.attr))];
+        pieces.extend(value.iter().cloned());
+        pieces.push(Piece::Text(")".into()));
+        return Some(pieces);
+    }
     let mut pieces = vec![Piece::Source(span(receiver))];
     if statement_level {
         pieces.push(Piece::Text(" = ".into()));

@@ -61,6 +61,22 @@ impl Rule for RegisterBuffer {
     }
 }
 
+/// Whether the class being walked registers `name` as a non-persistent buffer
+/// (`self.register_buffer("name", t, persistent=False)` in one of its methods): the port keeps
+/// it out of the parameter tree, so a later assignment must too.
+pub(crate) fn is_non_persistent_buffer(cx: &Context, name: &str) -> bool {
+    fn registers(stmts: &[Stmt], name: &str) -> bool {
+        stmts.iter().any(|stmt| {
+            let registered = matches!(stmt, Stmt::Expr(statement) if matches!(statement.value.as_ref(), Expr::Call(call)
+                if matches!(call.func.as_ref(), Expr::Attribute(method) if method.attr.as_str() == "register_buffer")
+                && matches!(argument(call, 0, "name"), Some(Expr::StringLiteral(n)) if n.value.to_str() == name)
+                && matches!(keyword(call, "persistent").map(|k| &k.value), Some(Expr::BooleanLiteral(b)) if !b.value)));
+            registered || crate::parse::blocks(stmt).into_iter().any(|block| registers(block, name))
+        })
+    }
+    cx.class.is_some_and(|class| registers(&class.body, name))
+}
+
 /// `self.name = nn.Buffer(t, persistent=...)` (torch >= 2.5): assigning a Buffer registers it,
 /// as `register_buffer("name", t, persistent=...)` does. Whether the statement is one.
 fn buffer_assignment(cx: &Context, stmt: &Stmt, assign: &StmtAssign, out: &mut Findings) -> bool {

@@ -11,7 +11,7 @@ use rustc_hash::FxHashMap;
 /// working in place, or set where a deprecation warning points (`_stacklevel`): MLX has unified
 /// memory, row-major arrays, function transformations for gradients and immutable arrays, so
 /// they drop out.
-const DROPPED: &[&str] = &[
+pub(crate) const DROPPED: &[&str] = &[
     "inplace",
     "_stacklevel",
     "device",
@@ -37,6 +37,10 @@ pub struct Binding<'e> {
     /// `**factory_kwargs` given to an API that takes `device=`/`dtype=` (timm's `**dd`): its
     /// dtype is kept where the MLX form takes one, the rest (a device) dropped.
     pub factory_kwargs: Option<&'e Expr>,
+    /// That `**` argument may hold more than torch's factory keywords
+    /// (`nn.Conv2d(c, c, k, **kwargs)` with groups= in kwargs): every keyword but device= (and
+    /// dtype=, where the MLX form takes none) is passed on, under its torch name.
+    pub pass_through: bool,
     /// A `**` argument given to a layer whose unfilled parameters mean nothing in MLX
     /// (`nn.Dropout(p, **params)`, torchvision's `{"inplace": inplace}`): dropped.
     pub spread_dropped: bool,

@@ -36,6 +36,17 @@ pub fn render(text: &str, entry: &Entry, template: &Template, binding: &Binding)
     let mut parts = Vec::new();
     render_segments(entry, &template.segments, binding, &evaluated_once, &mut parts)?;
     if let Some(kwargs) = binding.factory_kwargs
+        && binding.pass_through
+    {
+        let keep_dtype = if template.params().contains(&"dtype") { "" } else { ", dtype=False" };
+        match parts.last_mut() {
+            Some(Part::Text(last)) if last.ends_with(')') => {
+                last.pop();
+                parts.extend([Part::Text(", **portui_shims.without_device(".into()), Part::Hole(kwargs), Part::Text(format!("{keep_dtype}))"))]);
+            }
+            _ => return Err("`**kwargs`, and the MLX form is not a call to pass them to".into()),
+        }
+    } else if let Some(kwargs) = binding.factory_kwargs
         && template.params().contains(&"dtype")
     {
         // The dtype `**kwargs` may hold goes where the MLX call takes its arguments.
