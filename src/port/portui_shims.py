@@ -2960,9 +2960,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
             + sample(x0, y0 + 1) * (1 - wx) * wy + sample(x0 + 1, y0 + 1) * wx * wy)
 
 
-def gumbel_softmax(logits, tau=1.0, hard=False, dim=-1):
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
     """F.gumbel_softmax: softmax((logits + Gumbel noise) / tau); `hard` gives one-hot samples
-    whose gradient is the soft sample's (straight-through)."""
+    whose gradient is the soft sample's (straight-through). `eps` is unused, as in torch."""
     y = mx.softmax((logits + mx.random.gumbel(logits.shape)) / tau, axis=dim)
     if not hard:
         return y
