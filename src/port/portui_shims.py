@@ -2289,6 +2289,63 @@ def lu_factor(A):
     return LU, pivots.astype(mx.int32) + 1
 
 
+_LuFactorEx = _collections.namedtuple("LuFactorEx", ["LU", "pivots", "info"])
+_InvEx = _collections.namedtuple("InvEx", ["inverse", "info"])
+_SolveEx = _collections.namedtuple("SolveEx", ["result", "info"])
+_CholeskyEx = _collections.namedtuple("CholeskyEx", ["L", "info"])
+
+
+def _lu_info(LU):
+    """LAPACK getrf's info, as torch reports it: i when U[i-1, i-1] is the first pivot that is
+    exactly zero (getrf goes on factoring past it), else 0."""
+    zero = mx.diagonal(LU, axis1=-2, axis2=-1) == 0
+    return mx.where(zero.any(axis=-1), mx.argmax(zero, axis=-1) + 1, 0).astype(mx.int32)
+
+
+def lu_factor_ex(A):
+    """torch.linalg.lu_factor_ex: (LU, pivots, info), info as LAPACK's getrf reports it (MLX's
+    LU reports none). On the CPU stream (no GPU kernel)."""
+    LU, pivots = lu_factor(A)
+    return _LuFactorEx(LU, pivots, _lu_info(LU))
+
+
+def _regular_or_identity(A):
+    """(A with its singular matrices replaced by the identity, whether each was singular, info):
+    MLX's inverse and solve raise on a singular matrix, torch's _ex functions report it in
+    info and leave LAPACK's inf or NaN in its result (NaN here)."""
+    info = _lu_info(mx.linalg.lu_factor(A, stream=mx.cpu)[0])
+    singular = info > 0
+    return mx.where(singular[..., None, None], mx.eye(A.shape[-1], dtype=A.dtype), A), singular, info
+
+
+def inv_ex(A):
+    """torch.linalg.inv_ex: (inverse, info), info as LAPACK's getrf reports it; a singular
+    matrix's inverse is NaN. On the CPU stream (no GPU kernel)."""
+    regular, singular, info = _regular_or_identity(A)
+    inverse = mx.linalg.inv(regular, stream=mx.cpu)
+    return _InvEx(mx.where(singular[..., None, None], mx.nan, inverse), info)
+
+
+def solve_ex(A, B):
+    """torch.linalg.solve_ex: (result, info), info (over A's batch) as LAPACK's getrf reports
+    it; the solution for a singular matrix is NaN. On the CPU stream (no GPU kernel)."""
+    regular, singular, info = _regular_or_identity(A)
+    X = solve(regular, B)
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    return _SolveEx(mx.where(singular.reshape(singular.shape + (1,) * (1 if vector else 2)), mx.nan, X), info)
+
+
+def cholesky_ex(A, upper=False):
+    """torch.linalg.cholesky_ex: (L, info), info the order of the first leading minor that is
+    not positive-definite (0: none). MLX's Cholesky (LAPACK's potrf) does not check, but potrf
+    stops at that minor and leaves its non-positive (or NaN) pivot on the diagonal, where a
+    factor has only positive square roots: the first such diagonal entry is the order. On
+    the CPU stream (no GPU kernel)."""
+    L = mx.linalg.cholesky(A, upper=upper, stream=mx.cpu)
+    failed = ~(mx.diagonal(L, axis1=-2, axis2=-1) > 0)
+    return _CholeskyEx(L, mx.where(failed.any(axis=-1), mx.argmax(failed, axis=-1) + 1, 0).astype(mx.int32))
+
+
 def solve(A, B):
     """torch.linalg.solve: X with A @ X = B, B a vector or a batch of vectors when it is 1-D or
     has A's shape without its last axis (else matrices), batch dimensions broadcast, as torch.
