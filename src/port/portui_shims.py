@@ -1421,6 +1421,32 @@ def normal(mean=0.0, std=1.0, size=None, dtype=None):
     return mean + std * noise
 
 
+_MANTISSA_DIGITS = {mx.float16: 11, mx.bfloat16: 8, mx.float32: 24, mx.float64: 53}
+
+
+def random_integers(x, low=0, high=None):
+    """Tensor.random_: integers uniform in [low, high), of x's shape and dtype. Without high,
+    torch's bound: up to 2**digits of the mantissa (inclusive) for floats, so that each is
+    representable, the dtype's maximum for integers, 1 for bool. Drawn as torch draws them,
+    random bits (64 for a range wider than 2**32) modulo the range's width; the bits come
+    16 at a time from mx.random.randint, which goes through float32 and misses integers of
+    wider ranges. MLX's generator gives other numbers."""
+    if high is None:
+        if x.dtype == mx.bool_:
+            high = 2
+        elif x.dtype in _MANTISSA_DIGITS:
+            high = 2 ** _MANTISSA_DIGITS[x.dtype] + 1
+        else:
+            high = mx.iinfo(x.dtype).max + 1
+    width = high - low
+    bits = mx.zeros(x.shape, dtype=mx.uint64)
+    for _ in range(4 if width > 2 ** 32 else 2):
+        bits = (bits << 16) | mx.random.randint(0, 2 ** 16, x.shape).astype(mx.uint64)
+    if width < 2 ** 64:  # (built from halves: an integer above int64's maximum does not convert)
+        bits = bits % ((mx.array(width >> 32, dtype=mx.uint64) << 32) | (width & 0xFFFFFFFF))
+    return (bits.astype(mx.int64) + low).astype(x.dtype)
+
+
 def arange_inclusive(start, end, step=1, dtype=None):
     """torch.range (deprecated): start, start + step, ... up to END INCLUDED, float32 by default."""
     count = int(_math.floor((end - start) / step)) + 1
@@ -2503,6 +2529,16 @@ def tensor_unfold(x, dimension, size, step):
     windows = mx.take(x, index.reshape(-1), axis=dimension)
     windows = windows.reshape(*x.shape[:dimension], count, size, *x.shape[dimension + 1:])
     return mx.moveaxis(windows, dimension + 1, -1)
+
+
+def stride(x, dim=None):
+    """Tensor.stride: the strides, in elements, of a contiguous row-major array of x's shape
+    (an axis of size 0 counts as 1, as torch counts it): what every MLX array presents."""
+    strides, step = [], 1
+    for size in reversed(x.shape):
+        strides.insert(0, step)
+        step *= max(size, 1)
+    return tuple(strides) if dim is None else strides[dim]
 
 
 def sum_to_size(x, *size):
