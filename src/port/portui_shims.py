@@ -1134,6 +1134,54 @@ def histogram(x, bins, range=None, weight=None, density=False):
         hist = hist / (hist.sum() * mx.diff(edges))
     return _HistogramEdges(hist, edges)
 
+
+def _torch_linspace(start, end, steps, dtype):
+    """torch.linspace's points: from start in the first half, back from end in the second
+    (mx.linspace can differ in the last bit, which moves a value on an edge to another bin)."""
+    start, end = mx.array(start, dtype=dtype), mx.array(end, dtype=dtype)
+    step = (end - start) / (steps - 1)
+    i = mx.arange(steps).astype(dtype)
+    return mx.where(mx.arange(steps) < steps // 2, start + step * i, end - step * (steps - 1 - i))
+
+
+def histogramdd(x, bins, range=None, weight=None, density=False):
+    """torch.histogramdd: (hist, bin_edges) of the points x.reshape(-1, D). `bins` is a count
+    (for every axis), a count per axis or each axis's increasing edges; equal bins span
+    `range` (min0, max0, min1, ...) or the data's minimum and maximum per axis. Bins are
+    closed on the left, the last one on both sides; points outside are not counted."""
+    d = x.shape[-1]
+    points = x.reshape(-1, d)
+    if isinstance(bins, int) or (isinstance(bins, (list, tuple)) and all(isinstance(b, int) for b in bins)):
+        counts = [bins] * d if isinstance(bins, int) else list(bins)
+        if range is None:
+            lows, highs = points.min(axis=0).tolist(), points.max(axis=0).tolist()
+        else:
+            lows, highs = list(range[0::2]), list(range[1::2])
+        edges = []
+        for low, high, count in zip(lows, highs, counts):
+            if low == high:  # torch widens an empty range, as numpy
+                low, high = low - 0.5, high + 0.5
+            edges.append(_torch_linspace(low, high, count + 1, x.dtype))
+    else:
+        edges = [mx.array(b).astype(x.dtype) for b in bins]
+    flat = mx.zeros((points.shape[0],), dtype=mx.int32)
+    inside = mx.ones((points.shape[0],), dtype=mx.bool_)
+    for axis, e in enumerate(edges):
+        value = points[:, axis]
+        count = e.shape[0] - 1
+        index = (e[None, :] <= value[:, None]).sum(axis=-1).astype(mx.int32) - 1
+        index = mx.where(value == e[-1], count - 1, index)
+        inside = inside & (value >= e[0]) & (value <= e[-1])
+        flat = flat * count + mx.clip(index, 0, count - 1)
+    amounts = inside.astype(x.dtype) if weight is None else mx.where(inside, weight.reshape(-1).astype(x.dtype), 0)
+    shape = tuple(e.shape[0] - 1 for e in edges)
+    hist = mx.zeros((math.prod(shape),), dtype=x.dtype).at[flat].add(amounts).reshape(shape)
+    if density:
+        hist = hist / hist.sum()
+        for axis, e in enumerate(edges):
+            hist = hist / mx.diff(e).reshape((-1,) + (1,) * (d - 1 - axis))
+    return _HistogramEdges(hist, tuple(edges))
+
 # --- torch.* functions l-z (API table) ---
 
 import collections as _collections  # noqa: E402  (named results, as torch's return types)
@@ -2644,6 +2692,15 @@ def ntuple(x, n):
     return tuple(x) if hasattr(x, "__iter__") else (x,) * n
 
 
+def ntuple_parser(n, name="parse"):
+    """torch.nn.modules.utils._ntuple: the parse function _single, _pair, ... are, named name."""
+    def parse(x):
+        return ntuple(x, n)
+
+    parse.__name__ = name
+    return parse
+
+
 def channels_first(function, x, spatial):
     """Apply a channels-last MLX layer or function (a pooling layer, a convolution) to torch's
     channels-first `x`, batched or not; the result is channels-first again."""
@@ -2768,6 +2825,8 @@ def alpha_dropout(x, p=0.5, training=False, feature=False):
     `training=True` is passed."""
     if not training or p == 0:
         return x
+    if p == 1:  # torch multiplies by zero (its affine map would divide by zero)
+        return x * 0
     return _alpha_dropout(x, p, x.shape[:2] + (1,) * (x.ndim - 2) if feature else x.shape)
 
 
