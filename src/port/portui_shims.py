@@ -2674,6 +2674,34 @@ def householder_product(A, tau):
     return Q[..., :, :n]
 
 
+_Geqrf = _collections.namedtuple("Geqrf", ["a", "tau"])
+
+
+def geqrf(A):
+    """torch.geqrf: LAPACK's geqrf, QR as Householder reflectors H_i = I - tau_i v_i v_i^T: R on
+    and above the diagonal, each v_i below it (its 1 on the diagonal implied), and tau. LAPACK's
+    reflector (dlarfg) maps the column to beta = -sign(alpha) * its norm, alpha its diagonal
+    entry, and is the identity (tau 0) when the column below the diagonal is zero, so the
+    numbers are torch's. Real matrices."""
+    m, n = A.shape[-2], A.shape[-1]
+    rows, cols = mx.arange(m), mx.arange(n)[None, :]
+    taus = []
+    for i in range(min(m, n)):
+        alpha = A[..., i, i]
+        below = mx.where(rows > i, A[..., :, i], 0)
+        xnorm = mx.sqrt((below * below).sum(axis=-1))
+        reflect = xnorm != 0
+        beta = -mx.where(alpha >= 0, 1, -1).astype(A.dtype) * mx.sqrt(alpha * alpha + xnorm * xnorm)
+        tau = mx.where(reflect, (beta - alpha) / mx.where(reflect, beta, 1), 0)
+        v = mx.where(rows == i, 1, below / mx.where(reflect, alpha - beta, 1)[..., None])
+        w = (v[..., :, None] * A).sum(axis=-2)  # v^T A
+        A = mx.where(cols > i, A - tau[..., None, None] * v[..., :, None] * w[..., None, :], A)
+        column = mx.where(rows == i, mx.where(reflect, beta, alpha)[..., None], mx.where(rows > i, v, A[..., :, i]))
+        A = mx.where(cols == i, column[..., :, None], A)
+        taus.append(tau)
+    return _Geqrf(A, mx.stack(taus, axis=-1) if taus else mx.zeros(A.shape[:-2] + (0,), dtype=A.dtype))
+
+
 # --- nn.functional and nn layers (API table) ---
 # torch's functional ops take channels-first arrays ((N, C, *spatial) or unbatched (C, *spatial))
 # and conv weights (O, I, *k); MLX's layers and convolutions are channels-last. The functions
