@@ -2310,6 +2310,59 @@ def spherical_bessel_j0(x):
     return mx.where(x == 0, 1, mx.where(mx.isinf(x), 0, mx.sin(safe) / safe))
 
 
+_AIRY_AN = [3.46538101525629032477e-01, 1.20075952739645805542e+01, 7.62796053615234516538e+01, 1.68089224934630576269e+02,
+            1.59756391350164413639e+02, 7.05360906840444183113e+01, 1.40264691163389668864e+01, 9.99999999999999995305e-01]
+_AIRY_AD = [5.67594532638770212846e-01, 1.47562562584847203173e+01, 8.45138970141474626562e+01, 1.77318088145400459522e+02,
+            1.64234692871529701831e+02, 7.14778400825575695274e+01, 1.40959135607834029598e+01, 1.00000000000000000470e+00]
+_AIRY_AFN = [-1.31696323418331795333e-01, -6.26456544431912369773e-01, -6.93158036036933542233e-01, -2.79779981545119124951e-01,
+             -4.91900132609500318020e-02, -4.06265923594885404393e-03, -1.59276496239262096340e-04, -2.77649108155232920844e-06,
+             -1.67787698489114633780e-08]
+_AIRY_AFD = [1.33560420706553243746e+01, 3.26825032795224613948e+01, 2.67367040941499554804e+01, 9.18707402907259625840e+00,
+             1.47529146771666414581e+00, 1.15687173795188044134e-01, 4.40291641615211203805e-03, 7.54720348287414296618e-05,
+             4.51850092970580378464e-07]
+_AIRY_AGN = [1.97339932091685679179e-02, 3.91103029615688277255e-01, 1.06579897599595591108e+00, 9.39169229816650230044e-01,
+             3.51465656105547619242e-01, 6.33888919628925490927e-02, 5.85804113048388458567e-03, 2.82851600836737019778e-04,
+             6.98793669997260967291e-06, 8.11789239554389293311e-08, 3.41551784765923618484e-10]
+_AIRY_AGD = [9.30892908077441974853e+00, 1.98352928718312140417e+01, 1.55646628932864612953e+01, 5.47686069422975497931e+00,
+             9.54293611618961883998e-01, 8.64580826352392193095e-02, 4.12656523824222607191e-03, 1.01259085116509135510e-04,
+             1.17166733214413521882e-06, 4.91834570062930015649e-09]
+
+
+def airy_ai(x):
+    """torch.special.airy_ai: torch's algorithm (Cephes'): rational asymptotic forms below
+    -2.09 and from 2.09, else the Maclaurin series summed until a term is below the dtype's
+    epsilon (each element stops where torch's loop does); NaN at +-inf, 0 above 103.892."""
+    x = _special_float(x)
+    # Below -2.09: the oscillating asymptotic form.
+    neg = mx.minimum(x, -2.09)
+    z = 1.0 / (-2.0 * neg * mx.sqrt(-neg) / 3.0)
+    zz = z * z
+    t = -2.0 * neg * mx.sqrt(-neg) / 3.0 + 0.25 * math.pi
+    oscillating = 5.64189583547756286948e-01 / mx.sqrt(mx.sqrt(-neg)) * (
+        mx.sin(t) * (1.0 + zz * _special_polynomial(zz, _AIRY_AFN) / _special_polynomial(zz, _AIRY_AFD))
+        - mx.cos(t) * (z * _special_polynomial(zz, _AIRY_AGN) / _special_polynomial(zz, _AIRY_AGD)))
+    # From 2.09: the decaying asymptotic form.
+    pos = mx.maximum(x, 2.09)
+    zeta = 2.0 * pos * mx.sqrt(pos) / 3.0
+    decaying = 5.64189583547756286948e-01 * (_special_polynomial(1.0 / zeta, _AIRY_AN) / _special_polynomial(1.0 / zeta, _AIRY_AD)) / (
+        2.0 * mx.sqrt(mx.sqrt(pos)) * mx.exp(zeta))
+    # Between: the series f and g of Ai = c1 f - c2 g.
+    small = mx.clip(x, -2.09, 2.09)
+    cube = small * small * small
+    f, g, k, m, n = mx.ones_like(small), small, mx.ones_like(small), mx.ones_like(small), small
+    active = mx.ones(small.shape, dtype=mx.bool_)
+    epsilon = mx.finfo(small.dtype).eps
+    for _ in range(40):  # |x| < 2.09 needs fewer than 20 terms to fall below float64's epsilon
+        m2 = m * cube / (k + 1) / (k + 2)
+        n2 = n * cube / (k + 2) / (k + 3)
+        f, g = mx.where(active, f + m2, f), mx.where(active, g + n2, g)
+        m, n, k = mx.where(active, m2, m), mx.where(active, n2, n), mx.where(active, k + 3, k)
+        active = active & (mx.abs(m / f) > epsilon)
+    series = 0.355028053887817239260 * f - 0.258819403792806798405 * g
+    out = mx.where(x < -2.09, oscillating, mx.where(x >= 2.09, decaying, series))
+    return mx.where(mx.isinf(x), mx.nan, mx.where(x > 103.892, 0, out)).astype(x.dtype)
+
+
 def sinc(x):
     """torch.sinc / torch.special.sinc: sin(pi x) / (pi x), 1 at 0."""
     x = _special_float(x)
