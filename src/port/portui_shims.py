@@ -2473,6 +2473,89 @@ def cholesky_ex(A, upper=False):
     return _CholeskyEx(L, mx.where(failed.any(axis=-1), mx.argmax(failed, axis=-1) + 1, 0).astype(mx.int32))
 
 
+_LdlFactor = _collections.namedtuple("LdlFactor", ["LD", "pivots"])
+_LdlFactorEx = _collections.namedtuple("LdlFactorEx", ["LD", "pivots", "info"])
+
+
+def _sytf2_lower(a):
+    """LAPACK's sytf2 (Bunch-Kaufman pivoting, the lower triangle), which torch's ldl_factor
+    runs: (LD, 1-based pivots, negative for a 2x2 block, info) of one real matrix, in its
+    precision, on the host. Only the lower triangle is read; the upper one is returned zero."""
+    a = _np.tril(a).copy()
+    n = a.shape[0]
+    alpha = a.dtype.type((1 + _math.sqrt(17)) / 8)
+    ipiv, info, k = _np.zeros(n, dtype=_np.int32), 0, 0
+    while k < n:
+        kstep, absakk = 1, abs(a[k, k])
+        imax = k + 1 + int(_np.argmax(_np.abs(a[k + 1:, k]))) if k < n - 1 else k
+        colmax = abs(a[imax, k]) if k < n - 1 else 0
+        if max(absakk, colmax) == 0 or _np.isnan(absakk):  # D(k, k) is exactly zero: go on
+            info = info or k + 1
+            kp = k
+        else:
+            if absakk >= alpha * colmax:
+                kp = k
+            else:
+                rowmax = abs(a[imax, k + int(_np.argmax(_np.abs(a[imax, k:imax])))])
+                if imax < n - 1:
+                    rowmax = max(rowmax, _np.abs(a[imax + 1:, imax]).max())
+                if absakk >= alpha * colmax * (colmax / rowmax):
+                    kp = k
+                elif abs(a[imax, imax]) >= alpha * rowmax:
+                    kp = imax
+                else:
+                    kp, kstep = imax, 2
+            kk = k + kstep - 1
+            if kp != kk:  # swap rows and columns kk and kp of the trailing triangle
+                a[kp + 1:, [kk, kp]] = a[kp + 1:, [kp, kk]]
+                column = a[kk + 1:kp, kk].copy()
+                a[kk + 1:kp, kk] = a[kp, kk + 1:kp]
+                a[kp, kk + 1:kp] = column
+                a[[kk, kp], [kk, kp]] = a[[kp, kk], [kp, kk]]
+                if kstep == 2:
+                    a[[k + 1, kp], k] = a[[kp, k + 1], k]
+            if kstep == 1 and k < n - 1:
+                d11 = 1 / a[k, k]
+                x = a[k + 1:, k].copy()
+                a[k + 1:, k + 1:] -= _np.tril(d11 * _np.outer(x, x))
+                a[k + 1:, k] = x * d11
+            elif kstep == 2 and k < n - 2:
+                d21 = a[k + 1, k]
+                d11, d22 = a[k + 1, k + 1] / d21, a[k, k] / d21
+                d21 = 1 / (d11 * d22 - 1) / d21
+                for j in range(k + 2, n):
+                    wk = d21 * (d11 * a[j, k] - a[j, k + 1])
+                    wkp1 = d21 * (d22 * a[j, k + 1] - a[j, k])
+                    a[j:, j] -= a[j:, k] * wk + a[j:, k + 1] * wkp1
+                    a[j, k], a[j, k + 1] = wk, wkp1
+        ipiv[k:k + kstep] = kp + 1 if kstep == 1 else -(kp + 1)
+        k += kstep
+    return a, ipiv, info
+
+
+def ldl_factor_ex(A):
+    """torch.linalg.ldl_factor_ex: (LD, pivots, info) of real symmetric matrices, LAPACK's
+    Bunch-Kaufman factorization as torch computes it (MLX has none); read and computed on the
+    host, matrix by matrix."""
+    a = _np.array(A)
+    flat = a.reshape((-1,) + a.shape[-2:])
+    results = [_sytf2_lower(m) for m in flat]
+    batch = a.shape[:-2]
+    LD = _np.stack([r[0] for r in results]).reshape(a.shape) if results else a
+    pivots = _np.stack([r[1] for r in results]).reshape(batch + a.shape[-1:]) if results else _np.zeros(batch + a.shape[-1:], _np.int32)
+    info = _np.array([r[2] for r in results], dtype=_np.int32).reshape(batch)
+    return _LdlFactorEx(mx.array(LD), mx.array(pivots), mx.array(info))
+
+
+def ldl_factor(A):
+    """torch.linalg.ldl_factor: ldl_factor_ex's (LD, pivots); torch raises when a D(k, k) is
+    exactly zero (info > 0), and so does this."""
+    LD, pivots, info = ldl_factor_ex(A)
+    if (info > 0).any().item():
+        raise RuntimeError(f"torch.linalg.ldl_factor: the factorization could not be completed (info {_np.array(info).max()})")
+    return _LdlFactor(LD, pivots)
+
+
 def solve(A, B):
     """torch.linalg.solve: X with A @ X = B, B a vector or a batch of vectors when it is 1-D or
     has A's shape without its last axis (else matrices), batch dimensions broadcast, as torch.
