@@ -1845,12 +1845,12 @@ def window_exponential(M, center=None, tau=1.0, sym=True, dtype=None):
 
 
 def legacy_lu(A, pivot=True, get_infos=False):
-    """torch.lu: (LU, pivots) with torch's 1-based int32 pivots (and zero infos when asked);
-    mx.linalg.lu_factor counts pivots from 0."""
+    """torch.lu: (LU, pivots) with torch's 1-based int32 pivots (and LAPACK's infos when asked,
+    as linalg.lu_factor_ex's); mx.linalg.lu_factor counts pivots from 0."""
     LU, pivots = mx.linalg.lu_factor(A, stream=mx.cpu)
     pivots = (pivots + 1).astype(mx.int32)
     if get_infos:
-        return LU, pivots, mx.zeros(A.shape[:-2], dtype=mx.int32)
+        return LU, pivots, _lu_info(LU)
     return LU, pivots
 
 
