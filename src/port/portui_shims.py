@@ -2941,6 +2941,57 @@ def adaptive_max_pool(x, output_size, spatial):
     return channels_first(lambda y: _adaptive_pool(y, output_size, spatial, mx.max), x, spatial)
 
 
+def fractional_max_pool(x, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None, spatial=2):
+    """F.fractional_max_pool2d/3d on a channels-first array ((N, C, *S) or (C, *S)): the max
+    over windows starting where torch's intervals put them, from one sample in [0, 1) per
+    batch entry, channel and axis (drawn by MLX's generator unless _random_samples gives
+    them; torch's 2-D samples are (W, H), its 3-D ones (T, H, W)). With return_indices, also
+    each max's flat index in its plane."""
+    batched = x.ndim == spatial + 2
+    x = x if batched else x[None]
+    n, c, sizes = x.shape[0], x.shape[1], x.shape[2:]
+    kernel = _ntuple(kernel_size, spatial)
+    if output_size is None:
+        output_size = [int(size * ratio) for size, ratio in zip(sizes, _ntuple(output_ratio, spatial))]
+    output_size = _ntuple(output_size, spatial)
+    samples = _random_samples if _random_samples is not None else mx.random.uniform(shape=(n, c, spatial), dtype=x.dtype)
+    order = [1, 0] if spatial == 2 else [0, 1, 2]  # the sample of each spatial axis
+    out, index = x, None
+    flat = mx.zeros((n, c) + (1,) * spatial, dtype=mx.int32)
+    for axis, (size, out_size, k) in enumerate(zip(sizes, output_size, kernel)):
+        sample = samples[:, :, order[axis]][..., None].astype(x.dtype)
+        if out_size > 1:
+            alpha = mx.array(size - k, dtype=x.dtype) / mx.array(out_size - 1, dtype=x.dtype)
+            steps = mx.arange(out_size - 1).astype(x.dtype)
+            starts = ((steps + sample) * alpha).astype(mx.int32) - (sample * alpha).astype(mx.int32)
+            starts = mx.concatenate([starts, mx.full((n, c, 1), size - k, dtype=mx.int32)], axis=-1)
+        else:
+            starts = mx.full((n, c, out_size), size - k, dtype=mx.int32)
+        # (n, c, out_size * k) positions along this axis, gathered from out and flat alike.
+        positions = (starts[..., None] + mx.arange(k)).reshape(n, c, out_size * k)
+        shape = [n, c] + [1] * spatial
+        shape[2 + axis] = out_size * k
+        positions = positions.reshape(shape)
+        out = mx.take_along_axis(out, mx.broadcast_to(positions, out.shape[:2 + axis] + (out_size * k,) + out.shape[3 + axis:]), axis=2 + axis)
+        flat = flat * size + positions
+    # Windows: split each axis into (out_size, k), move the k's last, flatten them in order.
+    split = [n, c]
+    for out_size, k in zip(output_size, kernel):
+        split += [out_size, k]
+    out = out.reshape(split)
+    flat = mx.broadcast_to(flat, out.shape[:2] + tuple(o * k for o, k in zip(output_size, kernel))).reshape(split)
+    perm = [0, 1] + [2 + 2 * i for i in range(spatial)] + [3 + 2 * i for i in range(spatial)]
+    windows = out.transpose(perm).reshape((n, c) + tuple(output_size) + (-1,))
+    result = windows.max(axis=-1)
+    if return_indices:
+        at = mx.argmax(windows, axis=-1)[..., None]
+        index = mx.take_along_axis(flat.transpose(perm).reshape((n, c) + tuple(output_size) + (-1,)), at, axis=-1)[..., 0]
+        index = index.astype(mx.int64)
+    if not batched:
+        result, index = result[0], (index[0] if index is not None else None)
+    return (result, index) if return_indices else result
+
+
 def lp_pool(x, norm_type, kernel_size, stride=None, spatial=2):
     """F.lp_pool1d/2d on a channels-first array: (sum over the window of x ** p) ** (1 / p),
     computed as torch does, from an average pool."""
