@@ -2483,7 +2483,7 @@ def _sytf2_lower(a):
     precision, on the host. Only the lower triangle is read; the upper one is returned zero."""
     a = _np.tril(a).copy()
     n = a.shape[0]
-    alpha = a.dtype.type((1 + _math.sqrt(17)) / 8)
+    alpha = _np.array((1 + _math.sqrt(17)) / 8, dtype=a.dtype)
     ipiv, info, k = _np.zeros(n, dtype=_np.int32), 0, 0
     while k < n:
         kstep, absakk = 1, abs(a[k, k])
