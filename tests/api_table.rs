@@ -193,6 +193,7 @@ fn every_table_entry_matches_torch() {
                 "compare": match entry.compare {
                     portui::api::Compare::Shape => "shape",
                     portui::api::Compare::Abs => "abs",
+                    portui::api::Compare::Moments => "moments",
                     portui::api::Compare::Values => "values",
                 },
                 "tolerance": entry.tolerance,

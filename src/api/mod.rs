@@ -83,6 +83,9 @@ pub enum Compare {
     /// Results unique up to the sign or phase of each vector (singular vectors, eigenvectors):
     /// absolute values, shapes and dtype kinds.
     Abs,
+    /// Random results of many draws: the mean and standard deviation over all elements (within
+    /// the tolerance), shapes and dtype kinds.
+    Moments,
 }
 
 #[derive(Debug, Clone, PartialEq)]

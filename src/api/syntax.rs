@@ -160,6 +160,7 @@ impl Written {
             "test" => entry.tests.push(value.to_string()),
             "compare" if value == "shape" => entry.compare = Compare::Shape,
             "compare" if value == "abs" => entry.compare = Compare::Abs,
+            "compare" if value == "moments" => entry.compare = Compare::Moments,
             "tolerance" => {
                 entry.tolerance = Some(
                     value

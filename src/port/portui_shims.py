@@ -1193,6 +1193,54 @@ def histogram(x, bins, range=None, weight=None, density=False):
         hist = hist / (hist.sum() * mx.diff(edges))
     return _HistogramEdges(hist, edges)
 
+
+def _torch_linspace(start, end, steps, dtype):
+    """torch.linspace's points: from start in the first half, back from end in the second
+    (mx.linspace can differ in the last bit, which moves a value on an edge to another bin)."""
+    start, end = mx.array(start, dtype=dtype), mx.array(end, dtype=dtype)
+    step = (end - start) / (steps - 1)
+    i = mx.arange(steps).astype(dtype)
+    return mx.where(mx.arange(steps) < steps // 2, start + step * i, end - step * (steps - 1 - i))
+
+
+def histogramdd(x, bins, range=None, weight=None, density=False):
+    """torch.histogramdd: (hist, bin_edges) of the points x.reshape(-1, D). `bins` is a count
+    (for every axis), a count per axis or each axis's increasing edges; equal bins span
+    `range` (min0, max0, min1, ...) or the data's minimum and maximum per axis. Bins are
+    closed on the left, the last one on both sides; points outside are not counted."""
+    d = x.shape[-1]
+    points = x.reshape(-1, d)
+    if isinstance(bins, int) or (isinstance(bins, (list, tuple)) and all(isinstance(b, int) for b in bins)):
+        counts = [bins] * d if isinstance(bins, int) else list(bins)
+        if range is None:
+            lows, highs = points.min(axis=0).tolist(), points.max(axis=0).tolist()
+        else:
+            lows, highs = list(range[0::2]), list(range[1::2])
+        edges = []
+        for low, high, count in zip(lows, highs, counts):
+            if low == high:  # torch widens an empty range, as numpy
+                low, high = low - 0.5, high + 0.5
+            edges.append(_torch_linspace(low, high, count + 1, x.dtype))
+    else:
+        edges = [mx.array(b).astype(x.dtype) for b in bins]
+    flat = mx.zeros((points.shape[0],), dtype=mx.int32)
+    inside = mx.ones((points.shape[0],), dtype=mx.bool_)
+    for axis, e in enumerate(edges):
+        value = points[:, axis]
+        count = e.shape[0] - 1
+        index = (e[None, :] <= value[:, None]).sum(axis=-1).astype(mx.int32) - 1
+        index = mx.where(value == e[-1], count - 1, index)
+        inside = inside & (value >= e[0]) & (value <= e[-1])
+        flat = flat * count + mx.clip(index, 0, count - 1)
+    amounts = inside.astype(x.dtype) if weight is None else mx.where(inside, weight.reshape(-1).astype(x.dtype), 0)
+    shape = tuple(e.shape[0] - 1 for e in edges)
+    hist = mx.zeros((math.prod(shape),), dtype=x.dtype).at[flat].add(amounts).reshape(shape)
+    if density:
+        hist = hist / hist.sum()
+        for axis, e in enumerate(edges):
+            hist = hist / mx.diff(e).reshape((-1,) + (1,) * (d - 1 - axis))
+    return _HistogramEdges(hist, tuple(edges))
+
 # --- torch.* functions l-z (API table) ---
 
 import collections as _collections  # noqa: E402  (named results, as torch's return types)
@@ -1478,6 +1526,32 @@ def normal(mean=0.0, std=1.0, size=None, dtype=None):
         shape = tuple(size)
     noise = mx.random.normal(shape, dtype=dtype or mx.float32)
     return mean + std * noise
+
+
+_MANTISSA_DIGITS = {mx.float16: 11, mx.bfloat16: 8, mx.float32: 24, mx.float64: 53}
+
+
+def random_integers(x, low=0, high=None):
+    """Tensor.random_: integers uniform in [low, high), of x's shape and dtype. Without high,
+    torch's bound: up to 2**digits of the mantissa (inclusive) for floats, so that each is
+    representable, the dtype's maximum for integers, 1 for bool. Drawn as torch draws them,
+    random bits (64 for a range wider than 2**32) modulo the range's width; the bits come
+    16 at a time from mx.random.randint, which goes through float32 and misses integers of
+    wider ranges. MLX's generator gives other numbers."""
+    if high is None:
+        if x.dtype == mx.bool_:
+            high = 2
+        elif x.dtype in _MANTISSA_DIGITS:
+            high = 2 ** _MANTISSA_DIGITS[x.dtype] + 1
+        else:
+            high = mx.iinfo(x.dtype).max + 1
+    width = high - low
+    bits = mx.zeros(x.shape, dtype=mx.uint64)
+    for _ in range(4 if width > 2 ** 32 else 2):
+        bits = (bits << 16) | mx.random.randint(0, 2 ** 16, x.shape).astype(mx.uint64)
+    if width < 2 ** 64:  # (built from halves: an integer above int64's maximum does not convert)
+        bits = bits % ((mx.array(width >> 32, dtype=mx.uint64) << 32) | (width & 0xFFFFFFFF))
+    return (bits.astype(mx.int64) + low).astype(x.dtype)
 
 
 def arange_inclusive(start, end, step=1, dtype=None):
@@ -1830,12 +1904,12 @@ def window_exponential(M, center=None, tau=1.0, sym=True, dtype=None):
 
 
 def legacy_lu(A, pivot=True, get_infos=False):
-    """torch.lu: (LU, pivots) with torch's 1-based int32 pivots (and zero infos when asked);
-    mx.linalg.lu_factor counts pivots from 0."""
+    """torch.lu: (LU, pivots) with torch's 1-based int32 pivots (and LAPACK's infos when asked,
+    as linalg.lu_factor_ex's); mx.linalg.lu_factor counts pivots from 0."""
     LU, pivots = mx.linalg.lu_factor(A, stream=mx.cpu)
     pivots = (pivots + 1).astype(mx.int32)
     if get_infos:
-        return LU, pivots, mx.zeros(A.shape[:-2], dtype=mx.int32)
+        return LU, pivots, _lu_info(LU)
     return LU, pivots
 
 
@@ -2295,6 +2369,59 @@ def spherical_bessel_j0(x):
     return mx.where(x == 0, 1, mx.where(mx.isinf(x), 0, mx.sin(safe) / safe))
 
 
+_AIRY_AN = [3.46538101525629032477e-01, 1.20075952739645805542e+01, 7.62796053615234516538e+01, 1.68089224934630576269e+02,
+            1.59756391350164413639e+02, 7.05360906840444183113e+01, 1.40264691163389668864e+01, 9.99999999999999995305e-01]
+_AIRY_AD = [5.67594532638770212846e-01, 1.47562562584847203173e+01, 8.45138970141474626562e+01, 1.77318088145400459522e+02,
+            1.64234692871529701831e+02, 7.14778400825575695274e+01, 1.40959135607834029598e+01, 1.00000000000000000470e+00]
+_AIRY_AFN = [-1.31696323418331795333e-01, -6.26456544431912369773e-01, -6.93158036036933542233e-01, -2.79779981545119124951e-01,
+             -4.91900132609500318020e-02, -4.06265923594885404393e-03, -1.59276496239262096340e-04, -2.77649108155232920844e-06,
+             -1.67787698489114633780e-08]
+_AIRY_AFD = [1.33560420706553243746e+01, 3.26825032795224613948e+01, 2.67367040941499554804e+01, 9.18707402907259625840e+00,
+             1.47529146771666414581e+00, 1.15687173795188044134e-01, 4.40291641615211203805e-03, 7.54720348287414296618e-05,
+             4.51850092970580378464e-07]
+_AIRY_AGN = [1.97339932091685679179e-02, 3.91103029615688277255e-01, 1.06579897599595591108e+00, 9.39169229816650230044e-01,
+             3.51465656105547619242e-01, 6.33888919628925490927e-02, 5.85804113048388458567e-03, 2.82851600836737019778e-04,
+             6.98793669997260967291e-06, 8.11789239554389293311e-08, 3.41551784765923618484e-10]
+_AIRY_AGD = [9.30892908077441974853e+00, 1.98352928718312140417e+01, 1.55646628932864612953e+01, 5.47686069422975497931e+00,
+             9.54293611618961883998e-01, 8.64580826352392193095e-02, 4.12656523824222607191e-03, 1.01259085116509135510e-04,
+             1.17166733214413521882e-06, 4.91834570062930015649e-09]
+
+
+def airy_ai(x):
+    """torch.special.airy_ai: torch's algorithm (Cephes'): rational asymptotic forms below
+    -2.09 and from 2.09, else the Maclaurin series summed until a term is below the dtype's
+    epsilon (each element stops where torch's loop does); NaN at +-inf, 0 above 103.892."""
+    x = _special_float(x)
+    # Below -2.09: the oscillating asymptotic form.
+    neg = mx.minimum(x, -2.09)
+    z = 1.0 / (-2.0 * neg * mx.sqrt(-neg) / 3.0)
+    zz = z * z
+    t = -2.0 * neg * mx.sqrt(-neg) / 3.0 + 0.25 * math.pi
+    oscillating = 5.64189583547756286948e-01 / mx.sqrt(mx.sqrt(-neg)) * (
+        mx.sin(t) * (1.0 + zz * _special_polynomial(zz, _AIRY_AFN) / _special_polynomial(zz, _AIRY_AFD))
+        - mx.cos(t) * (z * _special_polynomial(zz, _AIRY_AGN) / _special_polynomial(zz, _AIRY_AGD)))
+    # From 2.09: the decaying asymptotic form.
+    pos = mx.maximum(x, 2.09)
+    zeta = 2.0 * pos * mx.sqrt(pos) / 3.0
+    decaying = 5.64189583547756286948e-01 * (_special_polynomial(1.0 / zeta, _AIRY_AN) / _special_polynomial(1.0 / zeta, _AIRY_AD)) / (
+        2.0 * mx.sqrt(mx.sqrt(pos)) * mx.exp(zeta))
+    # Between: the series f and g of Ai = c1 f - c2 g.
+    small = mx.clip(x, -2.09, 2.09)
+    cube = small * small * small
+    f, g, k, m, n = mx.ones_like(small), small, mx.ones_like(small), mx.ones_like(small), small
+    active = mx.ones(small.shape, dtype=mx.bool_)
+    epsilon = mx.finfo(small.dtype).eps
+    for _ in range(40):  # |x| < 2.09 needs fewer than 20 terms to fall below float64's epsilon
+        m2 = m * cube / (k + 1) / (k + 2)
+        n2 = n * cube / (k + 2) / (k + 3)
+        f, g = mx.where(active, f + m2, f), mx.where(active, g + n2, g)
+        m, n, k = mx.where(active, m2, m), mx.where(active, n2, n), mx.where(active, k + 3, k)
+        active = active & (mx.abs(m / f) > epsilon)
+    series = 0.355028053887817239260 * f - 0.258819403792806798405 * g
+    out = mx.where(x < -2.09, oscillating, mx.where(x >= 2.09, decaying, series))
+    return mx.where(mx.isinf(x), mx.nan, mx.where(x > 103.892, 0, out)).astype(x.dtype)
+
+
 def sinc(x):
     """torch.sinc / torch.special.sinc: sin(pi x) / (pi x), 1 at 0."""
     x = _special_float(x)
@@ -2346,6 +2473,146 @@ def lu_factor(A):
     (mx.linalg.lu_factor's are 0-based uint32). On the CPU stream (no GPU kernel)."""
     LU, pivots = mx.linalg.lu_factor(A, stream=mx.cpu)
     return LU, pivots.astype(mx.int32) + 1
+
+
+_LuFactorEx = _collections.namedtuple("LuFactorEx", ["LU", "pivots", "info"])
+_InvEx = _collections.namedtuple("InvEx", ["inverse", "info"])
+_SolveEx = _collections.namedtuple("SolveEx", ["result", "info"])
+_CholeskyEx = _collections.namedtuple("CholeskyEx", ["L", "info"])
+
+
+def _lu_info(LU):
+    """LAPACK getrf's info, as torch reports it: i when U[i-1, i-1] is the first pivot that is
+    exactly zero (getrf goes on factoring past it), else 0."""
+    zero = mx.diagonal(LU, axis1=-2, axis2=-1) == 0
+    return mx.where(zero.any(axis=-1), mx.argmax(zero, axis=-1) + 1, 0).astype(mx.int32)
+
+
+def lu_factor_ex(A):
+    """torch.linalg.lu_factor_ex: (LU, pivots, info), info as LAPACK's getrf reports it (MLX's
+    LU reports none). On the CPU stream (no GPU kernel)."""
+    LU, pivots = lu_factor(A)
+    return _LuFactorEx(LU, pivots, _lu_info(LU))
+
+
+def _regular_or_identity(A):
+    """(A with its singular matrices replaced by the identity, whether each was singular, info):
+    MLX's inverse and solve raise on a singular matrix, torch's _ex functions report it in
+    info and leave LAPACK's inf or NaN in its result (NaN here)."""
+    info = _lu_info(mx.linalg.lu_factor(A, stream=mx.cpu)[0])
+    singular = info > 0
+    return mx.where(singular[..., None, None], mx.eye(A.shape[-1], dtype=A.dtype), A), singular, info
+
+
+def inv_ex(A):
+    """torch.linalg.inv_ex: (inverse, info), info as LAPACK's getrf reports it; a singular
+    matrix's inverse is NaN. On the CPU stream (no GPU kernel)."""
+    regular, singular, info = _regular_or_identity(A)
+    inverse = mx.linalg.inv(regular, stream=mx.cpu)
+    return _InvEx(mx.where(singular[..., None, None], mx.nan, inverse), info)
+
+
+def solve_ex(A, B):
+    """torch.linalg.solve_ex: (result, info), info (over A's batch) as LAPACK's getrf reports
+    it; the solution for a singular matrix is NaN. On the CPU stream (no GPU kernel)."""
+    regular, singular, info = _regular_or_identity(A)
+    X = solve(regular, B)
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    return _SolveEx(mx.where(singular.reshape(singular.shape + (1,) * (1 if vector else 2)), mx.nan, X), info)
+
+
+def cholesky_ex(A, upper=False):
+    """torch.linalg.cholesky_ex: (L, info), info the order of the first leading minor that is
+    not positive-definite (0: none). MLX's Cholesky (LAPACK's potrf) does not check, but potrf
+    stops at that minor and leaves its non-positive (or NaN) pivot on the diagonal, where a
+    factor has only positive square roots: the first such diagonal entry is the order. On
+    the CPU stream (no GPU kernel)."""
+    L = mx.linalg.cholesky(A, upper=upper, stream=mx.cpu)
+    failed = ~(mx.diagonal(L, axis1=-2, axis2=-1) > 0)
+    return _CholeskyEx(L, mx.where(failed.any(axis=-1), mx.argmax(failed, axis=-1) + 1, 0).astype(mx.int32))
+
+
+_LdlFactor = _collections.namedtuple("LdlFactor", ["LD", "pivots"])
+_LdlFactorEx = _collections.namedtuple("LdlFactorEx", ["LD", "pivots", "info"])
+
+
+def _sytf2_lower(a):
+    """LAPACK's sytf2 (Bunch-Kaufman pivoting, the lower triangle), which torch's ldl_factor
+    runs: (LD, 1-based pivots, negative for a 2x2 block, info) of one real matrix, in its
+    precision, on the host. Only the lower triangle is read; the upper one is returned zero."""
+    a = _np.tril(a).copy()
+    n = a.shape[0]
+    alpha = _np.array((1 + _math.sqrt(17)) / 8, dtype=a.dtype)
+    ipiv, info, k = _np.zeros(n, dtype=_np.int32), 0, 0
+    while k < n:
+        kstep, absakk = 1, abs(a[k, k])
+        imax = k + 1 + int(_np.argmax(_np.abs(a[k + 1:, k]))) if k < n - 1 else k
+        colmax = abs(a[imax, k]) if k < n - 1 else 0
+        if max(absakk, colmax) == 0 or _np.isnan(absakk):  # D(k, k) is exactly zero: go on
+            info = info or k + 1
+            kp = k
+        else:
+            if absakk >= alpha * colmax:
+                kp = k
+            else:
+                rowmax = abs(a[imax, k + int(_np.argmax(_np.abs(a[imax, k:imax])))])
+                if imax < n - 1:
+                    rowmax = max(rowmax, _np.abs(a[imax + 1:, imax]).max())
+                if absakk >= alpha * colmax * (colmax / rowmax):
+                    kp = k
+                elif abs(a[imax, imax]) >= alpha * rowmax:
+                    kp = imax
+                else:
+                    kp, kstep = imax, 2
+            kk = k + kstep - 1
+            if kp != kk:  # swap rows and columns kk and kp of the trailing triangle
+                a[kp + 1:, [kk, kp]] = a[kp + 1:, [kp, kk]]
+                column = a[kk + 1:kp, kk].copy()
+                a[kk + 1:kp, kk] = a[kp, kk + 1:kp]
+                a[kp, kk + 1:kp] = column
+                a[[kk, kp], [kk, kp]] = a[[kp, kk], [kp, kk]]
+                if kstep == 2:
+                    a[[k + 1, kp], k] = a[[kp, k + 1], k]
+            if kstep == 1 and k < n - 1:
+                d11 = 1 / a[k, k]
+                x = a[k + 1:, k].copy()
+                a[k + 1:, k + 1:] -= _np.tril(d11 * _np.outer(x, x))
+                a[k + 1:, k] = x * d11
+            elif kstep == 2 and k < n - 2:
+                d21 = a[k + 1, k]
+                d11, d22 = a[k + 1, k + 1] / d21, a[k, k] / d21
+                d21 = 1 / (d11 * d22 - 1) / d21
+                for j in range(k + 2, n):
+                    wk = d21 * (d11 * a[j, k] - a[j, k + 1])
+                    wkp1 = d21 * (d22 * a[j, k + 1] - a[j, k])
+                    a[j:, j] -= a[j:, k] * wk + a[j:, k + 1] * wkp1
+                    a[j, k], a[j, k + 1] = wk, wkp1
+        ipiv[k:k + kstep] = kp + 1 if kstep == 1 else -(kp + 1)
+        k += kstep
+    return a, ipiv, info
+
+
+def ldl_factor_ex(A):
+    """torch.linalg.ldl_factor_ex: (LD, pivots, info) of real symmetric matrices, LAPACK's
+    Bunch-Kaufman factorization as torch computes it (MLX has none); read and computed on the
+    host, matrix by matrix."""
+    a = _np.array(A)
+    flat = a.reshape((-1,) + a.shape[-2:])
+    results = [_sytf2_lower(m) for m in flat]
+    batch = a.shape[:-2]
+    LD = _np.stack([r[0] for r in results]).reshape(a.shape) if results else a
+    pivots = _np.stack([r[1] for r in results]).reshape(batch + a.shape[-1:]) if results else _np.zeros(batch + a.shape[-1:], _np.int32)
+    info = _np.array([r[2] for r in results], dtype=_np.int32).reshape(batch)
+    return _LdlFactorEx(mx.array(LD), mx.array(pivots), mx.array(info))
+
+
+def ldl_factor(A):
+    """torch.linalg.ldl_factor: ldl_factor_ex's (LD, pivots); torch raises when a D(k, k) is
+    exactly zero (info > 0), and so does this."""
+    LD, pivots, info = ldl_factor_ex(A)
+    if (info > 0).any().item():
+        raise RuntimeError(f"torch.linalg.ldl_factor: the factorization could not be completed (info {_np.array(info).max()})")
+    return _LdlFactor(LD, pivots)
 
 
 def solve(A, B):
@@ -2507,6 +2774,16 @@ def tensor_unfold(x, dimension, size, step):
     return mx.moveaxis(windows, dimension + 1, -1)
 
 
+def stride(x, dim=None):
+    """Tensor.stride: the strides, in elements, of a contiguous row-major array of x's shape
+    (an axis of size 0 counts as 1, as torch counts it): what every MLX array presents."""
+    strides, step = [], 1
+    for size in reversed(x.shape):
+        strides.insert(0, step)
+        step *= max(size, 1)
+    return tuple(strides) if dim is None else strides[dim]
+
+
 def sum_to_size(x, *size):
     """Tensor.sum_to_size: x summed over the axes it was broadcast along from size."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
@@ -2592,6 +2869,34 @@ def householder_product(A, tau):
     return Q[..., :, :n]
 
 
+_Geqrf = _collections.namedtuple("Geqrf", ["a", "tau"])
+
+
+def geqrf(A):
+    """torch.geqrf: LAPACK's geqrf, QR as Householder reflectors H_i = I - tau_i v_i v_i^T: R on
+    and above the diagonal, each v_i below it (its 1 on the diagonal implied), and tau. LAPACK's
+    reflector (dlarfg) maps the column to beta = -sign(alpha) * its norm, alpha its diagonal
+    entry, and is the identity (tau 0) when the column below the diagonal is zero, so the
+    numbers are torch's. Real matrices."""
+    m, n = A.shape[-2], A.shape[-1]
+    rows, cols = mx.arange(m), mx.arange(n)[None, :]
+    taus = []
+    for i in range(min(m, n)):
+        alpha = A[..., i, i]
+        below = mx.where(rows > i, A[..., :, i], 0)
+        xnorm = mx.sqrt((below * below).sum(axis=-1))
+        reflect = xnorm != 0
+        beta = -mx.where(alpha >= 0, 1, -1).astype(A.dtype) * mx.sqrt(alpha * alpha + xnorm * xnorm)
+        tau = mx.where(reflect, (beta - alpha) / mx.where(reflect, beta, 1), 0)
+        v = mx.where(rows == i, 1, below / mx.where(reflect, alpha - beta, 1)[..., None])
+        w = (v[..., :, None] * A).sum(axis=-2)  # v^T A
+        A = mx.where(cols > i, A - tau[..., None, None] * v[..., :, None] * w[..., None, :], A)
+        column = mx.where(rows == i, mx.where(reflect, beta, alpha)[..., None], mx.where(rows > i, v, A[..., :, i]))
+        A = mx.where(cols == i, column[..., :, None], A)
+        taus.append(tau)
+    return _Geqrf(A, mx.stack(taus, axis=-1) if taus else mx.zeros(A.shape[:-2] + (0,), dtype=A.dtype))
+
+
 # --- nn.functional and nn layers (API table) ---
 # torch's functional ops take channels-first arrays ((N, C, *spatial) or unbatched (C, *spatial))
 # and conv weights (O, I, *k); MLX's layers and convolutions are channels-last. The functions
@@ -2608,6 +2913,15 @@ def ntuple(x, n):
     """torch.nn.modules.utils._single/_pair/_triple/_quadruple: an iterable as a tuple,
     anything else repeated n times."""
     return tuple(x) if hasattr(x, "__iter__") else (x,) * n
+
+
+def ntuple_parser(n, name="parse"):
+    """torch.nn.modules.utils._ntuple: the parse function _single, _pair, ... are, named name."""
+    def parse(x):
+        return ntuple(x, n)
+
+    parse.__name__ = name
+    return parse
 
 
 def channels_first(function, x, spatial):
@@ -2686,6 +3000,57 @@ def adaptive_max_pool(x, output_size, spatial):
     return channels_first(lambda y: _adaptive_pool(y, output_size, spatial, mx.max), x, spatial)
 
 
+def fractional_max_pool(x, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None, spatial=2):
+    """F.fractional_max_pool2d/3d on a channels-first array ((N, C, *S) or (C, *S)): the max
+    over windows starting where torch's intervals put them, from one sample in [0, 1) per
+    batch entry, channel and axis (drawn by MLX's generator unless _random_samples gives
+    them; torch's 2-D samples are (W, H), its 3-D ones (T, H, W)). With return_indices, also
+    each max's flat index in its plane."""
+    batched = x.ndim == spatial + 2
+    x = x if batched else x[None]
+    n, c, sizes = x.shape[0], x.shape[1], x.shape[2:]
+    kernel = _ntuple(kernel_size, spatial)
+    if output_size is None:
+        output_size = [int(size * ratio) for size, ratio in zip(sizes, _ntuple(output_ratio, spatial))]
+    output_size = _ntuple(output_size, spatial)
+    samples = _random_samples if _random_samples is not None else mx.random.uniform(shape=(n, c, spatial), dtype=x.dtype)
+    order = [1, 0] if spatial == 2 else [0, 1, 2]  # the sample of each spatial axis
+    out, index = x, None
+    flat = mx.zeros((n, c) + (1,) * spatial, dtype=mx.int32)
+    for axis, (size, out_size, k) in enumerate(zip(sizes, output_size, kernel)):
+        sample = samples[:, :, order[axis]][..., None].astype(x.dtype)
+        if out_size > 1:
+            alpha = mx.array(size - k, dtype=x.dtype) / mx.array(out_size - 1, dtype=x.dtype)
+            steps = mx.arange(out_size - 1).astype(x.dtype)
+            starts = ((steps + sample) * alpha).astype(mx.int32) - (sample * alpha).astype(mx.int32)
+            starts = mx.concatenate([starts, mx.full((n, c, 1), size - k, dtype=mx.int32)], axis=-1)
+        else:
+            starts = mx.full((n, c, out_size), size - k, dtype=mx.int32)
+        # (n, c, out_size * k) positions along this axis, gathered from out and flat alike.
+        positions = (starts[..., None] + mx.arange(k)).reshape(n, c, out_size * k)
+        shape = [n, c] + [1] * spatial
+        shape[2 + axis] = out_size * k
+        positions = positions.reshape(shape)
+        out = mx.take_along_axis(out, mx.broadcast_to(positions, out.shape[:2 + axis] + (out_size * k,) + out.shape[3 + axis:]), axis=2 + axis)
+        flat = flat * size + positions
+    # Windows: split each axis into (out_size, k), move the k's last, flatten them in order.
+    split = [n, c]
+    for out_size, k in zip(output_size, kernel):
+        split += [out_size, k]
+    out = out.reshape(split)
+    flat = mx.broadcast_to(flat, out.shape[:2] + tuple(o * k for o, k in zip(output_size, kernel))).reshape(split)
+    perm = [0, 1] + [2 + 2 * i for i in range(spatial)] + [3 + 2 * i for i in range(spatial)]
+    windows = out.transpose(perm).reshape((n, c) + tuple(output_size) + (-1,))
+    result = windows.max(axis=-1)
+    if return_indices:
+        at = mx.argmax(windows, axis=-1)[..., None]
+        index = mx.take_along_axis(flat.transpose(perm).reshape((n, c) + tuple(output_size) + (-1,)), at, axis=-1)[..., 0]
+        index = index.astype(mx.int64)
+    if not batched:
+        result, index = result[0], (index[0] if index is not None else None)
+    return (result, index) if return_indices else result
+
+
 def lp_pool(x, norm_type, kernel_size, stride=None, spatial=2):
     """F.lp_pool1d/2d on a channels-first array: (sum over the window of x ** p) ** (1 / p),
     computed as torch does, from an average pool."""
@@ -2734,6 +3099,8 @@ def alpha_dropout(x, p=0.5, training=False, feature=False):
     `training=True` is passed."""
     if not training or p == 0:
         return x
+    if p == 1:  # torch multiplies by zero (its affine map would divide by zero)
+        return x * 0
     return _alpha_dropout(x, p, x.shape[:2] + (1,) * (x.ndim - 2) if feature else x.shape)
 
 

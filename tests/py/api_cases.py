@@ -6,7 +6,8 @@ that module has the same function. Both run on the same inputs; the results must
     api_cases.py --manifest cases.json --torch DIR --mlx DIR
 
 The manifest lists the cases: {"name", "module", "family", "kind" (call | layer), "compare"
-(values | shape | abs: absolute values, for results unique up to sign or phase), "tolerance",
+(values | shape | abs: absolute values, for results unique up to sign or phase | moments: the
+mean and standard deviation over all elements, for random results of many draws), "tolerance",
 "inputs" (pool names, for layers), "layout"}. A call case is a function whose parameters are
 pool names; a layer case is a function that builds a module, called on `inputs`. A layer of
 layout "channels-last" gets its MLX inputs with the channel axis (1) moved last, and its MLX
@@ -110,6 +111,8 @@ def compare(got, want, case):
             return f"{key}: MLX dtype {g.dtype} ({kind(g)}) vs torch {w.dtype} ({kind(w)})", None
         if case["compare"] == "shape":
             continue
+        if case["compare"] == "moments":  # many random draws: their statistics
+            g, w = [np.array([a.mean(), a.std()]) if a.size else a.astype(np.float64) for a in (g, w)]
         if kind(w) in ("bool", "int"):
             if not np.array_equal(g, w):
                 return f"{key}: values differ (MLX {g.ravel()[:6].tolist()} vs torch {w.ravel()[:6].tolist()})", None
