@@ -3290,13 +3290,42 @@ class MultiheadAttention(nn.Module):
 
 
 # Losses the losses rule does not cover, with torch's formulas and reductions ("mean" by
-# default where MLX's losses default to "none"); legacy size_average/reduce are not ported.
+# default where MLX's losses default to "none").
 def _reduce(loss, reduction):
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+def legacy_reduction(size_average=None, reduce=None):
+    """The reduction torch reads from a loss's legacy size_average=/reduce= given as run-time
+    values (torch.nn._reduction.legacy_get_string): None counts as true; reduce false gives
+    "none", else size_average true "mean", false "sum"."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return "mean" if size_average and reduce else "sum" if reduce else "none"
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """F.binary_cross_entropy with torch's weight, which broadcasts against the loss (MLX's
+    weights must have its exact shape); torch clamps each log at -100."""
+    loss = -(target * mx.maximum(mx.log(input), -100) + (1 - target) * mx.maximum(mx.log(1 - input), -100))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """F.binary_cross_entropy_with_logits with torch's broadcasting weight and pos_weight (the
+    positive term's weight), as torch computes it: (1 - t) * x + (1 + (pos_weight - 1) * t) *
+    softplus(-x)."""
+    log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
+    loss = (1 - target) * input + log_weight * mx.logaddexp(0, -input)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):

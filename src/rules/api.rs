@@ -772,6 +772,15 @@ mod tests {
     }
 
     #[test]
+    fn legacy_loss_arguments_fill_the_reduction() {
+        let (_, ported) = api("def f(x, y, g):\n    return F.soft_margin_loss(x, y, False, reduction='none'), F.multilabel_margin_loss(x, y, reduce=g), nn.SoftMarginLoss(None, False), F.hinge_embedding_loss(x, y, size_average=None)\n");
+        assert!(ported.contains("portui_shims.soft_margin_loss(x, y, reduction='sum')"), "{ported}");
+        assert!(ported.contains("portui_shims.multilabel_margin_loss(x, y, reduction=portui_shims.legacy_reduction(None, g))"), "{ported}");
+        assert!(ported.contains("lambda input, target: portui_shims.soft_margin_loss(input, target, reduction='none')"), "{ported}");
+        assert!(ported.contains("portui_shims.hinge_embedding_loss(x, y)"), "{ported}");
+    }
+
+    #[test]
     fn a_torch_alias_is_replaced_whole() {
         let source = format!("{HEADER}import torch.nn as tnn\n\nfc = tnn.Linear(3, 2)\n");
         let findings = crate::rules::findings_of("api", &source);
