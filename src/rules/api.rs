@@ -744,6 +744,16 @@ mod tests {
     }
 
     #[test]
+    fn a_softmax_layer_without_dim_takes_torchs_implicit_axis_outside_channels_last_modules() {
+        let (_, ported) = api("s = nn.Softmax(), nn.LogSoftmax(dim=None), nn.Softmin(0)\n");
+        assert!(ported.contains("s = portui_shims.Lambda(lambda x: mx.softmax(x, axis=0 if x.ndim in (0, 1, 3) else 1)), portui_shims.Lambda(lambda x: nn.log_softmax(x, axis=0 if x.ndim in (0, 1, 3) else 1)), portui_shims.Lambda(lambda x: nn.softmin(x, axis=0))"), "{ported}");
+        // In a channels-last module the implicit axis, like a given one, counts torch's layout.
+        let (findings, _) = api(&CNN.replace("nn.Softmax(dim=1)", "nn.Softmax()"));
+        let softmax = findings.iter().find(|f| f.message.starts_with("torch.nn.Softmax")).expect("softmax");
+        assert_eq!(softmax.applicability, Applicability::Manual);
+    }
+
+    #[test]
     fn a_call_that_fits_no_overload_gives_the_rewrites_reason() {
         let (findings, _) = api("def f(x, w):\n    return F.conv2d(x, w, frob=1)\n");
         assert_eq!(findings.len(), 1);

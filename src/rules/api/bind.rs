@@ -170,6 +170,16 @@ pub fn bind<'e>(
             return Err(format!("`{}` is not given", param.name));
         }
     }
+    // `channels-first-axis` is a property of where the call is (outside a channels-last
+    // module), not of the argument: an axis left to its default counts torch's layout too.
+    for param in &entry.params {
+        if param.annotation.as_deref() == Some("channels-first-axis")
+            && !binding.args.contains_key(param.name.as_str())
+            && !fits(&call.func, "channels-first-axis")
+        {
+            return Err(format!("`{}` is not channels-first-axis", param.name));
+        }
+    }
     for (name, bound) in &binding.args {
         if let Some(annotation) = entry.param(name).and_then(|p| p.annotation.as_deref()) {
             let fit = match bound {
