@@ -350,11 +350,13 @@ fn cases_of(index: usize, entry: &Entry) -> Result<Vec<Case>, String> {
         return Err("no test call".into());
     }
     // Layer classes (`torch.nn.Linear`, `einops.layers.torch.Rearrange`,
-    // `torchvision.ops.misc.FrozenBatchNorm2d`), not other classes (`torch.HalfTensor`).
+    // `torchvision.ops.misc.FrozenBatchNorm2d`), not other classes (`torch.HalfTensor`, a
+    // `torch.nn.Parameter`, which is a tensor, or an empty `torch.nn.Module`, never called).
     let layer = (entry.torch.starts_with("torch.nn.")
         || entry.torch.starts_with("einops.layers.")
         || entry.torch.starts_with("torchvision.ops."))
-        && entry.short_name().starts_with(char::is_uppercase);
+        && entry.short_name().starts_with(char::is_uppercase)
+        && !matches!(entry.short_name(), "Parameter" | "Module");
     let mut out = Vec::new();
     for test in &entry.tests {
         let (arguments, inputs) = match test.rsplit_once("->") {
