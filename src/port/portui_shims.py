@@ -1107,24 +1107,31 @@ def diff(x, n=1, dim=-1, prepend=None, append=None):
 _HistogramEdges = collections.namedtuple("HistogramEdges", ["hist", "bin_edges"])
 
 
-def histogram(x, bins, range=None, weight=None, density=False):
-    """torch.histogram: (hist, bin_edges) of the flattened input; `bins` equal bins over `range`
-    (the data's minimum and maximum by default), or the given increasing edges. Bins are
-    closed on the left, the last one on both sides; values outside are not counted."""
-    flat = x.reshape(-1)
+def _bins(flat, bins, range, dtype):
+    """One axis of torch's histograms: the bin edges, the bin count, each value's bin and
+    whether it is counted. `bins` equal bins over `range` (the data's minimum and maximum by
+    default, widened by 0.5 each way when they are equal), or the given increasing edges.
+    Bins are closed on the left, the last one on both sides; values outside are not counted."""
     if isinstance(bins, int):
         low, high = range if range is not None else (flat.min().item(), flat.max().item())
         if low == high:
             low, high = low - 0.5, high + 0.5
-        edges = mx.linspace(low, high, bins + 1).astype(x.dtype)
+        edges = mx.linspace(low, high, bins + 1).astype(dtype)
         count = bins
         index = mx.floor((flat - low) * (bins / (high - low))).astype(mx.int32)
     else:
-        edges = mx.array(bins).astype(x.dtype)
+        edges = mx.array(bins).astype(dtype)
         count = edges.shape[0] - 1
         index = mx.searchsorted(edges, flat, side="right").astype(mx.int32) - 1
     index = mx.where(flat == edges[-1], count - 1, index)
     inside = (flat >= edges[0]) & (flat <= edges[-1]) & (index >= 0) & (index < count)
+    return edges, count, index, inside
+
+
+def histogram(x, bins, range=None, weight=None, density=False):
+    """torch.histogram: (hist, bin_edges) of the flattened input (bins as `_bins` makes them)."""
+    flat = x.reshape(-1)
+    edges, count, index, inside = _bins(flat, bins, range, x.dtype)
     if weight is None:
         amounts = inside.astype(x.dtype)
     else:
@@ -1132,6 +1139,42 @@ def histogram(x, bins, range=None, weight=None, density=False):
     hist = mx.zeros((count,), dtype=x.dtype).at[mx.where(inside, index, 0)].add(amounts)
     if density:
         hist = hist / (hist.sum() * mx.diff(edges))
+    return _HistogramEdges(hist, edges)
+
+
+def histogramdd(x, bins, range=None, weight=None, density=False):
+    """torch.histogramdd: (hist, bin_edges) of the points along x's last axis, each coordinate
+    binned as torch.histogram bins it: `bins` a count for every axis, one per axis, or each
+    axis's edges; `range` the (min, max) pairs of the axes, flattened. A point outside any
+    axis's range is not counted; density divides by the total and each bin's volume."""
+    points = x.reshape(-1, x.shape[-1])
+    axes = points.shape[1]
+    per_axis = [bins] * axes if isinstance(bins, int) else list(bins)
+    flat_index = mx.zeros((points.shape[0],), dtype=mx.int32)
+    counted = mx.ones((points.shape[0],), dtype=mx.bool_)
+    edges, counts = [], []
+    for axis, axis_bins in enumerate(per_axis):
+        axis_range = None if range is None else (range[2 * axis], range[2 * axis + 1])
+        axis_edges, count, index, inside = _bins(points[:, axis], axis_bins, axis_range, x.dtype)
+        flat_index = flat_index * count + mx.where(inside, index, 0)
+        counted = counted & inside
+        edges.append(axis_edges)
+        counts.append(count)
+    if weight is None:
+        amounts = counted.astype(x.dtype)
+    else:
+        amounts = mx.where(counted, weight.reshape(-1).astype(x.dtype), 0)
+    total = 1
+    for count in counts:
+        total *= count
+    hist = mx.zeros((total,), dtype=x.dtype).at[flat_index].add(amounts).reshape(counts)
+    if density:
+        volume = mx.array(1.0, dtype=x.dtype)
+        for axis, axis_edges in enumerate(edges):
+            shape = [1] * axes
+            shape[axis] = counts[axis]
+            volume = volume * mx.diff(axis_edges).reshape(shape)
+        hist = hist / (hist.sum() * volume)
     return _HistogramEdges(hist, edges)
 
 # --- torch.* functions l-z (API table) ---
@@ -5120,6 +5163,12 @@ class StudentT(_RejectionSampled):
         df = self.df
         lbeta = lgamma(0.5 * df) + math.lgamma(0.5) - lgamma(0.5 * (df + 1))
         return mx.log(self.scale) + 0.5 * (df + 1) * (digamma(0.5 * (df + 1)) - digamma(0.5 * df)) + 0.5 * mx.log(df) + lbeta
+
+
+def poisson(rates):
+    """torch.poisson: one Poisson draw per rate, in the rates' dtype (Poisson.sample's exact
+    draw; MLX's generator: the same distribution, other numbers than torch's)."""
+    return Poisson(rates).sample().astype(rates.dtype)
 
 
 class Poisson(_Distribution):
