@@ -2142,6 +2142,49 @@ def multigammaln(a, p):
     return total
 
 
+# Cephes' airy coefficients, as torch's airy_ai_forward holds them (highest power first).
+_AIRY_AN = [0.346538101525629, 12.007595273964581, 76.27960536152345, 168.08922493463058, 159.75639135016442, 70.53609068404442, 14.026469116338967, 1.0]
+_AIRY_AD = [0.5675945326387702, 14.75625625848472, 84.51389701414746, 177.31808814540045, 164.2346928715297, 71.47784008255756, 14.095913560783403, 1.0]
+_AIRY_AFN = [-0.1316963234183318, -0.6264565444319123, -0.6931580360369335, -0.2797799815451191, -0.04919001326095003, -0.004062659235948854, -0.0001592764962392621, -2.776491081552329e-06, -1.6778769848911465e-08]
+_AIRY_AFD = [13.356042070655324, 32.682503279522464, 26.736704094149957, 9.187074029072596, 1.4752914677166642, 0.11568717379518804, 0.004402916416152112, 7.547203482874142e-05, 4.5185009297058035e-07]
+_AIRY_AGN = [0.01973399320916857, 0.39110302961568827, 1.0657989759959559, 0.9391692298166502, 0.35146565610554764, 0.06338889196289255, 0.005858041130483885, 0.000282851600836737, 6.98793669997261e-06, 8.117892395543892e-08, 3.415517847659236e-10]
+_AIRY_AGD = [9.30892908077442, 19.835292871831214, 15.564662893286462, 5.476860694229755, 0.9542936116189619, 0.08645808263523921, 0.004126565238242226, 0.00010125908511650914, 1.1716673321441352e-06, 4.9183457006293e-09]
+
+
+def airy_ai(x):
+    """torch.special.airy_ai: the Airy function Ai, computed in float32 as torch's Cephes port
+    does: rational asymptotic forms below -2.09 and from 2.09 on, the Maclaurin series between
+    (summed until a term falls below float32's epsilon); 0 beyond 103.892, nan at +-inf."""
+    x = _special_float(x)
+    dtype, x = x.dtype, x.astype(mx.float32)
+    low = mx.minimum(x, -2.09)
+    zeta = -2.0 * low * mx.sqrt(-low) / 3.0
+    z = 1.0 / zeta
+    zz = z * z
+    t = zeta + 0.25 * math.pi
+    oscillating = 0.5641895835477563 / mx.sqrt(mx.sqrt(-low)) * (
+        mx.sin(t) * (1.0 + zz * _special_polynomial(zz, _AIRY_AFN) / _special_polynomial(zz, _AIRY_AFD))
+        - mx.cos(t) * (z * _special_polynomial(zz, _AIRY_AGN) / _special_polynomial(zz, _AIRY_AGD)))
+    high = mx.maximum(x, 2.09)
+    zeta = 2.0 * high * mx.sqrt(high) / 3.0
+    decaying = 0.5641895835477563 * (_special_polynomial(1.0 / zeta, _AIRY_AN) / _special_polynomial(1.0 / zeta, _AIRY_AD)) / (2.0 * mx.sqrt(mx.sqrt(high)) * mx.exp(zeta))
+    middle = mx.clip(x, -2.09, 2.09)
+    f, g, k, m, n = mx.ones_like(middle), middle, mx.ones_like(middle), mx.ones_like(middle), middle
+    cube = middle * middle * middle
+    active = mx.ones(middle.shape, dtype=mx.bool_)
+    epsilon = float(mx.finfo(mx.float32).eps)
+    for _ in range(40):  # torch's loop, each element stopping where torch's would
+        m2 = m * cube / (k + 1) / (k + 2)
+        n2 = n * cube / (k + 2) / (k + 3)
+        f2, g2 = f + m2, g + n2
+        m, n, f, g, k = (mx.where(active, new, old) for new, old in ((m2, m), (n2, n), (f2, f), (g2, g), (k + 3, k)))
+        active = active & (mx.abs(m / f) > epsilon)
+    series = 0.355028053887817239260 * f - 0.258819403792806798405 * g
+    result = mx.where(x < -2.09, oscillating, mx.where(x >= 2.09, decaying, series))
+    result = mx.where(x > 103.892, 0.0, result)
+    return mx.where(mx.isinf(x), mx.nan, result).astype(dtype)
+
+
 def bessel_i0(x):
     """torch.i0 / torch.special.i0: the modified Bessel function of the first kind, order 0
     (Abramowitz & Stegun 9.8.1-2, relative error < 2e-7)."""
