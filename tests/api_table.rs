@@ -305,12 +305,18 @@ fn parse_args(test: &str) -> Result<Args, String> {
     let portui::parse::ast::Stmt::Expr(stmt) = &module.body[0] else {
         return Err(format!("test `{test}` is not an argument list"));
     };
-    // `(args).attr`, `(args)[0]`: the call is the innermost value of the chain.
+    // `(args).attr`, `(args)[0]`, `(args).method()`: the call is the innermost value of the
+    // chain.
     let mut expr = stmt.value.as_ref();
     loop {
         match expr {
             portui::parse::ast::Expr::Attribute(a) => expr = a.value.as_ref(),
             portui::parse::ast::Expr::Subscript(s) => expr = s.value.as_ref(),
+            portui::parse::ast::Expr::Call(c)
+                if matches!(c.func.as_ref(), portui::parse::ast::Expr::Attribute(_)) =>
+            {
+                expr = c.func.as_ref()
+            }
             _ => break,
         }
     }
