@@ -2375,6 +2375,21 @@ def lu_factor(A):
     return LU, pivots.astype(mx.int32) + 1
 
 
+def lu_factor_ex(A, check_errors=False):
+    """torch.linalg.lu_factor_ex: (LU, pivots, info), info as LAPACK's getrf gives it: the
+    1-based index of U's first diagonal element that is exactly zero (a singular matrix), else
+    0, per matrix; with check_errors, a singular matrix raises, as torch's does."""
+    LU, pivots = lu_factor(A)
+    zero = mx.diagonal(LU, axis1=-2, axis2=-1) == 0
+    info = mx.where(zero.any(axis=-1), mx.argmax(zero, axis=-1) + 1, 0).astype(mx.int32)
+    if check_errors and info.any().item():
+        raise RuntimeError("linalg.lu_factor_ex: U[i, i] is zero: the matrix is singular")
+    return _LUFactorEx(LU, pivots, info)
+
+
+_LUFactorEx = collections.namedtuple("LUFactorEx", ["LU", "pivots", "info"])
+
+
 def solve(A, B):
     """torch.linalg.solve: X with A @ X = B, B a vector or a batch of vectors when it is 1-D or
     has A's shape without its last axis (else matrices), batch dimensions broadcast, as torch.
