@@ -2390,6 +2390,36 @@ def lu_factor_ex(A, check_errors=False):
 _LUFactorEx = collections.namedtuple("LUFactorEx", ["LU", "pivots", "info"])
 
 
+def geqrf(A):
+    """torch.geqrf: LAPACK's Householder QR as (a, tau): R on and above a's diagonal, each
+    reflector's vector below it (its leading 1 implied) and tau its scale. Each reflector is
+    made as LAPACK's dlarfg makes it (beta = -sign(alpha) * norm; none where the column below
+    the diagonal is already zero), so the numbers are torch's."""
+    a = mx.array(A)
+    k = min(a.shape[-2], a.shape[-1])
+    taus = []
+    for i in range(k):
+        alpha, below = a[..., i, i], a[..., i + 1 :, i]
+        below_norm = mx.sqrt((below * below).sum(axis=-1))
+        norm = mx.sqrt(alpha * alpha + below_norm * below_norm)
+        beta = mx.where(alpha >= 0, -norm, norm)
+        reflect = below_norm != 0
+        tau = mx.where(reflect, (beta - alpha) / mx.where(reflect, beta, 1), 0)
+        v = mx.where(reflect[..., None], below / mx.where(reflect, alpha - beta, 1)[..., None], below)
+        a[..., i, i] = mx.where(reflect, beta, alpha)
+        a[..., i + 1 :, i] = v
+        if i + 1 < a.shape[-1]:
+            v = mx.concatenate([mx.ones_like(alpha)[..., None], v], axis=-1)
+            rest = a[..., i:, i + 1 :]
+            w = (v[..., :, None] * rest).sum(axis=-2)
+            a[..., i:, i + 1 :] = rest - tau[..., None, None] * v[..., :, None] * w[..., None, :]
+        taus.append(tau)
+    return _Geqrf(a, mx.stack(taus, axis=-1))
+
+
+_Geqrf = collections.namedtuple("Geqrf", ["a", "tau"])
+
+
 def solve(A, B):
     """torch.linalg.solve: X with A @ X = B, B a vector or a batch of vectors when it is 1-D or
     has A's shape without its last axis (else matrices), batch dimensions broadcast, as torch.
