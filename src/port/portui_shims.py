@@ -4548,6 +4548,39 @@ def autograd_hessian(func, inputs, strict=False):
     return autograd_jacobian(gradient, tuple(primals) if inputs_tuple else primals[0], strict=strict)
 
 
+def named_parameters(module, prefix="", recurse=True, remove_duplicate=True):
+    """nn.Module.named_parameters over an MLX module, in torch's order: each module's own
+    trainable arrays in the order they were set, then its children's, depth first, under
+    torch's dotted names (a list ported from a ModuleList or ParameterList numbers its items).
+    MLX cannot tell a frozen parameter (torch's requires_grad=False) from a buffer: frozen
+    arrays are left out, as trainable_parameters() leaves them."""
+    seen = set()
+
+    def walk(items, prefix, frozen):
+        items = [(str(k), v) for k, v in items if not str(k).startswith("_") and k not in frozen]
+        for key, value in items:
+            if isinstance(value, mx.array) and not (remove_duplicate and id(value) in seen):
+                seen.add(id(value))
+                yield prefix + key, value
+        if not recurse:
+            return
+        for key, value in items:
+            if isinstance(value, nn.Module):
+                yield from walk(value.items(), f"{prefix}{key}.", value._no_grad)
+            elif isinstance(value, (list, tuple)):
+                yield from walk(enumerate(value), f"{prefix}{key}.", ())
+            elif isinstance(value, dict):
+                yield from walk(value.items(), f"{prefix}{key}.", ())
+
+    yield from walk(module.items(), f"{prefix}." if prefix else "", module._no_grad)
+
+
+def parameters(module, recurse=True):
+    """nn.Module.parameters over an MLX module: named_parameters' arrays, in torch's order."""
+    for _, value in named_parameters(module, recurse=recurse):
+        yield value
+
+
 def parameters_to_vector(parameters):
     """torch.nn.utils.parameters_to_vector: the parameters flattened and concatenated, in
     the order given; an MLX parameter tree (model.parameters()) is taken in tree_flatten
