@@ -2375,6 +2375,40 @@ def lu_factor(A):
     return LU, pivots.astype(mx.int32) + 1
 
 
+def _random_words(shape, pieces):
+    """Uniform random unsigned words of 16 * pieces bits (MLX's randint draws from a float32
+    uniform, exact over 16-bit ranges, not over wider ones)."""
+    word = mx.zeros(shape, dtype=mx.uint64)
+    for _ in range(pieces):
+        word = (word << 16) | mx.random.randint(0, 1 << 16, shape).astype(mx.uint64)
+    return word
+
+
+def random_(x, low=0, high=None):
+    """Tensor.random_: integers from [low, high) in x's shape and dtype, drawn as torch draws
+    them (a random 32-bit word modulo the range, a 64-bit one for ranges of 2**32 or more, or
+    for int64 without high). Without high: up to the dtype's largest value, for floating types
+    [0, 2**mantissa digits] so every value is exact."""
+    wide = False
+    if high is None:
+        if mx.issubdtype(x.dtype, mx.floating):
+            high = 2 ** {mx.float16: 11, mx.bfloat16: 8}.get(x.dtype, 24) + 1
+        elif x.dtype == mx.bool_:
+            high = 2
+        else:
+            high = int(mx.iinfo(x.dtype).max) + 1
+            wide = x.dtype in (mx.int64, mx.uint64)
+    span = high - low
+    word = _random_words(x.shape, 4 if wide or span >= 2**32 else 2)
+    if span >= 2**63:  # 2**63 (int64) or 2**64 (uint64): a modulo by a power of two is a mask
+        offset = word if span == 2**64 else word & mx.array(span - 1, dtype=mx.uint64)
+    else:
+        offset = word % mx.array(span, dtype=mx.uint64)
+    if low < 0:
+        return (offset.astype(mx.int64) + low).astype(x.dtype)
+    return (offset + low).astype(x.dtype)
+
+
 def lu_factor_ex(A, check_errors=False):
     """torch.linalg.lu_factor_ex: (LU, pivots, info), info as LAPACK's getrf gives it: the
     1-based index of U's first diagonal element that is exactly zero (a singular matrix), else
