@@ -4609,6 +4609,60 @@ def named_parameters(module, prefix="", recurse=True, remove_duplicate=True):
     yield from walk(module.items(), f"{prefix}." if prefix else "", module._no_grad)
 
 
+def _child_modules(value):
+    """The (name, child) pairs torch lists as a module's children, in an MLX port: modules, and
+    the lists a ModuleList or ParameterList became (non-empty, of modules or arrays)."""
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, child in items:
+        key = str(key)
+        if key.startswith("_"):
+            continue
+        if isinstance(child, nn.Module) or (
+            isinstance(child, (list, tuple)) and child and all(isinstance(c, (nn.Module, mx.array)) for c in child)
+        ):
+            yield key, child
+
+
+def named_modules(module, memo=None, prefix="", remove_duplicate=True):
+    """nn.Module.named_modules over an MLX module, in torch's order: the module, then each
+    child's, depth first, under torch's dotted names, each once. A list a ModuleList or
+    ParameterList became is listed where torch lists the container, and walked."""
+    memo = set() if memo is None else memo
+
+    def walk(value, prefix):
+        if remove_duplicate:
+            if id(value) in memo:
+                return
+            memo.add(id(value))
+        yield prefix, value
+        for key, child in _child_modules(value):
+            yield from walk(child, f"{prefix}.{key}" if prefix else key)
+
+    yield from walk(module, prefix)
+
+
+def modules(module):
+    """nn.Module.modules over an MLX module: named_modules' modules, in torch's order."""
+    for _, value in named_modules(module):
+        yield value
+
+
+def named_children(module):
+    """nn.Module.named_children over an MLX module: its direct children in the order they were
+    set, each once (a ported ModuleList is the list)."""
+    seen = set()
+    for key, child in _child_modules(module):
+        if id(child) not in seen:
+            seen.add(id(child))
+            yield key, child
+
+
+def children(module):
+    """nn.Module.children over an MLX module: named_children's modules."""
+    for _, child in named_children(module):
+        yield child
+
+
 def parameters(module, recurse=True):
     """nn.Module.parameters over an MLX module: named_parameters' arrays, in torch's order."""
     for _, value in named_parameters(module, recurse=recurse):
