@@ -306,12 +306,18 @@ fn parse_args(test: &str) -> Result<Args, String> {
     let portui::parse::ast::Stmt::Expr(stmt) = &module.body[0] else {
         return Err(format!("test `{test}` is not an argument list"));
     };
-    // `(args).attr`, `(args)[0]`: the call is the innermost value of the chain.
+    // `(args).attr`, `(args)[0]`, `(args).method()`: the call is the innermost value of the
+    // chain.
     let mut expr = stmt.value.as_ref();
     loop {
         match expr {
             portui::parse::ast::Expr::Attribute(a) => expr = a.value.as_ref(),
             portui::parse::ast::Expr::Subscript(s) => expr = s.value.as_ref(),
+            portui::parse::ast::Expr::Call(c)
+                if matches!(c.func.as_ref(), portui::parse::ast::Expr::Attribute(_)) =>
+            {
+                expr = c.func.as_ref()
+            }
             _ => break,
         }
     }
@@ -351,11 +357,13 @@ fn cases_of(index: usize, entry: &Entry) -> Result<Vec<Case>, String> {
         return Err("no test call".into());
     }
     // Layer classes (`torch.nn.Linear`, `einops.layers.torch.Rearrange`,
-    // `torchvision.ops.misc.FrozenBatchNorm2d`), not other classes (`torch.HalfTensor`).
+    // `torchvision.ops.misc.FrozenBatchNorm2d`), not other classes (`torch.HalfTensor`, a
+    // `torch.nn.Parameter`, which is a tensor, or an empty `torch.nn.Module`, never called).
     let layer = (entry.torch.starts_with("torch.nn.")
         || entry.torch.starts_with("einops.layers.")
         || entry.torch.starts_with("torchvision.ops."))
-        && entry.short_name().starts_with(char::is_uppercase);
+        && entry.short_name().starts_with(char::is_uppercase)
+        && !matches!(entry.short_name(), "Parameter" | "Module");
     let mut out = Vec::new();
     for test in &entry.tests {
         let (arguments, inputs) = match test.rsplit_once("->") {

@@ -669,29 +669,6 @@ def with_factory_keywords(layer_class):
     return wrapped
 
 
-# --- Module.named_children / children (module-api rule) ---
-
-
-def named_children(module):
-    """torch's Module.named_children: (name, child) for each direct child module, in the order
-    they were set. A list of modules (torch's ModuleList, ported as a list) is a child, and has
-    its items as children under torch's names ('0', '1', ...)."""
-    if isinstance(module, nn.Module):
-        items = module.children().items()
-    elif isinstance(module, (list, tuple)):
-        items = ((str(i), child) for i, child in enumerate(module))
-    else:
-        items = module.items() if isinstance(module, dict) else ()
-    for name, child in items:
-        if isinstance(child, (nn.Module, list, tuple, dict)):
-            yield name, child
-
-
-def children(module):
-    """torch's Module.children: the direct child modules (see named_children)."""
-    return (child for _, child in named_children(module))
-
-
 # --- .to(x) with x a device, a dtype or an array (device rule) ---
 
 
@@ -1166,24 +1143,31 @@ def diff(x, n=1, dim=-1, prepend=None, append=None):
 _HistogramEdges = collections.namedtuple("HistogramEdges", ["hist", "bin_edges"])
 
 
-def histogram(x, bins, range=None, weight=None, density=False):
-    """torch.histogram: (hist, bin_edges) of the flattened input; `bins` equal bins over `range`
-    (the data's minimum and maximum by default), or the given increasing edges. Bins are
-    closed on the left, the last one on both sides; values outside are not counted."""
-    flat = x.reshape(-1)
+def _bins(flat, bins, range, dtype):
+    """One axis of torch's histograms: the bin edges, the bin count, each value's bin and
+    whether it is counted. `bins` equal bins over `range` (the data's minimum and maximum by
+    default, widened by 0.5 each way when they are equal), or the given increasing edges.
+    Bins are closed on the left, the last one on both sides; values outside are not counted."""
     if isinstance(bins, int):
         low, high = range if range is not None else (flat.min().item(), flat.max().item())
         if low == high:
             low, high = low - 0.5, high + 0.5
-        edges = mx.linspace(low, high, bins + 1).astype(x.dtype)
+        edges = mx.linspace(low, high, bins + 1).astype(dtype)
         count = bins
         index = mx.floor((flat - low) * (bins / (high - low))).astype(mx.int32)
     else:
-        edges = mx.array(bins).astype(x.dtype)
+        edges = mx.array(bins).astype(dtype)
         count = edges.shape[0] - 1
         index = mx.searchsorted(edges, flat, side="right").astype(mx.int32) - 1
     index = mx.where(flat == edges[-1], count - 1, index)
     inside = (flat >= edges[0]) & (flat <= edges[-1]) & (index >= 0) & (index < count)
+    return edges, count, index, inside
+
+
+def histogram(x, bins, range=None, weight=None, density=False):
+    """torch.histogram: (hist, bin_edges) of the flattened input (bins as `_bins` makes them)."""
+    flat = x.reshape(-1)
+    edges, count, index, inside = _bins(flat, bins, range, x.dtype)
     if weight is None:
         amounts = inside.astype(x.dtype)
     else:
@@ -3716,13 +3700,42 @@ class MultiheadAttention(nn.Module):
 
 
 # Losses the losses rule does not cover, with torch's formulas and reductions ("mean" by
-# default where MLX's losses default to "none"); legacy size_average/reduce are not ported.
+# default where MLX's losses default to "none").
 def _reduce(loss, reduction):
     if reduction == "mean":
         return loss.mean()
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+def legacy_reduction(size_average=None, reduce=None):
+    """The reduction torch reads from a loss's legacy size_average=/reduce= given as run-time
+    values (torch.nn._reduction.legacy_get_string): None counts as true; reduce false gives
+    "none", else size_average true "mean", false "sum"."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return "mean" if size_average and reduce else "sum" if reduce else "none"
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """F.binary_cross_entropy with torch's weight, which broadcasts against the loss (MLX's
+    weights must have its exact shape); torch clamps each log at -100."""
+    loss = -(target * mx.maximum(mx.log(input), -100) + (1 - target) * mx.maximum(mx.log(1 - input), -100))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """F.binary_cross_entropy_with_logits with torch's broadcasting weight and pos_weight (the
+    positive term's weight), as torch computes it: (1 - t) * x + (1 + (pos_weight - 1) * t) *
+    softplus(-x)."""
+    log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
+    loss = (1 - target) * input + log_weight * mx.logaddexp(0, -input)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
@@ -4822,6 +4835,93 @@ def autograd_hessian(func, inputs, strict=False):
         return grads if isinstance(grads, tuple) else (grads,)
 
     return autograd_jacobian(gradient, tuple(primals) if inputs_tuple else primals[0], strict=strict)
+
+
+def named_parameters(module, prefix="", recurse=True, remove_duplicate=True):
+    """nn.Module.named_parameters over an MLX module, in torch's order: each module's own
+    trainable arrays in the order they were set, then its children's, depth first, under
+    torch's dotted names (a list ported from a ModuleList or ParameterList numbers its items).
+    MLX cannot tell a frozen parameter (torch's requires_grad=False) from a buffer: frozen
+    arrays are left out, as trainable_parameters() leaves them."""
+    seen = set()
+
+    def walk(items, prefix, frozen):
+        items = [(str(k), v) for k, v in items if not str(k).startswith("_") and k not in frozen]
+        for key, value in items:
+            if isinstance(value, mx.array) and not (remove_duplicate and id(value) in seen):
+                seen.add(id(value))
+                yield prefix + key, value
+        if not recurse:
+            return
+        for key, value in items:
+            if isinstance(value, nn.Module):
+                yield from walk(value.items(), f"{prefix}{key}.", value._no_grad)
+            elif isinstance(value, (list, tuple)):
+                yield from walk(enumerate(value), f"{prefix}{key}.", ())
+            elif isinstance(value, dict):
+                yield from walk(value.items(), f"{prefix}{key}.", ())
+
+    yield from walk(module.items(), f"{prefix}." if prefix else "", module._no_grad)
+
+
+def _child_modules(value):
+    """The (name, child) pairs torch lists as a module's children, in an MLX port: modules, and
+    the lists a ModuleList or ParameterList became (non-empty, of modules or arrays)."""
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, child in items:
+        key = str(key)
+        if key.startswith("_"):
+            continue
+        if isinstance(child, nn.Module) or (
+            isinstance(child, (list, tuple)) and child and all(isinstance(c, (nn.Module, mx.array)) for c in child)
+        ):
+            yield key, child
+
+
+def named_modules(module, memo=None, prefix="", remove_duplicate=True):
+    """nn.Module.named_modules over an MLX module, in torch's order: the module, then each
+    child's, depth first, under torch's dotted names, each once. A list a ModuleList or
+    ParameterList became is listed where torch lists the container, and walked."""
+    memo = set() if memo is None else memo
+
+    def walk(value, prefix):
+        if remove_duplicate:
+            if id(value) in memo:
+                return
+            memo.add(id(value))
+        yield prefix, value
+        for key, child in _child_modules(value):
+            yield from walk(child, f"{prefix}.{key}" if prefix else key)
+
+    yield from walk(module, prefix)
+
+
+def modules(module):
+    """nn.Module.modules over an MLX module: named_modules' modules, in torch's order."""
+    for _, value in named_modules(module):
+        yield value
+
+
+def named_children(module):
+    """nn.Module.named_children over an MLX module: its direct children in the order they were
+    set, each once (a ported ModuleList is the list)."""
+    seen = set()
+    for key, child in _child_modules(module):
+        if id(child) not in seen:
+            seen.add(id(child))
+            yield key, child
+
+
+def children(module):
+    """nn.Module.children over an MLX module: named_children's modules."""
+    for _, child in named_children(module):
+        yield child
+
+
+def parameters(module, recurse=True):
+    """nn.Module.parameters over an MLX module: named_parameters' arrays, in torch's order."""
+    for _, value in named_parameters(module, recurse=recurse):
+        yield value
 
 
 def parameters_to_vector(parameters):

@@ -900,6 +900,16 @@ mod tests {
     }
 
     #[test]
+    fn a_softmax_layer_without_dim_takes_torchs_implicit_axis_outside_channels_last_modules() {
+        let (_, ported) = api("s = nn.Softmax(), nn.LogSoftmax(dim=None), nn.Softmin(0)\n");
+        assert!(ported.contains("s = portui_shims.Lambda(lambda x: mx.softmax(x, axis=0 if x.ndim in (0, 1, 3) else 1)), portui_shims.Lambda(lambda x: nn.log_softmax(x, axis=0 if x.ndim in (0, 1, 3) else 1)), portui_shims.Lambda(lambda x: nn.softmin(x, axis=0))"), "{ported}");
+        // In a channels-last module the implicit axis, like a given one, counts torch's layout.
+        let (findings, _) = api(&CNN.replace("nn.Softmax(dim=1)", "nn.Softmax()"));
+        let softmax = findings.iter().find(|f| f.message.starts_with("torch.nn.Softmax")).expect("softmax");
+        assert_eq!(softmax.applicability, Applicability::Manual);
+    }
+
+    #[test]
     fn a_call_that_fits_no_overload_gives_the_rewrites_reason() {
         let (findings, _) = api("def f(x, w):\n    return F.conv2d(x, w, frob=1)\n");
         assert_eq!(findings.len(), 1);
@@ -925,6 +935,15 @@ mod tests {
     fn inplace_true_assigns_back_unless_the_result_replaces_the_argument() {
         let (_, ported) = api("def f(x):\n    F.relu(x, inplace=True)\n    y = F.relu(x, inplace=True)\n    x = F.relu(x, inplace=True)\n    z = F.relu(x + 1, inplace=True)\n    return x + y + z\n");
         assert!(ported.contains("    x = nn.relu(x)\n    y = x = nn.relu(x)\n    x = nn.relu(x)\n    z = nn.relu(x + 1)\n"), "{ported}");
+    }
+
+    #[test]
+    fn legacy_loss_arguments_fill_the_reduction() {
+        let (_, ported) = api("def f(x, y, g):\n    return F.soft_margin_loss(x, y, False, reduction='none'), F.multilabel_margin_loss(x, y, reduce=g), nn.SoftMarginLoss(None, False), F.hinge_embedding_loss(x, y, size_average=None)\n");
+        assert!(ported.contains("portui_shims.soft_margin_loss(x, y, reduction='sum')"), "{ported}");
+        assert!(ported.contains("portui_shims.multilabel_margin_loss(x, y, reduction=portui_shims.legacy_reduction(None, g))"), "{ported}");
+        assert!(ported.contains("lambda input, target: portui_shims.soft_margin_loss(input, target, reduction='none')"), "{ported}");
+        assert!(ported.contains("portui_shims.hinge_embedding_loss(x, y)"), "{ported}");
     }
 
     #[test]

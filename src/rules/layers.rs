@@ -61,6 +61,10 @@ impl Rule for Layers {
         let Expr::Call(call) = expr else { return };
         let range = span(call);
         match cx.torch_name(&call.func).as_deref() {
+            // An empty module to hang attributes on: MLX's Module is built the same way.
+            Some("torch.nn.Module") if call.arguments.is_empty() => {
+                out.safe(range, "nn.Module() → mlx.nn.Module(): an empty module", vec![Edit::replace(span(call.func.as_ref()), "nn.Module")]);
+            }
             Some("torch.nn.Sequential") => {
                 let edits = vec![Edit::replace(span(call.func.as_ref()), "portui_shims.Sequential")];
                 out.safe(range, "nn.Sequential → portui_shims.Sequential: the children keep torch's parameter names (`net.0.weight`; mlx.nn.Sequential stores them under `layers`)", edits);
@@ -263,6 +267,13 @@ mod tests {
         assert!(messages.contains(&wrapped("nn.Linear")), "{messages:?}");
         assert!(messages.contains(&"nn.Embedding (the class) → nn.Embedding".to_string()), "{messages:?}");
         assert!(messages.contains(&"nn.Linear (the class) → nn.Linear".to_string()), "{messages:?}");
+    }
+
+    #[test]
+    fn an_empty_module_is_mlxs() {
+        let found = layers("holder = torch.nn.Module()\nbad = nn.Module(1)\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].message, "nn.Module() → mlx.nn.Module(): an empty module");
     }
 
     #[test]

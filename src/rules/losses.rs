@@ -12,10 +12,14 @@
 //! torch's meaning (class weights, label smoothing and probability targets included). MSE, L1,
 //! smooth L1 and binary cross-entropy are plain `nn.losses` calls with the reduction written
 //! out and, for BCE, `with_logits` (MLX's default is logits, torch's `binary_cross_entropy`
-//! takes probabilities). A loss module becomes a lambda the call sites keep calling. Manual:
-//! the legacy `size_average`/`reduce` arguments, `weight` on MSE, L1 and BCE (MLX has none, or
-//! wants weights of the loss's exact shape) and `pos_weight` (no MLX form), and `smooth_l1_loss` with `beta=0` (MLX divides
-//! by beta; torch's is then L1).
+//! takes probabilities). BCE with `weight` or `pos_weight` goes to a `portui_shims` helper with
+//! torch's formula (MLX's weights must have the loss's exact shape; torch's broadcast, and MLX
+//! has no `pos_weight`). The legacy `size_average`/`reduce` become the reduction torch reads
+//! from them (written out when both are literals, else `portui_shims.legacy_reduction`); the
+//! api rule does the same for the table's losses. A loss module becomes a lambda the call
+//! sites keep calling. Manual: `weight` on MSE and L1 (MLX has none; torch's mean divides by
+//! the weights' sum), and `smooth_l1_loss` with `beta=0` (MLX divides by beta; torch's is then
+//! L1).
 //!
 //! Example: `F.mse_loss(pred, y)` → `nn.losses.mse_loss(pred, y, reduction="mean")`;
 //! `criterion = nn.CrossEntropyLoss(label_smoothing=0.1)` →
@@ -36,6 +40,7 @@ use crate::parse::visitor::{self, Visitor};
 pub struct Losses;
 pub static RULE: Losses = Losses;
 
+#[derive(Clone, Copy)]
 enum Target {
     /// A `portui_shims` helper with torch's signature: arguments pass through by name.
     Shim(&'static str),
@@ -52,6 +57,9 @@ struct Loss {
     /// torch's arguments after `input, target` (the module's constructor takes the same).
     arguments: &'static [&'static str],
     target: Target,
+    /// A `portui_shims` helper with torch's signature for calls giving `weight=` or
+    /// `pos_weight=`, which the MLX loss has no form of.
+    weighted: Option<&'static str>,
 }
 
 const LOSSES: &[Loss] = &[
@@ -60,18 +68,21 @@ const LOSSES: &[Loss] = &[
         module: "CrossEntropyLoss",
         arguments: &["weight", "size_average", "ignore_index", "reduce", "reduction", "label_smoothing"],
         target: Target::Shim("portui_shims.cross_entropy"),
+        weighted: None,
     },
     Loss {
         function: "nll_loss",
         module: "NLLLoss",
         arguments: &["weight", "size_average", "ignore_index", "reduce", "reduction"],
         target: Target::Shim("portui_shims.nll_loss"),
+        weighted: None,
     },
     Loss {
         function: "kl_div",
         module: "KLDivLoss",
         arguments: &["size_average", "reduce", "reduction", "log_target"],
         target: Target::Shim("portui_shims.kl_div"),
+        weighted: None,
     },
     Loss {
         function: "mse_loss",
@@ -82,6 +93,7 @@ const LOSSES: &[Loss] = &[
             function: "nn.losses.mse_loss",
             extra: "",
         },
+        weighted: None,
     },
     Loss {
         function: "l1_loss",
@@ -92,6 +104,7 @@ const LOSSES: &[Loss] = &[
             function: "nn.losses.l1_loss",
             extra: "",
         },
+        weighted: None,
     },
     Loss {
         function: "smooth_l1_loss",
@@ -101,6 +114,7 @@ const LOSSES: &[Loss] = &[
             function: "nn.losses.smooth_l1_loss",
             extra: "",
         },
+        weighted: None,
     },
     Loss {
         function: "binary_cross_entropy",
@@ -110,6 +124,7 @@ const LOSSES: &[Loss] = &[
             function: "nn.losses.binary_cross_entropy",
             extra: "with_logits=False",
         },
+        weighted: Some("portui_shims.binary_cross_entropy"),
     },
     Loss {
         function: "binary_cross_entropy_with_logits",
@@ -119,6 +134,7 @@ const LOSSES: &[Loss] = &[
             function: "nn.losses.binary_cross_entropy",
             extra: "with_logits=True",
         },
+        weighted: Some("portui_shims.binary_cross_entropy_with_logits"),
     },
 ];
 
@@ -171,6 +187,7 @@ impl Rule for Losses {
                     format!("{torch} → {to}")
                 };
                 let note = match loss.target {
+                    _ if loss.weighted == Some(to) => "torch's broadcasting weight, pos_weight and reduction kept",
                     Target::Shim(_) => "torch's class axis, ignore_index, weighted mean and reduction kept",
                     Target::Mlx { .. } => "torch's reduction written out",
                 };
@@ -228,19 +245,23 @@ fn port(
     }
     let skip = if is_module { 0 } else { 2 };
     let arguments = given(call, loss, skip)?;
+    let legacy_argument = |legacy: &str| arguments.iter().find(|(name, _)| *name == legacy).map(|(_, value)| *value);
+    let (size_average, reduce) = (legacy_argument("size_average"), legacy_argument("reduce"));
+    let legacy = is_legacy(size_average, reduce);
+    let weighted = loss.weighted.filter(|_| {
+        arguments
+            .iter()
+            .any(|(name, value)| matches!(*name, "weight" | "pos_weight") && !matches!(value, Expr::NoneLiteral(_)))
+    });
     let mut keywords: Vec<Vec<Piece>> = Vec::new();
     for &(name, value) in &arguments {
         match name {
-            "size_average" | "reduce" => {
-                return Err(format!(
-                    "the legacy {name}= argument: write the equivalent reduction= instead"
-                ));
-            }
-            "weight" if matches!(loss.target, Target::Mlx { .. }) => {
-                return Err("weight=: MLX's loss has no weight of torch's broadcasting kind (binary_cross_entropy's weights must have the loss's exact shape): multiply the reduction=\"none\" loss by the weight, then reduce".into());
-            }
-            "pos_weight" => {
-                return Err("pos_weight=: MLX's binary_cross_entropy has none: loss = -(pos_weight * target * nn.log_sigmoid(x) + (1 - target) * nn.log_sigmoid(-x)), then reduce".into());
+            // Folded into the reduction below (or None: not given); torch then ignores reduction=.
+            "size_average" | "reduce" => continue,
+            "reduction" if legacy => continue,
+            "weight" | "pos_weight" if weighted.is_none() && matches!(value, Expr::NoneLiteral(_)) => continue,
+            "weight" if weighted.is_none() && matches!(loss.target, Target::Mlx { .. }) => {
+                return Err("weight=: MLX's loss has none: multiply the reduction=\"none\" loss by the weight, then reduce as torch does (its mean divides by the weights' sum)".into());
             }
             "beta" if is_zero(value) => {
                 return Err(
@@ -251,13 +272,27 @@ fn port(
         }
         keywords.push(vec![text(format!("{name}=")), hole(value)]);
     }
-    let function = match loss.target {
-        Target::Shim(function) => function,
-        Target::Mlx { function, extra } => {
+    if legacy {
+        let mut reduction = vec![text("reduction=")];
+        match legacy_reduction(size_average, reduce) {
+            Some(written) => reduction.push(text(format!("\"{written}\""))),
+            None => {
+                reduction.push(text("portui_shims.legacy_reduction("));
+                reduction.push(size_average.map_or(text("None"), hole));
+                reduction.push(text(", "));
+                reduction.push(reduce.map_or(text("None"), hole));
+                reduction.push(text(")"));
+            }
+        }
+        keywords.push(reduction);
+    }
+    let function = match (weighted, loss.target) {
+        (Some(function), _) | (None, Target::Shim(function)) => function,
+        (None, Target::Mlx { function, extra }) => {
             if !extra.is_empty() {
                 keywords.push(vec![text(extra)]);
             }
-            if !arguments.iter().any(|(name, _)| *name == "reduction") {
+            if !legacy && !arguments.iter().any(|(name, _)| *name == "reduction") {
                 // MLX's defaults differ between losses; torch's is always 'mean'.
                 keywords.push(vec![text("reduction=\"mean\"")]);
             }
@@ -298,6 +333,32 @@ fn port(
     Ok((pieces, function))
 }
 
+/// Whether a loss call passes the legacy `size_average=` or `reduce=` (not None): torch then
+/// takes its reduction from them, whatever `reduction=` says.
+pub(crate) fn is_legacy(size_average: Option<&Expr>, reduce: Option<&Expr>) -> bool {
+    [size_average, reduce]
+        .into_iter()
+        .flatten()
+        .any(|value| !matches!(value, Expr::NoneLiteral(_)))
+}
+
+/// torch's reduction for the legacy `size_average=`/`reduce=` (`torch.nn._reduction.
+/// legacy_get_string`: a missing or None one counts as true; `reduce` false gives 'none', else
+/// `size_average` true 'mean', false 'sum'), when both are literals. `None` when one is a
+/// run-time value: `portui_shims.legacy_reduction(size_average, reduce)` computes it then.
+pub(crate) fn legacy_reduction(size_average: Option<&Expr>, reduce: Option<&Expr>) -> Option<&'static str> {
+    let truth = |value: Option<&Expr>| match value {
+        None | Some(Expr::NoneLiteral(_)) => Some(true),
+        Some(Expr::BooleanLiteral(b)) => Some(b.value),
+        Some(number) => int_literal(number).map(|n| n != 0),
+    };
+    Some(match (truth(size_average)?, truth(reduce)?) {
+        (_, false) => "none",
+        (true, true) => "mean",
+        (false, true) => "sum",
+    })
+}
+
 fn is_zero(expr: &Expr) -> bool {
     int_literal(expr) == Some(0)
         || matches!(expr, Expr::NumberLiteral(n) if matches!(n.value, ast::Number::Float(f) if f == 0.0))
@@ -323,4 +384,45 @@ fn mentions(expr: &Expr, names: &[&str]) -> bool {
     };
     finder.visit_expr(expr);
     finder.found
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fix::Applicability;
+
+    /// The losses rule's port of `body` (after the imports), and its findings' messages.
+    fn port(body: &str) -> (String, Vec<(Applicability, String)>) {
+        let source = format!("import torch.nn as nn\nimport torch.nn.functional as F\n{body}");
+        let findings = crate::rules::findings_of("losses", &source);
+        let ported = crate::port::port(&source, &findings, |_| true).expect("ports").text;
+        (ported, findings.into_iter().map(|f| (f.applicability, f.message)).collect())
+    }
+
+    #[test]
+    fn legacy_arguments_become_torchs_reduction() {
+        let (ported, findings) = port("a = F.mse_loss(x, y, 1)\nb = F.l1_loss(x, y, False, reduction='none')\nc = F.kl_div(x, y, reduce=False)\nd = F.smooth_l1_loss(x, y, None, None)\nm = nn.MSELoss(size_average=False)\n");
+        assert!(findings.iter().all(|(a, _)| *a == Applicability::Safe), "{findings:?}");
+        // Given size_average/reduce, torch ignores reduction=; None is not giving them.
+        assert!(ported.contains("a = nn.losses.mse_loss(x, y, reduction=\"mean\")"), "{ported}");
+        assert!(ported.contains("b = nn.losses.l1_loss(x, y, reduction=\"sum\")"), "{ported}");
+        assert!(ported.contains("c = portui_shims.kl_div(x, y, reduction=\"none\")"), "{ported}");
+        assert!(ported.contains("d = nn.losses.smooth_l1_loss(x, y, reduction=\"mean\")"), "{ported}");
+        assert!(ported.contains("m = lambda input, target: nn.losses.mse_loss(input, target, reduction=\"sum\")"), "{ported}");
+    }
+
+    #[test]
+    fn run_time_legacy_arguments_are_read_at_run_time() {
+        let (ported, _) = port("a = F.mse_loss(x, y, size_average=avg)\nb = F.cross_entropy(x, y, reduce=flag)\n");
+        assert!(ported.contains("a = nn.losses.mse_loss(x, y, reduction=portui_shims.legacy_reduction(avg, None))"), "{ported}");
+        assert!(ported.contains("b = portui_shims.cross_entropy(x, y, reduction=portui_shims.legacy_reduction(None, flag))"), "{ported}");
+    }
+
+    #[test]
+    fn broadcasting_bce_weights_go_to_torchs_formula() {
+        let (ported, findings) = port("a = F.binary_cross_entropy(p, y, w)\nb = F.binary_cross_entropy_with_logits(z, y, pos_weight=pw, reduction='sum')\nc = nn.BCELoss(weight=None)\nd = F.mse_loss(p, y, weight=w)\n");
+        assert!(ported.contains("a = portui_shims.binary_cross_entropy(p, y, weight=w)"), "{ported}");
+        assert!(ported.contains("b = portui_shims.binary_cross_entropy_with_logits(z, y, pos_weight=pw, reduction='sum')"), "{ported}");
+        assert!(ported.contains("c = lambda input, target: nn.losses.binary_cross_entropy(input, target, with_logits=False, reduction=\"mean\")"), "{ported}");
+        assert_eq!(findings[3].0, Applicability::Manual, "MSE's weight: {:?}", findings[3]);
+    }
 }

@@ -29,6 +29,12 @@ pub enum Bound<'e> {
     Many(Vec<&'e Expr>),
     /// The keywords a `**kwargs` parameter took (`**spread` ones included), as written.
     Keywords(Vec<&'e ast::Keyword>),
+    /// A loss's `reduction`, which torch reads from the legacy `size_average=`/`reduce=` when
+    /// either is given (not None), whatever `reduction=` says.
+    Legacy {
+        size_average: Option<&'e Expr>,
+        reduce: Option<&'e Expr>,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -138,6 +144,16 @@ pub fn bind<'e>(
     {
         binding.args.insert(&var_keywords.name, Bound::Keywords(extra_keywords));
     }
+    if entry.param("reduction").is_some() && entry.param("size_average").is_some() && entry.param("reduce").is_some() {
+        let mut legacy = |name| match binding.args.remove(name) {
+            Some(Bound::One(expr)) => Some(expr),
+            _ => None,
+        };
+        let (size_average, reduce) = (legacy("size_average"), legacy("reduce"));
+        if crate::rules::losses::is_legacy(size_average, reduce) {
+            binding.args.insert("reduction", Bound::Legacy { size_average, reduce });
+        }
+    }
     if binding.spread_dropped {
         let meaningful = entry.params.iter().find(|p| {
             p.name != "self"
@@ -158,12 +174,23 @@ pub fn bind<'e>(
             return Err(format!("`{}` is not given", param.name));
         }
     }
+    // `channels-first-axis` is a property of where the call is (outside a channels-last
+    // module), not of the argument: an axis left to its default counts torch's layout too.
+    for param in &entry.params {
+        if param.annotation.as_deref() == Some("channels-first-axis")
+            && !binding.args.contains_key(param.name.as_str())
+            && !fits(&call.func, "channels-first-axis")
+        {
+            return Err(format!("`{}` is not channels-first-axis", param.name));
+        }
+    }
     for (name, bound) in &binding.args {
         if let Some(annotation) = entry.param(name).and_then(|p| p.annotation.as_deref()) {
             let fit = match bound {
                 Bound::One(expr) => fits(expr, annotation),
                 Bound::Many(exprs) => exprs.iter().all(|expr| fits(expr, annotation)),
                 Bound::Keywords(keywords) => keywords.iter().all(|k| fits(&k.value, annotation)),
+                Bound::Legacy { .. } => true,
             };
             if !fit {
                 return Err(match annotation {
@@ -190,7 +217,7 @@ pub fn bind<'e>(
                 }
                 same_literal(d, source_of(source, expr)) || forwarded
             }),
-            Bound::Many(_) | Bound::Keywords(_) => false,
+            Bound::Many(_) | Bound::Keywords(_) | Bound::Legacy { .. } => false,
         };
         if !is_default {
             return Err(if *name == "out" {

@@ -101,6 +101,13 @@ fn render_segments<'e>(entry: &Entry, segments: &[Segment], binding: &Binding<'e
                     out.extend([Part::Text("(".into()), Part::Hole(expr), Part::Text(",)".into())]);
                 }
                 Some(Bound::One(expr)) => out.push(Part::Hole(expr)),
+                Some(Bound::Legacy { size_average, reduce }) => match crate::rules::losses::legacy_reduction(*size_average, *reduce) {
+                    Some(reduction) => out.push(Part::Text(format!("'{reduction}'"))),
+                    None => {
+                        let argument = |given: Option<&'e Expr>| given.map_or(Part::Text("None".into()), Part::Hole);
+                        out.extend([Part::Text("portui_shims.legacy_reduction(".into()), argument(*size_average), Part::Text(", ".into()), argument(*reduce), Part::Text(")".into())]);
+                    }
+                },
                 Some(Bound::Keywords(keywords)) => {
                     for (i, keyword) in keywords.iter().enumerate() {
                         if i > 0 {
