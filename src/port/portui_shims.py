@@ -4589,6 +4589,30 @@ def sdpa_kernel(*args, **kwargs):
 TORCH_VERSION = "2.15.0"
 
 
+def _softmax_axis(x, dim):
+    """dim, or without one the axis torch picks by the input's rank (0 for 0-, 1- and 3-D
+    input, else 1; deprecated)."""
+    return (0 if x.ndim in (0, 1, 3) else 1) if dim is None else dim
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """F.softmax as a function value (`partial(F.softmax, dim=-1)`): torch's parameters."""
+    x = input if dtype is None else input.astype(dtype)
+    return mx.softmax(x, axis=_softmax_axis(x, dim))
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """F.log_softmax as a function value: torch's parameters."""
+    x = input if dtype is None else input.astype(dtype)
+    return nn.log_softmax(x, axis=_softmax_axis(x, dim))
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """F.softmin as a function value: torch's parameters."""
+    x = input if dtype is None else input.astype(dtype)
+    return nn.softmin(x, axis=_softmax_axis(x, dim))
+
+
 def hardsigmoid(input, inplace=False):
     """torch's hardsigmoid, relu6(x + 3) / 6, as a function value (`act = F.hardsigmoid`)."""
     return nn.relu6(input + 3) / 6

@@ -222,6 +222,12 @@ fn function_value(cx: &Context, expr: &Expr, out: &mut Findings) {
         out.safe(range, format!("{qualified} → {class}.{}: the class's member of the same name", member.attr), edits);
         return;
     }
+    // An axis counted in torch's layout (`partial(F.softmax, dim=1)`) is another axis of a
+    // channels-last module's feature maps: left to a person there.
+    let counts_torch_axes = || table().lookup(&qualified).any(|entry| entry.params.iter().any(|p| p.annotation.as_deref() == Some("channels-first-axis")));
+    if cx.class_info().is_some_and(|class| class.feature_rank.is_some()) && counts_torch_axes() {
+        return;
+    }
     if let Some(entry) = table().lookup(&qualified).find(|entry| entry.value.is_some()) {
         let callee = entry.value.as_deref().unwrap_or_default();
         let message = format!("{qualified} (as a value) → {callee}: it takes torch's parameters by the same names");
