@@ -13,7 +13,11 @@
 //!
 //! Example: `torch.acos(x)` → `mx.arccos(x)`; `x.bmm(y)` → `mx.matmul(x, y)`;
 //! `x.amax(-1, keepdim=True)` → `x.max(-1, keepdims=True)`; `x.add_(y)` → `x = x + y`;
-//! `torch.zeros(2, 3, device=d)` → `mx.zeros((2, 3))`.
+//! `torch.zeros(2, 3, device=d)` → `mx.zeros((2, 3))`. `w.data` (which MLX arrays lack) is
+//! the array itself: `m.weight.data.mul_(s)` → `m.weight = m.weight * s`. A `**kwargs`
+//! argument that may hold more than torch's factory keywords is passed on to the MLX call
+//! without device= (`portui_shims.without_device`), when the MLX form passes torch's optional
+//! parameters under their own names.
 //!
 //! Fix safety: as the entry says (safe, or review with its reason); review when the receiver
 //! of a method is not known to be a tensor, and for in-place methods (other references to

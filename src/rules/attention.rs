@@ -5,7 +5,8 @@
 //! `mask=` (boolean: True keeps, or additive), and has no dropout. Its `mask="causal"` aligns
 //! the causal diagonal bottom-right while torch's `is_causal=True` aligns it top-left: they
 //! agree only when query and key lengths are equal (mlx-traps #15), so the port uses
-//! `"causal"` exactly then and an explicit `mx.tril` mask otherwise (a kv cache).
+//! `"causal"` exactly then and an explicit `mx.tril` mask otherwise (a kv cache). A flag known
+//! at run time (`is_causal=is_causal`) chooses between that mask and `attn_mask`.
 //!
 //! Example: `F.scaled_dot_product_attention(q, k, v, is_causal=True)` →
 //! `mx.fast.scaled_dot_product_attention(q, k, v, scale=1.0 / math.sqrt(q.shape[-1]),

@@ -21,7 +21,7 @@ pub static RULE: Float64 = Float64;
 
 impl Rule for Float64 {
     fn meta(&self) -> RuleMeta {
-        RuleMeta { id: "float64", step: "7", checklist: "no-float64", summary: "float64 (error: no float64 on the MLX GPU)" }
+        RuleMeta { id: "float64", step: "7", checklist: "no-float64", summary: "float64 (error: no float64 on the MLX GPU); dtype comparisons → mx.float64" }
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {

@@ -13,11 +13,17 @@
 //! channels move back to axis 1 first. A layer class named as a value must name the MLX
 //! class the table builds (`nn.BatchNorm2d` → `nn.BatchNorm`); in a module whose feature maps
 //! keep torch's layout, the channels-first form of it, as the table's constructor calls there.
+//! A class built elsewhere may be given torch's factory keywords there (timm's
+//! `norm_layer(dim, **dd)` with `dd = {'device': ..., 'dtype': ...}`), which MLX's layers do
+//! not take: it becomes `portui_shims.with_factory_keywords(cls)`, a subclass made once per
+//! class (device= dropped, dtype= casting the parameters), except in type checks, comparisons
+//! with an object's type and annotations.
 //!
 //! Example: `class Net(nn.Module)` → `class Net(nn.Module)` with `mlx.nn`;
 //! `nn.Sequential(conv, bn)` → `portui_shims.Sequential(conv, bn)`; in a module with
 //! convolutions, `nn.Flatten()` → `portui_shims.Flatten(channels_last=True)`;
-//! `isinstance(m, nn.BatchNorm2d)` → `isinstance(m, nn.BatchNorm)`.
+//! `isinstance(m, nn.BatchNorm2d)` → `isinstance(m, nn.BatchNorm)`; `norm_layer=nn.LayerNorm`
+//! → `norm_layer=portui_shims.with_factory_keywords(nn.LayerNorm)`.
 //!
 //! Fix safety: safe for the base class, `Sequential` and class references; review for
 //! `Flatten` in a channels-last module (which maps are flattened is inferred).

@@ -1,6 +1,7 @@
 //! module-api: torch `nn.Module` methods → MLX's: `named_parameters()` →
 //! `tree_flatten(parameters())`, parameter counts, `state_dict()`, `load_state_dict(d)`,
-//! `m.bias is not None`, `requires_grad_(False)`, `add_module(name, m)`.
+//! `m.bias is not None`, `requires_grad_(False)`, `add_module(name, m)`, `named_children()`,
+//! `children()`.
 //!
 //! Why: MLX `parameters()` returns a nested dict, not an iterator of tensors; its flattened
 //! names are torch's dotted names. A parameter count over `parameters()` must use
@@ -14,7 +15,10 @@
 //! `sum(p.size for _, p in tree_flatten(self.trainable_parameters()))`;
 //! `module.bias is not None` → `"bias" in module`; `model.load_state_dict(sd)` →
 //! `model.load_weights(list(sd.items()))`; `self.add_module("layer1", m)` →
-//! `setattr(self, "layer1", m)`.
+//! `setattr(self, "layer1", m)`; `self.add_module(*stage)` → `setattr(self, *stage)`;
+//! `for name, child in m.named_children():` → `portui_shims.named_children(m)` (MLX modules
+//! have none, and their `children()` is a dict of names). The bias check applies in a
+//! module's code and on a module given to a function (`init_weights(module)`).
 //!
 //! Fix safety: review: MLX's `parameters()` includes frozen arrays (buffers), torch's does not.
 
@@ -30,7 +34,7 @@ pub static RULE: ModuleApi = ModuleApi;
 
 impl Rule for ModuleApi {
     fn meta(&self) -> RuleMeta {
-        RuleMeta { id: "module-api", step: "1", checklist: "torch-semantics", summary: "named_parameters/state_dict/load_state_dict/bias checks → MLX" }
+        RuleMeta { id: "module-api", step: "1", checklist: "torch-semantics", summary: "named_parameters/state_dict/load_state_dict/bias checks/named_children → MLX" }
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {

@@ -9,7 +9,9 @@
 //! Example: `self.register_buffer("bias", mask)` →
 //! `self.bias = mask` + `self.freeze(keys=["bias"], recurse=False)`;
 //! `self.register_buffer("cos", c, persistent=False)` → `object.__setattr__(self, "cos", c)`.
-//! `self.name = nn.Buffer(t, persistent=...)` (torch 2.5's spelling of the same) likewise.
+//! `self.name = nn.Buffer(t, persistent=...)` (torch 2.5's spelling of the same) likewise. A
+//! non-persistent buffer changed in place later (`self.index.copy_(v)`) is assigned with
+//! `object.__setattr__` too (the api rule asks `is_non_persistent_buffer`).
 //!
 //! A plain tensor attribute set in `__init__` (`self.pos = posemb_sincos_2d(...)`, neither a
 //! buffer nor an `nn.Parameter`) is not in torch's state dict and is never trained: it is kept
