@@ -2,6 +2,7 @@
 //! make the imports exactly what the result needs, re-parse again. Code that does not parse
 //! is never returned, so it can never be written.
 
+use crate::audit::scope::{Scope, Source};
 use crate::fix::{Edit, EditsByPosition, Piece, apply_edits, select_compatible};
 use crate::parse::ast::{self, Expr, Stmt};
 use crate::parse::visitor::{self, Visitor};
@@ -220,20 +221,61 @@ fn torch_names_still_used(original: &str, edits: &[&Edit]) -> (HashSet<String>, 
     (still, loaded)
 }
 
+/// The names the module's code reads, where they are the module's own: a function's
+/// parameter or local (`def max_neg_value(tensor)` beside `from torch import tensor`) is not
+/// a use of the module-level import.
 #[derive(Default)]
-struct NameLoads {
+struct NameLoads<'a> {
     loads: Vec<(String, Range<usize>)>,
+    /// The enclosing functions' and lambdas' scopes, innermost last.
+    scopes: Vec<Scope<'a>>,
 }
 
-impl<'a> Visitor<'a> for NameLoads {
+impl<'a> Visitor<'a> for NameLoads<'a> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
-        if !matches!(stmt, Stmt::Import(_) | Stmt::ImportFrom(_)) {
-            visitor::walk_stmt(self, stmt);
+        match stmt {
+            Stmt::Import(_) | Stmt::ImportFrom(_) => {}
+            Stmt::FunctionDef(function) => {
+                // Decorators, defaults and annotations are read in the enclosing scope.
+                for decorator in &function.decorator_list {
+                    self.visit_decorator(decorator);
+                }
+                self.visit_parameters(&function.parameters);
+                if let Some(returns) = &function.returns {
+                    self.visit_annotation(returns);
+                }
+                self.scopes.push(Scope::function(function, false));
+                self.visit_body(&function.body);
+                self.scopes.pop();
+            }
+            _ => visitor::walk_stmt(self, stmt),
         }
     }
     fn visit_expr(&mut self, expr: &'a Expr) {
-        if let Expr::Name(name) = expr {
-            self.loads.push((name.id.to_string(), span(name)));
+        match expr {
+            Expr::Name(name) => {
+                // (A function's own import of the name still needs its import kept.)
+                let local = self.scopes.iter().any(|scope| {
+                    scope.sources(name.id.as_str()).is_some_and(|sources| {
+                        sources
+                            .iter()
+                            .any(|source| !matches!(source, Source::Import(_)))
+                    })
+                });
+                if !local {
+                    self.loads.push((name.id.to_string(), span(name)));
+                }
+            }
+            Expr::Lambda(lambda) => {
+                if let Some(parameters) = &lambda.parameters {
+                    self.visit_parameters(parameters);
+                }
+                self.scopes.push(Scope::lambda(lambda));
+                self.visit_expr(&lambda.body);
+                self.scopes.pop();
+                return;
+            }
+            _ => {}
         }
         visitor::walk_expr(self, expr);
     }

@@ -44,7 +44,7 @@ mod names;
 mod origin;
 mod report;
 mod results;
-mod scope;
+pub(crate) mod scope;
 mod values;
 mod walk;
 

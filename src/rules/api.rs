@@ -226,13 +226,13 @@ fn function_value(cx: &Context, expr: &Expr, out: &mut Findings) {
         out.safe(range, format!("{qualified} → {class}.{}: the class's member of the same name", member.attr), edits);
         return;
     }
-    // An axis counted in torch's layout (`partial(F.softmax, dim=1)`) is another axis of a
-    // channels-last module's feature maps: left to a person there.
-    let counts_torch_axes = || table().lookup(&qualified).any(|entry| entry.params.iter().any(|p| p.annotation.as_deref() == Some("channels-first-axis")));
-    if cx.class_info().is_some_and(|class| class.feature_rank.is_some()) && counts_torch_axes() {
-        return;
-    }
     if let Some(entry) = table().lookup(&qualified).find(|entry| entry.value.is_some()) {
+        // An entry applying only where axes are counted in torch's layout leaves a
+        // channels-last module's values to a person, as it leaves its calls.
+        let counts_torch_axes = entry.params.iter().any(|p| p.annotation.as_deref() == Some("channels-first-axis"));
+        if counts_torch_axes && cx.class_info().is_some_and(|class| class.feature_rank.is_some()) {
+            return;
+        }
         let callee = entry.value.as_deref().unwrap_or_default();
         let message = format!("{qualified} (as a value) → {callee}: it takes torch's parameters by the same names");
         let edits = vec![crate::fix::Edit::replace(range.clone(), callee)];

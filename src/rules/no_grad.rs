@@ -11,7 +11,8 @@
 //! A mode called anywhere else (`ctx = torch.no_grad()`, `torch.set_grad_enabled(False)` as a
 //! statement, `torch.no_grad(f)`, `torch.autocast("cuda")` passed on) becomes
 //! `portui_shims.grad_mode(...)`: a context and decorator that changes nothing, which returns
-//! the function it is given, as torch returns it decorated.
+//! the function it is given, as torch returns it decorated. The class named as a value
+//! (`context = nullcontext if last else torch.no_grad`) becomes `portui_shims.grad_mode`.
 //!
 //! Fix safety: safe for decorators and for `with` blocks whose body has no multi-line strings
 //! (dedenting would change them); otherwise manual. Autocast removal is review: the code now
@@ -44,11 +45,15 @@ impl Rule for NoGrad {
     }
 
     fn kinds(&self) -> Option<&'static [NodeKind]> {
-        Some(&[NodeKind::StmtFunctionDef, NodeKind::StmtWith, NodeKind::ExprCall])
+        Some(&[NodeKind::StmtFunctionDef, NodeKind::StmtWith, NodeKind::ExprCall, NodeKind::ExprAttribute, NodeKind::ExprName])
     }
 
     /// A mode called outside a `with` item or a decorator: portui_shims.grad_mode.
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
+        if matches!(expr, Expr::Name(_) | Expr::Attribute(_)) {
+            mode_as_a_value(cx, expr, out);
+            return;
+        }
         let Expr::Call(call) = expr else { return };
         let Some(q) = cx.torch_name(&call.func) else { return };
         if !CONTEXTS.contains(&q.as_str()) || q == "torch.cuda.device" {
@@ -160,4 +165,27 @@ fn dedent_edits(cx: &Context, stmt: &Stmt) -> Option<Vec<Edit>> {
         offset += line.len();
     }
     Some(edits)
+}
+
+/// `context = nullcontext if last_step else torch.no_grad` (x-transformers), the class named
+/// and called later (`with context():`): `portui_shims.grad_mode`, called later just the same.
+fn mode_as_a_value(cx: &Context, expr: &Expr, out: &mut Findings) {
+    let called_or_link = match cx.parent_expr() {
+        Some(Expr::Call(call)) => span(call.func.as_ref()) == span(expr),
+        Some(Expr::Attribute(attribute)) => span(attribute.value.as_ref()) == span(expr),
+        _ => false,
+    };
+    let decorator = matches!(cx.stmt(), Some(Stmt::FunctionDef(function)) if cx.expr_stack.is_empty() && function.decorator_list.iter().any(|d| span(&d.expression) == span(expr)));
+    if called_or_link || decorator {
+        return;
+    }
+    let Some(q) = cx.torch_name(expr) else { return };
+    if !CONTEXTS.contains(&q.as_str()) || q == "torch.cuda.device" || q.contains("autocast") {
+        return;
+    }
+    out.review(
+        span(expr),
+        format!("{q} (the class, as a value) → portui_shims.grad_mode: a context and decorator that changes nothing; MLX has no gradient mode (gradients exist only inside mx.grad / nn.value_and_grad)"),
+        vec![Edit::replace(span(expr), "portui_shims.grad_mode")],
+    );
 }
