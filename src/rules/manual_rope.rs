@@ -4,7 +4,7 @@
 //! half a dozen kernels per tensor; `mx.fast.rope` computes the angles in the kernel. Its two
 //! modes pair features differently (mlx-traps #16): `traditional=False` is rotate-half
 //! (feature i with i + D/2, LLaMA/HF `rotate_half`), `traditional=True` is interleaved pairs
-//! (2i with 2i + 1: the even/odd form and Meta's complex `view_as_complex` form). It rotates
+//! (2i with 2i + 1: the even/odd form, as Meta's complex `view_as_complex` form pairs them). It rotates
 //! along axis -2 as the sequence: code that applies RoPE to (B, T, H, D) must be swapped to
 //! (B, H, T, D) around it, or every head gets the wrong angle.
 //!
@@ -23,8 +23,9 @@
 //! the tables come from elsewhere (a buffer, an argument, another function) or the rotated
 //! input is an expression (written twice, it would be evaluated once): the finding gives the
 //! call to write and what to read off the table construction (base, first position),
-//! instead of guessing them. The complex form is always manual (MLX has no
-//! complex view; the finding gives the `traditional=True` call).
+//! instead of guessing them. Meta's complex form (`view_as_complex`, a product with
+//! `freqs_cis`, `view_as_real`) is not this rule's: MLX has complex64 views and arithmetic, so
+//! the api rule ports it call by call.
 
 use super::calls::{method_call, repeatable};
 use super::context::{argument, hole, int_literal, keyword, text};
@@ -49,15 +50,6 @@ impl Rule for ManualRope {
     }
 
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
-        if let Expr::Call(call) = expr
-            && cx.torch_name(&call.func).as_deref() == Some("torch.view_as_complex")
-        {
-            out.manual(
-                span(expr),
-                "complex-number RoPE (interleaved pairs): MLX has no complex view. Write `mx.fast.rope(x, dims, traditional=True, base=theta, scale=1.0, offset=start)` per rotated tensor, with x as (B, H, T, D) (swap axes 1 and 2 around the call for (B, T, H, D)), theta and start read off the freqs_cis construction, and drop the freqs_cis table",
-            );
-            return;
-        }
         let Some(mut application) = rotate_half(cx, expr).or_else(|| interleaved(cx, expr)) else { return };
         let range = span(expr);
         let x = cx.src(application.x);
