@@ -723,13 +723,13 @@ pub fn maybe_tensor_method_call(cx: &Context, call: &ast::ExprCall) -> Option<bo
 
 /// `self`, a layer attribute, a name bound to a module of this file or an `nn` layer: its
 /// `half()`, `float()`, `type()`... are the module's, not a tensor's.
-fn module_like(cx: &Context, receiver: &Expr) -> bool {
+pub(crate) fn module_like(cx: &Context, receiver: &Expr) -> bool {
     match receiver {
         Expr::Name(name) if name.id.as_str() == "self" => cx.in_module(),
         Expr::Name(name) => {
             matches!(name.id.as_str(), "model" | "module" | "net" | "network") || cx.module_instance(name.id.as_str())
         }
-        Expr::Attribute(_) => cx.layer_type(receiver).is_some(),
+        Expr::Attribute(_) => cx.layer_type(receiver).is_some() || cx.is_local_module(receiver),
         _ => false,
     }
 }

@@ -252,6 +252,15 @@ impl<'a> Context<'a> {
     }
 
     /// Whether `self.<attr>` is a layer of the given qualified type in the current class.
+    /// Whether `expr` is `self.<attr>` holding a module class of this file (`self.body =
+    /// Block()`).
+    pub fn is_local_module(&self, expr: &Expr) -> bool {
+        self_attribute(expr).is_some_and(|attr| {
+            self.class_info()
+                .is_some_and(|c| c.local_modules.contains_key(attr))
+        })
+    }
+
     pub fn layer_type(&self, expr: &Expr) -> Option<&'a str> {
         let attr = self_attribute(expr)?;
         self.class_info()?.layers.get(attr).map(String::as_str)

@@ -3,7 +3,9 @@
 //! (`with torch.cuda.device(...)` blocks are unwrapped by the no-grad rule).
 //!
 //! Why: MLX has unified memory; arrays are visible to CPU and GPU alike and there is no
-//! device to move to. `.to(dtype)` is a cast and becomes `.astype(dtype)`.
+//! device to move to. `.to(dtype)` is a cast and becomes `.astype(dtype)`; a module has no
+//! `astype` (MLX casts it in place with `set_dtype`, which returns None), so on one it becomes
+//! `portui_shims.to(module, dtype)`, which returns the module as torch's `Module.to` does.
 //!
 //! Example: `x = x.to(device)` → (statement removed); `model.cuda()` → (removed);
 //! `y.cpu().numpy()` → `y.numpy()` (then the numpy rule); `t.to(torch.float16)` →
@@ -11,7 +13,8 @@
 //! placement).
 //!
 //! Fix safety: safe for calls and keywords; review when a `device` variable is deleted
-//! (portui checks that all of its uses are placement) or `.to(x)` is guessed to be a device.
+//! (portui checks that all of its uses are placement), `.to(x)` is guessed to be a device, or
+//! `.to(dtype)`'s receiver is not known to be a tensor (nor a module).
 
 use super::calls::method_call;
 use super::context::{postfix_hole, hole, keyword, text};
@@ -136,6 +139,12 @@ impl Device {
         let has_device = call.arguments.args.iter().any(|a| is_device_value(cx, a) || looks_like_device(cx, a)) || keyword(call, "device").is_some();
         match (cast(cx, call, receiver), has_device) {
             (Some(_), _) if super::cast_claimed_by_fused_op(cx, call) => {}
+            (Some(edit), _) if super::api::module_like(cx, receiver) => {
+                out.safe(range, ".to(dtype) on a module → portui_shims.to(module, dtype): it casts the module's floating-point arrays in place (set_dtype) and returns the module, as torch's Module.to does", vec![edit]);
+            }
+            (Some(edit), _) if cx.tensor(receiver) == crate::tensors::Certainty::Unknown => {
+                out.review(range, ".to(dtype) is a cast: astype (device part dropped) (receiver not known to be a tensor: a module has no astype, portui_shims.to casts either)", vec![edit]);
+            }
             (Some(edit), _) => {
                 out.safe(range, ".to(dtype) is a cast: astype (device part dropped)", vec![edit]);
             }
@@ -164,6 +173,10 @@ impl Device {
 /// drops), so the two compose.
 fn cast(cx: &Context, call: &ast::ExprCall, receiver: &Expr) -> Option<Edit> {
     let dtype = keyword(call, "dtype").map(|k| &k.value).or_else(|| call.arguments.args.iter().find(|a| is_dtype(cx, a)))?;
+    if super::api::module_like(cx, receiver) {
+        // MLX modules have no astype: set_dtype casts in place and returns None.
+        return Some(Edit::template(span(call), vec![text("portui_shims.to("), hole(receiver), text(", "), hole(dtype), text(")")]));
+    }
     Some(Edit::template(span(call), vec![postfix_hole(cx.text, receiver), text(".astype("), hole(dtype), text(")")]))
 }
 

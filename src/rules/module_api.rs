@@ -1,7 +1,7 @@
 //! module-api: torch `nn.Module` methods → MLX's: `named_parameters()` →
 //! `tree_flatten(parameters())`, parameter counts, `state_dict()`, `load_state_dict(d)`,
 //! `m.bias is not None`, `requires_grad_(False)`, `add_module(name, m)`, `named_children()`,
-//! `children()`.
+//! `children()`, `model.half()` / `.float()` / `.bfloat16()`.
 //!
 //! Why: MLX `parameters()` returns a nested dict, not an iterator of tensors; its flattened
 //! names are torch's dotted names. A parameter count over `parameters()` must use
@@ -17,7 +17,9 @@
 //! `model.load_weights(list(sd.items()))`; `self.add_module("layer1", m)` →
 //! `setattr(self, "layer1", m)`; `self.add_module(*stage)` → `setattr(self, *stage)`;
 //! `for name, child in m.named_children():` → `portui_shims.named_children(m)` (MLX modules
-//! have none, and their `children()` is a dict of names). The bias check applies in a
+//! have none, and their `children()` is a dict of names); `model.half()` →
+//! `portui_shims.to(model, mx.float16)` (MLX modules cast with `set_dtype`, which returns
+//! None). The bias check applies in a
 //! module's code and on a module given to a function (`init_weights(module)`).
 //!
 //! Fix safety: review: MLX's `parameters()` includes frozen arrays (buffers), torch's does not.
@@ -64,6 +66,16 @@ impl Rule for ModuleApi {
                 // is a torch module's (or fails in the port).
                 if method == "named_children" && call.arguments.is_empty() && !cx.is_torch(receiver) {
                     children(cx, call, receiver, "named_children", out);
+                    return;
+                }
+                // `model.half()`: MLX modules have no half/float/bfloat16, and set_dtype returns None.
+                if let Some(dtype) = module_cast_dtype(method)
+                    && call.arguments.is_empty()
+                    && !cx.is_torch(receiver)
+                    && super::api::module_like(cx, receiver)
+                {
+                    let range = span(call);
+                    out.safe(range.clone(), format!("{method}() on a module → portui_shims.to(module, {dtype}): it casts the module's floating-point arrays in place (set_dtype) and returns the module, as torch's does"), vec![Edit::template(range, vec![text("portui_shims.to("), hole(receiver), text(format!(", {dtype})"))])]);
                     return;
                 }
                 let relevant = matches!(method, "state_dict" | "load_state_dict" | "requires_grad_" | "add_module" | "register_module" | "children");
@@ -210,6 +222,16 @@ fn children(cx: &Context, call: &ast::ExprCall, receiver: &Expr, method: &str, o
 
 /// Receivers that are (probably) modules: `self`, `model`, `module`, `m`, a layer attribute,
 /// or a name assigned an instance of a module class of this file (`dst = Net()`).
+/// The MLX dtype a torch module cast method casts to (`double` is the float64 rule's).
+fn module_cast_dtype(method: &str) -> Option<&'static str> {
+    match method {
+        "half" => Some("mx.float16"),
+        "float" => Some("mx.float32"),
+        "bfloat16" => Some("mx.bfloat16"),
+        _ => None,
+    }
+}
+
 fn module_like(cx: &Context, expr: &Expr) -> bool {
     match expr {
         Expr::Name(name) => matches!(name.id.as_str(), "self" | "model" | "module" | "m" | "net" | "raw_model") || cx.module_instance(name.id.as_str()),
