@@ -93,8 +93,9 @@ fn a_dirty_port_has_each_leftover_found_where_it_is() {
         (22, 13, "mlx-name", "mlx.core.fast.layer_norm_typo"),
         (23, 15, "array-method", "size"),
         (24, 30, "array-method", "masked_fill"),
-        (26, 16, "torch-use", "torch.nn.functional.relu"),
-        (26, 28, "torch-use", "torch.zeros"),
+        (25, 15, "array-attribute", "grad"),
+        (27, 16, "torch-use", "torch.nn.functional.relu"),
+        (27, 32, "torch-use", "torch.zeros"),
     ]
     .map(|(line, column, kind, name)| (line, column, kind.to_string(), name.to_string()));
     assert_eq!(located(&json), expected);
@@ -123,7 +124,7 @@ fn a_dirty_port_has_each_leftover_found_where_it_is() {
     );
     assert!(
         report.ends_with(
-            "1 file audited: 12 leftovers in 1 file (2 torch-import, 3 torch-use, 4 mlx-name, 3 array-method)\n"
+            "1 file audited: 13 leftovers in 1 file (2 torch-import, 3 torch-use, 4 mlx-name, 3 array-method, 1 array-attribute)\n"
         ),
         "{report}"
     );

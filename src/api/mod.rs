@@ -37,6 +37,7 @@ const SOURCES: &[(&str, &str)] = &[
 /// torch.Tensor's public attributes and mlx's public names, generated from the pinned
 /// packages by `names/generate.py`.
 const TORCH_TENSOR_NAMES: &str = include_str!("names/torch_tensor.txt");
+const TORCH_TENSOR_PROPERTIES: &str = include_str!("names/torch_tensor_properties.txt");
 const MLX_NAMES: &str = include_str!("names/mlx.txt");
 
 #[derive(Debug, Clone, PartialEq)]
@@ -187,6 +188,9 @@ pub struct Table {
     /// is never passed over in silence. (Names both have but mean differently by, such as
     /// `transpose`, have entries whose rewrites say so.)
     tensor_only_methods: FxHashMap<String, ()>,
+    /// The attributes among them that are not methods (`x.grad`, `x.requires_grad`): read or
+    /// set, they fail on an MLX array as a missing method's call does.
+    tensor_only_properties: FxHashMap<String, ()>,
     mlx_array_names: FxHashMap<String, ()>,
     /// Every dotted prefix of an entry's name (`torch.compiler`, `torch.nn`): the namespaces
     /// of torch that the table knows to exist.
@@ -233,6 +237,12 @@ impl Table {
         self.tensor_only_methods.contains_key(name)
     }
 
+    /// Whether `x.<name>`, not called, fails on an MLX array: a torch.Tensor property (not a
+    /// method) that mx.array lacks.
+    pub fn tensor_only_property(&self, name: &str) -> bool {
+        self.tensor_only_properties.contains_key(name)
+    }
+
     /// Whether mx.array has an attribute of this name.
     pub fn mlx_array_has(&self, name: &str) -> bool {
         self.mlx_array_names.contains_key(name)
@@ -270,6 +280,10 @@ fn build(sources: &[(&str, &str)]) -> Result<Table, String> {
         .filter(|name| !mlx_array_names.contains_key(**name))
         .map(|name| (name.to_string(), ()))
         .collect();
+    let tensor_only_properties: FxHashMap<String, ()> = names(TORCH_TENSOR_PROPERTIES)
+        .filter(|name| !mlx_array_names.contains_key(*name))
+        .map(|name| (name.to_string(), ()))
+        .collect();
     let namespaces: FxHashMap<String, ()> = by_name
         .keys()
         .flat_map(|name| {
@@ -281,6 +295,7 @@ fn build(sources: &[(&str, &str)]) -> Result<Table, String> {
         entries,
         by_name,
         tensor_only_methods,
+        tensor_only_properties,
         mlx_array_names,
         namespaces,
     })

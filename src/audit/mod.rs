@@ -28,6 +28,11 @@
 //!   module or optimizer also has (`index`, `sort`, `values`, `add`) are reported only on known
 //!   arrays. Binding is by scope, as Python does it (a parameter shadows an import; class
 //!   bodies are invisible from methods); `self.<name>` is what any method of the class assigns.
+//! - `array-attribute`: `receiver.name`, read, set or deleted but not called, where `name` is a
+//!   torch.Tensor attribute that mx.array lacks (`p.grad`, `p.requires_grad = False`,
+//!   `x.is_leaf`, `x.H`), on a receiver that may be an array. On a receiver not known to be one,
+//!   only the attributes no ordinary object is likely to have are reported (not `name`,
+//!   `layout`, `device`, `data`).
 //! - `syntax`: the file does not parse (nothing else in it is audited).
 //!
 //! Where portui wrote the port (the output tree holds portui's marker and is `<project>_mlx`
@@ -69,15 +74,17 @@ pub enum Kind {
     TorchUse,
     MlxName,
     ArrayMethod,
+    ArrayAttribute,
     Syntax,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::TorchImport,
         Kind::TorchUse,
         Kind::MlxName,
         Kind::ArrayMethod,
+        Kind::ArrayAttribute,
         Kind::Syntax,
     ];
 
@@ -87,6 +94,7 @@ impl Kind {
             Kind::TorchUse => "torch-use",
             Kind::MlxName => "mlx-name",
             Kind::ArrayMethod => "array-method",
+            Kind::ArrayAttribute => "array-attribute",
             Kind::Syntax => "syntax",
         }
     }

@@ -149,6 +149,7 @@ fn example(finding: &Finding) -> String {
     let name = match finding.kind {
         Kind::Syntax => "syntax error",
         Kind::ArrayMethod => &format!("{}()", finding.name),
+        Kind::ArrayAttribute => &format!(".{}", finding.name),
         _ => &finding.name,
     };
     format!(

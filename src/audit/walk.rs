@@ -27,6 +27,7 @@ pub fn leftovers(text: &str, module: &ast::ModModule) -> Vec<Leftover> {
         text,
         frames: Frames::default(),
         found: Vec::new(),
+        callee: None,
     };
     walk.frames.push_module(module);
     walk.visit_body(&module.body);
@@ -44,6 +45,9 @@ struct Walk<'a> {
     text: &'a str,
     frames: Frames<'a>,
     found: Vec<Leftover>,
+    /// The callee of the call being walked: an attribute there is a method, which
+    /// `check_method` judges.
+    callee: Option<*const Expr>,
 }
 
 impl<'a> Walk<'a> {
@@ -132,6 +136,29 @@ impl<'a> Walk<'a> {
         self.report(
             Kind::ArrayMethod,
             span(&method.attr),
+            name.to_string(),
+            message,
+        );
+    }
+
+    /// `receiver.name`, not called, where `name` is a torch.Tensor attribute mx.array lacks.
+    fn check_attribute(&mut self, attribute: &'a ast::ExprAttribute) {
+        let name = attribute.attr.as_str();
+        if !crate::api::table().tensor_only_property(name) {
+            return;
+        }
+        let value = Infer::new(&self.frames).value(&attribute.value, self.frames.top());
+        let receiver = match value {
+            Value::Array => "the receiver is an array",
+            // `self.device`, `args.name`: other objects have these too.
+            _ if matches!(name, "name" | "layout" | "device" | "data") => return,
+            Value::Unknown | Value::Nothing => "the receiver may be an array",
+            Value::Other(_) => return,
+        };
+        let message = format!("mx.array has no attribute `{name}` (torch.Tensor has); {receiver}");
+        self.report(
+            Kind::ArrayAttribute,
+            span(&attribute.attr),
             name.to_string(),
             message,
         );
@@ -229,6 +256,9 @@ impl<'a> Visitor<'a> for Walk<'a> {
             }
             Expr::Attribute(attribute) => {
                 if !self.check_chain(expr, attribute.ctx) {
+                    if self.callee != Some(std::ptr::from_ref(expr)) {
+                        self.check_attribute(attribute);
+                    }
                     visitor::walk_expr(self, expr);
                 }
             }
@@ -239,6 +269,7 @@ impl<'a> Visitor<'a> for Walk<'a> {
                 {
                     self.check_method(method, &call.arguments);
                 }
+                self.callee = Some(std::ptr::from_ref(call.func.as_ref()));
                 visitor::walk_expr(self, expr);
             }
             Expr::Lambda(lambda) => {

@@ -721,6 +721,31 @@ pub fn maybe_tensor_method_call(cx: &Context, call: &ast::ExprCall) -> Option<bo
     }
 }
 
+/// For an attribute torch tensors have and MLX arrays lack, read or set but not called
+/// (`p.grad`, `p.requires_grad = False`, `x.H`): whether its receiver is known to be a tensor,
+/// or `None` when it is known not to be one (or is torch itself, or a module). `x.device` and
+/// `x.data` are their rules'; on a receiver not known to be a tensor, `name` and `layout` are
+/// more likely another object's.
+pub fn maybe_tensor_property(cx: &Context, expr: &Expr) -> Option<bool> {
+    let Expr::Attribute(attribute) = expr else { return None };
+    let name = attribute.attr.as_str();
+    if !table().tensor_only_property(name) || matches!(name, "device" | "data") {
+        return None;
+    }
+    if matches!(cx.parent_expr(), Some(Expr::Call(call)) if std::ptr::eq(call.func.as_ref(), expr)) {
+        return None; // a method call's callee: `maybe_tensor_method_call` judges it
+    }
+    let receiver = attribute.value.as_ref();
+    if cx.is_torch(receiver) || module_like(cx, receiver) {
+        return None;
+    }
+    match cx.tensor(receiver) {
+        Certainty::NotTensor => None,
+        Certainty::Unknown if matches!(name, "name" | "layout") => None,
+        certainty => Some(certainty == Certainty::Tensor),
+    }
+}
+
 /// `self`, a layer attribute, a name bound to a module of this file or an `nn` layer: its
 /// `half()`, `float()`, `type()`... are the module's, not a tensor's.
 pub(crate) fn module_like(cx: &Context, receiver: &Expr) -> bool {

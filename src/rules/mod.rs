@@ -232,6 +232,7 @@ fn check_with(
         dispatch,
         torch_chains: Vec::new(),
         tensor_method_calls: Vec::new(),
+        tensor_properties: Vec::new(),
         chain_is_torch: false,
         deadline,
         outputs: RULES
@@ -251,6 +252,7 @@ fn check_with(
         &walker.cx,
         &walker.torch_chains,
         &walker.tensor_method_calls,
+        &walker.tensor_properties,
         &mut findings,
     );
     // Stable: findings were collected rule by rule in RULES order, which breaks ties.
@@ -287,6 +289,8 @@ struct Walker<'a> {
     /// Calls of methods MLX arrays lack on receivers that may be tensors (with whether the
     /// receiver is known to be one), for the `unported` rule.
     tensor_method_calls: Vec<(&'a Expr, bool)>,
+    /// Reads and sets of tensor attributes MLX arrays lack (`p.grad`), likewise.
+    tensor_properties: Vec<(&'a Expr, bool)>,
     /// Whether the name/attribute chain being walked is rooted in torch: the links of a chain
     /// share its root, so it is resolved once per chain, not once per link.
     chain_is_torch: bool,
@@ -368,6 +372,9 @@ impl<'a> Visitor<'a> for Walker<'a> {
             && let Some(known) = api::maybe_tensor_method_call(&self.cx, call)
         {
             self.tensor_method_calls.push((expr, known));
+        }
+        if let Some(known) = api::maybe_tensor_property(&self.cx, expr) {
+            self.tensor_properties.push((expr, known));
         }
         if worth_checking(expr, torch) {
             let rules = match expr {

@@ -5,7 +5,8 @@
 //!
 //! It also names every call of a method torch tensors have and MLX arrays lack (`x.bmm(y)`,
 //! `x.fill_(0)`) on a receiver that may be a tensor, when nothing rewrites it: such a call
-//! fails at run time with `AttributeError`.
+//! fails at run time with `AttributeError`. So does every read or set of a tensor attribute
+//! MLX arrays lack (`p.grad`, `p.requires_grad = False`, `x.is_leaf`), which it names too.
 //!
 //! Example: `torch.fft.rfft(x)` → finding "torch.fft.rfft has no portui rewrite".
 //!
@@ -33,9 +34,10 @@ impl Rule for Unported {
 /// Add a manual finding for every maximal torch name chain, and every call of a method torch
 /// tensors have and MLX arrays lack (both collected during the walk), that no other finding
 /// covers.
-pub fn claim_rest(cx: &Context, chains: &[&Expr], method_calls: &[(&Expr, bool)], findings: &mut Vec<Finding>) {
+pub fn claim_rest(cx: &Context, chains: &[&Expr], method_calls: &[(&Expr, bool)], properties: &[(&Expr, bool)], findings: &mut Vec<Finding>) {
     let claimed = Claimed::of(findings);
     claim_methods(&claimed, method_calls, findings);
+    claim_properties(properties, findings);
     for chain in chains {
         if claimed.covers(span(*chain)) {
             continue;
@@ -70,6 +72,54 @@ fn claim_methods(claimed: &Claimed, calls: &[(&Expr, bool)], findings: &mut Vec<
             message.push_str(" (if the receiver is a tensor)");
         }
         findings.push(finding(span(call), message));
+    }
+}
+
+/// A manual finding for every read or set of a tensor attribute MLX arrays lack (`p.grad`,
+/// `p.requires_grad = False`), on a receiver that may be a tensor, that no other finding
+/// covers: it fails at run time with `AttributeError` too.
+fn claim_properties(uses: &[(&Expr, bool)], findings: &mut Vec<Finding>) {
+    let handled: Vec<bool> = uses.iter().map(|(expr, _)| property_handled(span(*expr), findings)).collect();
+    for ((expr, known), handled) in uses.iter().zip(handled) {
+        let Expr::Attribute(attribute) = expr else { continue };
+        if handled {
+            continue;
+        }
+        let name = attribute.attr.as_str();
+        let mut message = format!("`.{name}`: MLX arrays have no `{name}` ({})", property_reason(name));
+        if !known {
+            message.push_str(" (if the receiver is a tensor)");
+        }
+        findings.push(finding(span(*expr), message));
+    }
+}
+
+/// Whether a finding deals with the attribute use at `range`: one reported on it exactly, or
+/// an edit replacing it without copying it into the port. (`p.grad.norm()` rewritten to
+/// `mx.linalg.norm(p.grad)` keeps `p.grad`, which still fails.)
+fn property_handled(range: std::ops::Range<usize>, findings: &[Finding]) -> bool {
+    let inside = |outer: &std::ops::Range<usize>| outer.start <= range.start && range.end <= outer.end;
+    findings.iter().any(|finding| {
+        finding.range == range
+            || finding.edits.iter().any(|edit| {
+                inside(&edit.range)
+                    && !edit.pieces.iter().any(|piece| matches!(piece, crate::fix::Piece::Source(kept) if inside(kept)))
+            })
+    })
+}
+
+/// Why an MLX array lacks a torch.Tensor property, and the closest MLX spelling.
+fn property_reason(name: &str) -> &'static str {
+    match name {
+        "grad" => "MLX arrays keep no gradient: gradients are what mx.grad or nn.value_and_grad return; closest: the gradient tree value_and_grad returns",
+        "requires_grad" => "MLX arrays carry no gradient flag: a module's arrays are trained unless frozen; closest: module.freeze(keys=[name]) to freeze, membership in module.trainable_parameters() to ask",
+        "grad_fn" | "is_leaf" | "retains_grad" | "output_nr" | "grad_dtype" | "volatile" => "MLX records no autograd graph on arrays: gradients are taken of functions (mx.grad, nn.value_and_grad)",
+        "H" => "closest: mx.conj(x).T",
+        "mH" => "closest: mx.conj(x).mT",
+        "name" => "MLX arrays have no named dimensions; closest: keep the axis names in your own code",
+        "layout" => "MLX arrays are dense, torch's strided layout; closest: drop the check",
+        _ if name.starts_with("is_") => "MLX has one unified memory and dense arrays: nothing to ask; closest: False",
+        _ => "port it by hand",
     }
 }
 

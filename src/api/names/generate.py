@@ -9,6 +9,8 @@ by hand): run it with the test venv's Python after changing the pins in tests/ru
                     init, the methods of nn.Module), mlx.optimizers and mlx.utils; one qualified
                     name a line (`mlx.core.array.astype`, `mlx.nn.losses.cross_entropy`).
   torch_tensor.txt  the public attributes of torch.Tensor (what `x.<name>` may be on a tensor).
+  torch_tensor_properties.txt
+                    those of them that are not methods (`x.grad`, `x.requires_grad`, `x.H`).
   other_types.txt   `<type> <name>` for the public methods of the objects a receiver is often
                     instead of a tensor (str, bytes, list, tuple, dict, set, int, float,
                     numpy.ndarray, torch.nn.Module) that torch.Tensor has too.
@@ -75,6 +77,9 @@ def main():
     write("mlx.txt", f"# public names of mlx {mx.__version__} (src/api/names/generate.py)\n", mlx_names())
     write("torch_tensor.txt", f"# public attributes of torch.Tensor, torch {torch.__version__} (src/api/names/generate.py)\n",
           public(torch.Tensor))
+    write("torch_tensor_properties.txt",
+          f"# public attributes of torch.Tensor that are not callable, torch {torch.__version__} (src/api/names/generate.py)\n",
+          [n for n in public(torch.Tensor) if not callable(getattr(torch.Tensor, n, None))])
     write("other_types.txt", "# <type> <name>: methods other common receivers share with torch.Tensor (src/api/names/generate.py)\n",
           other_types())
 
