@@ -831,7 +831,8 @@ impl SelfAssignments<'_, '_> {
             && let Some(q) = self.semantic.torch_name(&call.func)
         {
             if q.starts_with("torch.nn.") && q[9..].starts_with(char::is_uppercase) {
-                if q == "torch.nn.Parameter" {
+                // `nn.Buffer(t)` (torch >= 2.5) and `nn.Parameter(t)` hold arrays, not layers.
+                if matches!(q.as_str(), "torch.nn.Parameter" | "torch.nn.Buffer" | "torch.nn.UninitializedParameter" | "torch.nn.UninitializedBuffer") {
                     self.info.arrays.insert(attr.to_string());
                 } else {
                     self.info.layers.insert(attr.to_string(), q);

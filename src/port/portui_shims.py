@@ -617,6 +617,21 @@ def set_parameter(module, name, value, requires_grad=True):
         module.freeze(keys=[name], recurse=False)
 
 
+# --- register_buffer with a name or persistence known at run time (register-buffer rule) ---
+
+
+def register_buffer(module, name, value, persistent=True):
+    """`module.register_buffer(name, value, persistent)` (or `setattr(module, name,
+    nn.Buffer(value, persistent=...))`) where the name or `persistent` is computed: MLX trains
+    every array attribute that is not frozen, so a persistent buffer is set and frozen (saved,
+    not trained), and a non-persistent one (or None) is kept out of the parameter tree."""
+    if persistent and value is not None:
+        setattr(module, name, value)
+        module.freeze(keys=[name], recurse=False)
+    else:
+        object.__setattr__(module, name, value)
+
+
 # --- channels-first layers (API table, in modules whose feature maps keep torch's layout) ---
 
 _CHANNELS_FIRST = {}

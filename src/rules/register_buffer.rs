@@ -10,6 +10,9 @@
 //! `self.bias = mask` + `self.freeze(keys=["bias"], recurse=False)`;
 //! `self.register_buffer("cos", c, persistent=False)` → `object.__setattr__(self, "cos", c)`.
 //! `self.name = nn.Buffer(t, persistent=...)` (torch 2.5's spelling of the same) likewise. A
+//! name or `persistent` known only at run time (`self.register_buffer(f"{k}_freq", t,
+//! persistent=False)`, `setattr(self, name, nn.Buffer(t, persistent=p))`) →
+//! `portui_shims.register_buffer(self, name, t, persistent=...)`, which does the same then. A
 //! non-persistent buffer changed in place later (`self.index.copy_(v)`) is assigned with
 //! `object.__setattr__` too (the api rule asks `is_non_persistent_buffer`).
 //!
@@ -22,8 +25,8 @@
 
 use super::context::{argument, hole, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
-use crate::fix::Edit;
-use crate::parse::ast::{Expr, NodeKind, Stmt, StmtAssign};
+use crate::fix::{Edit, Piece};
+use crate::parse::ast::{self, Expr, NodeKind, Stmt, StmtAssign};
 use crate::parse::span;
 use crate::semantic::self_attribute;
 use crate::tensors::{Certainty, returns_tensor};
@@ -47,20 +50,43 @@ impl Rule for RegisterBuffer {
             }
             return;
         }
+        if buffer_setattr(cx, stmt, out) {
+            return;
+        }
         let Stmt::Expr(statement) = stmt else { return };
         let Expr::Call(call) = statement.value.as_ref() else { return };
         let Expr::Attribute(method) = call.func.as_ref() else { return };
         if method.attr.as_str() != "register_buffer" || !cx.in_module() {
             return;
         }
-        let range = span(stmt);
-        let (Some(Expr::StringLiteral(name)), Some(value)) = (argument(call, 0, "name"), argument(call, 1, "tensor")) else {
-            out.manual(range, "register_buffer with a computed name: assign the array and freeze it by hand");
-            return;
+        let (Some(name), Some(value)) = (argument(call, 0, "name"), argument(call, 1, "tensor")) else {
+            return; // torch rejects a call without both
         };
-        let owner = cx.src(method.value.as_ref());
-        register(cx, stmt, owner, name.value.to_str(), value, keyword(call, "persistent").map(|k| &k.value), out);
+        register(cx, stmt, method.value.as_ref(), name, value, keyword(call, "persistent").map(|k| &k.value), out);
     }
+}
+
+/// `setattr(self, name, nn.Buffer(t, persistent=...))`, transformers' spelling for buffers
+/// named at run time (`f"{layer_type}_inv_freq"`): a registration too.
+fn buffer_setattr(cx: &Context, stmt: &Stmt, out: &mut Findings) -> bool {
+    let Stmt::Expr(statement) = stmt else { return false };
+    let Expr::Call(call) = statement.value.as_ref() else { return false };
+    let (Expr::Name(function), [owner, name, Expr::Call(buffer)]) = (call.func.as_ref(), &call.arguments.args[..]) else {
+        return false;
+    };
+    if function.id.as_str() != "setattr" || !call.arguments.keywords.is_empty() || !is_buffer_class(cx, buffer) || !cx.in_module() {
+        return false;
+    }
+    let Some(value) = argument(buffer, 0, "data") else {
+        out.manual(span(stmt), "nn.Buffer() without data (an empty tensor): assign the array and freeze it by hand");
+        return true;
+    };
+    register(cx, stmt, owner, name, value, keyword(buffer, "persistent").map(|k| &k.value), out);
+    true
+}
+
+fn is_buffer_class(cx: &Context, call: &ast::ExprCall) -> bool {
+    matches!(cx.torch_name(&call.func).as_deref(), Some("torch.nn.Buffer" | "torch.nn.parameter.Buffer"))
 }
 
 /// Whether the class being walked registers `name` as a non-persistent buffer
@@ -84,7 +110,7 @@ pub(crate) fn is_non_persistent_buffer(cx: &Context, name: &str) -> bool {
 fn buffer_assignment(cx: &Context, stmt: &Stmt, assign: &StmtAssign, out: &mut Findings) -> bool {
     let [Expr::Attribute(target)] = &assign.targets[..] else { return false };
     let Expr::Call(call) = assign.value.as_ref() else { return false };
-    if !matches!(cx.torch_name(&call.func).as_deref(), Some("torch.nn.Buffer" | "torch.nn.parameter.Buffer")) || !cx.in_module() {
+    if !is_buffer_class(cx, call) || !cx.in_module() {
         return false;
     }
     let Some(value) = argument(call, 0, "data") else {
@@ -92,21 +118,42 @@ fn buffer_assignment(cx: &Context, stmt: &Stmt, assign: &StmtAssign, out: &mut F
         return true;
     };
     let persistent = keyword(call, "persistent").map(|k| &k.value);
-    register(cx, stmt, cx.src(target.value.as_ref()), target.attr.as_str(), value, persistent, out);
+    register_named(cx, stmt, cx.src(target.value.as_ref()), target.attr.as_str(), value, persistent, out);
     true
 }
 
-/// The MLX form of registering `value` as the buffer `owner.name`: assigned and frozen when
+/// `register_named` for a name given as an expression: a string literal's value, or
+/// `portui_shims.register_buffer` for a name computed at run time.
+fn register(cx: &Context, stmt: &Stmt, owner: &Expr, name: &Expr, value: &Expr, persistent: Option<&Expr>, out: &mut Findings) {
+    match name {
+        Expr::StringLiteral(literal) => register_named(cx, stmt, cx.src(owner), literal.value.to_str(), value, persistent, out),
+        _ => register_at_run_time(stmt, cx.src(owner), hole(name), value, persistent, out),
+    }
+}
+
+/// A buffer whose name, or whether it persists, is known only at run time: the shim decides as
+/// the rewrite would for literals (assigned and frozen, or kept out of the tree).
+fn register_at_run_time(stmt: &Stmt, owner: &str, name: Piece, value: &Expr, persistent: Option<&Expr>, out: &mut Findings) {
+    let range = span(stmt);
+    let mut pieces = vec![text(format!("portui_shims.register_buffer({owner}, ")), name, text(", "), hole(value)];
+    if let Some(persistent) = persistent {
+        pieces.extend([text(", persistent="), hole(persistent)]);
+    }
+    pieces.push(text(")"));
+    out.safe(
+        range.clone(),
+        "buffer named or made persistent at run time → portui_shims.register_buffer: assigned and frozen when persistent (saved, not trained), kept out of the parameter tree when not",
+        vec![Edit::template(range, pieces)],
+    );
+}
+
 /// persistent (saved, not trained), kept out of the parameter tree when not.
-fn register(cx: &Context, stmt: &Stmt, owner: &str, name: &str, value: &Expr, persistent: Option<&Expr>, out: &mut Findings) {
+fn register_named(cx: &Context, stmt: &Stmt, owner: &str, name: &str, value: &Expr, persistent: Option<&Expr>, out: &mut Findings) {
     let range = span(stmt);
     let persistent = match persistent {
         None => true,
         Some(Expr::BooleanLiteral(b)) => b.value,
-        Some(_) => {
-            out.manual(range, "a buffer's persistent=<expression>: decide freeze (persistent) or out-of-tree (not) by hand");
-            return;
-        }
+        Some(_) => return register_at_run_time(stmt, owner, text(format!("\"{name}\"")), value, persistent, out),
     };
     let indent = cx.indent_of(stmt);
     // A value spanning lines was inside the call's parentheses; keep it inside some.
