@@ -49,8 +49,12 @@ pub struct ClassInfo {
     pub feature_rank: Option<usize>,
     /// `self.name = Block(...)` with `Block` a class of this file: attribute → class name.
     pub local_modules: HashMap<String, String>,
-    /// Its `forward` returns a tuple somewhere (`return resid, dense`): a call is no tensor.
+    /// Its `forward` returns a tuple somewhere (`return resid, dense`): a call is no tensor
+    /// (though what it unpacks to may be).
     pub returns_tuple: bool,
+    /// Its `forward` returns a list, a dict or an object it builds (`return ModelOutput(...)`)
+    /// somewhere: a call is no tensor, nor anything unpacked from one.
+    pub returns_object: bool,
 }
 
 impl Semantic {
@@ -61,7 +65,7 @@ impl Semantic {
             || class.local_modules.get(attr).is_some_and(|name| {
                 self.classes
                     .get(name)
-                    .is_some_and(|c| c.is_module && !c.returns_tuple)
+                    .is_some_and(|c| c.is_module && !c.returns_tuple && !c.returns_object)
             })
     }
 }
@@ -498,7 +502,9 @@ impl Semantic {
                 && !autograd_function
             {
                 collector.info.is_module = true;
-                collector.info.returns_tuple = returns_tuple(function);
+                collector.info.returns_tuple =
+                    returns_matching(function, |value| matches!(value, Expr::Tuple(_)));
+                collector.info.returns_object = returns_matching(function, returns_object);
             }
         }
         info.channels_last = info.layers.values().any(|q| is_channel_layer(q));
@@ -729,13 +735,18 @@ impl<'a> Visitor<'a> for BodyUses<'_, 'a> {
 }
 
 /// Whether a function returns a tuple display anywhere (`return resid, dense`).
-fn returns_tuple(function: &ast::StmtFunctionDef) -> bool {
-    struct Finder(bool);
+/// Whether a `return` of `function` (not of a function nested in it) returns a value
+/// `matches` accepts.
+fn returns_matching(function: &ast::StmtFunctionDef, matches: fn(&Expr) -> bool) -> bool {
+    struct Finder {
+        matches: fn(&Expr) -> bool,
+        found: bool,
+    }
     impl<'a> Visitor<'a> for Finder {
         fn visit_stmt(&mut self, stmt: &'a Stmt) {
             match stmt {
                 Stmt::Return(ret) => {
-                    self.0 |= matches!(ret.value.as_deref(), Some(Expr::Tuple(_)));
+                    self.found |= ret.value.as_deref().is_some_and(self.matches);
                 }
                 Stmt::FunctionDef(_) | Stmt::ClassDef(_) => {}
                 _ => visitor::walk_stmt(self, stmt),
@@ -743,9 +754,23 @@ fn returns_tuple(function: &ast::StmtFunctionDef) -> bool {
         }
         fn visit_expr(&mut self, _: &'a Expr) {}
     }
-    let mut finder = Finder(false);
+    let mut finder = Finder {
+        matches,
+        found: false,
+    };
     finder.visit_body(&function.body);
-    finder.0
+    finder.found
+}
+
+/// A list, a dict, or an instance of a class (`BaseModelOutput(...)`).
+fn returns_object(value: &Expr) -> bool {
+    match value {
+        Expr::List(_) | Expr::Dict(_) => true,
+        Expr::Call(call) => {
+            matches!(call.func.as_ref(), Expr::Name(class) if class.id.starts_with(char::is_uppercase))
+        }
+        _ => false,
+    }
 }
 
 /// `x.shape` or `x.size()`.
@@ -832,7 +857,13 @@ impl SelfAssignments<'_, '_> {
         {
             if q.starts_with("torch.nn.") && q[9..].starts_with(char::is_uppercase) {
                 // `nn.Buffer(t)` (torch >= 2.5) and `nn.Parameter(t)` hold arrays, not layers.
-                if matches!(q.as_str(), "torch.nn.Parameter" | "torch.nn.Buffer" | "torch.nn.UninitializedParameter" | "torch.nn.UninitializedBuffer") {
+                if matches!(
+                    q.as_str(),
+                    "torch.nn.Parameter"
+                        | "torch.nn.Buffer"
+                        | "torch.nn.UninitializedParameter"
+                        | "torch.nn.UninitializedBuffer"
+                ) {
                     self.info.arrays.insert(attr.to_string());
                 } else {
                     self.info.layers.insert(attr.to_string(), q);

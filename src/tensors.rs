@@ -385,10 +385,11 @@ impl Judge<'_> {
                     return NotTensor;
                 }
                 match call.func.as_ref() {
-                    // `self(x)` inside a module: the module's output.
+                    // `self(x)` inside a module: the module's output (or a tuple of them),
+                    // unless its forward returns an object (a `ModelOutput`).
                     Expr::Name(name)
                         if name.id.as_str() == "self"
-                            && self.class.is_some_and(|c| c.is_module) =>
+                            && self.class.is_some_and(|c| c.is_module && !c.returns_object) =>
                     {
                         Tensor
                     }
@@ -433,7 +434,9 @@ impl Judge<'_> {
                 match (self.certainty(&attribute.value), attribute.attr.as_str()) {
                     (Tensor, "T" | "mT" | "H" | "data" | "grad" | "real" | "imag") => Tensor,
                     (Tensor, "weight" | "bias") => Tensor,
-                    (Tensor, _) => NotTensor,
+                    // `x.shape`, `x.dtype`; an attribute torch.Tensor lacks (`outputs.loc`) says
+                    // the value was not a tensor after all, and tells nothing of the attribute.
+                    (Tensor, name) if crate::api::table().tensor_has(name) => NotTensor,
                     (_, "weight" | "bias") => Tensor,
                     _ => Unknown,
                 }

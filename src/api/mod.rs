@@ -191,6 +191,8 @@ pub struct Table {
     /// The attributes among them that are not methods (`x.grad`, `x.requires_grad`): read or
     /// set, they fail on an MLX array as a missing method's call does.
     tensor_only_properties: FxHashMap<String, ()>,
+    /// Every public attribute of torch.Tensor.
+    tensor_names: FxHashMap<String, ()>,
     mlx_array_names: FxHashMap<String, ()>,
     /// Every dotted prefix of an entry's name (`torch.compiler`, `torch.nn`): the namespaces
     /// of torch that the table knows to exist.
@@ -235,6 +237,11 @@ impl Table {
     /// does not.
     pub fn tensor_only_method(&self, name: &str) -> bool {
         self.tensor_only_methods.contains_key(name)
+    }
+
+    /// Whether torch.Tensor has an attribute of this name.
+    pub fn tensor_has(&self, name: &str) -> bool {
+        self.tensor_names.contains_key(name)
     }
 
     /// Whether `x.<name>`, not called, fails on an MLX array: a torch.Tensor property (not a
@@ -296,6 +303,10 @@ fn build(sources: &[(&str, &str)]) -> Result<Table, String> {
         by_name,
         tensor_only_methods,
         tensor_only_properties,
+        tensor_names: tensor_names
+            .iter()
+            .map(|name| (name.to_string(), ()))
+            .collect(),
         mlx_array_names,
         namespaces,
     })
