@@ -79,33 +79,70 @@ fn claim_methods(claimed: &Claimed, calls: &[(&Expr, bool)], findings: &mut Vec<
 /// `p.requires_grad = False`), on a receiver that may be a tensor, that no other finding
 /// covers: it fails at run time with `AttributeError` too.
 fn claim_properties(uses: &[(&Expr, bool)], findings: &mut Vec<Finding>) {
-    let handled: Vec<bool> = uses.iter().map(|(expr, _)| property_handled(span(*expr), findings)).collect();
-    for ((expr, known), handled) in uses.iter().zip(handled) {
-        let Expr::Attribute(attribute) = expr else { continue };
-        if handled {
-            continue;
-        }
-        let name = attribute.attr.as_str();
-        let mut message = format!("`.{name}`: MLX arrays have no `{name}` ({})", property_reason(name));
-        if !known {
-            message.push_str(" (if the receiver is a tensor)");
-        }
-        findings.push(finding(span(*expr), message));
+    if uses.is_empty() {
+        return;
     }
+    let handled = PropertiesHandled::of(findings);
+    let new: Vec<Finding> = uses
+        .iter()
+        .filter(|(expr, _)| !handled.covers(span(*expr)))
+        .filter_map(|(expr, known)| {
+            let Expr::Attribute(attribute) = expr else { return None };
+            let name = attribute.attr.as_str();
+            let mut message = format!("`.{name}`: MLX arrays have no `{name}` ({})", property_reason(name));
+            if !known {
+                message.push_str(" (if the receiver is a tensor)");
+            }
+            Some(finding(span(*expr), message))
+        })
+        .collect();
+    findings.extend(new);
 }
 
-/// Whether a finding deals with the attribute use at `range`: one reported on it exactly, or
-/// an edit replacing it without copying it into the port. (`p.grad.norm()` rewritten to
-/// `mx.linalg.norm(p.grad)` keeps `p.grad`, which still fails.)
-fn property_handled(range: std::ops::Range<usize>, findings: &[Finding]) -> bool {
-    let inside = |outer: &std::ops::Range<usize>| outer.start <= range.start && range.end <= outer.end;
-    findings.iter().any(|finding| {
-        finding.range == range
-            || finding.edits.iter().any(|edit| {
-                inside(&edit.range)
-                    && !edit.pieces.iter().any(|piece| matches!(piece, crate::fix::Piece::Source(kept) if inside(kept)))
-            })
-    })
+/// What deals with an attribute use: a finding reported on it exactly, or an edit replacing it
+/// without copying it into the port. (`p.grad.norm()` rewritten to `mx.linalg.norm(p.grad)`
+/// keeps `p.grad`, which still fails.) Looked up by binary search, so a file full of such uses
+/// stays linear.
+struct PropertiesHandled {
+    exact: rustc_hash::FxHashSet<std::ops::Range<usize>>,
+    /// The text edits replace outside their holes.
+    dropped: Claimed,
+}
+
+impl PropertiesHandled {
+    fn of(findings: &[Finding]) -> Self {
+        let mut dropped = Vec::new();
+        for edit in findings.iter().flat_map(|f| &f.edits) {
+            // The holes in text order (a rewrite may reorder them: `mx.where(m, v, x)`).
+            let mut kept: Vec<&std::ops::Range<usize>> = edit
+                .pieces
+                .iter()
+                .filter_map(|piece| match piece {
+                    crate::fix::Piece::Source(kept) => Some(kept),
+                    crate::fix::Piece::Text(_) => None,
+                })
+                .collect();
+            kept.sort_by_key(|r| r.start);
+            let mut cursor = edit.range.start;
+            for hole in kept {
+                if hole.start > cursor {
+                    dropped.push(cursor..hole.start.min(edit.range.end));
+                }
+                cursor = cursor.max(hole.end);
+            }
+            if cursor < edit.range.end {
+                dropped.push(cursor..edit.range.end);
+            }
+        }
+        Self {
+            exact: findings.iter().map(|f| f.range.clone()).collect(),
+            dropped: Claimed::new(dropped),
+        }
+    }
+
+    fn covers(&self, range: std::ops::Range<usize>) -> bool {
+        self.exact.contains(&range) || self.dropped.covers(range)
+    }
 }
 
 /// Why an MLX array lacks a torch.Tensor property, and the closest MLX spelling.
@@ -149,10 +186,15 @@ struct Claimed {
 
 impl Claimed {
     fn of(findings: &[Finding]) -> Self {
-        let mut ranges: Vec<std::ops::Range<usize>> = findings
-            .iter()
-            .flat_map(|f| std::iter::once(f.range.clone()).chain(f.edits.iter().map(|e| e.range.clone())))
-            .collect();
+        Self::new(
+            findings
+                .iter()
+                .flat_map(|f| std::iter::once(f.range.clone()).chain(f.edits.iter().map(|e| e.range.clone())))
+                .collect(),
+        )
+    }
+
+    fn new(mut ranges: Vec<std::ops::Range<usize>>) -> Self {
         ranges.sort_by_key(|r| r.start);
         let furthest = ranges
             .iter()
