@@ -4662,6 +4662,13 @@ class Hardsigmoid(nn.Module):
         return hardsigmoid(x)
 
 
+def always_false(*args, **kwargs):
+    """torch.compiler.is_compiling, torch.jit.is_tracing and the like named as values (`probe =
+    getattr(torch.compiler, "is_compiling", None)`): MLX has no torch.compile, dynamo,
+    torch.export or TorchScript, so nothing ever runs under them."""
+    return False
+
+
 def compiler_disable(fn=None, recursive=True, *, reason=None):
     """torch.compiler.disable: keeps a function out of torch.compile. MLX compiles only what
     mx.compile is given, so the function is returned as it is (or, without one, a decorator

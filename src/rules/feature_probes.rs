@@ -112,7 +112,8 @@ mod tests {
             d = hasattr(obj, 'compiler')\n\
             e = getattr(getattr(torch, 'compiler', None), 'disable', None) or nullwrap\n\
             g = 'silu' in dir(torch.nn.functional)\n\
-            f = getattr(torch, 'no_such_api', None)\n";
+            f = getattr(torch, 'no_such_api', None)\n\
+            h = getattr(torch.compiler, 'is_compiling', None) or getattr(torch._dynamo, 'is_compiling', None)\n";
         let findings = findings_of("feature-probes", source);
         let probed: Vec<&str> = findings.iter().map(|f| &source[f.range.clone()]).collect();
         assert_eq!(
@@ -123,7 +124,11 @@ mod tests {
                 "hasattr(torch.compiler, 'is_exporting')",
                 "getattr(getattr(torch, 'compiler', None), 'disable', None)",
                 "'silu' in dir(torch.nn.functional)",
+                "getattr(torch.compiler, 'is_compiling', None)",
+                "getattr(torch._dynamo, 'is_compiling', None)",
             ]
         );
+        let ported = crate::port::port(source, &findings, |_| true).expect("ports").text;
+        assert!(ported.contains("h = portui_shims.always_false or portui_shims.always_false"), "{ported}");
     }
 }
