@@ -4662,10 +4662,16 @@ class Hardsigmoid(nn.Module):
         return hardsigmoid(x)
 
 
+def always_true(*args, **kwargs):
+    """torch.is_grad_enabled named as a value: MLX has no grad mode, and any computation may be
+    differentiated (by mx.grad or nn.value_and_grad)."""
+    return True
+
+
 def always_false(*args, **kwargs):
     """torch.compiler.is_compiling, torch.jit.is_tracing and the like named as values (`probe =
     getattr(torch.compiler, "is_compiling", None)`): MLX has no torch.compile, dynamo,
-    torch.export or TorchScript, so nothing ever runs under them."""
+    torch.export, TorchScript or oneDNN, so nothing ever runs under them."""
     return False
 
 
