@@ -2,7 +2,9 @@
 //! `mx.bool_`...; torch types written as types (`x: Tensor`, `isinstance(m, nn.Module)`,
 //! `-> torch.Size`) → `mx.array`, `nn.Module`, `tuple`; other torch names in annotations
 //! (`opt: torch.optim.Optimizer`) → the same text as a string annotation; `torch.inf`, `torch.pi`, `torch.nan`,
-//! `torch.e` → `math`'s.
+//! `torch.e` → `math`'s. torch.dtype's predicates on a dtype value (`x.dtype.is_floating_point`,
+//! `.is_complex`, `.is_signed`, `.itemsize`) → `mx.issubdtype(x.dtype, mx.floating)`... and
+//! `.size` (MLX's Dtype has none of them).
 //!
 //! Why: a type annotation that still names torch keeps `import torch` alive in the port.
 //! dtype objects are framework objects; torch's aliases (`torch.float`, `torch.long`,
@@ -12,11 +14,13 @@
 //! Example: `torch.arange(0, t, dtype=torch.long)` → `... dtype=mx.int64`; `x: torch.Tensor` →
 //! `x: mx.array`.
 //!
-//! Fix safety: safe: the same type under MLX's name.
+//! Fix safety: safe: the same type under MLX's name; review for a dtype predicate on a name
+//! taken for a dtype (`dtype.is_floating_point`).
 
+use super::context::{hole, text};
 use super::{Context, Findings, Rule, RuleMeta};
 use crate::fix::Edit;
-use crate::parse::ast::{Expr, NodeKind};
+use crate::parse::ast::{self, Expr, NodeKind};
 use crate::parse::span;
 
 pub struct Dtypes;
@@ -65,6 +69,11 @@ impl Rule for Dtypes {
         if !matches!(expr, Expr::Attribute(_) | Expr::Name(_)) {
             return;
         }
+        if let Expr::Attribute(attribute) = expr
+            && dtype_predicate(cx, attribute, out)
+        {
+            return;
+        }
         let Some(qualified) = cx.torch_name(expr) else { return };
         let range = span(expr);
         if let Some((_, to)) = TYPES.iter().find(|(t, _)| *t == qualified.as_str()) {
@@ -101,6 +110,43 @@ fn ported_where_it_stands(qualified: &str) -> bool {
 
 /// `torch.Tensor(...)`, `torch.Tensor.add` or `class M(nn.Module)`: not a type reference of
 /// this rule's.
+/// `x.dtype.is_floating_point` and torch.dtype's other predicates, read on a dtype value: a
+/// `.dtype`, a torch dtype (safe), or a name taken for one, `dtype` or `*_dtype` (review).
+/// Whether the attribute was one.
+fn dtype_predicate(cx: &Context, attribute: &ast::ExprAttribute, out: &mut Findings) -> bool {
+    let kind = match attribute.attr.as_str() {
+        "is_floating_point" => "mx.floating",
+        "is_complex" => "mx.complexfloating",
+        "is_signed" | "itemsize" => "",
+        _ => return false,
+    };
+    let value = attribute.value.as_ref();
+    let safe = match value {
+        Expr::Attribute(read) if read.attr.as_str() == "dtype" => true,
+        Expr::Name(name) if name.id.as_str() == "dtype" || name.id.ends_with("_dtype") => false,
+        _ if cx.torch_name(value).is_some_and(|q| mlx_dtype(&q).is_some()) => true,
+        _ => return false,
+    };
+    let range = span(attribute);
+    if attribute.attr.as_str() == "is_signed" && !super::calls::repeatable(cx, value) {
+        out.manual(range, "dtype.is_signed: MLX spells it `mx.issubdtype(d, mx.signedinteger) or mx.issubdtype(d, mx.inexact)`, which reads the dtype twice: bind it to a name first");
+        return true;
+    }
+    let pieces = match attribute.attr.as_str() {
+        "itemsize" => vec![hole(value), text(".size")],
+        "is_signed" => vec![text("(mx.issubdtype("), hole(value), text(", mx.signedinteger) or mx.issubdtype("), hole(value), text(", mx.inexact))")],
+        _ => vec![text("mx.issubdtype("), hole(value), text(format!(", {kind})"))],
+    };
+    let message = format!("dtype.{} → MLX's spelling: mlx.core.Dtype has no such attribute", attribute.attr);
+    let edits = vec![Edit::template(range.clone(), pieces)];
+    if safe {
+        out.safe(range, message, edits);
+    } else {
+        out.review(range, format!("{message} (`{}` taken for a dtype: check it is one)", cx.src(value)), edits);
+    }
+    true
+}
+
 fn is_callee_or_base(cx: &Context, expr: &Expr) -> bool {
     let callee = matches!(cx.parent_expr(), Some(Expr::Call(call)) if span(call.func.as_ref()) == span(expr))
         || matches!(cx.parent_expr(), Some(Expr::Attribute(a)) if span(a.value.as_ref()) == span(expr));

@@ -267,7 +267,16 @@ fn worth_checking(expr: &Expr, torch: bool) -> bool {
     match expr {
         Expr::Name(_) => torch,
         Expr::Attribute(attribute) => {
-            matches!(attribute.attr.as_str(), "is_cuda" | "device" | "data") || torch
+            matches!(
+                attribute.attr.as_str(),
+                "is_cuda"
+                    | "device"
+                    | "data"
+                    | "is_floating_point"
+                    | "is_complex"
+                    | "is_signed"
+                    | "itemsize"
+            ) || torch
         }
         Expr::NumberLiteral(_)
         | Expr::StringLiteral(_)
