@@ -137,14 +137,13 @@ impl Rule for Init {
             }
             "kaiming_normal_" | "kaiming_uniform_" => {
                 let function = if name == "kaiming_normal_" { "he_normal" } else { "he_uniform" };
-                let nonlinearity = keyword(call, "nonlinearity").map(|k| cx.src(&k.value).trim_matches(['"', '\'']).to_string());
-                let a_zero = argument(call, 1, "a").is_none_or(|a| cx.src(a) == "0");
-                if !(a_zero && matches!(nonlinearity.as_deref(), None | Some("relu") | Some("leaky_relu"))) {
-                    out.manual(range, format!("{name} with a={}/nonlinearity={}: pass gain=torch.nn.init.calculate_gain(...) to nn.init.{function}", argument(call, 1, "a").map_or("0", |a| cx.src(a)), nonlinearity.unwrap_or_default()));
+                let Some(gain) = kaiming_gain(cx, call) else {
+                    let nonlinearity = argument(call, 3, "nonlinearity").map_or("", |n| cx.src(n));
+                    out.manual(range, format!("{name} with a={}/nonlinearity={nonlinearity}: pass gain=torch.nn.init.calculate_gain(...) to nn.init.{function}", argument(call, 1, "a").map_or("0", |a| cx.src(a))));
                     return;
-                }
-                let mode = keyword(call, "mode").map_or("\"fan_in\"".to_string(), |k| cx.src(&k.value).to_string());
-                vec![text(format!("nn.init.{function}(dtype={t}.dtype)(")), hole(target), text(format!(", mode={mode}, gain=math.sqrt(2.0))"))]
+                };
+                let mode = argument(call, 2, "mode").map_or("\"fan_in\"", |m| cx.src(m));
+                vec![text(format!("nn.init.{function}(dtype={t}.dtype)(")), hole(target), text(format!(", mode={mode}, gain={gain})"))]
             }
             "eye_" | "orthogonal_" => {
                 let mut p = vec![text(format!("portui_shims.{name}(")), hole(target)];
@@ -177,6 +176,31 @@ impl Rule for Init {
         }
         out.manual(range, format!("nn.init.{name} on `{t}`: MLX initialisers return a new array: assign it back to the module attribute"));
     }
+}
+
+/// torch's `calculate_gain` for a kaiming call's `nonlinearity` (a string literal, default
+/// leaky_relu) and `a`, as Python for MLX's `gain=`: MLX's `he_*` default to gain 1, torch's
+/// kaiming to the gain of its nonlinearity. `None` when the nonlinearity is not a literal
+/// torch knows.
+fn kaiming_gain(cx: &Context, call: &ast::ExprCall) -> Option<String> {
+    let nonlinearity = match argument(call, 3, "nonlinearity") {
+        None => "leaky_relu",
+        Some(Expr::StringLiteral(s)) => s.value.to_str(),
+        Some(_) => return None,
+    };
+    let a = argument(call, 1, "a").map(|a| cx.src(a));
+    Some(match nonlinearity {
+        "relu" => "math.sqrt(2.0)".into(),
+        "leaky_relu" => match a {
+            None | Some("0" | "0.0" | "None") => "math.sqrt(2.0)".into(),
+            Some(a) => format!("math.sqrt(2.0 / (1 + ({a}) ** 2))"),
+        },
+        "linear" | "identity" | "sigmoid" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d"
+        | "conv_transpose2d" | "conv_transpose3d" => "1.0".into(),
+        "tanh" => "5.0 / 3".into(),
+        "selu" => "0.75".into(),
+        _ => return None,
+    })
 }
 
 /// Initialisers portui_shims has an in-place version of (same name, same parameters).
