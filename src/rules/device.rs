@@ -173,8 +173,10 @@ impl Device {
 /// drops), so the two compose.
 fn cast(cx: &Context, call: &ast::ExprCall, receiver: &Expr) -> Option<Edit> {
     let dtype = keyword(call, "dtype").map(|k| &k.value).or_else(|| call.arguments.args.iter().find(|a| is_dtype(cx, a)))?;
-    if super::api::module_like(cx, receiver) {
-        // MLX modules have no astype: set_dtype casts in place and returns None.
+    // MLX modules have no astype (set_dtype casts in place and returns None), and a dtype
+    // that is not one torch names (`dtype=dtype`, a parameter defaulting to None) may be None,
+    // which torch takes as "keep the dtype" and astype rejects: the shim does both.
+    if super::api::module_like(cx, receiver) || !is_dtype(cx, dtype) {
         return Some(Edit::template(span(call), vec![text("portui_shims.to("), hole(receiver), text(", "), hole(dtype), text(")")]));
     }
     Some(Edit::template(span(call), vec![postfix_hole(cx.text, receiver), text(".astype("), hole(dtype), text(")")]))
