@@ -17,7 +17,8 @@
 //! `norm_layer(dim, **dd)` with `dd = {'device': ..., 'dtype': ...}`), which MLX's layers do
 //! not take: it becomes `portui_shims.with_factory_keywords(cls)`, a subclass made once per
 //! class (device= dropped, dtype= casting the parameters), except in type checks, comparisons
-//! with an object's type and annotations.
+//! with an object's type and annotations. A layer class a subclass extends (`class
+//! Linear(nn.Linear)`) is wrapped so too: the subclass is built with torch's arguments.
 //!
 //! Example: `class Net(nn.Module)` → `class Net(nn.Module)` with `mlx.nn`;
 //! `nn.Sequential(conv, bn)` → `portui_shims.Sequential(conv, bn)`; in a module with
@@ -133,6 +134,14 @@ impl Layers {
         if builds_channels_last(&q) && is_class_base(cx, expr) {
             let wrapped = format!("portui_shims.channels_first_layer({to})");
             out.safe(span(expr), format!("{name} (a base class) → {wrapped}: the subclass's own code works in torch's channels-first layout"), vec![Edit::replace(span(expr), wrapped)]);
+            return;
+        }
+        // `class Linear(nn.Linear)` (timm's) with no __init__ of its own, built as
+        // `Linear(a, b, **dd)`: the subclass takes torch's factory keywords as its base did.
+        // portui_shims' containers (`Sequential`) take no factory keywords in torch either.
+        if is_class_base(cx, expr) && !ignores_torch_arguments(&q) && to.starts_with("nn.") {
+            let wrapped = format!("portui_shims.with_factory_keywords({to})");
+            out.safe(span(expr), format!("{name} (a base class) → {wrapped}: the subclass is built with torch's arguments, maybe its factory keywords (device=, dtype=), which MLX's layers do not take"), vec![Edit::replace(span(expr), wrapped)]);
             return;
         }
         // `isinstance(m, nn.Conv2d)` in a file subclassing it: the subclass extends
