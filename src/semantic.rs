@@ -55,6 +55,9 @@ pub struct ClassInfo {
     /// Its `forward` returns a list, a dict or an object it builds (`return ModelOutput(...)`)
     /// somewhere: a call is no tensor, nor anything unpacked from one.
     pub returns_object: bool,
+    /// `self.name = f(...)` with `f` a call whose result portui cannot tell
+    /// (`self.conv_pw = create_conv2d(...)`): often a layer.
+    pub built_by_calls: HashSet<String>,
 }
 
 impl Semantic {
@@ -464,7 +467,8 @@ impl Semantic {
                 let Expr::Call(call) = returned else {
                     return None;
                 };
-                Some((function.name.to_string(), self.torch_name(&call.func)?))
+                let built = self.torch_name(&call.func)?;
+                builds_layer(&built).then(|| (function.name.to_string(), built))
             })
             .collect()
     }
@@ -871,7 +875,35 @@ impl SelfAssignments<'_, '_> {
             } else {
                 self.info.arrays.insert(attr.to_string());
             }
+            return;
         }
+        if matches!(value, Expr::Call(_)) {
+            self.info.built_by_calls.insert(attr.to_string());
+        }
+    }
+}
+
+/// Whether a function returning a call of `q` returns a layer: torch.nn's classes and
+/// helpers (`nn.Conv2d`, `nn.utils.weight_norm(conv)`) or another library's class, not torch's
+/// array functions (`return torch.cat(...)`) nor torch.nn.functional's.
+fn builds_layer(q: &str) -> bool {
+    match q.strip_prefix("torch.") {
+        Some(rest) => {
+            rest.starts_with("nn.")
+                && !rest.starts_with("nn.functional.")
+                && !rest.starts_with("nn.init.")
+                && !matches!(
+                    rest,
+                    "nn.Parameter"
+                        | "nn.Buffer"
+                        | "nn.UninitializedParameter"
+                        | "nn.UninitializedBuffer"
+                )
+        }
+        None => q
+            .rsplit('.')
+            .next()
+            .is_some_and(|name| name.starts_with(char::is_uppercase)),
     }
 }
 

@@ -684,6 +684,33 @@ def with_factory_keywords(layer_class):
     return wrapped
 
 
+# --- layer sizes MLX's layers do not keep (layer-attributes rule) ---
+
+_LAYER_SIZES = {
+    # MLX's convolution weight is (O, *kernel, I/groups); Conv3d and the transposed ones take
+    # no groups.
+    "out_channels": lambda m: m.weight.shape[0],
+    "in_channels": lambda m: m.weight.shape[-1] * getattr(m, "groups", 1),
+    "kernel_size": lambda m: tuple(m.weight.shape[1:-1]),
+    "in_features": lambda m: m.weight.shape[1],
+    "out_features": lambda m: m.weight.shape[0],
+    "num_embeddings": lambda m: m.weight.shape[0],
+    "embedding_dim": lambda m: m.weight.shape[1],
+}
+
+
+def layer_attribute(module, name):
+    """module.name, for a size torch's layers keep as an attribute (`out_channels`,
+    `kernel_size`, `in_features`...): read as it is where the object has it, else off the
+    weight of the MLX layer, which keeps none of them."""
+    try:
+        return getattr(module, name)
+    except AttributeError:
+        if not isinstance(module, nn.Module) or "weight" not in module or name not in _LAYER_SIZES:
+            raise
+        return _LAYER_SIZES[name](module)
+
+
 # --- .to(x) with x a device, a dtype or an array (device rule) ---
 
 
@@ -3356,10 +3383,24 @@ def group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
     return y
 
 
-def batch_norm(x, running_mean, running_var, weight=None, bias=None, eps=1e-5):
-    """F.batch_norm with training=False on a channels-first (N, C, *S) array: the running
-    statistics normalise each channel."""
-    y = (x - _per_channel(running_mean, x.ndim)) * mx.rsqrt(_per_channel(running_var, x.ndim) + eps)
+def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """F.batch_norm on a channels-first (N, C, *S) array. Out of training the running
+    statistics normalise each channel. In training the batch's do (variance biased), and the
+    running statistics, when given, move towards the batch's (variance unbiased) in place, as
+    torch's do: `a[...] = v` changes the array object every reference holds."""
+    if training or running_mean is None or running_var is None:
+        axes = (0,) + tuple(range(2, x.ndim))
+        mean = x.mean(axis=axes)
+        var = x.var(axis=axes)
+        if training and running_mean is not None and running_var is not None:
+            if momentum is None:
+                raise NotImplementedError("F.batch_norm with momentum=None (a cumulative average) needs the number of batches seen: MLX's port keeps none")
+            n = x.size // x.shape[1]
+            running_mean[...] = (1 - momentum) * running_mean + momentum * mean
+            running_var[...] = (1 - momentum) * running_var + momentum * var * (n / max(n - 1, 1))
+    else:
+        mean, var = running_mean, running_var
+    y = (x - _per_channel(mean, x.ndim)) * mx.rsqrt(_per_channel(var, x.ndim) + eps)
     if weight is not None:
         y = y * _per_channel(weight, x.ndim)
     if bias is not None:

@@ -37,7 +37,7 @@ macro_rules! rules {
 }
 
 rules! {
-    forward_call, layers, containers, nn_parameter, register_buffer, weight_tying, init, module_api, private_names,
+    forward_call, layers, layer_attributes, containers, nn_parameter, register_buffer, weight_tying, init, module_api, private_names,
     // Before device and tensor_methods: their rewrites of the casts inside these fused ops
     // cover the same call, and the earlier rule wins a tie.
     manual_rms_norm, manual_layer_norm, precise_softmax, manual_attention, manual_rope,
@@ -276,6 +276,15 @@ fn worth_checking(expr: &Expr, torch: bool) -> bool {
                     | "is_complex"
                     | "is_signed"
                     | "itemsize"
+                    | "in_channels"
+                    | "out_channels"
+                    | "kernel_size"
+                    | "in_features"
+                    | "out_features"
+                    | "num_embeddings"
+                    | "embedding_dim"
+                    | "num_channels"
+                    | "normalized_shape"
             ) || torch
         }
         Expr::NumberLiteral(_)
