@@ -317,6 +317,38 @@ fn extended_layer(cx: &Context, call: &ast::ExprCall) -> Option<String> {
     })
 }
 
+/// The MLX layer for a torch layer constructor whose required arguments come, at least in
+/// part, from a `**` spread (torchvision's `BasicConv2d(in, out, **kwargs)` building
+/// `nn.Conv2d(in, out, bias=False, **kwargs)`): the call can stay as written, under the MLX
+/// class, when the template builds that class with torch's parameters in torch's order, its
+/// leading ones by position and every other by the same keyword.
+fn forwarded_layer_call(cx: &Context, call: &ast::ExprCall, entry: &Entry, template: &crate::api::template::Template) -> Option<String> {
+    let spread = call.arguments.keywords.iter().any(|k| k.arg.is_none());
+    if !spread || super::layers::mlx_class(&entry.torch).is_none() || cx.in_annotation {
+        return None;
+    }
+    let source = template.source.as_str();
+    let open = source.find('(')?;
+    let layer = &source[..open];
+    if !source.ends_with(')') || !layer.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+        return None;
+    }
+    let mut positional = 0;
+    for param in entry.params.iter().filter(|p| p.name != "self") {
+        let hole = format!("{{{}}}", param.name);
+        if !source.contains(&hole) || source.contains(&format!("{}={hole}", param.name)) {
+            continue;
+        }
+        // A positional hole: torch's leading parameters only, in torch's order.
+        let leading = entry.params.iter().filter(|p| p.name != "self").position(|p| p.name == param.name);
+        if leading != Some(positional) || param.default.is_some() {
+            return None;
+        }
+        positional += 1;
+    }
+    (call.arguments.args.len() <= positional).then(|| layer.to_string())
+}
+
 /// `apply`, where `callee` (a `super().__init__` call's function) takes the place of the MLX
 /// class the template constructs: the arguments are the constructor's. A template building
 /// anything but that class leaves the call to a person.
@@ -345,6 +377,14 @@ fn apply_with_callee(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>
                 let mut binding = match bind::bind(entry, receiver, call, &referenced, cx.text, &|expr, kind| fits(cx, expr, kind)) {
                     Ok(binding) => binding,
                     Err(why) => {
+                        if callee.is_none()
+                            && why.ends_with("is not given")
+                            && let Some(layer) = forwarded_layer_call(cx, call, entry, template)
+                        {
+                            let wrapped = if entry.channels_last && in_channels_first_module(cx) { format!("portui_shims.channels_first_layer({layer})") } else { format!("portui_shims.with_factory_keywords({layer})") };
+                            out.review(range, format!("{} with arguments a `**` spread fills ({why}): {wrapped} takes them under torch's names, which MLX's layer shares, and drops device=/dtype= (padding_mode= and other names MLX's layer lacks fail when it is built)", entry.torch), vec![crate::fix::Edit::replace(span(call.func.as_ref()), wrapped)]);
+                            return;
+                        }
                         first_error.get_or_insert(why);
                         continue;
                     }
