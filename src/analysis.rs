@@ -330,8 +330,8 @@ fn analyse_file(root: Option<&Path>, rel: &Path, text: Result<String, FileError>
     match parse_module(&source.text) {
         Ok(module) => {
             let budget = file_budget();
-            let imported = |import: &crate::semantic::ImportRef| {
-                root.is_some_and(|root| crate::layouts::imports_channels_first(root, rel, import))
+            let imported = |import: &crate::semantic::ImportRef, question| {
+                root.is_some_and(|root| crate::layouts::imported_is(root, rel, import, question))
             };
             match rules::check_until(&source.text, &module, Instant::now() + budget, &imported) {
                 Ok(findings) => analysis.findings = findings,

@@ -30,9 +30,19 @@ pub struct ImportRef {
     pub name: String,
 }
 
-/// Whether an imported class is one of the project's that keeps torch's channels-first
-/// layout (asked of the file that defines it: see `crate::layouts`).
-pub type ImportedLayout<'a> = &'a (dyn Fn(&ImportRef) -> bool + Sync);
+/// What is asked of a class imported from another file of the project (`crate::layouts`
+/// answers from the file that defines it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportedLayoutQuestion {
+    /// Is it a class (or layer-building function) keeping torch's channels-first layout?
+    ChannelsFirst,
+    /// Is it a channels-last module class used as a block (not a model its file builds and
+    /// transposes into on entry)? Such a class takes channels-last maps.
+    ChannelsLastBlock,
+}
+
+/// Whether an imported class answers yes to the question.
+pub type ImportedLayout<'a> = &'a (dyn Fn(&ImportRef, ImportedLayoutQuestion) -> bool + Sync);
 
 #[derive(Debug, Default)]
 pub struct ClassInfo {
@@ -100,14 +110,14 @@ pub struct Semantic {
 impl Semantic {
     pub fn build(module: &ast::ModModule) -> Self {
         let mut semantic = Self::imports(module);
-        semantic.add_classes(module, &|_| false);
+        semantic.add_classes(module, &|_, _| false);
         semantic
     }
 
     /// The model of a module that imports torch; `None`, without analysing its classes, for
     /// one that does not (most files of a large project: no rule has anything to say there).
     pub fn build_for_torch(module: &ast::ModModule) -> Option<Self> {
-        Self::build_for_torch_in(module, &|_| false)
+        Self::build_for_torch_in(module, &|_, _| false)
     }
 
     /// `build_for_torch`, told which of the project's classes the file imports keep torch's
@@ -199,6 +209,15 @@ impl Semantic {
         self.agree_on_layouts(module, &helpers, imported);
     }
 
+    /// Whether the file works on feature maps at all: one of its classes owns convolutions,
+    /// pools or 2-D norms, or keeps torch's channels-first layout for them, or one of its
+    /// functions builds such layers.
+    pub fn has_feature_maps(&self) -> bool {
+        !self.channels_first_classes.is_empty()
+            || !self.channels_first_builders.is_empty()
+            || self.classes.values().any(|class| class.channels_last)
+    }
+
     /// Whether `function`, a function of this file, builds channels-first layers.
     pub fn builds_channels_first(&self, function: &str) -> bool {
         self.channels_first_builders.contains(function)
@@ -277,10 +296,11 @@ impl Semantic {
             };
             let builds_imported_channels_first = || {
                 could_be_channels_last
-                    && uses
-                        .built
-                        .iter()
-                        .any(|built| self.from_imports.get(*built).is_some_and(imported))
+                    && uses.built.iter().any(|built| {
+                        self.from_imports.get(*built).is_some_and(|import| {
+                            imported(import, ImportedLayoutQuestion::ChannelsFirst)
+                        })
+                    })
             };
             if seeds || builds_imported_channels_first() {
                 channels_first.insert(name.to_string());
@@ -354,6 +374,11 @@ impl Semantic {
             .bases()
             .iter()
             .any(|base| self.with_torch_name(base, is_channel_layer) == Some(true))
+    }
+
+    /// Where `local` was imported from with `from X import name`, when it was.
+    pub fn from_import(&self, local: &str) -> Option<&ImportRef> {
+        self.from_imports.get(local)
     }
 
     /// What an imported local name is bound to.

@@ -126,7 +126,7 @@ fn entry_transpose(cx: &Context, class: &ast::StmtClassDef, function: &ast::Stmt
 /// The classes the module builds: called by name outside every class body and named nowhere
 /// else (references inside a class's own body, `super(ResNet, self)`, say nothing about its
 /// users). Found in one walk, the first time a file asks.
-fn built_models<'a>(module: &'a ast::ModModule, classes: &'a FxHashMap<String, ClassInfo>) -> FxHashSet<String> {
+pub(crate) fn built_models<'a>(module: &'a ast::ModModule, classes: &'a FxHashMap<String, ClassInfo>) -> FxHashSet<String> {
     struct Uses<'a> {
         /// The module's classes: no other name is recorded.
         candidates: &'a FxHashMap<String, ClassInfo>,

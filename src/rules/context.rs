@@ -4,7 +4,9 @@
 use crate::fix::{Edit, Piece};
 use crate::parse::ast::{self, Expr, Stmt};
 use crate::parse::{Ranged, span};
-use crate::semantic::{ClassInfo, Semantic, self_attribute};
+use crate::semantic::{
+    ClassInfo, ImportedLayout, ImportedLayoutQuestion, Semantic, self_attribute,
+};
 use crate::tensors::{Certainty, FunctionTensors, Judge};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use std::cell::{OnceCell, RefCell};
@@ -37,6 +39,8 @@ pub struct Context<'a> {
     /// The node is inside a type annotation (a parameter's, a return's, an annotated
     /// assignment's).
     pub in_annotation: bool,
+    /// Answers about classes the file imports from the project's other files.
+    imported: ImportedLayout<'a>,
 }
 
 /// A qualified torch name as rules get it. Rules ask about the same callee one after
@@ -84,7 +88,12 @@ impl From<QualifiedName> for String {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(text: &'a str, semantic: &'a Semantic, module: &'a ast::ModModule) -> Self {
+    pub fn new(
+        text: &'a str,
+        semantic: &'a Semantic,
+        module: &'a ast::ModModule,
+        imported: ImportedLayout<'a>,
+    ) -> Self {
         Self {
             text,
             semantic,
@@ -100,7 +109,25 @@ impl<'a> Context<'a> {
             module_instances: RefCell::default(),
             built_models: OnceCell::new(),
             in_annotation: false,
+            imported,
         }
+    }
+
+    /// Whether the name `local` is a channels-last module class used as a block: one of this
+    /// file's that the file does not build as its model, or one imported from another file
+    /// of the project that is so there. Such a class takes channels-last maps.
+    pub fn channels_last_block(&self, local: &str) -> bool {
+        if let Some(class) = self.semantic.classes.get(local) {
+            return class.is_module
+                && class.channels_last
+                && !self
+                    .built_models
+                    .get_or_init(|| super::built_models(self.module, &self.semantic.classes))
+                    .contains(local);
+        }
+        self.semantic.from_import(local).is_some_and(|import| {
+            (self.imported)(import, ImportedLayoutQuestion::ChannelsLastBlock)
+        })
     }
 
     pub fn class_info(&self) -> Option<&'a ClassInfo> {

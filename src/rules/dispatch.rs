@@ -105,7 +105,7 @@ mod tests {
                 &module,
                 &BY_KIND,
                 super::super::Deadline::none(),
-                &|_| false,
+                &|_, _| false,
             )
             .expect("without a deadline the walk finishes");
             findings += by_kind.len();
@@ -116,7 +116,7 @@ mod tests {
                     &module,
                     &everywhere,
                     super::super::Deadline::none(),
-                    &|_| false,
+                    &|_, _| false,
                 )
                 .expect("without a deadline the walk finishes"),
                 "{}",

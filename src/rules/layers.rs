@@ -170,7 +170,7 @@ impl Layers {
 /// (nn.Conv2d, nn.Linear)`), which must see the class a plain constructor call builds. A
 /// comparison of values (`act_layer == nn.ELU`) takes the wrapped class, which is one object
 /// wherever it is named.
-fn in_type_comparison(cx: &Context) -> bool {
+pub(super) fn in_type_comparison(cx: &Context) -> bool {
     let names_a_type = |operand: &Expr| match operand {
         Expr::Call(call) => matches!(call.func.as_ref(), Expr::Name(name) if name.id.as_str() == "type"),
         Expr::Attribute(attribute) => attribute.attr.as_str() == "__class__",
@@ -220,12 +220,12 @@ fn ignores_torch_arguments(torch: &str) -> bool {
 
 /// A base of the class being defined (`class Stage(nn.Identity)`): subclasses build it as
 /// MLX does, so it stays the class itself.
-fn is_class_base(cx: &Context, expr: &Expr) -> bool {
+pub(super) fn is_class_base(cx: &Context, expr: &Expr) -> bool {
     cx.expr_stack.is_empty() && matches!(cx.stmt_stack.last(), Some(Stmt::ClassDef(class)) if class.bases().iter().any(|base| span(base) == span(expr)))
 }
 
 /// Inside `isinstance(...)` or `issubclass(...)`, where the class itself is wanted.
-fn in_type_check(cx: &Context) -> bool {
+pub(super) fn in_type_check(cx: &Context) -> bool {
     cx.expr_stack.iter().any(|ancestor| {
         matches!(ancestor, Expr::Call(call) if matches!(call.func.as_ref(), Expr::Name(name) if matches!(name.id.as_str(), "isinstance" | "issubclass")))
     })

@@ -42,9 +42,11 @@ rules! {
     // cover the same call, and the earlier rule wins a tie.
     manual_rms_norm, manual_layer_norm, precise_softmax, manual_attention, manual_rope,
     device, no_grad, scalar_constants, api, split, shape_queries,
-    channels_last, masked_fill, dtypes, functional, attention, fused_norm, sampling,
+    channels_last, layout_boundary, masked_fill, dtypes, functional, attention, fused_norm, sampling,
     serialization, float64, randomness, optimizers, schedulers, losses, training_loop, data_loading, eval_in_step, eval_boundaries, distributed, compile, jit, feature_probes, torch_import, unported,
 }
+
+pub(crate) use channels_last::built_models;
 
 /// A cast back from float32 that a fused-op rule replaces together with the computation it
 /// wraps. The cast rules (device, tensor-methods) leave it alone: both rewrites would cover
@@ -194,14 +196,19 @@ impl Findings {
 
 /// Run every rule over a parsed module; findings sorted by position, then rule order.
 pub fn check(text: &str, module: &ast::ModModule) -> Vec<Finding> {
-    check_with(text, module, &dispatch::BY_KIND, Deadline::none(), &|_| {
-        false
-    })
+    check_with(
+        text,
+        module,
+        &dispatch::BY_KIND,
+        Deadline::none(),
+        &|_, _| false,
+    )
     .unwrap_or_default()
 }
 
 /// `check`, stopped when the clock passes `deadline`.
-/// `imported` tells which classes the file imports from the project keep torch's layout.
+/// `imported` answers about the classes the file imports from the project's other files: which
+/// keep torch's layout, which are channels-last blocks.
 pub fn check_until(
     text: &str,
     module: &ast::ModModule,
@@ -228,7 +235,7 @@ fn check_with(
         return Ok(Vec::new());
     };
     let mut walker = Walker {
-        cx: Context::new(text, &semantic, module),
+        cx: Context::new(text, &semantic, module, imported),
         dispatch,
         torch_chains: Vec::new(),
         tensor_method_calls: Vec::new(),
@@ -260,6 +267,14 @@ fn check_with(
     findings.dedup();
     Ok(findings)
 }
+
+/// The layout-boundary rule's place in `RULES`.
+static LAYOUT_BOUNDARY: std::sync::LazyLock<usize> = std::sync::LazyLock::new(|| {
+    RULES
+        .iter()
+        .position(|rule| rule.meta().id == layout_boundary::RULE.meta().id)
+        .expect("registered")
+});
 
 /// Most nodes are names and literals that no rule rewrites unless they are torch names:
 /// skipping them keeps the walk cheap on large projects.
@@ -402,6 +417,12 @@ impl<'a> Visitor<'a> for Walker<'a> {
             for &i in rules {
                 RULES[i].check_expr(&self.cx, expr, &mut self.outputs[i]);
             }
+        } else if let Expr::Name(name) = expr
+            && layout_boundary::names_a_class(name.id.as_str())
+        {
+            // A class of the project's, not torch's: only the layout of blocks asks about it.
+            let i = *LAYOUT_BOUNDARY;
+            RULES[i].check_expr(&self.cx, expr, &mut self.outputs[i]);
         }
         self.chain_is_torch = torch;
         self.cx.expr_stack.push(expr);
