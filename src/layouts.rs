@@ -27,7 +27,8 @@ struct Known {
 }
 
 /// A file's module classes and layer-building functions that keep torch's channels-first
-/// layout, and its channels-last module classes used as blocks (not built as its model).
+/// layout, and its channels-last module classes used as blocks: taking one array, not built
+/// as its model.
 #[derive(Default)]
 struct FileLayouts {
     channels_first: HashSet<String>,
@@ -129,7 +130,10 @@ fn file_layouts(file: &Path) -> Option<Arc<FileLayouts>> {
                     .classes
                     .iter()
                     .filter(|(name, class)| {
-                        class.is_module && class.channels_last && !models.contains(*name)
+                        class.is_module
+                            && class.channels_last
+                            && class.takes_one_input
+                            && !models.contains(*name)
                     })
                     .map(|(name, _)| name.clone())
                     .collect(),
@@ -187,7 +191,11 @@ mod tests {
     fn a_package_reexport_is_followed_to_the_defining_file() {
         let root = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir(root.path().join("pkg")).expect("package dir");
-        std::fs::write(root.path().join("pkg/__init__.py"), "from .se import SE as SE\n").expect("written");
+        std::fs::write(
+            root.path().join("pkg/__init__.py"),
+            "from .se import SE as SE\n",
+        )
+        .expect("written");
         std::fs::write(
             root.path().join("pkg/se.py"),
             "import torch.nn as nn\nclass SE(nn.Module):\n    def __init__(self, c):\n        super().__init__()\n        self.fc = nn.Conv2d(c, c, 1)\n    def forward(self, x):\n        return x * self.fc(x)\n",

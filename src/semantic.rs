@@ -68,6 +68,9 @@ pub struct ClassInfo {
     /// `self.name = f(...)` with `f` a call whose result portui cannot tell
     /// (`self.conv_pw = create_conv2d(...)`): often a layer.
     pub built_by_calls: HashSet<String>,
+    /// Its `forward` takes one array (`forward(self, x)`, any others defaulted): a block a
+    /// feature map flows through, unlike attention's `forward(self, q, k, v)`.
+    pub takes_one_input: bool,
 }
 
 impl Semantic {
@@ -531,6 +534,7 @@ impl Semantic {
                 && !autograd_function
             {
                 collector.info.is_module = true;
+                collector.info.takes_one_input = takes_one_input(function);
                 collector.info.returns_tuple =
                     returns_matching(function, |value| matches!(value, Expr::Tuple(_)));
                 collector.info.returns_object = returns_matching(function, returns_object);
@@ -908,6 +912,24 @@ impl SelfAssignments<'_, '_> {
     }
 }
 
+/// Whether a method takes one required argument besides `self`, every other defaulted.
+fn takes_one_input(function: &ast::StmtFunctionDef) -> bool {
+    let parameters = &function.parameters;
+    let required = parameters
+        .posonlyargs
+        .iter()
+        .chain(&parameters.args)
+        .skip(1)
+        .filter(|p| p.default.is_none())
+        .count()
+        + parameters
+            .kwonlyargs
+            .iter()
+            .filter(|p| p.default.is_none())
+            .count();
+    required == 1 && parameters.vararg.is_none()
+}
+
 /// Whether a function returning a call of `q` returns a layer: torch.nn's classes and
 /// helpers (`nn.Conv2d`, `nn.utils.weight_norm(conv)`) or another library's class, not torch's
 /// array functions (`return torch.cat(...)`) nor torch.nn.functional's.
@@ -959,6 +981,19 @@ mod tests {
             panic!()
         };
         &e.value
+    }
+
+    /// A block a feature map flows through takes one array; attention's forward takes several
+    /// (x-transformers' Attend owns talking-heads convolutions but takes q, k and v).
+    #[test]
+    fn forwards_taking_one_array_are_told_from_others() {
+        let (_, semantic) = semantic(
+            "import torch.nn as nn\nclass SE(nn.Module):\n    def forward(self, x, scale=None):\n        return x\nclass Attend(nn.Module):\n    def forward(self, q, k, v, mask=None):\n        return q\nclass Gate(nn.Module):\n    def forward(self, *xs):\n        return xs\n",
+        );
+        let one = |name: &str| semantic.classes[name].takes_one_input;
+        assert!(one("SE"));
+        assert!(!one("Attend"));
+        assert!(!one("Gate"));
     }
 
     #[test]

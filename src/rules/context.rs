@@ -114,12 +114,14 @@ impl<'a> Context<'a> {
     }
 
     /// Whether the name `local` is a channels-last module class used as a block: one of this
-    /// file's that the file does not build as its model, or one imported from another file
-    /// of the project that is so there. Such a class takes channels-last maps.
+    /// file's, taking one array, that the file does not build as its model, or one imported
+    /// from another file of the project that is so there. Such a class takes channels-last
+    /// maps.
     pub fn channels_last_block(&self, local: &str) -> bool {
         if let Some(class) = self.semantic.classes.get(local) {
             return class.is_module
                 && class.channels_last
+                && class.takes_one_input
                 && !self
                     .built_models
                     .get_or_init(|| super::built_models(self.module, &self.semantic.classes))
