@@ -357,6 +357,9 @@ fn apply_with_callee(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>
     let range = span(call);
     let first = entries[0];
     let mut first_error = None;
+    // A layer call whose required arguments a `**` spread may fill: kept as written when no
+    // overload takes the call.
+    let mut forwarded: Option<(&Entry, String, String)> = None;
     for entry in entries {
         // A rule or manual overload with annotated parameters (`input: channels-last`) applies
         // only to the calls whose arguments fit them; the overloads after it take the others.
@@ -378,12 +381,11 @@ fn apply_with_callee(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>
                     Ok(binding) => binding,
                     Err(why) => {
                         if callee.is_none()
+                            && forwarded.is_none()
                             && why.ends_with("is not given")
                             && let Some(layer) = forwarded_layer_call(cx, call, entry, template)
                         {
-                            let wrapped = if entry.channels_last && in_channels_first_module(cx) { format!("portui_shims.channels_first_layer({layer})") } else { format!("portui_shims.with_factory_keywords({layer})") };
-                            out.review(range, format!("{} with arguments a `**` spread fills ({why}): {wrapped} takes them under torch's names, which MLX's layer shares, and drops device=/dtype= (padding_mode= and other names MLX's layer lacks fail when it is built)", entry.torch), vec![crate::fix::Edit::replace(span(call.func.as_ref()), wrapped)]);
-                            return;
+                            forwarded = Some((entry, layer, why.clone()));
                         }
                         first_error.get_or_insert(why);
                         continue;
@@ -445,6 +447,11 @@ fn apply_with_callee(cx: &Context, call: &ast::ExprCall, receiver: Option<&Expr>
     // `x.transpose((1, 0))`, `x.reshape(shape, stream=s)`: a call torch would reject, on a
     // method MLX arrays have, is not a torch call (a second run on a port sees many).
     if first.is_method() && table().mlx_array_has(first.short_name()) {
+        return;
+    }
+    if let Some((entry, layer, why)) = forwarded {
+        let wrapped = if entry.channels_last && in_channels_first_module(cx) { format!("portui_shims.channels_first_layer({layer})") } else { format!("portui_shims.with_factory_keywords({layer})") };
+        out.review(range, format!("{} with arguments a `**` spread fills ({why}): {wrapped} takes them under torch's names, which MLX's layer shares, and drops device=/dtype= (padding_mode= and other names MLX's layer lacks fail when it is built)", entry.torch), vec![crate::fix::Edit::replace(span(call.func.as_ref()), wrapped)]);
         return;
     }
     let why = first_error.unwrap_or_default();
