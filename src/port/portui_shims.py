@@ -2935,6 +2935,20 @@ def _ntuple(value, n):
     return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
 
+def same_padding(kernel_size, dilation, dims):
+    """A torch convolution's padding='same' (stride 1) as MLX's padding on each side of each
+    spatial axis: dilation * (kernel - 1) in all, half on each side. Where that total is odd
+    torch pads the extra element on the right, which MLX's symmetric padding cannot express:
+    that raises rather than compute something else."""
+    pads = []
+    for k, d in zip(_ntuple(kernel_size, dims), _ntuple(dilation, dims)):
+        total = d * (k - 1)
+        if total % 2:
+            raise NotImplementedError(f"padding='same' with kernel {kernel_size} and dilation {dilation}: torch pads one more element on the right, MLX's convolution pads both sides alike")
+        pads.append(total // 2)
+    return pads[0] if dims == 1 else tuple(pads)
+
+
 def ntuple(x, n):
     """torch.nn.modules.utils._single/_pair/_triple/_quadruple: an iterable as a tuple,
     anything else repeated n times."""
