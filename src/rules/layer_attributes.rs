@@ -30,8 +30,8 @@ use crate::semantic::self_attribute;
 pub struct LayerAttributes;
 pub static RULE: LayerAttributes = LayerAttributes;
 
-/// The attributes this rule knows, whatever the layer.
-const NAMES: &[&str] = &[
+/// The sizes only layers have: a submodule of unknown class is read through the shim for these.
+const LAYER_SIZES: &[&str] = &[
     "in_channels",
     "out_channels",
     "kernel_size",
@@ -39,21 +39,17 @@ const NAMES: &[&str] = &[
     "out_features",
     "num_embeddings",
     "embedding_dim",
-    "num_channels",
-    "normalized_shape",
 ];
 
-/// The attributes a submodule of unknown class is read through the shim for: the sizes only
-/// layers have (a config object's `num_channels` or `normalized_shape` is as likely).
-const SHIMMED: &[&str] = &[
-    "in_channels",
-    "out_channels",
-    "kernel_size",
-    "in_features",
-    "out_features",
-    "num_embeddings",
-    "embedding_dim",
-];
+/// Sizes read where the layer's class is known only: a config object's `num_channels` or
+/// `normalized_shape` is as likely.
+const NORM_SIZES: &[&str] = &["num_channels", "normalized_shape"];
+
+/// Whether `attr` is one of the sizes this rule reads off a layer's weight: the walk offers
+/// it these attribute reads.
+pub(super) fn is_layer_size(attr: &str) -> bool {
+    LAYER_SIZES.contains(&attr) || NORM_SIZES.contains(&attr)
+}
 
 impl Rule for LayerAttributes {
     fn meta(&self) -> RuleMeta {
@@ -67,7 +63,7 @@ impl Rule for LayerAttributes {
     fn check_expr(&self, cx: &Context, expr: &Expr, out: &mut Findings) {
         let Expr::Attribute(attribute) = expr else { return };
         let attr = attribute.attr.as_str();
-        if attribute.ctx != ast::ExprContext::Load || !NAMES.contains(&attr) {
+        if attribute.ctx != ast::ExprContext::Load || !is_layer_size(attr) {
             return;
         }
         let receiver = attribute.value.as_ref();
@@ -87,7 +83,7 @@ impl Rule for LayerAttributes {
             cx.class_info()
                 .is_some_and(|c| c.is_module && c.built_by_calls.contains(a))
         });
-        if !forms.is_empty() || (unknown_submodule && SHIMMED.contains(&attr)) {
+        if !forms.is_empty() || (unknown_submodule && LAYER_SIZES.contains(&attr)) {
             let form = format!("portui_shims.layer_attribute({r}, \"{attr}\")");
             out.review(span(expr), format!("`.{attr}` of a module whose MLX class may keep no such attribute → `{form}`, which reads it off the weight when the layer lacks it"), vec![Edit::replace(span(expr), form)]);
         }

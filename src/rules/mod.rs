@@ -291,16 +291,8 @@ fn worth_checking(expr: &Expr, torch: bool) -> bool {
                     | "is_complex"
                     | "is_signed"
                     | "itemsize"
-                    | "in_channels"
-                    | "out_channels"
-                    | "kernel_size"
-                    | "in_features"
-                    | "out_features"
-                    | "num_embeddings"
-                    | "embedding_dim"
-                    | "num_channels"
-                    | "normalized_shape"
-            ) || torch
+            ) || layer_attributes::is_layer_size(attribute.attr.as_str())
+                || torch
         }
         Expr::NumberLiteral(_)
         | Expr::StringLiteral(_)
