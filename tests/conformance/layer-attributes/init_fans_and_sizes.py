@@ -1,7 +1,8 @@
 # Layer sizes torch keeps as attributes and MLX's layers do not: torchvision's init loop
 # (`fan_out = m.kernel_size[0] * m.kernel_size[1] * m.out_channels` under an isinstance test),
-# a Linear's in_features on a layer attribute, and timm's feature_info reading the channels of
-# a submodule built by a helper portui cannot follow (through portui_shims.layer_attribute).
+# the sizes of a Linear, an Embedding, a LayerNorm and a GroupNorm held as layer attributes,
+# and timm's feature_info reading the channels of a submodule built by a helper portui cannot
+# follow (through portui_shims.layer_attribute).
 import math
 
 import numpy as np
@@ -20,9 +21,12 @@ class Net(nn.Module):
         self.conv = make_conv(4, 6)
         self.head = nn.Linear(6, 3)
         self.table = nn.Embedding(10, 5)
+        self.norm = nn.LayerNorm(6)
+        self.groups = nn.GroupNorm(2, 6)
         self.sizes = [self.conv.out_channels, self.conv.in_channels, self.conv.kernel_size[0],
                       self.head.in_features, self.head.out_features,
-                      self.table.num_embeddings, self.table.embedding_dim]
+                      self.table.num_embeddings, self.table.embedding_dim,
+                      self.norm.normalized_shape[0], self.groups.num_channels]
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 fan_out = m.kernel_size[0] * m.kernel_size[1] * m.out_channels // m.groups
