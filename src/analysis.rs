@@ -330,8 +330,11 @@ fn analyse_file(root: Option<&Path>, rel: &Path, text: Result<String, FileError>
     match parse_module(&source.text) {
         Ok(module) => {
             let budget = file_budget();
+            let importer = root.map(|root| crate::layouts::Importer::new(root, rel));
             let imported = |import: &crate::semantic::ImportRef, question| {
-                root.is_some_and(|root| crate::layouts::imported_is(root, rel, import, question))
+                importer
+                    .as_ref()
+                    .is_some_and(|importer| importer.imported_is(import, question))
             };
             match rules::check_until(&source.text, &module, Instant::now() + budget, &imported) {
                 Ok(findings) => analysis.findings = findings,

@@ -46,6 +46,40 @@ fn known() -> &'static Mutex<HashMap<PathBuf, Known>> {
     KNOWN.get_or_init(Default::default)
 }
 
+/// The answers about one importing file's imports, each found once: a file names an imported
+/// block at every use, and each answer costs a look at the file system.
+pub struct Importer<'a> {
+    root: &'a Path,
+    importer: &'a Path,
+    /// Per import, the answer to each question (indexed by `question as usize`).
+    answers: Mutex<HashMap<ImportRef, [Option<bool>; 2]>>,
+}
+
+impl<'a> Importer<'a> {
+    pub fn new(root: &'a Path, importer: &'a Path) -> Self {
+        Self {
+            root,
+            importer,
+            answers: Mutex::default(),
+        }
+    }
+
+    /// `imported_is` for this file, remembered.
+    pub fn imported_is(&self, import: &ImportRef, question: ImportedLayoutQuestion) -> bool {
+        let known = |answers: &HashMap<ImportRef, [Option<bool>; 2]>| {
+            answers.get(import)?[question as usize]
+        };
+        if let Some(answer) = self.answers.lock().ok().and_then(|answers| known(&answers)) {
+            return answer;
+        }
+        let answer = imported_is(self.root, self.importer, import, question);
+        if let Ok(mut answers) = self.answers.lock() {
+            answers.entry(import.clone()).or_default()[question as usize] = Some(answer);
+        }
+        answer
+    }
+}
+
 /// Whether `import`, in the project file `importer` (relative to `root`), names what the
 /// question asks about in the project file that defines it.
 pub fn imported_is(

@@ -23,7 +23,7 @@ const CHANNEL_LAYERS: &[&str] = &[
 
 /// A name imported from a module that may be the project's own: `from .conv import
 /// TemporalConv1d` is level 1, module `conv`, name `TemporalConv1d`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ImportRef {
     pub level: u32,
     pub module: String,
@@ -32,7 +32,7 @@ pub struct ImportRef {
 
 /// What is asked of a class imported from another file of the project (`crate::layouts`
 /// answers from the file that defines it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImportedLayoutQuestion {
     /// Is it a class (or layer-building function) keeping torch's channels-first layout?
     ChannelsFirst,
@@ -108,6 +108,8 @@ pub struct Semantic {
     channels_first_classes: HashSet<String>,
     /// Names imported with `from X import name`, relative ones included, as they were written.
     from_imports: HashMap<String, ImportRef>,
+    /// `has_feature_maps`, found once the classes agree on their layouts: asked at many names.
+    feature_maps: bool,
 }
 
 impl Semantic {
@@ -210,15 +212,16 @@ impl Semantic {
             }
         }
         self.agree_on_layouts(module, &helpers, imported);
+        self.feature_maps = !self.channels_first_classes.is_empty()
+            || !self.channels_first_builders.is_empty()
+            || self.classes.values().any(|class| class.channels_last);
     }
 
     /// Whether the file works on feature maps at all: one of its classes owns convolutions,
     /// pools or 2-D norms, or keeps torch's channels-first layout for them, or one of its
     /// functions builds such layers.
     pub fn has_feature_maps(&self) -> bool {
-        !self.channels_first_classes.is_empty()
-            || !self.channels_first_builders.is_empty()
-            || self.classes.values().any(|class| class.channels_last)
+        self.feature_maps
     }
 
     /// Whether `function`, a function of this file, builds channels-first layers.
