@@ -454,6 +454,14 @@ impl Judge<'_> {
                 }
             }
             Expr::UnaryOp(unary) => self.certainty(&unary.operand),
+            // `b if cond else None` may be None (an optional bias): not known to be a tensor.
+            Expr::If(if_expr)
+                if [&if_expr.body, &if_expr.orelse]
+                    .iter()
+                    .any(|branch| branch.is_none_literal_expr()) =>
+            {
+                Unknown
+            }
             Expr::If(if_expr) => {
                 let (a, b) = (
                     self.certainty(&if_expr.body),

@@ -7,6 +7,7 @@ depends on `mlx` only; nothing here imports portui or torch.
 import bisect
 import contextlib
 import enum
+import inspect
 import itertools
 
 import mlx.core as mx
@@ -658,12 +659,17 @@ def channels_first_layer(layer_class):
 def _taking_factory_keywords(layer_class):
     """An __init__ for a subclass of layer_class that also takes torch's factory keywords:
     device= means nothing with one memory; dtype= casts the new layer's floating parameters,
-    as torch builds them in that dtype."""
+    as torch builds them in that dtype. A layer built without a bias reads `self.bias` as
+    None, as torch's does (timm's `Linear.forward` passes it to F.linear): MLX's layer keeps
+    no `bias` then, and reading it raises. (None is a plain attribute, not a parameter.)"""
+    takes_bias = "bias" in inspect.signature(layer_class).parameters
 
     def __init__(self, *args, device=None, dtype=None, **kwargs):
         layer_class.__init__(self, *args, **kwargs)
         if dtype is not None:
             self.set_dtype(dtype)
+        if takes_bias and "bias" not in self:
+            self.bias = None
 
     return __init__
 
@@ -2972,6 +2978,18 @@ def channels_first(function, x, spatial):
         x = x[None]
     y = mx.moveaxis(function(mx.moveaxis(x, 1, -1)), -1, 1)
     return y[0] if unbatched else y
+
+
+def linear(input, weight, bias=None):
+    """F.linear with a bias that may be None (`self.bias` of a layer built without one)."""
+    y = input @ weight.T
+    return y if bias is None else y + bias
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """F.bilinear with a bias that may be None."""
+    y = mx.einsum("...i,oij,...j->...o", input1, weight, input2)
+    return y if bias is None else y + bias
 
 
 def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
