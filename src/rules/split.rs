@@ -3,14 +3,18 @@
 //!
 //! Why: torch's integer argument is a chunk SIZE; MLX's integer is a NUMBER of sections
 //! (mlx-traps #2). `q, k, v = x.split(n, dim=2)` ported as `mx.split(x, n, axis=2)` makes `n`
-//! pieces, not pieces of size `n`. Split indices keep the meaning: when the result is
-//! unpacked into k names, the indices are `[n, 2*n, ..., (k-1)*n]`; otherwise the helper
-//! `portui_shims.split` computes them from the shape. A list of sizes becomes indices too.
+//! pieces, not pieces of size `n`. Split indices keep the meaning: for an integer literal
+//! whose result is unpacked into k names, the indices are `[n, 2*n, ..., (k-1)*n]`; a list of
+//! sizes written out becomes indices too. Otherwise the helper `portui_shims.split` computes
+//! them from the shape: a name or attribute may hold an int or a list of sizes (timm's
+//! `torch.split(x, self.split_indexes, dim=1)` holds a tuple), and only the run tells.
 //! `torch.chunk(x, k, dim)` is a number of sections, which MLX's int means: but MLX needs it
 //! to divide the axis evenly (torch allows a short last chunk).
 //!
-//! Example: `q, k, v = self.c_attn(x).split(self.n_embd, dim=2)` →
-//! `q, k, v = mx.split(self.c_attn(x), [self.n_embd, 2 * self.n_embd], axis=2)`.
+//! Example: `q, k, v = self.c_attn(x).split(64, dim=2)` →
+//! `q, k, v = mx.split(self.c_attn(x), [64, 2 * 64], axis=2)`;
+//! `q, k, v = self.c_attn(x).split(self.n_embd, dim=2)` →
+//! `q, k, v = portui_shims.split(self.c_attn(x), self.n_embd, axis=2)`.
 //!
 //! Fix safety: safe for the unpacked form on a known tensor; review otherwise; `str.split`
 //! (string arguments or receivers) is never touched.
@@ -92,8 +96,7 @@ impl Rule for Split {
                 Some(pieces)
             }
             (_, Some(count)) if count >= 2 => {
-                let simple = matches!(size, Expr::Name(_) | Expr::Attribute(_) | Expr::NumberLiteral(_));
-                if !simple {
+                if super::context::int_literal(size).is_none() {
                     None
                 } else {
                     let mut pieces = vec![text("[")];
