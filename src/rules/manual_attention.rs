@@ -34,6 +34,7 @@ use crate::parse::blocks;
 use super::manual_layer_norm::line_of;
 use super::manual_rms_norm::binary;
 use super::{Context, Findings, Rule, RuleMeta};
+use crate::tensors::Certainty;
 use crate::fix::{Edit, Piece};
 use crate::parse::ast::{self, CmpOp, Expr, ExprContext, NodeKind, Operator, Stmt, UnaryOp};
 use crate::parse::span;
@@ -183,14 +184,20 @@ fn is_name(expr: &Expr, name: &str) -> bool {
 /// `(q, k, scale pieces, scale expression)` of the scaled scores `q @ kᵀ * scale`,
 /// `q @ kᵀ / d` or `q @ kᵀ`.
 fn scaled_scores<'e>(cx: &Context, expr: &'e Expr) -> Option<(&'e Expr, &'e Expr, Vec<Piece>, Option<&'e Expr>)> {
+    // The fused kernel takes a Python float: a learned per-head temperature (timm's XCiT,
+    // `nn.Parameter(torch.ones(heads, 1, 1))`) is an array, and the hand-written path stays.
+    let scalar = |scale: &Expr| cx.tensor(scale) != Certainty::Tensor;
     if let Some((left, right)) = binary(expr, Operator::Mult) {
         return [(left, right), (right, left)].into_iter().find_map(|(scores, scale)| {
             let (q, k) = scores_of(cx, scores)?;
-            Some((q, k, vec![hole(scale)], Some(scale)))
+            scalar(scale).then(|| (q, k, vec![hole(scale)], Some(scale)))
         });
     }
     if let Some((scores, divisor)) = binary(expr, Operator::Div) {
         let (q, k) = scores_of(cx, scores)?;
+        if !scalar(divisor) {
+            return None;
+        }
         let mut pieces = vec![text("1 / ")];
         pieces.extend(operand(divisor));
         return Some((q, k, pieces, Some(divisor)));
