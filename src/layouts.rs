@@ -155,7 +155,7 @@ fn file_layouts(file: &Path) -> Option<Arc<FileLayouts>> {
     let layouts = Semantic::build_for_torch(&module)
         .map(|semantic| {
             let models = crate::rules::built_models(&module, &semantic.classes);
-            FileLayouts {
+            let mut layouts = FileLayouts {
                 channels_first: semantic
                     .channels_first_names()
                     .map(str::to_string)
@@ -172,7 +172,20 @@ fn file_layouts(file: &Path) -> Option<Arc<FileLayouts>> {
                     .map(|(name, _)| name.clone())
                     .collect(),
                 reexports: HashMap::default(),
+            };
+            // `SqueezeExcite = SEModule`: an alias is what it names.
+            let aliases: Vec<(&str, &str)> = semantic.module_aliases(&module).collect();
+            for set in [
+                &mut layouts.channels_first,
+                &mut layouts.channels_last_blocks,
+            ] {
+                for (alias, class) in &aliases {
+                    if set.contains(*class) {
+                        set.insert(alias.to_string());
+                    }
+                }
             }
+            layouts
         })
         .unwrap_or_default();
     let layouts = Arc::new(FileLayouts {

@@ -224,6 +224,45 @@ impl Semantic {
         self.feature_maps
     }
 
+    /// Module-level aliases of a class, `(alias, class)`: `Alias = Block` or
+    /// `Alias = partial(Block, ...)` (timm's `SqueezeExcite = SEModule`,
+    /// `SEWithNorm = partial(SEModule, norm_layer=nn.BatchNorm2d)`), each alias assigned once.
+    pub fn module_aliases<'m>(
+        &self,
+        module: &'m ast::ModModule,
+    ) -> impl Iterator<Item = (&'m str, &'m str)> {
+        let assigned = |stmt: &'m Stmt| match stmt {
+            Stmt::Assign(assign) => match &assign.targets[..] {
+                [Expr::Name(target)] => Some((target.id.as_str(), assign.value.as_ref())),
+                _ => None,
+            },
+            _ => None,
+        };
+        let mut counts: HashMap<&str, usize> = HashMap::default();
+        for (alias, _) in module.body.iter().filter_map(assigned) {
+            *counts.entry(alias).or_default() += 1;
+        }
+        module
+            .body
+            .iter()
+            .filter_map(assigned)
+            .filter(move |(alias, _)| counts.get(alias) == Some(&1))
+            .filter_map(|(alias, value)| {
+                let class = match value {
+                    Expr::Call(call)
+                        if self.qualified(&call.func).as_deref() == Some("functools.partial") =>
+                    {
+                        call.arguments.args.first()?
+                    }
+                    value => value,
+                };
+                match class {
+                    Expr::Name(name) => Some((alias, name.id.as_str())),
+                    _ => None,
+                }
+            })
+    }
+
     /// Whether `function`, a function of this file, builds channels-first layers.
     pub fn builds_channels_first(&self, function: &str) -> bool {
         self.channels_first_builders.contains(function)
@@ -768,6 +807,23 @@ impl<'a> Visitor<'a> for BodyUses<'_, 'a> {
         }
         visitor::walk_expr(self, expr);
     }
+}
+
+/// The names a body reads (`ConvNormAct(...)`, `block=Fire`): a class named there is one it
+/// builds, as `BodyUses` counts them.
+pub(crate) fn names_in(body: &[Stmt]) -> Vec<&str> {
+    struct Names<'a>(Vec<&'a str>);
+    impl<'a> Visitor<'a> for Names<'a> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Name(name) = expr {
+                self.0.push(name.id.as_str());
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut names = Names(Vec::new());
+    names.visit_body(body);
+    names.0
 }
 
 /// Whether a function returns a tuple display anywhere (`return resid, dense`).

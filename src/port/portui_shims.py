@@ -7,6 +7,7 @@ depends on `mlx` only; nothing here imports portui or torch.
 import bisect
 import contextlib
 import enum
+import functools
 import inspect
 import itertools
 
@@ -642,7 +643,11 @@ def channels_first_layer(layer_class):
     """layer_class taking and returning torch's channels-first arrays (N, C, *spatial): MLX's
     convolutions, pools and norms work on channels-last arrays, so the layer runs between two
     axis moves. Same class name and parameters as the MLX layer, so weights load by torch's
-    names (convolution weights in MLX's layout, as for nn.Conv2d itself)."""
+    names (convolution weights in MLX's layout, as for nn.Conv2d itself). A `partial` of a
+    class (timm's `SEWithNorm = partial(SEModule, norm_layer=...)`) stays one, of the wrapped
+    class."""
+    if isinstance(layer_class, functools.partial):
+        return functools.partial(channels_first_layer(layer_class.func), *layer_class.args, **layer_class.keywords)
     wrapped = _CHANNELS_FIRST.get(layer_class)
     if wrapped is None:
 

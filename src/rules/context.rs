@@ -13,6 +13,9 @@ use std::cell::{OnceCell, RefCell};
 use std::ops::Range;
 use std::rc::Rc;
 
+/// How many module-level aliases (`A = partial(B, ...)`) are followed to a class.
+const MAX_ALIAS_HOPS: usize = 3;
+
 pub struct Context<'a> {
     pub text: &'a str,
     pub semantic: &'a Semantic,
@@ -36,6 +39,9 @@ pub struct Context<'a> {
     /// The classes the module builds (see `channels_last::built_models`), found when first
     /// asked. Owned names: a borrowed one would make the context invariant in `'a`.
     pub built_models: OnceCell<FxHashSet<String>>,
+    /// `builds_imported_channels_first` of the class last asked about (by its start offset):
+    /// classes are walked one at a time.
+    imported_channels_first_built: RefCell<Option<(usize, bool)>>,
     /// The node is inside a type annotation (a parameter's, a return's, an annotated
     /// assignment's).
     pub in_annotation: bool,
@@ -108,6 +114,7 @@ impl<'a> Context<'a> {
             last_torch_name: RefCell::default(),
             module_instances: RefCell::default(),
             built_models: OnceCell::new(),
+            imported_channels_first_built: RefCell::default(),
             in_annotation: false,
             imported,
         }
@@ -118,6 +125,10 @@ impl<'a> Context<'a> {
     /// from another file of the project that is so there. Such a class takes channels-last
     /// maps.
     pub fn channels_last_block(&self, local: &str) -> bool {
+        self.channels_last_block_within(local, MAX_ALIAS_HOPS)
+    }
+
+    fn channels_last_block_within(&self, local: &str, hops: usize) -> bool {
         if let Some(class) = self.semantic.classes.get(local) {
             return class.is_module
                 && class.channels_last
@@ -127,9 +138,20 @@ impl<'a> Context<'a> {
                     .get_or_init(|| super::built_models(self.module, &self.semantic.classes))
                     .contains(local);
         }
-        self.semantic.from_import(local).is_some_and(|import| {
-            (self.imported)(import, ImportedLayoutQuestion::ChannelsLastBlock)
-        })
+        if let Some(import) = self.semantic.from_import(local) {
+            return (self.imported)(import, ImportedLayoutQuestion::ChannelsLastBlock);
+        }
+        hops > 0
+            && self
+                .module_alias(local)
+                .is_some_and(|target| self.channels_last_block_within(target, hops - 1))
+    }
+
+    /// The class a module-level alias names (`Semantic::module_aliases`).
+    fn module_alias(&self, local: &str) -> Option<&'a str> {
+        self.semantic
+            .module_aliases(self.module)
+            .find_map(|(alias, target)| (alias == local).then_some(target))
     }
 
     pub fn class_info(&self) -> Option<&'a ClassInfo> {
@@ -155,6 +177,35 @@ impl<'a> Context<'a> {
                 matches!(self.stmt_stack.first(), Some(Stmt::FunctionDef(function)) if self.semantic.builds_channels_first(function.name.as_str()))
             }
         }
+    }
+
+    /// Whether the enclosing class's `__init__` builds a class imported from another file of
+    /// the project that keeps torch's channels-first layout (timm's ReXNet blocks build
+    /// `ConvNormAct` from `timm.layers`, and nothing spatial of their own): the maps inside
+    /// keep that layout though the file has no feature maps of its own.
+    pub fn builds_imported_channels_first(&self) -> bool {
+        let Some(class) = self.class else {
+            return false;
+        };
+        let key = class.range().start().to_usize();
+        if let Some((asked, answer)) = *self.imported_channels_first_built.borrow()
+            && asked == key
+        {
+            return answer;
+        }
+        let answer = class.body.iter().any(|stmt| {
+            let Stmt::FunctionDef(init) = stmt else {
+                return false;
+            };
+            init.name.as_str() == "__init__"
+                && crate::semantic::names_in(&init.body).iter().any(|name| {
+                    self.semantic.from_import(name).is_some_and(|import| {
+                        (self.imported)(import, ImportedLayoutQuestion::ChannelsFirst)
+                    })
+                })
+        });
+        *self.imported_channels_first_built.borrow_mut() = Some((key, answer));
+        answer
     }
 
     /// Inside a method (or nested function) of an `nn.Module` subclass.

@@ -57,15 +57,19 @@ impl Rule for LayoutBoundary {
 
 /// Where feature maps keep torch's channels-first layout (`Context::in_channels_first_scope`),
 /// in a file that works on feature maps: a file without any (a language model's) hands none
-/// to blocks, and asking about each class it names would read many other files.
+/// to blocks, and asking about each class it names would read many other files. A file whose
+/// blocks build their layers from another file's channels-first classes (timm's ReXNet) has
+/// maps too: asked of each class's `__init__` once, where a block is built.
 fn handles_channels_first_maps(cx: &Context) -> bool {
-    cx.in_channels_first_scope() && cx.semantic.has_feature_maps()
+    cx.in_channels_first_scope()
+        && (cx.semantic.has_feature_maps()
+            || (cx.function_name() == Some("__init__") && cx.builds_imported_channels_first()))
 }
 
-/// Classes are capitalised: the walk offers this rule only such names, since most names are
-/// variables (see `worth_checking`).
+/// Classes (and private aliases of them, timm's `_SE_LAYER`) are capitalised: the walk offers
+/// this rule only such names, since most names are variables (see `worth_checking`).
 pub(super) fn names_a_class(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_uppercase())
+    name.trim_start_matches('_').starts_with(|c: char| c.is_ascii_uppercase())
 }
 
 #[cfg(test)]
