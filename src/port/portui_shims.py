@@ -3705,6 +3705,32 @@ class Embedding(nn.Embedding):
         return mx.where(self._padding_row(), mx.stop_gradient(self.weight), self.weight)[x]
 
 
+def _average_pool_taking_count_include_pad(pool_class):
+    """MLX's channels-last average pool, also taking torch's count_include_pad: without it, a
+    window's average is over the elements inside the input only (MLX pads with zeros and
+    counts them, as torch's default does)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, count_include_pad=True):
+        pool_class.__init__(self, kernel_size, stride, padding)
+        self.count_include_pad = count_include_pad
+        self.padded = any(_ntuple(padding, self.dims))
+
+    def __call__(self, x):
+        y = pool_class.__call__(self, x)
+        if self.count_include_pad or not self.padded:
+            return y
+        inside = mx.ones((1, *x.shape[1:-1], 1), dtype=y.dtype)
+        return y / pool_class.__call__(self, inside)  # the share of each window inside the input
+
+    attributes = {"__init__": __init__, "__call__": __call__, "__doc__": _average_pool_taking_count_include_pad.__doc__}
+    return type(pool_class.__name__, (pool_class,), {**attributes, "dims": int(pool_class.__name__[-2])})
+
+
+AvgPool1d = _average_pool_taking_count_include_pad(nn.AvgPool1d)
+AvgPool2d = _average_pool_taking_count_include_pad(nn.AvgPool2d)
+AvgPool3d = _average_pool_taking_count_include_pad(nn.AvgPool3d)
+
+
 class Bilinear(nn.Module):
     """nn.Bilinear with torch's weight layout (out, in1, in2), so torch weights load by name:
     y = x1 · W_o · x2 + b_o. (MLX's nn.Bilinear stores (out, in2, in1).)"""
