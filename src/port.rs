@@ -21,6 +21,7 @@ pub const SHIMS_SOURCE: &str = include_str!("port/portui_shims.py");
 /// The imports each MLX-side name needs, in the order they are written.
 const MLX_IMPORTS: &[(&str, &str)] = &[
     ("math", "import math"),
+    ("typing", "import typing"),
     ("np", "import numpy as np"),
     ("mx", "import mlx.core as mx"),
     ("nn", "import mlx.nn as nn"),

@@ -48,6 +48,10 @@ const TYPES: &[(&str, &str)] = &[
     ("torch.nn.parameter.Parameter", "mx.array"), ("torch.nn.Module", "nn.Module"),
     ("torch.nn.modules.module.Module", "nn.Module"), ("torch.dtype", "mx.Dtype"), ("torch.Size", "tuple"),
     ("torch.device", "mx.Device"),
+    // typing's own, re-exported (timm's DenseNet: `from torch.jit.annotations import List`).
+    ("torch.jit.annotations.List", "typing.List"), ("torch.jit.annotations.Dict", "typing.Dict"),
+    ("torch.jit.annotations.Tuple", "typing.Tuple"), ("torch.jit.annotations.Optional", "typing.Optional"),
+    ("torch.jit.annotations.Union", "typing.Union"), ("torch.jit.annotations.Any", "typing.Any"),
 ];
 
 /// torch's numeric constants: Python's.
