@@ -582,6 +582,20 @@ impl Semantic {
                 collector.info.returns_object = returns_matching(function, returns_object);
             }
         }
+        // A Sequential subclass without a forward of its own (timm's TinyViT `ConvNorm`) is
+        // called with one array, as Sequential is.
+        let has_forward = class
+            .body
+            .iter()
+            .any(|stmt| matches!(stmt, Stmt::FunctionDef(f) if f.name.as_str() == "forward"));
+        if !has_forward
+            && class.bases().iter().any(|base| {
+                self.qualified(base)
+                    .is_some_and(|q| q == "torch.nn.Sequential")
+            })
+        {
+            info.takes_one_input = true;
+        }
         info.channels_last = info.layers.values().any(|q| is_channel_layer(q));
         if info.channels_last {
             info.feature_rank = feature_rank(&info.layers);
