@@ -12,7 +12,8 @@
 //! `mx.fast.scaled_dot_product_attention(q, k, v, scale=1.0 / math.sqrt(q.shape[-1]),
 //! mask="causal" if q.shape[-2] == k.shape[-2] else mx.tril(...))`.
 //!
-//! Fix safety: review. A non-zero `dropout_p` is dropped: attention dropout is not applied
+//! Fix safety: review: q, k and v must be 4-D (B, H, T, D) (timm's NesT passes 5-D ones,
+//! which torch takes and MLX's kernel rejects). A non-zero `dropout_p` is dropped: attention dropout is not applied
 //! in training (the finding says so); eval-mode numbers are unchanged.
 
 use super::context::{argument, hole, keyword, text};
@@ -91,7 +92,7 @@ impl Rule for Attention {
             pieces.extend([text(", mask="), hole(mask)]);
         }
         pieces.push(text(")"));
-        let mut message = String::from("mx.fast.scaled_dot_product_attention needs an explicit scale; torch's top-left causal mask kept");
+        let mut message = String::from("mx.fast.scaled_dot_product_attention needs an explicit scale and 4-D q, k, v (B, H, T, D), where torch's takes any number of leading axes; torch's top-left causal mask kept");
         if dropout_active(call) {
             message.push_str("; MLX's kernel has no dropout: attention dropout is NOT applied in training");
         }
