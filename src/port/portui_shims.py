@@ -2985,6 +2985,20 @@ def channels_first(function, x, spatial):
     return y[0] if unbatched else y
 
 
+def scaled_dot_product_attention(q, k, v, *, scale, mask=None):
+    """mx.fast.scaled_dot_product_attention for q, k and v with any number of leading axes, as
+    torch's F.scaled_dot_product_attention takes them (timm's NesT: (B, H, blocks, T, D)).
+    MLX's kernel takes (B, H, T, D) only: the leading axes are flattened into the batch."""
+    if q.ndim == 4:
+        return mx.fast.scaled_dot_product_attention(q, k, v, scale=scale, mask=mask)
+    lead = q.shape[:-2]
+    if isinstance(mask, mx.array):
+        mask = mx.broadcast_to(mask, (*lead, q.shape[-2], k.shape[-2])).reshape(-1, 1, q.shape[-2], k.shape[-2])
+    flat = [a.reshape(-1, 1, *a.shape[-2:]) for a in (q, k, v)]
+    out = mx.fast.scaled_dot_product_attention(*flat, scale=scale, mask=mask)
+    return out.reshape(*lead, *out.shape[-2:])
+
+
 def linear(input, weight, bias=None):
     """F.linear with a bias that may be None (`self.bias` of a layer built without one)."""
     y = input @ weight.T

@@ -12,9 +12,14 @@
 //! `mx.fast.scaled_dot_product_attention(q, k, v, scale=1.0 / math.sqrt(q.shape[-1]),
 //! mask="causal" if q.shape[-2] == k.shape[-2] else mx.tril(...))`.
 //!
-//! Fix safety: review: q, k and v must be 4-D (B, H, T, D) (timm's NesT passes 5-D ones,
-//! which torch takes and MLX's kernel rejects). A non-zero `dropout_p` is dropped: attention dropout is not applied
-//! in training (the finding says so); eval-mode numbers are unchanged.
+//! MLX's kernel takes 4-D q, k and v (B, H, T, D); torch's any number of leading axes. Where
+//! the function spells out another rank (timm's NesT unbinds q, k and v from a 6-axis
+//! permute: 5-D), `portui_shims.scaled_dot_product_attention` folds the leading axes into the
+//! batch.
+//!
+//! Fix safety: review: where the rank is not spelled out, q, k and v must be 4-D (the finding
+//! says so). A non-zero `dropout_p` is dropped: attention dropout is not applied in training
+//! (the finding says so); eval-mode numbers are unchanged.
 
 use super::context::{argument, hole, keyword, text};
 use super::{Context, Findings, Rule, RuleMeta};
@@ -72,7 +77,13 @@ impl Rule for Attention {
                 return;
             }
         };
-        let mut pieces = vec![text("mx.fast.scaled_dot_product_attention("), hole(q), text(", "), hole(k), text(", "), hole(v), text(", scale=")];
+        // MLX's kernel takes (B, H, T, D) only; torch's any number of leading axes (timm's NesT
+        // attends within image blocks, (B, H, blocks, T, D)).
+        let kernel = match rank_of(cx, q, RANK_HOPS) {
+            Some(rank) if rank != 4 => "portui_shims.scaled_dot_product_attention(",
+            _ => "mx.fast.scaled_dot_product_attention(",
+        };
+        let mut pieces = vec![text(kernel), hole(q), text(", "), hole(k), text(", "), hole(v), text(", scale=")];
         pieces.extend(scale);
         if causal {
             if !(simple(q) && simple(k)) {
@@ -97,6 +108,77 @@ impl Rule for Attention {
             message.push_str("; MLX's kernel has no dropout: attention dropout is NOT applied in training");
         }
         out.review(range.clone(), message, vec![Edit::template(range, pieces)]);
+    }
+}
+
+/// How many assignments back `rank_of` follows a name.
+const RANK_HOPS: usize = 3;
+
+/// The rank of `expr` where the enclosing function spells it out: a name assigned once from a
+/// `reshape`/`view`/`permute` with every axis written, or unpacked from `unbind(0)` of (or
+/// indexed out of) one (`q, k, v = qkv.unbind(0)` after `.permute(3, 0, 4, 1, 2, 5)`: 5).
+fn rank_of(cx: &Context, expr: &Expr, hops: usize) -> Option<usize> {
+    match expr {
+        Expr::Name(name) if hops > 0 => {
+            let (function, _) = cx.function.as_ref()?;
+            let mut found = Vec::new();
+            assignments_of(&function.body, name.id.as_str(), &mut found);
+            let [value] = found[..] else { return None };
+            match value {
+                Assigned::Whole(value) => rank_of(cx, value, hops - 1),
+                Assigned::Unpacked(value) => {
+                    let Expr::Call(call) = value else { return None };
+                    let (receiver, method) = super::calls::method_call(call)?;
+                    let first_axis = match (call.arguments.args.first(), call.arguments.keywords.first()) {
+                        (None, None) => true,
+                        (Some(axis), None) => super::context::int_literal(axis) == Some(0),
+                        (None, Some(k)) => k.arg.as_ref().is_some_and(|a| a.as_str() == "dim") && super::context::int_literal(&k.value) == Some(0),
+                        _ => false,
+                    };
+                    (method == "unbind" && first_axis).then(|| rank_of(cx, receiver, hops - 1))??.checked_sub(1)
+                }
+            }
+        }
+        Expr::Subscript(subscript) if super::context::int_literal(&subscript.slice).is_some() => rank_of(cx, &subscript.value, hops)?.checked_sub(1),
+        Expr::Call(call) => {
+            let (_, method) = super::calls::method_call(call)?;
+            if !matches!(method, "reshape" | "view" | "permute") || !call.arguments.keywords.is_empty() {
+                return None;
+            }
+            match &call.arguments.args[..] {
+                [Expr::Tuple(axes)] => (!axes.elts.iter().any(Expr::is_starred_expr)).then_some(axes.elts.len()),
+                [Expr::List(axes)] => (!axes.elts.iter().any(Expr::is_starred_expr)).then_some(axes.elts.len()),
+                args if args.len() > 1 => (!args.iter().any(Expr::is_starred_expr)).then_some(args.len()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Assigned<'a> {
+    /// `name = value`
+    Whole(&'a Expr),
+    /// `a, name, c = value`
+    Unpacked(&'a Expr),
+}
+
+/// Every assignment to `name` in `body` and the blocks inside it.
+fn assignments_of<'a>(body: &'a [ast::Stmt], name: &str, out: &mut Vec<Assigned<'a>>) {
+    for stmt in body {
+        if let ast::Stmt::Assign(assign) = stmt {
+            for target in &assign.targets {
+                match target {
+                    Expr::Name(target) if target.id.as_str() == name => out.push(Assigned::Whole(&assign.value)),
+                    Expr::Tuple(targets) if targets.elts.iter().any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == name)) => out.push(Assigned::Unpacked(&assign.value)),
+                    _ => {}
+                }
+            }
+        }
+        for block in crate::parse::blocks(stmt) {
+            assignments_of(block, name, out);
+        }
     }
 }
 
