@@ -114,7 +114,7 @@ impl Rule for Attention {
 /// How many assignments back `rank_of` follows a name.
 const RANK_HOPS: usize = 3;
 
-/// The rank of `expr` where the enclosing function spells it out: a name assigned once from a
+/// The rank of `expr` where the enclosing function spells it out: a name last assigned from a
 /// `reshape`/`view`/`permute` with every axis written, or unpacked from `unbind(0)` of (or
 /// indexed out of) one (`q, k, v = qkv.unbind(0)` after `.permute(3, 0, 4, 1, 2, 5)`: 5).
 fn rank_of(cx: &Context, expr: &Expr, hops: usize) -> Option<usize> {
@@ -123,7 +123,9 @@ fn rank_of(cx: &Context, expr: &Expr, hops: usize) -> Option<usize> {
             let (function, _) = cx.function.as_ref()?;
             let mut found = Vec::new();
             assignments_of(&function.body, name.id.as_str(), &mut found);
-            let [value] = found[..] else { return None };
+            // The closest assignment before the use (NesT rebinds `q = q * self.scale` in the
+            // unfused branch after it). A wrong guess costs nothing: the shim also runs 4-D.
+            let (_, value) = found.into_iter().filter(|(at, _)| *at < span(expr).start).max_by_key(|(at, _)| *at)?;
             match value {
                 Assigned::Whole(value) => rank_of(cx, value, hops - 1),
                 Assigned::Unpacked(value) => {
@@ -164,14 +166,15 @@ enum Assigned<'a> {
     Unpacked(&'a Expr),
 }
 
-/// Every assignment to `name` in `body` and the blocks inside it.
-fn assignments_of<'a>(body: &'a [ast::Stmt], name: &str, out: &mut Vec<Assigned<'a>>) {
+/// Every assignment to `name` in `body` and the blocks inside it, with where it starts.
+fn assignments_of<'a>(body: &'a [ast::Stmt], name: &str, out: &mut Vec<(usize, Assigned<'a>)>) {
     for stmt in body {
         if let ast::Stmt::Assign(assign) = stmt {
+            let at = span(stmt).start;
             for target in &assign.targets {
                 match target {
-                    Expr::Name(target) if target.id.as_str() == name => out.push(Assigned::Whole(&assign.value)),
-                    Expr::Tuple(targets) if targets.elts.iter().any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == name)) => out.push(Assigned::Unpacked(&assign.value)),
+                    Expr::Name(target) if target.id.as_str() == name => out.push((at, Assigned::Whole(&assign.value))),
+                    Expr::Tuple(targets) if targets.elts.iter().any(|t| matches!(t, Expr::Name(n) if n.id.as_str() == name)) => out.push((at, Assigned::Unpacked(&assign.value))),
                     _ => {}
                 }
             }

@@ -25,6 +25,8 @@ class BlockAttention(nn.Module):
         flat = self.qkv(x.reshape(B, T * N, C)).reshape(B, T * N, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
         fq, fk, fv = flat.unbind(0)
         tokens = F.scaled_dot_product_attention(fq, fk, fv)
+        if not self.training:
+            q = q * 2.0  # rebound after the attention, as NesT's unfused branch does
         blocks = (blocks + masked * 2).permute(0, 2, 3, 1, 4).reshape(B, T, N, C)
         return blocks + tokens.transpose(1, 2).reshape(B, T, N, C)
 
