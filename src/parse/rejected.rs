@@ -9,7 +9,9 @@
 //! - indentation that depends on the width of a tab: CPython measures each line's indent
 //!   with tabs of width 8 and of width 1, and the two must order the lines the same way
 //!   (`TabError: inconsistent use of tabs and spaces in indentation`); a dedent must land on
-//!   an outer level ("unindent does not match any outer indentation level").
+//!   an outer level ("unindent does not match any outer indentation level");
+//! - a keyword argument given twice in one call (`f(device=d, device=d)`: "keyword argument
+//!   repeated"), or a parameter with a default given twice in one definition.
 
 use super::SyntaxError;
 use ruff_python_ast::token::{Token, TokenKind};
@@ -20,6 +22,77 @@ pub fn first_fault(text: &str, tokens: &[Token]) -> Option<SyntaxError> {
     nul_byte(text)
         .or_else(|| carriage_return_in_fstring(text, tokens))
         .or_else(|| inconsistent_indentation(text, tokens))
+        .or_else(|| repeated_keyword(text, tokens))
+}
+
+/// `name=` twice in one pair of call (or definition) parentheses, read off the tokens: a
+/// `name =` right after `(` or `,` is a keyword there, except among a lambda's parameters
+/// (up to its `:`).
+fn repeated_keyword(text: &str, tokens: &[Token]) -> Option<SyntaxError> {
+    struct Brackets<'t> {
+        call: bool,
+        keywords: Vec<&'t str>,
+        open_lambdas: usize,
+    }
+    let mut stack: Vec<Brackets> = Vec::new();
+    let significant: Vec<&Token> = tokens
+        .iter()
+        .filter(|t| !matches!(t.kind(), TokenKind::Comment | TokenKind::NonLogicalNewline))
+        .collect();
+    for (i, token) in significant.iter().enumerate() {
+        let previous = i.checked_sub(1).map(|p| significant[p].kind());
+        match token.kind() {
+            TokenKind::Lpar => stack.push(Brackets {
+                call: matches!(
+                    previous,
+                    Some(TokenKind::Name | TokenKind::Rpar | TokenKind::Rsqb)
+                ),
+                keywords: Vec::new(),
+                open_lambdas: 0,
+            }),
+            TokenKind::Lsqb | TokenKind::Lbrace => stack.push(Brackets {
+                call: false,
+                keywords: Vec::new(),
+                open_lambdas: 0,
+            }),
+            TokenKind::Rpar | TokenKind::Rsqb | TokenKind::Rbrace => {
+                stack.pop();
+            }
+            TokenKind::Lambda => {
+                if let Some(top) = stack.last_mut() {
+                    top.open_lambdas += 1;
+                }
+            }
+            TokenKind::Colon => {
+                if let Some(top) = stack.last_mut() {
+                    top.open_lambdas = top.open_lambdas.saturating_sub(1);
+                }
+            }
+            TokenKind::Name
+                if matches!(previous, Some(TokenKind::Lpar | TokenKind::Comma))
+                    && significant
+                        .get(i + 1)
+                        .is_some_and(|next| next.kind() == TokenKind::Equal) =>
+            {
+                let Some(top) = stack
+                    .last_mut()
+                    .filter(|top| top.call && top.open_lambdas == 0)
+                else {
+                    continue;
+                };
+                let name = &text[token.range()];
+                if top.keywords.contains(&name) {
+                    return Some(SyntaxError {
+                        offset: token.start().to_usize(),
+                        message: format!("keyword argument repeated: `{name}` is given twice"),
+                    });
+                }
+                top.keywords.push(name);
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn nul_byte(text: &str) -> Option<SyntaxError> {
@@ -158,6 +231,26 @@ mod tests {
         // A triple-quoted f-string may hold one; so may code outside f-strings.
         assert_eq!(fault("x = 1\ny = f\"\"\"{x\r}\"\"\"\n"), None);
         assert_eq!(fault("x = 1\ry = 2\n"), None);
+    }
+
+    #[test]
+    fn a_keyword_argument_given_twice_is_an_error() {
+        // Rejected by CPython 3.11: "keyword argument repeated".
+        let source = "x = f(\n    (2, 3),\n    device=d,\n    device=d,\n)\n";
+        let (offset, message) = fault(source).expect("rejected");
+        assert_eq!(offset, source.rfind("device").unwrap());
+        assert!(message.contains("repeated"), "{message}");
+        assert!(fault("class A(B, metaclass=M, metaclass=N):\n    pass\n").is_some());
+        // The same name in another call, a lambda's parameters or a nested call is fine.
+        for source in [
+            "f(a=1)(a=2)\n",
+            "f(key=lambda a, b=1: a, b=2)\n",
+            "f(a=g(a=1), b=lambda a=1: a)\n",
+            "f(a=x[1:2], b={1: 2}, c=(lambda: 1), a_=2)\n",
+            "def g(a=1, b=2):\n    return f(a=a, b=b)\n",
+        ] {
+            assert_eq!(fault(source), None, "{source:?}");
+        }
     }
 
     #[test]
