@@ -34,24 +34,22 @@ fn repeated_keyword(text: &str, tokens: &[Token]) -> Option<SyntaxError> {
         keywords: Vec<&'t str>,
         open_lambdas: usize,
     }
+    let trivia =
+        |kind: TokenKind| matches!(kind, TokenKind::Comment | TokenKind::NonLogicalNewline);
     let mut stack: Vec<Brackets> = Vec::new();
-    let significant: Vec<&Token> = tokens
-        .iter()
-        .filter(|t| !matches!(t.kind(), TokenKind::Comment | TokenKind::NonLogicalNewline))
-        .collect();
-    for (i, token) in significant.iter().enumerate() {
-        let previous = i.checked_sub(1).map(|p| significant[p].kind());
-        match token.kind() {
-            TokenKind::Lpar => stack.push(Brackets {
-                call: matches!(
-                    previous,
-                    Some(TokenKind::Name | TokenKind::Rpar | TokenKind::Rsqb)
-                ),
-                keywords: Vec::new(),
-                open_lambdas: 0,
-            }),
-            TokenKind::Lsqb | TokenKind::Lbrace => stack.push(Brackets {
-                call: false,
+    let mut previous = None;
+    for (i, token) in tokens.iter().enumerate() {
+        let kind = token.kind();
+        if trivia(kind) {
+            continue;
+        }
+        match kind {
+            TokenKind::Lpar | TokenKind::Lsqb | TokenKind::Lbrace => stack.push(Brackets {
+                call: kind == TokenKind::Lpar
+                    && matches!(
+                        previous,
+                        Some(TokenKind::Name | TokenKind::Rpar | TokenKind::Rsqb)
+                    ),
                 keywords: Vec::new(),
                 open_lambdas: 0,
             }),
@@ -68,29 +66,28 @@ fn repeated_keyword(text: &str, tokens: &[Token]) -> Option<SyntaxError> {
                     top.open_lambdas = top.open_lambdas.saturating_sub(1);
                 }
             }
-            TokenKind::Name
-                if matches!(previous, Some(TokenKind::Lpar | TokenKind::Comma))
-                    && significant
-                        .get(i + 1)
-                        .is_some_and(|next| next.kind() == TokenKind::Equal) =>
-            {
-                let Some(top) = stack
+            TokenKind::Name if matches!(previous, Some(TokenKind::Lpar | TokenKind::Comma)) => {
+                let keyword = tokens[i + 1..]
+                    .iter()
+                    .find(|next| !trivia(next.kind()))
+                    .is_some_and(|next| next.kind() == TokenKind::Equal);
+                if let Some(top) = stack
                     .last_mut()
-                    .filter(|top| top.call && top.open_lambdas == 0)
-                else {
-                    continue;
-                };
-                let name = &text[token.range()];
-                if top.keywords.contains(&name) {
-                    return Some(SyntaxError {
-                        offset: token.start().to_usize(),
-                        message: format!("keyword argument repeated: `{name}` is given twice"),
-                    });
+                    .filter(|top| keyword && top.call && top.open_lambdas == 0)
+                {
+                    let name = &text[token.range()];
+                    if top.keywords.contains(&name) {
+                        return Some(SyntaxError {
+                            offset: token.start().to_usize(),
+                            message: format!("keyword argument repeated: `{name}` is given twice"),
+                        });
+                    }
+                    top.keywords.push(name);
                 }
-                top.keywords.push(name);
             }
             _ => {}
         }
+        previous = Some(kind);
     }
     None
 }
