@@ -39,6 +39,9 @@ pub struct Context<'a> {
     /// The classes the module builds (see `channels_last::built_models`), found when first
     /// asked. Owned names: a borrowed one would make the context invariant in `'a`.
     pub built_models: OnceCell<FxHashSet<String>>,
+    /// The file's module-level aliases of classes (`Semantic::module_aliases`), alias → class,
+    /// found when first asked.
+    module_aliases: OnceCell<HashMap<String, String>>,
     /// `builds_imported_channels_first` of the class last asked about (by its start offset):
     /// classes are walked one at a time.
     imported_channels_first_built: RefCell<Option<(usize, bool)>>,
@@ -114,6 +117,7 @@ impl<'a> Context<'a> {
             last_torch_name: RefCell::default(),
             module_instances: RefCell::default(),
             built_models: OnceCell::new(),
+            module_aliases: OnceCell::new(),
             imported_channels_first_built: RefCell::default(),
             in_annotation: false,
             imported,
@@ -147,11 +151,18 @@ impl<'a> Context<'a> {
                 .is_some_and(|target| self.channels_last_block_within(target, hops - 1))
     }
 
-    /// The class a module-level alias names (`Semantic::module_aliases`).
-    fn module_alias(&self, local: &str) -> Option<&'a str> {
-        self.semantic
-            .module_aliases(self.module)
-            .find_map(|(alias, target)| (alias == local).then_some(target))
+    /// The class a module-level alias names (`Semantic::module_aliases`): the aliases are
+    /// found once per file, not at each name asked about.
+    fn module_alias(&self, local: &str) -> Option<&str> {
+        self.module_aliases
+            .get_or_init(|| {
+                self.semantic
+                    .module_aliases(self.module)
+                    .map(|(alias, class)| (alias.to_string(), class.to_string()))
+                    .collect()
+            })
+            .get(local)
+            .map(String::as_str)
     }
 
     pub fn class_info(&self) -> Option<&'a ClassInfo> {
