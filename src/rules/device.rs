@@ -10,10 +10,11 @@
 //! Example: `x = x.to(device)` → (statement removed); `model.cuda()` → (removed);
 //! `y.cpu().numpy()` → `y.numpy()` (then the numpy rule); `t.to(torch.float16)` →
 //! `t.astype(mx.float16)`; `device = idx.device` → (removed, when `device` is only used for
-//! placement).
+//! placement; else `device = mx.default_device()`, what an MLX array's device would be).
 //!
 //! Fix safety: safe for calls and keywords; review when a `device` variable is deleted
-//! (portui checks that all of its uses are placement), `.to(x)` is guessed to be a device, or
+//! (portui checks that all of its uses are placement) or kept as the default device (its
+//! other uses are a person's to check), `.to(x)` is guessed to be a device, or
 //! `.to(dtype)`'s receiver is not known to be a tensor (nor a module).
 
 use super::calls::method_call;
@@ -55,6 +56,8 @@ impl Rule for Device {
                             edits.insert(0, edit);
                             out.review(span(stmt), format!("`{name}` only places tensors on a device: removed with its uses"), edits);
                         }
+                    } else if let Some(edits) = default_device_reads(cx, value) {
+                        out.review(span(stmt), format!("`{name}` holds a device and is used for more than placement: an MLX array has none, so it holds MLX's default device (the `device=` uses the port drops ignore it); check its other uses"), edits);
                     } else {
                         out.manual(span(stmt), format!("`{name}` holds a device and is used for more than placement: remove those uses by hand"));
                     }
@@ -190,11 +193,31 @@ fn device_read_left(cx: &Context, attribute: &ast::ExprAttribute) -> bool {
     let whole_statement = matches!(cx.stmt(), Some(Stmt::Assign(a))
         if a.targets.len() == 1 && matches!(a.targets[0], Expr::Name(_))
             && (span(a.value.as_ref()) == span(attribute) || (matches!(a.value.as_ref(), Expr::If(_)) && is_device_value(cx, &a.value))));
-    attribute.ctx == ast::ExprContext::Load
-        && !whole_statement
-        && !cx.is_torch(receiver)
-        && !matches!(receiver, Expr::Name(n) if n.id.as_str() == "self")
-        && cx.tensor(receiver) != crate::tensors::Certainty::NotTensor
+    attribute.ctx == ast::ExprContext::Load && !whole_statement && reads_array_device(cx, receiver)
+}
+
+/// `receiver.device` may read an array's device: the receiver is not torch, not `self` (a
+/// module's own `device` attribute), and may be a tensor.
+fn reads_array_device(cx: &Context, receiver: &Expr) -> bool {
+    !cx.is_torch(receiver) && !matches!(receiver, Expr::Name(n) if n.id.as_str() == "self") && cx.tensor(receiver) != crate::tensors::Certainty::NotTensor
+}
+
+/// `device = x.device` (or a conditional of such reads) kept because `device` is used for more
+/// than placement (handed to a function, say): each read of an array's device becomes MLX's
+/// default device, the value the rest of a port can hold. `None` when the value is anything
+/// else (`torch.device("cuda")`, a string), whose other uses need a person.
+fn default_device_reads(cx: &Context, value: &Expr) -> Option<Vec<Edit>> {
+    match value {
+        Expr::Attribute(attribute) if attribute.attr.as_str() == "device" => {
+            reads_array_device(cx, &attribute.value).then(|| vec![Edit::replace(span(value), "mx.default_device()")])
+        }
+        Expr::If(choice) => {
+            let mut edits = default_device_reads(cx, &choice.body)?;
+            edits.extend(default_device_reads(cx, &choice.orelse)?);
+            Some(edits)
+        }
+        _ => None,
+    }
 }
 
 fn is_statement_expr(cx: &Context, expr: &Expr) -> bool {
