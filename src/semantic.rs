@@ -110,6 +110,9 @@ pub struct Semantic {
     from_imports: HashMap<String, ImportRef>,
     /// `has_feature_maps`, found once the classes agree on their layouts: asked at many names.
     feature_maps: bool,
+    /// The file's functions annotated to return a tensor (`def gauss(n) -> Tensor`): their
+    /// calls are tensors.
+    tensor_functions: HashSet<String>,
 }
 
 impl Semantic {
@@ -182,7 +185,26 @@ impl Semantic {
                 }
             }
         }
+        semantic.tensor_functions = module
+            .body
+            .iter()
+            .filter_map(|stmt| match stmt {
+                Stmt::FunctionDef(function) => Some(function),
+                _ => None,
+            })
+            .filter(|function| {
+                function.returns.as_deref().is_some_and(|returns| {
+                    semantic.with_torch_name(returns, |q| q == "torch.Tensor") == Some(true)
+                })
+            })
+            .map(|function| function.name.id.to_string())
+            .collect();
         semantic
+    }
+
+    /// Whether `name` is one of the file's functions annotated to return a tensor.
+    pub fn returns_annotated_tensor(&self, name: &str) -> bool {
+        self.tensor_functions.contains(name)
     }
 
     /// What the module's classes are: modules or not, their layers and arrays.

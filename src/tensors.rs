@@ -385,6 +385,12 @@ impl Judge<'_> {
                     return NotTensor;
                 }
                 match call.func.as_ref() {
+                    // `gauss(11)` with `def gauss(size) -> Tensor` in the file.
+                    Expr::Name(name)
+                        if self.semantic.returns_annotated_tensor(name.id.as_str()) =>
+                    {
+                        Tensor
+                    }
                     // `self(x)` inside a module: the module's output (or a tuple of them),
                     // unless its forward returns an object (a `ModelOutput`).
                     Expr::Name(name)
