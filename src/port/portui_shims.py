@@ -3011,6 +3011,13 @@ def bilinear(input1, input2, weight, bias=None):
     return y if bias is None else y + bias
 
 
+def squeeze(x, dim):
+    """torch's squeeze(dim): of the axes `dim` names (one or a tuple), those of size 1 go and
+    the others stay; MLX's squeeze raises on an axis whose size is not 1."""
+    axes = [d for d in (dim if isinstance(dim, (tuple, list)) else (dim,)) if x.shape[d] == 1]
+    return mx.squeeze(x, axes) if axes else x
+
+
 def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """F.conv1d/conv2d/conv3d on torch's layouts: input (N, C, *S) or (C, *S), weight
     (O, C / groups, *k); padding an int, a tuple, "valid" or "same" (torch puts the odd extra
@@ -4649,6 +4656,12 @@ def avg_pool(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_
         ones = mx.ones((1, 1, *input.shape[-dims:]) if batched else (1, *input.shape[-dims:]), dtype=y.dtype)
         y = y / channels_first(layer, ones, dims)  # the share of each window inside the input
     return y
+
+
+# F.max_pool1d/2d/3d and F.avg_pool1d/2d/3d named as values (`pool = F.avg_pool2d`): torch's
+# parameters, in torch's order, at the rank of the name.
+max_pool1d, max_pool2d, max_pool3d = (functools.partial(max_pool, dims=n) for n in (1, 2, 3))
+avg_pool1d, avg_pool2d, avg_pool3d = (functools.partial(avg_pool, dims=n) for n in (1, 2, 3))
 
 
 class _TorchMaxPool(nn.Module):
