@@ -421,6 +421,27 @@ fn cases_of(index: usize, entry: &Entry) -> Result<Vec<Case>, String> {
                 });
             }
         }
+        // `value: F`: the torch function named as a value (`conv = F.conv2d`) becomes F, and a
+        // call through it must mean the same.
+        if entry.value.is_some() && inputs.is_none() && !entry.is_inplace() && !entry.is_method() {
+            let call = format!("{}{}", call_text(entry, &args)?, args.suffix);
+            let callee_len = call.find('(').ok_or("a call has parentheses")?;
+            let body = format!(
+                "    value = {}\n    return value{}\n",
+                &call[..callee_len],
+                &call[callee_len..]
+            );
+            out.push(Case {
+                entry: index,
+                label: format!("`{call}` (as a value, {})", FAMILIES[0]),
+                name: format!("case_{index}_{}", out.len()),
+                module: String::new(),
+                params: pool_names(&body),
+                body,
+                family: FAMILIES[0],
+                layer_inputs: None,
+            });
+        }
     }
     Ok(out)
 }

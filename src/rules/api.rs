@@ -229,7 +229,10 @@ fn function_value(cx: &Context, expr: &Expr, out: &mut Findings) {
     if let Some(entry) = table().lookup(&qualified).find(|entry| entry.value.is_some()) {
         // An entry applying only where axes are counted in torch's layout leaves a
         // channels-last module's values to a person, as it leaves its calls.
-        let counts_torch_axes = entry.params.iter().any(|p| p.annotation.as_deref() == Some("channels-first-axis"));
+        // So does a function with a form of its own for channels-last maps (`F.conv2d`): its
+        // value means the channels-first form.
+        let counts_torch_axes = entry.params.iter().any(|p| p.annotation.as_deref() == Some("channels-first-axis"))
+            || table().lookup(&qualified).any(|other| other.params.iter().any(|p| p.annotation.as_deref() == Some("channels-last")));
         if counts_torch_axes && cx.class_info().is_some_and(|class| class.feature_rank.is_some()) {
             return;
         }
