@@ -815,7 +815,7 @@ impl<'a> Visitor<'a> for BodyUses<'_, 'a> {
         if let Stmt::Assign(assign) = stmt
             && let [Expr::Tuple(names)] = &assign.targets[..]
             && names.elts.len() >= 3
-            && is_shape_read(&assign.value)
+            && unpacks_shape_read(&assign.value)
         {
             self.unpacks_shape = true;
         }
@@ -902,6 +902,18 @@ fn returns_object(value: &Expr) -> bool {
 }
 
 /// `x.shape` or `x.size()`.
+/// `x.shape`, or a tuple spreading it among other values (`*x.shape, self.heads`, as
+/// nystrom-attention names its axes and settings at once).
+fn unpacks_shape_read(value: &Expr) -> bool {
+    match value {
+        Expr::Tuple(values) => values
+            .elts
+            .iter()
+            .any(|value| matches!(value, Expr::Starred(starred) if is_shape_read(&starred.value))),
+        _ => is_shape_read(value),
+    }
+}
+
 fn is_shape_read(value: &Expr) -> bool {
     match value {
         Expr::Attribute(attribute) => attribute.attr.as_str() == "shape",
