@@ -166,7 +166,7 @@ fn file_layouts(file: &Path) -> Option<Arc<FileLayouts>> {
                     .filter(|(name, class)| {
                         class.is_module
                             && class.channels_last
-                            && class.takes_one_input
+                            && class.takes_block_input()
                             && !models.contains(*name)
                     })
                     .map(|(name, _)| name.clone())

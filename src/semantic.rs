@@ -6,6 +6,8 @@ use crate::parse::ast::{self, Expr, Stmt};
 use crate::parse::visitor::{self, Visitor};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+mod block_input;
+
 /// Qualified names of the layers whose MLX versions are channels-last.
 const CHANNEL_LAYERS: &[&str] = &[
     "torch.nn.Conv1d",
@@ -71,6 +73,17 @@ pub struct ClassInfo {
     /// Its `forward` takes one array (`forward(self, x)`, any others defaulted): a block a
     /// feature map flows through, unlike attention's `forward(self, q, k, v)`.
     pub takes_one_input: bool,
+    /// Its `forward` takes a feature map first and arrays that only pass beside it, returning
+    /// a tuple led by the map (PiT's `Pooling.forward(x, cls_token)`): `block_input`.
+    pub takes_map_first: bool,
+}
+
+impl ClassInfo {
+    /// Whether a feature map flows through it as a block: taken alone, or first beside
+    /// arrays that only pass (the channels_first_layer shim moves the first input and output).
+    pub fn takes_block_input(&self) -> bool {
+        self.takes_one_input || self.takes_map_first
+    }
 }
 
 impl Semantic {
@@ -619,6 +632,12 @@ impl Semantic {
             info.takes_one_input = true;
         }
         info.channels_last = info.layers.values().any(|q| is_channel_layer(q));
+        if info.channels_last && !info.takes_one_input {
+            info.takes_map_first = class.body.iter().any(|stmt| {
+                matches!(stmt, Stmt::FunctionDef(f) if f.name.as_str() == "forward"
+                    && block_input::takes_map_first(f, &info.layers, is_channel_layer))
+            });
+        }
         if info.channels_last {
             info.feature_rank = feature_rank(&info.layers);
         }

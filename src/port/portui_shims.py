@@ -642,8 +642,9 @@ _CHANNELS_FIRST = {}
 def channels_first_layer(layer_class):
     """layer_class taking and returning torch's channels-first arrays (N, C, *spatial): MLX's
     convolutions, pools and norms work on channels-last arrays, so the layer runs between two
-    axis moves. Same class name and parameters as the MLX layer, so weights load by torch's
-    names (convolution weights in MLX's layout, as for nn.Conv2d itself). A `partial` of a
+    axis moves (for a block taking the map first beside other arrays and returning a tuple led
+    by it, only the map moves). Same class name and parameters as the MLX layer, so weights
+    load by torch's names (convolution weights in MLX's layout, as for nn.Conv2d itself). A `partial` of a
     class (timm's `SEWithNorm = partial(SEModule, norm_layer=...)`) stays one, of the wrapped
     class."""
     if isinstance(layer_class, functools.partial):
@@ -653,6 +654,8 @@ def channels_first_layer(layer_class):
 
         def __call__(self, x, *args, **kwargs):
             y = layer_class.__call__(self, mx.moveaxis(x, 1, -1), *args, **kwargs)
+            if isinstance(y, tuple):  # the map first, then what passed beside it (PiT's pooling)
+                return (mx.moveaxis(y[0], -1, 1), *y[1:])
             return mx.moveaxis(y, -1, 1)
 
         attributes = {"__init__": _taking_factory_keywords(layer_class), "__call__": __call__, "__doc__": channels_first_layer.__doc__}

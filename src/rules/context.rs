@@ -136,7 +136,7 @@ impl<'a> Context<'a> {
         if let Some(class) = self.semantic.classes.get(local) {
             return class.is_module
                 && class.channels_last
-                && class.takes_one_input
+                && class.takes_block_input()
                 && !self
                     .built_models
                     .get_or_init(|| super::built_models(self.module, &self.semantic.classes))

@@ -2,8 +2,11 @@
 //! `portui_shims.channels_first_layer(Block)`.
 //!
 //! Why: a module class owning convolutions and taking one array is ported channels-last: it
-//! takes (N, H, W, C) maps. (A class taking several, as attention's `forward(q, k, v)` with
-//! talking-heads convolutions, handles its own layouts inside and is left.) A class that keeps torch's channels-first layout (its layers built by helpers or in
+//! takes (N, H, W, C) maps. So is one taking the map first beside arrays that only pass
+//! through its other layers, returning a tuple led by the map (PiT's
+//! `Pooling.forward(x, cls_token)`): only the map moves. (A class whose inputs meet, as
+//! attention's `forward(q, k, v)` with talking-heads convolutions, handles its own layouts
+//! inside and is left.) A class that keeps torch's channels-first layout (its layers built by helpers or in
 //! containers, or taken from another file that keeps it) and builds such a block hands it
 //! (N, C, H, W) maps, and the block's first convolution raises on the channel count (or, on
 //! a square map with as many channels as pixels, computes something else). The classes of one
