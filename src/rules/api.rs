@@ -723,6 +723,9 @@ fn fits(cx: &Context, expr: &Expr, kind: &str) -> bool {
         "channels-first-axis" => cx.class_info().is_none_or(|class| class.feature_rank.is_none()),
         literal if literal.parse::<i64>().is_ok() => super::context::int_literal(expr) == literal.parse().ok(),
         "not-minus-one" => match expr {
+            // `t.expand(*shape)`: the spread sizes are unknown, and `[-1] * n` (keep every size
+            // but one) is how such lists are built.
+            Expr::Starred(_) => false,
             Expr::Tuple(t) => t.elts.iter().all(|e| super::context::int_literal(e) != Some(-1)),
             Expr::List(l) => l.elts.iter().all(|e| super::context::int_literal(e) != Some(-1)),
             _ => super::context::int_literal(expr) != Some(-1),
