@@ -3732,21 +3732,40 @@ class Embedding(nn.Embedding):
 def _average_pool_taking_count_include_pad(pool_class):
     """MLX's channels-last average pool, also taking torch's count_include_pad: without it, a
     window's average is over the elements inside the input only (MLX pads with zeros and
-    counts them, as torch's default does)."""
+    counts them, as torch's default does). With ceil_mode, a last window that only partly
+    covers the input is kept, as torch keeps it (timm's and ResNeSt's ResNet-D shortcut,
+    `AvgPool2d(2, 2, ceil_mode=True, count_include_pad=False)`), averaging what it covers."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, count_include_pad=True):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         pool_class.__init__(self, kernel_size, stride, padding)
-        self.count_include_pad = count_include_pad
-        self.padded = any(_ntuple(padding, self.dims))
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.padding_sizes = _ntuple(padding, self.dims)
+        if ceil_mode and count_include_pad and any(self.padding_sizes):
+            raise NotImplementedError("average pooling with ceil_mode, padding and count_include_pad=True")
 
     def __call__(self, x):
+        overhang = self._overhang(x.shape[-1 - self.dims : -1]) if self.ceil_mode else (0,) * self.dims
+        if any(overhang):
+            x = mx.pad(x, [(0, 0)] + [(0, extra) for extra in overhang] + [(0, 0)])
         y = pool_class.__call__(self, x)
-        if self.count_include_pad or not self.padded:
+        if (self.count_include_pad or not any(self.padding_sizes)) and not any(overhang):
             return y
-        inside = mx.ones((1, *x.shape[1:-1], 1), dtype=y.dtype)
+        inside = mx.ones((1, *[n - extra for n, extra in zip(x.shape[1:-1], overhang)], 1), dtype=y.dtype)
+        inside = mx.pad(inside, [(0, 0)] + [(0, extra) for extra in overhang] + [(0, 0)])
         return y / pool_class.__call__(self, inside)  # the share of each window inside the input
 
-    attributes = {"__init__": __init__, "__call__": __call__, "__doc__": _average_pool_taking_count_include_pad.__doc__}
+    def _overhang(self, sizes):
+        """Per spatial axis, the zeros a last, partial window needs past the input's end:
+        torch's ceil_mode counts it unless it would start in the padding past the end."""
+        extras = []
+        for size, k, s, p in zip(sizes, self._kernel_size, self._stride, self.padding_sizes):
+            windows = -(-(size + 2 * p - k) // s) + 1
+            if (windows - 1) * s >= size + p:
+                windows -= 1
+            extras.append(max(0, (windows - 1) * s + k - (size + 2 * p)))
+        return tuple(extras)
+
+    attributes = {"__init__": __init__, "__call__": __call__, "_overhang": _overhang, "__doc__": _average_pool_taking_count_include_pad.__doc__}
     return type(pool_class.__name__, (pool_class,), {**attributes, "dims": int(pool_class.__name__[-2])})
 
 
