@@ -57,12 +57,18 @@ impl Rule for ChannelsLast {
             }
             // x.shape[i] / x.size()[i]
             Expr::Subscript(subscript) => {
-                let Some(index) = int_literal(&subscript.slice) else { return };
                 let base = match subscript.value.as_ref() {
                     Expr::Attribute(a) if a.attr.as_str() == "shape" => a.value.as_ref(),
                     Expr::Call(c) if method_call(c).is_some_and(|(_, m)| m == "size") && c.arguments.is_empty() => method_call(c).expect("checked").0,
                     _ => return,
                 };
+                if let Expr::Slice(slice) = subscript.slice.as_ref() {
+                    if channel_sensitive(cx, base) {
+                        shape_slice(cx, expr, subscript, slice, rank, out);
+                    }
+                    return;
+                }
+                let Some(index) = int_literal(&subscript.slice) else { return };
                 let in_global_pool = matches!(cx.parent_expr(), Some(Expr::Call(parent)) if is_global_pool(cx, parent));
                 if !channel_sensitive(cx, base) || in_global_pool {
                     return;
@@ -190,6 +196,12 @@ impl ChannelsLast {
                     let Some(new) = remap(index, rank) else { return };
                     out.review(range.clone(), format!("size({index}) of a feature map → shape[{new}] channels-last"), vec![Edit::template(range, vec![postfix_hole(cx.text, receiver), text(format!(".shape[{new}]"))])]);
                 }
+                "view" | "reshape" if channel_map_shape(call, rank) => {
+                    let args = &call.arguments.args;
+                    let moved = format!("{}, {}", vec!["1"; rank - 2].join(", "), cx.src(&args[1]));
+                    let edit = Edit::replace(span(&args[1]).start..span(&args[rank - 1]).end, moved);
+                    out.review(range, format!("a per-channel map shaped (N, C, {}) for torch's layout is (N, {}, C) channels-last", vec!["1"; rank - 2].join(", "), vec!["1"; rank - 2].join(", ")), vec![edit]);
+                }
                 "view" | "reshape" | "flatten" if channel_sensitive(cx, receiver) && flattens(call, method) => {
                     let order = if rank == 4 { "(0, 3, 1, 2)" } else if rank == 3 { "(0, 2, 1)" } else { "(0, 4, 1, 2, 3)" };
                     out.review(range, "flattening a channels-last feature map: transpose back to channels-first order first so the next layer sees torch's feature order", vec![Edit::insert(span(receiver).end, format!(".transpose{order}"))]);
@@ -295,6 +307,46 @@ fn layout_name(rank: usize) -> (&'static str, &'static str) {
 }
 
 /// Channels-first axis → channels-last axis, keeping the sign convention of the input.
+/// `.view(b, c, 1, 1)` in a channels-last module (ResNeSt's split attention, squeeze-excite
+/// gates): a per-channel map shaped to broadcast over torch's channels-first maps, which the
+/// module's maps now carry last.
+fn channel_map_shape(call: &ast::ExprCall, rank: usize) -> bool {
+    let args = &call.arguments.args;
+    call.arguments.keywords.is_empty()
+        && args.len() == rank
+        && args[2..].iter().all(|arg| int_literal(arg) == Some(1))
+        && int_literal(&args[1]) != Some(1)
+        && !matches!(args[1], Expr::Starred(_))
+}
+
+/// `x.shape[:2]` of a feature map (ResNeSt's `batch, rchannel = x.shape[:2]`): the same axes
+/// channels-last, as a slice where they stay contiguous (`x.shape[2:]` → `x.shape[1:3]`), else
+/// each read alone (`(x.shape[0], x.shape[3])`).
+fn shape_slice(cx: &Context, expr: &Expr, subscript: &ast::ExprSubscript, slice: &ast::ExprSlice, rank: usize, out: &mut Findings) {
+    let bound = |value: &Option<Box<Expr>>, absent: i64| match value.as_deref() {
+        None => Some(absent),
+        Some(value) => int_literal(value).map(|i| if i < 0 { i + rank as i64 } else { i }.clamp(0, rank as i64)),
+    };
+    let (Some(start), Some(stop)) = (bound(&slice.lower, 0), bound(&slice.upper, rank as i64)) else { return };
+    if slice.step.is_some() || start >= stop {
+        return;
+    }
+    let axes: Vec<i64> = (start..stop).filter_map(|axis| remap(axis, rank)).collect();
+    if axes.iter().copied().eq(start..stop) {
+        return;
+    }
+    let (torch, _) = layout_name(rank);
+    let message = format!("axes {start}..{stop} of an {torch} feature map are axes {axes:?} channels-last");
+    if axes.windows(2).all(|pair| pair[1] == pair[0] + 1) {
+        let moved = format!("{}:{}", axes[0], axes[axes.len() - 1] + 1);
+        out.review(span(expr), message, vec![Edit::replace(span(slice), moved)]);
+    } else {
+        let shape = cx.src(subscript.value.as_ref());
+        let reads: Vec<String> = axes.iter().map(|axis| format!("{shape}[{axis}]")).collect();
+        out.review(span(expr), message, vec![Edit::replace(span(expr), format!("({}{})", reads.join(", "), if reads.len() == 1 { "," } else { "" }))]);
+    }
+}
+
 fn remap(index: i64, rank: usize) -> Option<i64> {
     let rank_i = rank as i64;
     let positive = if index < 0 { index + rank_i } else { index };
