@@ -306,7 +306,6 @@ fn layout_name(rank: usize) -> (&'static str, &'static str) {
     }
 }
 
-/// Channels-first axis → channels-last axis, keeping the sign convention of the input.
 /// `.view(b, c, 1, 1)` in a channels-last module (ResNeSt's split attention, squeeze-excite
 /// gates): a per-channel map shaped to broadcast over torch's channels-first maps, which the
 /// module's maps now carry last.
@@ -347,6 +346,7 @@ fn shape_slice(cx: &Context, expr: &Expr, subscript: &ast::ExprSubscript, slice:
     }
 }
 
+/// Channels-first axis → channels-last axis, keeping the sign convention of the input.
 fn remap(index: i64, rank: usize) -> Option<i64> {
     let rank_i = rank as i64;
     let positive = if index < 0 { index + rank_i } else { index };
