@@ -231,9 +231,9 @@ fn function_value(cx: &Context, expr: &Expr, out: &mut Findings) {
         // channels-last module's values to a person, as it leaves its calls.
         // So does a function with a form of its own for channels-last maps (`F.conv2d`): its
         // value means the channels-first form.
-        let counts_torch_axes = entry.params.iter().any(|p| p.annotation.as_deref() == Some("channels-first-axis"))
+        let depends_on_layout = entry.params.iter().any(|p| p.annotation.as_deref() == Some("channels-first-axis"))
             || table().lookup(&qualified).any(|other| other.params.iter().any(|p| p.annotation.as_deref() == Some("channels-last")));
-        if counts_torch_axes && cx.class_info().is_some_and(|class| class.feature_rank.is_some()) {
+        if depends_on_layout && cx.class_info().is_some_and(|class| class.feature_rank.is_some()) {
             return;
         }
         let callee = entry.value.as_deref().unwrap_or_default();

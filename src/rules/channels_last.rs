@@ -198,9 +198,9 @@ impl ChannelsLast {
                 }
                 "view" | "reshape" if channel_map_shape(call, rank) => {
                     let args = &call.arguments.args;
-                    let moved = format!("{}, {}", vec!["1"; rank - 2].join(", "), cx.src(&args[1]));
-                    let edit = Edit::replace(span(&args[1]).start..span(&args[rank - 1]).end, moved);
-                    out.review(range, format!("a per-channel map shaped (N, C, {}) for torch's layout is (N, {}, C) channels-last", vec!["1"; rank - 2].join(", "), vec!["1"; rank - 2].join(", ")), vec![edit]);
+                    let ones = vec!["1"; rank - 2].join(", ");
+                    let edit = Edit::replace(span(&args[1]).start..span(&args[rank - 1]).end, format!("{ones}, {}", cx.src(&args[1])));
+                    out.review(range, format!("a per-channel map shaped (N, C, {ones}) for torch's layout is (N, {ones}, C) channels-last"), vec![edit]);
                 }
                 "view" | "reshape" | "flatten" if channel_sensitive(cx, receiver) && flattens(call, method) => {
                     let order = if rank == 4 { "(0, 3, 1, 2)" } else if rank == 3 { "(0, 2, 1)" } else { "(0, 4, 1, 2, 3)" };
